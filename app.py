@@ -1,0 +1,49 @@
+"""Router and frame: page config, shared sidebar, data check, navigation over pages/."""
+
+import streamlit as st
+
+from geo import loaders
+from geo.assets import STATIC_DIR, ensure_static_assets
+from geo.boundaries import BoundaryDataError
+from geo.i18n import DEFAULT_LANG, LANGS, t
+from geo.indicators import DataError
+
+st.set_page_config(
+    page_title=t("app_title", DEFAULT_LANG),
+    # A local file: a Material icon as page icon is fetched from Google's font servers.
+    page_icon=str(STATIC_DIR / "icon.png"),
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+ensure_static_assets()
+# Less empty space above the content and metric values that fit their cards.
+st.markdown(
+    "<style>.block-container{padding-top:2.2rem}"
+    "[data-testid='stMetricValue']{font-size:1.9rem}</style>",
+    unsafe_allow_html=True,
+)
+
+with st.sidebar:
+    lang = st.segmented_control(
+        t("language"), LANGS, default=DEFAULT_LANG, key="lang", bind="query-params",
+        format_func=lambda code: t(f"lang_{code}"), required=True,
+    )  # fmt: skip
+lang = lang or DEFAULT_LANG
+
+try:
+    loaders.load_counties()
+    loaders.load_dataset()
+except (DataError, BoundaryDataError) as exc:
+    st.error(f"**{t('data_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
+    st.stop()
+
+pages = [
+    st.Page(
+        "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
+    ),
+    st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
+]
+nav = st.navigation(pages)
+with st.sidebar:
+    st.caption(t("app_subtitle", lang))
+nav.run()

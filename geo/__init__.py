@@ -1,0 +1,1 @@
+"""Domain code for the Baoding map: boundaries, datums, indicators, maps."""

@@ -1,0 +1,276 @@
+"""folium map builders: they return folium objects and never render them.
+
+Everything a map loads comes from the app's own static folder (see geo.assets):
+no tiles by default, Leaflet from a pip package, legend and no-data hatch drawn here
+rather than through branca colormaps (which pull d3 from fixed CDN URLs).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo.assets import IFRAME_PREFIX, asset_url
+from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
+
+BORDER = "#4d4d4d"
+SELECTED = "#d7301f"
+BACKGROUND = "#f4f3ef"
+
+
+@dataclass(frozen=True)
+class FeatureStyle:
+    """What a county looks like and says: fill (None = no data) and tooltip rows."""
+
+    fill: str | None
+    rows: list[tuple[str, str]]
+
+
+def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX, height_px: int | None = None) -> folium.Map:
+    """An empty Leaflet map with no tiles, whose scripts and styles are local files."""
+    m = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=8,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    # Instance attributes: the class lists are shared by every session of the server.
+    m.default_js = [("leaflet", asset_url("leaflet", "leaflet.js", prefix))]
+    m.default_css = [("leaflet_css", asset_url("leaflet", "leaflet.css", prefix))]
+    m.get_root().header.add_child(
+        Element(
+            f"<style>.leaflet-container{{background:{BACKGROUND};font-family:"
+            "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif}"
+            ".bd-legend{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;"
+            "box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:13px;line-height:1.5;max-width:260px}"
+            ".bd-legend b{display:block;margin-bottom:4px;font-size:14px}"
+            ".bd-legend i{display:inline-block;width:18px;height:12px;margin-right:6px;"
+            "vertical-align:middle;border:1px solid #777}"
+            ".bd-legend .n{color:#555;margin-left:4px}"
+            ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}</style>"
+        )
+    )
+    m.fit_bounds(bounds)
+    return m
+
+
+def _tooltip_html(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f"<table>{cells}</table>"
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle]) -> dict:
+    """GeoJSON with only what the map needs; every text is escaped before it enters."""
+    features = []
+    for row in gdf.itertuples():
+        style = styles[row.adcode]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": row.geometry.__geo_interface__,
+                "properties": {
+                    "adcode": row.adcode,
+                    "name": html.escape(str(row.name_zh)),
+                    "fill": style.fill or NO_DATA_FILL,
+                    "nodata": style.fill is None,
+                    "tip": _tooltip_html(style.rows),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _style(feature: dict) -> dict:
+    p = feature["properties"]
+    return {
+        "fillColor": p["fill"],
+        "fillOpacity": 1.0 if p["nodata"] else 0.85,
+        "color": BORDER,
+        "weight": 0.8,
+    }
+
+
+def _highlight(_feature: dict) -> dict:
+    return {"weight": 3, "color": "#111111"}
+
+
+def choropleth_layer(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], name: str) -> folium.GeoJson:
+    """Counties filled per ``styles``, with an HTML tooltip that was escaped when built."""
+    return folium.GeoJson(
+        feature_collection(gdf, styles),
+        name=name,
+        style_function=_style,
+        highlight_function=_highlight,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        zoom_on_click=False,
+    )
+
+
+def outline_layer(geometry, name: str, color: str, weight: float, tooltip: str | None = None) -> folium.GeoJson:
+    """A non-filled outline that never takes clicks unless it has a tooltip."""
+    return folium.GeoJson(
+        {"type": "Feature", "geometry": geometry.__geo_interface__, "properties": {}},
+        name=name,
+        style_function=lambda _f: {"fill": False, "color": color, "weight": weight},
+        interactive=tooltip is not None,
+        tooltip=html.escape(tooltip) if tooltip else None,
+    )
+
+
+class HatchPattern(MacroElement):
+    """Defines the SVG pattern that no-data counties are filled with."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var map = {{ this._parent.get_name() }};
+          function addHatch() {
+            var svg = map.getPanes().overlayPane.querySelector("svg");
+            if (!svg || svg.querySelector("#nodata-hatch")) { return; }
+            var ns = svg.namespaceURI;
+            var defs = document.createElementNS(ns, "defs");
+            var p = document.createElementNS(ns, "pattern");
+            p.setAttribute("id", "nodata-hatch");
+            p.setAttribute("patternUnits", "userSpaceOnUse");
+            p.setAttribute("width", "8"); p.setAttribute("height", "8");
+            p.setAttribute("patternTransform", "rotate(45)");
+            var bg = document.createElementNS(ns, "rect");
+            bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
+            bg.setAttribute("fill", "#f2f2f2");
+            var line = document.createElementNS(ns, "rect");
+            line.setAttribute("width", "2.5"); line.setAttribute("height", "8");
+            line.setAttribute("fill", "#9e9e9e");
+            p.appendChild(bg); p.appendChild(line); defs.appendChild(p);
+            svg.insertBefore(defs, svg.firstChild);
+          }
+          addHatch();
+          map.on("layeradd", addHatch);
+        })();
+        {% endmacro %}
+        """
+    )
+
+
+def legend_html(legend: Legend) -> str:
+    """The legend as escaped HTML; the no-data row shows the same hatch as the map."""
+    rows = []
+    for e in legend.entries:
+        bg = NO_DATA_SWATCH if e.color == "hatch" else e.color
+        count = f"<span class='n'>({e.count})</span>" if e.count is not None else ""
+        rows.append(f"<div><i style='background:{bg}'></i>{html.escape(e.label)}{count}</div>")
+    note = f"<div class='note'>{html.escape(legend.note)}</div>" if legend.note else ""
+    return f"<b>{html.escape(legend.title)}</b>{''.join(rows)}{note}"
+
+
+class LegendControl(MacroElement):
+    """A Leaflet control holding the app-drawn legend."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var legend = L.control({position: "topright"});
+          legend.onAdd = function () {
+            var div = L.DomUtil.create("div", "bd-legend");
+            div.setAttribute("role", "figure");
+            div.innerHTML = {{ this.html_json }};
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend: Legend):
+        super().__init__()
+        self._name = "LegendControl"
+        self.legend = legend
+        self.html_json = json.dumps(legend_html(legend), ensure_ascii=False).replace("</", "<\\/")
+
+
+def build_choropleth_map(
+    counties: gpd.GeoDataFrame,
+    styles: dict[str, FeatureStyle],
+    legend: Legend,
+    layer_name: str,
+    prefix: str = IFRAME_PREFIX,
+) -> folium.Map:
+    """The overview map: counties coloured per ``styles``, hatched where there is no data."""
+    m = offline_map(bounds_of(counties), prefix)
+    HatchPattern().add_to(m)
+    choropleth_layer(counties, styles, layer_name).add_to(m)
+    LegendControl(legend).add_to(m)
+    return m
+
+
+def build_city_total_map(
+    counties: gpd.GeoDataFrame,
+    fill: str,
+    tooltip_rows: list[tuple[str, str]],
+    legend: Legend,
+    layer_name: str,
+    prefix: str = IFRAME_PREFIX,
+) -> folium.Map:
+    """The city as one unit for an indicator known only as a city total; counties stay outlined."""
+    m = offline_map(bounds_of(counties), prefix)
+    city = counties.geometry.union_all()
+    folium.GeoJson(
+        {"type": "Feature", "geometry": city.__geo_interface__, "properties": {"tip": _tooltip_html(tooltip_rows)}},
+        name=layer_name,
+        style_function=lambda _f: {"fillColor": fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    ).add_to(m)
+    styles = {a: FeatureStyle(fill="transparent", rows=[("", n)]) for a, n in zip(counties.adcode, counties.name_zh)}
+    layer = choropleth_layer(counties, styles, "counties")
+    layer.style_function = lambda _f: {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
+    layer.add_to(m)
+    LegendControl(legend).add_to(m)
+    return m
+
+
+def selection_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "selection") -> folium.FeatureGroup:
+    """Strong outlines of the selected counties, for st_folium's feature_group_to_add.
+
+    Passed that way, changing the selection does not rebuild the map (no flicker, zoom kept).
+    """
+    fg = folium.FeatureGroup(name=name)
+    for geom in counties[counties["adcode"].isin(adcodes)].geometry:
+        outline_layer(geom, name, SELECTED, 4).add_to(fg)
+    return fg
+
+
+def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def asset_links(m: folium.Map) -> list[str]:
+    """Every JS/CSS URL any element of the map asks the page to load (what st_folium loads)."""
+    links: list[str] = []
+
+    def walk(el):
+        links.extend(src for _, src in getattr(el, "default_js", []))
+        links.extend(href for _, href in getattr(el, "default_css", []))
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(links))
+
+
+def finite(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))

@@ -1,0 +1,37 @@
+"""View state that lives in the URL: checking what a link asks for against what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: str
+    rejected: str | None  # the raw value from the link that was not valid, if any
+
+
+def resolve(raw: str | None, valid: Collection[str], default: str) -> Resolved:
+    """The value a URL parameter asks for when valid, else the default and what was rejected."""
+    if raw is None or raw == "":
+        return Resolved(default, None)
+    if raw in valid:
+        return Resolved(raw, None)
+    return Resolved(default, raw)
+
+
+def clicked_county(result: dict | None, last_click: object) -> tuple[str | None, object]:
+    """The adcode of a county clicked since ``last_click``, and the click to remember.
+
+    st_folium keeps returning the last clicked feature on every rerun; the click
+    position changes with each click, so it tells a new click from an old one.
+    """
+    if not result:
+        return None, last_click
+    click = result.get("last_object_clicked")
+    drawing = result.get("last_active_drawing") or {}
+    adcode = (drawing.get("properties") or {}).get("adcode")
+    if click is None or click == last_click or not adcode:
+        return None, last_click
+    return str(adcode), click

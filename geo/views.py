@@ -1,0 +1,212 @@
+"""View models: what a page shows for a given state, computed without Streamlit.
+
+Pages call these and render the result; tests call them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo import classify as cl
+from geo import indicators as ind
+from geo.assets import IFRAME_PREFIX
+from geo.i18n import format_share, format_value, t
+from geo.maps import FeatureStyle, build_choropleth_map, build_city_total_map
+
+DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
+
+# The strip of city-wide figures on the overview: (indicator_id, year), all from the report.
+KEY_FIGURES: list[tuple[str, int]] = [
+    ("poor_counties", 2016),
+    ("registered_poor_population", 2014),
+    ("registered_poor_villages", 2014),
+    ("poor_population_remaining", 2015),
+    ("pv_grid_connected_mw", 2016),
+    ("relocation_persons", 2016),
+]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str
+    value: str
+    help: str
+
+
+@dataclass
+class OverviewView:
+    indicator: ind.Indicator
+    year: int | None
+    years: list[int]
+    mode: str  # "county": counties coloured; "city": only a city total exists
+    map: folium.Map
+    legend: cl.Legend
+    coverage_text: str
+    city_text: str | None
+    table: pd.DataFrame
+    county_info: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    col = "name_en" if lang == "en" else "name_zh"
+    return counties.set_index("adcode")[col]
+
+
+def status_text(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang)
+
+
+def _value_rows(indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    if indicator.kind == "category":
+        shown = labels.get(row["value"], row["value"])
+    else:
+        shown = format_value(row["number"], indicator.unit_for(lang), lang)
+    rows = [
+        (indicator.name(lang), shown),
+        (
+            t("year", lang),
+            f"{row['year']}（{status_text(row['status'], lang)}）"
+            if lang == "zh"
+            else f"{row['year']} ({status_text(row['status'], lang)})",
+        ),
+    ]
+    if row.get("note"):
+        rows.append((t("note", lang), str(row["note"])))
+    rows.append((t("source", lang), ind.source_label(row)))
+    return rows
+
+
+def overview(
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    indicator_id: str,
+    year: int | None,
+    scheme: str,
+    lang: str,
+    prefix: str = IFRAME_PREFIX,
+) -> OverviewView:
+    """Everything the overview page shows for one indicator, year and scheme."""
+    indicator = ind.get_indicator(ds, indicator_id)
+    all_years = ind.years(ds, indicator_id)
+    if year not in all_years:
+        year = ind.default_year(ds, indicator_id)
+    names = county_names(counties, lang)
+    cv = ind.county_values(ds, indicator_id, year)
+    city = ind.city_value(ds, indicator_id, year)
+    title = indicator.name(lang)
+    unit = indicator.unit_for(lang)
+    n_units = len(counties)
+    city_text = None
+    if city is not None:
+        shown = (
+            format_value(city["number"], unit, lang)
+            if indicator.kind == "numeric"
+            else ind.category_labels(ds, indicator_id, lang).get(city["value"], city["value"])
+        )
+        city_text = (
+            f"{t('city_total', lang)}：{shown}（{year}，{status_text(city['status'], lang)}）· {ind.source_label(city)}"
+        )
+        if lang == "en":
+            city_text = f"{t('city_total', lang)}: {shown} ({year}, {status_text(city['status'], lang)}) · {ind.source_label(city)}"
+
+    if cv.empty:
+        legend = cl.Legend(
+            title=f"{title}（{year}）" if lang == "zh" else f"{title} ({year})",
+            entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
+            note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
+        )
+        rows = _value_rows(indicator, city, {}, lang) if city is not None else []
+        m = build_city_total_map(counties, cl.CITY_FILL, [(t("whole_city", lang), "")] + rows, legend, title, prefix)
+        return OverviewView(
+            indicator, year, all_years, "city", m, legend,
+            t("coverage_counties", lang, n=0, total_units=n_units), city_text,
+            pd.DataFrame(),
+        )  # fmt: skip
+
+    labels = ind.category_labels(ds, indicator_id, lang)
+    by_code = cv.set_index("adcode")
+    styles: dict[str, FeatureStyle] = {}
+    info: dict[str, list[tuple[str, str]]] = {}
+    n_missing = n_units - len(cv)
+    if indicator.kind == "category":
+        colors = cl.category_colors(list(labels))
+        counts = cv["value"].value_counts().to_dict()
+        legend = cl.categorical_legend(labels, colors, counts, f"{title}", lang, n_missing)
+        fill_of = lambda r: colors.get(r["value"])  # noqa: E731
+    else:
+        classes = cl.classify(cv["number"].tolist(), scheme)
+        legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
+        fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
+    for adcode, name in names.items():
+        if adcode in by_code.index:
+            r = by_code.loc[adcode]
+            rows = _value_rows(indicator, r, labels, lang)
+            styles[adcode] = FeatureStyle(fill_of(r), [("", name)] + rows)
+        else:
+            rows = [(indicator.name(lang), t("no_data", lang))]
+            styles[adcode] = FeatureStyle(None, [("", name)] + rows)
+        info[adcode] = rows
+    m = build_choropleth_map(counties, styles, legend, title, prefix)
+
+    cov = ind.coverage(ds, indicator_id, year, n_units)
+    if cov.share is not None:
+        coverage_text = t(
+            "coverage_line", lang, n=cov.n_counties,
+            sum=format_value(cov.county_sum, unit, lang), total=format_value(cov.city_total, unit, lang),
+            share=format_share(cov.share, lang),
+        )  # fmt: skip
+    elif indicator.additive and cov.n_counties < n_units:
+        coverage_text = t("coverage_no_total", lang, n=cov.n_counties, total_units=n_units)
+    else:
+        coverage_text = t("coverage_counties", lang, n=cov.n_counties, total_units=n_units)
+
+    table = _county_table(ds, indicator, cv, names, labels, year, lang)
+    return OverviewView(indicator, year, all_years, "county", m, legend, coverage_text, city_text, table, info)
+
+
+def _county_table(
+    ds: ind.Dataset,
+    indicator: ind.Indicator,
+    cv: pd.DataFrame,
+    names: pd.Series,
+    labels: dict[str, str],
+    year: int | None,
+    lang: str,
+) -> pd.DataFrame:
+    """Ranking (numeric) or grouping (category) of the counties with data."""
+    if indicator.kind == "numeric":
+        cv = ind.ranking(ds, indicator.indicator_id, year, names)
+        shown = cv["number"]
+    else:
+        order = {c: i for i, c in enumerate(labels)}
+        cv = cv.assign(name=cv["adcode"].map(names), _o=cv["value"].map(order)).sort_values(["_o", "adcode"])
+        shown = cv["value"].map(labels)
+    return pd.DataFrame(
+        {
+            "adcode": cv["adcode"].to_numpy(),
+            t("county", lang): cv["name"].to_numpy(),
+            t("value", lang): shown.to_numpy(),
+            t("year", lang): cv["year"].to_numpy(),
+            t("status", lang): [status_text(s, lang) for s in cv["status"]],
+            t("source", lang): [ind.source_label(r) for _, r in cv.iterrows()],
+        }
+    )
+
+
+def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | None = None) -> list[KeyFigure]:
+    """The city-wide figures for the strip at the top of the overview, each with its source."""
+    out = []
+    for indicator_id, year in figures if figures is not None else KEY_FIGURES:
+        indicator = ind.get_indicator(ds, indicator_id)
+        row = ind.city_value(ds, indicator_id, year)
+        if row is None:
+            raise KeyError(f"key figure {indicator_id} has no city value for {year}")
+        label = f"{indicator.name(lang)}（{year}）" if lang == "zh" else f"{indicator.name(lang)} ({year})"
+        if row["status"] != "reported":
+            label += f" · {status_text(row['status'], lang)}"
+        out.append(KeyFigure(label, format_value(row["number"], indicator.unit_for(lang), lang), ind.source_label(row)))
+    return out

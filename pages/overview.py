@@ -1,0 +1,94 @@
+"""总览 Overview: one indicator on the map, the city's key figures, counties ranked."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import indicators as ind
+from geo import loaders, views
+from geo.classify import DEFAULT_SCHEME, SCHEMES
+from geo.i18n import colon, t
+from geo.maps import selection_group
+from geo.state import clicked_county, resolve
+
+lang = st.session_state.get("lang") or "zh"
+ds, counties = loaders.load_dataset(), loaders.load_counties()
+ids = ind.indicator_ids(ds)
+adcodes = counties["adcode"].tolist()
+names = views.county_names(counties, lang)
+
+# Bound widgets drop an invalid URL value silently; say so instead.
+for key, valid, default in (("indicator", ids, views.DEFAULT_INDICATOR), ("scheme", list(SCHEMES), DEFAULT_SCHEME)):
+    bad = resolve(st.query_params.get(key), valid, default).rejected
+    if bad:
+        st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
+picked = resolve(st.query_params.get("county"), adcodes, "")
+if picked.rejected:
+    st.warning(t("unknown_param", lang, param=t("county", lang), value=picked.rejected), icon=":material/link_off:")
+if "county" not in st.session_state:
+    st.session_state.county = picked.value or None
+
+
+def indicator_label(i: str) -> str:
+    entry = ind.get_indicator(ds, i)
+    return entry.name(lang) + ("" if entry.level == "county" else t("city_only_suffix", lang))
+
+
+with st.sidebar:
+    indicator_id = st.selectbox(
+        t("indicator", lang), ids, index=ids.index(views.DEFAULT_INDICATOR),
+        format_func=indicator_label, key="indicator", bind="query-params",
+    )  # fmt: skip
+    years = ind.years(ds, indicator_id)
+    year = ind.default_year(ds, indicator_id)
+    if len(years) > 1:
+        year = st.selectbox(t("year", lang), years, index=years.index(year), key=f"year_{indicator_id}")
+    scheme = DEFAULT_SCHEME
+    if ind.get_indicator(ds, indicator_id).kind == "numeric":
+        scheme = st.selectbox(
+            t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
+            key="scheme", bind="query-params",
+        )  # fmt: skip
+
+view = views.overview(ds, counties, indicator_id, year, scheme, lang)
+st.markdown(f"### {t('app_title', lang)}")
+left, right = st.columns([3, 2], gap="medium")
+with right:
+    figures = views.key_figures(ds, lang)
+    for row in range(0, len(figures), 2):
+        for col, fig in zip(st.columns(2), figures[row : row + 2]):
+            col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.help}", border=True)
+with left:
+    st.markdown(f"#### {view.indicator.name(lang)} · {view.year}")
+    selected = st.session_state.county
+    out = st_folium(
+        view.map, key="overview_map", height=640, use_container_width=True,
+        returned_objects=["last_active_drawing", "last_object_clicked"],
+        feature_group_to_add=selection_group(counties, [selected]) if selected else None,
+    )  # fmt: skip
+    adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
+    if adcode and adcode != selected:
+        st.session_state.county = adcode
+        st.query_params["county"] = adcode
+        st.rerun()
+    st.caption(t("click_hint", lang))
+with right:
+    st.caption(view.indicator.description(lang))
+    if view.mode == "city":
+        st.info(t("city_only_info", lang), icon=":material/info:")
+    if view.city_text:
+        st.markdown(f"**{view.city_text}**")
+    st.markdown(view.coverage_text)
+    if selected:
+        st.markdown(f"#### {t('selected_county', lang)}{colon(lang)}{names[selected]}")
+        for k, v in view.county_info.get(selected, [(t("value", lang), t("no_value_for_county", lang))]):
+            st.markdown(f"- **{k}**{colon(lang)}{v}")
+        if st.button(t("clear_selection", lang), icon=":material/close:"):
+            st.session_state.county = None
+            st.query_params.pop("county", None)
+            st.rerun()
+    if view.table.empty:
+        st.caption(t("ranking_empty", lang))
+    else:
+        title = "ranking_title" if view.indicator.kind == "numeric" else "categories_title"
+        st.markdown(f"#### {t(title, lang)}")
+        st.dataframe(view.table.drop(columns="adcode"), hide_index=True, width="stretch")

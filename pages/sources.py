@@ -1,0 +1,64 @@
+"""数据与来源 Data and sources: every figure the app can show, with where it comes from."""
+
+import streamlit as st
+
+from geo import indicators as ind
+from geo import loaders, views
+from geo.i18n import t
+
+lang = st.session_state.get("lang") or "zh"
+ds, counties = loaders.load_dataset(), loaders.load_counties()
+names_zh = views.county_names(counties, "zh").to_dict()
+names_en = views.county_names(counties, "en").to_dict()
+
+st.title(t("page_sources", lang))
+st.caption(t("sources_intro", lang))
+st.caption(t("indicators_count", lang, n=len(ds.indicators), v=len(ds.values), s=len(ds.sources)))
+
+programmes = ds.programmes["programme_id"].tolist()
+prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes["name_en" if lang == "en" else "name_zh"]))
+c1, c2 = st.columns(2)
+chosen = c1.multiselect(
+    t("programme", lang), programmes, format_func=prog_names.get, placeholder=t("all_programmes", lang)
+)
+places = ["130600", *counties["adcode"].tolist()]
+place_names = {"130600": t("whole_city", lang), **(names_en if lang == "en" else names_zh)}
+where = c2.multiselect(t("county", lang), places, format_func=place_names.get, placeholder=t("all_counties", lang))
+
+table = ind.values_table(ds, names_zh, names_en, lang)
+if chosen:
+    table = table[table["programme"].isin(chosen)]
+if where:
+    table = table[table["adcode"].isin(where)]
+table = table.assign(
+    programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: views.status_text(s, lang))
+)
+headers = {
+    "indicator": t("indicator", lang), "programme": t("programme", lang), "place": t("county", lang),
+    "year": t("year", lang), "value": t("value", lang), "unit": t("unit", lang), "status": t("status", lang),
+    "source": t("source", lang), "publisher": t("publisher", lang), "locator": t("locator", lang),
+    "url": t("url", lang), "note": t("note", lang),
+}  # fmt: skip
+shown = table[list(headers)].rename(columns=headers)
+st.caption(t("rows_shown", lang, n=len(shown)))
+st.dataframe(
+    shown, hide_index=True, width="stretch", height=520,
+    column_config={headers["url"]: st.column_config.LinkColumn(headers["url"])},
+)  # fmt: skip
+st.download_button(
+    t("download_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"),
+    file_name="baoding_values.csv", mime="text/csv", icon=":material/download:",
+)  # fmt: skip
+
+st.subheader(t("source_list", lang))
+src_headers = {
+    "title": t("title", lang),
+    "publisher": t("publisher", lang),
+    "date": t("date", lang),
+    "url": t("url", lang),
+    "note": t("note", lang),
+}
+st.dataframe(
+    ds.sources[list(src_headers)].rename(columns=src_headers), hide_index=True, width="stretch",
+    column_config={src_headers["url"]: st.column_config.LinkColumn(src_headers["url"])},
+)  # fmt: skip

@@ -1,0 +1,155 @@
+"""The app in a real browser (Debian Chromium via Playwright) with the network cut off.
+
+Every request that does not go to the app's own server is aborted and recorded, as a
+meeting room without internet would. Screenshots land in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"),
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def offline_page(browser, app_url, request):
+    """A page whose requests outside the app's host are aborted and listed in page.external."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    host = urlparse(app_url).netloc
+    external: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.external = external
+    yield page
+    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
+    if failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def map_frame(page):
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    return frame
+
+
+def test_overview_paints_24_counties_offline(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    page.wait_for_timeout(1000)
+    paths = frame.locator("path.leaflet-interactive")
+    assert paths.count() == 24
+    painted = paths.evaluate_all("ps => ps.filter(p => p.getBBox().width > 2 && p.getAttribute('fill')).length")
+    assert painted == 24
+    assert frame.locator(".bd-legend").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stMetric']").count() >= 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"))
+    assert page.external == []
+
+
+def test_no_data_counties_are_hatched_and_city_only_says_so(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_villages_registered")
+    frame = map_frame(page)
+    page.wait_for_timeout(800)
+    fills = frame.locator("path.leaflet-interactive").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    assert "url(#nodata-hatch)" in fills
+    assert frame.locator("pattern#nodata-hatch").count() == 1
+    assert "无数据" in frame.locator(".bd-legend").inner_text()
+    assert page.external == []
+
+
+def test_clicking_a_county_selects_it(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    page.wait_for_timeout(1000)
+    # The largest shape on screen is a safe place to click inside a county.
+    box = frame.locator("path.leaflet-interactive").evaluate_all(
+        """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
+            if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
+            return best; }"""
+    )
+    iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
+    page.mouse.click(iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2)
+    page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
+    frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-selected.png"))
+    assert page.external == []

@@ -1,0 +1,89 @@
+"""The folium output as HTML: local assets only, every feature, legend, escaping."""
+
+import re
+
+import pytest
+
+from geo import views
+from geo.assets import asset_url, ensure_static_assets
+from geo.classify import Legend, LegendEntry
+from geo.maps import asset_links, legend_html, selection_group
+
+CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
+
+
+def _html(m) -> str:
+    return m.get_root().render()
+
+
+def _decoded(m) -> str:
+    """The page as the browser reads the embedded JSON strings."""
+    return _html(m).replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
+
+
+@pytest.fixture
+def numeric_view(tiny_dataset, tiny_counties):
+    return views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "zh")
+
+
+def test_map_loads_only_local_assets(numeric_view):
+    links = asset_links(numeric_view.map)
+    assert links == [asset_url("leaflet", "leaflet.js"), asset_url("leaflet", "leaflet.css")]
+    assert not [u for u in links if CDN.match(u)]
+
+
+def test_rendered_html_has_no_remote_url(numeric_view):
+    html = _html(numeric_view.map)
+    assert not CDN.findall(html), CDN.findall(html)[:5]
+    assert "d3" not in re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
+
+
+def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view):
+    html = _html(numeric_view.map)
+    assert html.count('"adcode"') == 3
+    assert html.count('"nodata": true') == 1  # 000003 has no figure
+    assert "nodata-hatch" in html and "patternUnits" in html
+
+
+def test_legend_rows_and_no_data_entry(numeric_view):
+    labels = [e.label for e in numeric_view.legend.entries]
+    assert labels == ["10", "10 – 30", "无数据"]
+    assert numeric_view.legend.entries[-1].count == 1
+
+
+def test_hostile_names_and_sources_are_escaped(numeric_view):
+    html = _decoded(numeric_view.map)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_legend_html_escapes_labels():
+    out = legend_html(Legend("<b>t</b>", [LegendEntry("<i>x</i>", "#fff", 1)], note="<s>"))
+    assert "<b>t</b>" not in out.replace("<b>&lt;b&gt;t&lt;/b&gt;</b>", "")
+    assert "&lt;i&gt;x&lt;/i&gt;" in out and "&lt;s&gt;" in out
+
+
+def test_city_only_indicator_draws_the_city_as_one_unit(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
+    assert view.mode == "city" and view.year == 2018
+    assert view.table.empty
+    assert "全市合计" in _html(view.map)
+    assert "500" in view.city_text and "目标" in view.city_text
+
+
+def test_categorical_view_counts_each_category(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles", "en")
+    assert [(e.label, e.count) for e in view.legend.entries] == [("Poor county", 1), ("Not a poor county", 2)]
+    assert view.coverage_text.startswith("3 of 3")
+
+
+def test_selection_group_outlines_only_the_chosen_county(tiny_counties):
+    fg = selection_group(tiny_counties, ["000002"])
+    assert len(fg._children) == 1
+
+
+def test_static_assets_are_copied(tmp_path):
+    copied = ensure_static_assets(tmp_path)
+    assert any(p.name == "leaflet.js" for p in copied)
+    assert ensure_static_assets(tmp_path) == []  # second call copies nothing

@@ -1,0 +1,84 @@
+"""AppTest of every page on the bundled data: no exception, sourced figures, bad links handled."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def run(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def test_overview_renders_key_figures_with_sources():
+    at = run()
+    assert not at.exception
+    assert len(at.metric) >= 4
+    for metric in at.metric:
+        assert metric.proto.help.startswith("来源")
+    assert at.title[0].value == "保定市革命老区精准脱贫地图"
+
+
+def test_overview_every_indicator_renders():
+    at = run()
+    options = at.selectbox(key="indicator").options
+    assert len(options) >= 40
+    for option in options:
+        at.selectbox(key="indicator").select(option).run()
+        assert not at.exception, option
+        assert not at.error, option
+
+
+def test_unknown_indicator_in_link_falls_back_with_a_note():
+    at = run(indicator="no_such_thing")
+    assert not at.exception
+    assert any("no_such_thing" in w.value for w in at.warning)
+    assert at.selectbox(key="indicator").value is not None
+
+
+def test_unknown_county_in_link_falls_back_with_a_note():
+    at = run(county="999999")
+    assert not at.exception
+    assert any("999999" in w.value for w in at.warning)
+
+
+def test_county_in_link_is_selected():
+    at = run(county="130624")
+    assert not at.exception
+    assert any("阜平县" in md.value for md in at.markdown)
+
+
+def test_english_interface():
+    at = run(lang="en")
+    assert not at.exception
+    assert at.title[0].value == "Baoding poverty-alleviation map"
+
+
+def test_sources_page_lists_every_value():
+    at = run("pages/sources.py")
+    assert not at.exception
+    assert len(at.dataframe) == 2
+    assert len(at.dataframe[0].value) >= 60
+
+
+@pytest.mark.parametrize("broken", ["values.csv", "counties.geojson", "sources.csv"])
+def test_broken_data_file_stops_with_a_message(tmp_path, monkeypatch, broken):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    (data / broken).write_text("garbage", encoding="utf-8")
+    monkeypatch.setenv("BAODING_DATA_DIR", str(data))
+    at = run()
+    assert not at.exception
+    assert at.error and broken in at.error[0].value
+    assert not at.metric  # the app stopped before drawing anything
