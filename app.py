@@ -7,6 +7,7 @@ from geo.assets import STATIC_DIR, ensure_static_assets
 from geo.boundaries import BoundaryDataError
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.indicators import DataError
+from geo.urlstate import seed_from_url, write_to_url
 
 st.set_page_config(
     page_title=t("app_title", DEFAULT_LANG),
@@ -23,12 +24,16 @@ st.markdown(
     unsafe_allow_html=True,
 )
 
+bad_lang = seed_from_url("lang", LANGS, DEFAULT_LANG)
 with st.sidebar:
     lang = st.segmented_control(
-        t("language"), LANGS, default=DEFAULT_LANG, key="lang", bind="query-params",
-        format_func=lambda code: t(f"lang_{code}"), required=True,
+        t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
+        required=True, persist_state="session",
     )  # fmt: skip
 lang = lang or DEFAULT_LANG
+write_to_url("lang", lang, DEFAULT_LANG)
+if bad_lang:
+    st.warning(t("unknown_param", lang, param=t("language", lang), value=bad_lang), icon=":material/link_off:")
 
 try:
     loaders.load_counties()

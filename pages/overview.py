@@ -8,7 +8,8 @@ from geo import loaders, views
 from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
 from geo.maps import selection_group
-from geo.state import clicked_county, resolve
+from geo.state import clicked_county
+from geo.urlstate import seed_from_url, write_to_url
 
 lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()
@@ -16,16 +17,15 @@ ids = ind.indicator_ids(ds)
 adcodes = counties["adcode"].tolist()
 names = views.county_names(counties, lang)
 
-# Bound widgets drop an invalid URL value silently; say so instead.
-for key, valid, default in (("indicator", ids, views.DEFAULT_INDICATOR), ("scheme", list(SCHEMES), DEFAULT_SCHEME)):
-    bad = resolve(st.query_params.get(key), valid, default).rejected
+notices = {
+    "indicator": seed_from_url("indicator", ids, views.DEFAULT_INDICATOR),
+    "scheme": seed_from_url("scheme", list(SCHEMES), DEFAULT_SCHEME),
+    "county": seed_from_url("county", adcodes, ""),
+}
+for key, bad in notices.items():
     if bad:
         st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
-picked = resolve(st.query_params.get("county"), adcodes, "")
-if picked.rejected:
-    st.warning(t("unknown_param", lang, param=t("county", lang), value=picked.rejected), icon=":material/link_off:")
-if "county" not in st.session_state:
-    st.session_state.county = picked.value or None
+write_to_url("county", st.session_state.county or None)
 
 
 def indicator_label(i: str) -> str:
@@ -35,9 +35,9 @@ def indicator_label(i: str) -> str:
 
 with st.sidebar:
     indicator_id = st.selectbox(
-        t("indicator", lang), ids, index=ids.index(views.DEFAULT_INDICATOR),
-        format_func=indicator_label, key="indicator", bind="query-params",
-    )  # fmt: skip
+        t("indicator", lang), ids, format_func=indicator_label, key="indicator", persist_state="session"
+    )
+    write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
     years = ind.years(ds, indicator_id)
     year = ind.default_year(ds, indicator_id)
     if len(years) > 1:
@@ -46,8 +46,9 @@ with st.sidebar:
     if ind.get_indicator(ds, indicator_id).kind == "numeric":
         scheme = st.selectbox(
             t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
-            key="scheme", bind="query-params",
+            key="scheme", persist_state="session",
         )  # fmt: skip
+        write_to_url("scheme", scheme, DEFAULT_SCHEME)
 
 view = views.overview(ds, counties, indicator_id, year, scheme, lang)
 st.markdown(f"### {t('app_title', lang)}")
@@ -59,7 +60,7 @@ with right:
             col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.help}", border=True)
 with left:
     st.markdown(f"#### {view.indicator.name(lang)} · {view.year}")
-    selected = st.session_state.county
+    selected = st.session_state.county or None
     out = st_folium(
         view.map, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
@@ -68,7 +69,7 @@ with left:
     adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
     if adcode and adcode != selected:
         st.session_state.county = adcode
-        st.query_params["county"] = adcode
+        write_to_url("county", adcode)
         st.rerun()
     st.caption(t("click_hint", lang))
 with right:
@@ -83,8 +84,8 @@ with right:
         for k, v in view.county_info.get(selected, [(t("value", lang), t("no_value_for_county", lang))]):
             st.markdown(f"- **{k}**{colon(lang)}{v}")
         if st.button(t("clear_selection", lang), icon=":material/close:"):
-            st.session_state.county = None
-            st.query_params.pop("county", None)
+            st.session_state.county = ""
+            write_to_url("county", None)
             st.rerun()
     if view.table.empty:
         st.caption(t("ranking_empty", lang))

@@ -124,13 +124,19 @@ def test_overview_paints_24_counties_offline(offline_page, app_url):
 
 def test_no_data_counties_are_hatched_and_city_only_says_so(offline_page, app_url):
     page = offline_page
-    page.goto(f"{app_url}/?indicator=poor_villages_registered")
+    page.goto(f"{app_url}/?indicator=registered_poor_population")
     frame = map_frame(page)
     page.wait_for_timeout(800)
     fills = frame.locator("path.leaflet-interactive").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
-    assert "url(#nodata-hatch)" in fills
+    assert fills.count("url(#nodata-hatch)") == 23  # only 阜平 has a county figure
     assert frame.locator("pattern#nodata-hatch").count() == 1
     assert "无数据" in frame.locator(".bd-legend").inner_text()
+    page.get_by_text("占全市合计").first.wait_for()  # how much of the city total is covered
+
+    page.goto(f"{app_url}/?indicator=pv_grid_connected_mw")
+    frame = map_frame(page)
+    page.get_by_text("报告只给出了此指标的全市合计").wait_for()
+    assert "全市合计" in frame.locator(".bd-legend").inner_text()
     assert page.external == []
 
 

@@ -27,7 +27,7 @@ def test_overview_renders_key_figures_with_sources():
     assert len(at.metric) >= 4
     for metric in at.metric:
         assert metric.proto.help.startswith("来源")
-    assert at.title[0].value == "保定市革命老区精准脱贫地图"
+    assert any("保定市革命老区精准脱贫地图" in md.value for md in at.markdown)
 
 
 def test_overview_every_indicator_renders():
@@ -53,6 +53,18 @@ def test_unknown_county_in_link_falls_back_with_a_note():
     assert any("999999" in w.value for w in at.warning)
 
 
+def test_indicator_in_link_is_shown():
+    at = run(indicator="registered_poor_population")
+    assert at.selectbox(key="indicator").value == "registered_poor_population"
+    assert any("占全市合计" in md.value for md in at.markdown)
+
+
+def test_unknown_language_falls_back_with_a_note():
+    at = run(lang="fr")
+    assert not at.exception
+    assert any("fr" in w.value for w in at.warning)
+
+
 def test_county_in_link_is_selected():
     at = run(county="130624")
     assert not at.exception
@@ -62,7 +74,8 @@ def test_county_in_link_is_selected():
 def test_english_interface():
     at = run(lang="en")
     assert not at.exception
-    assert at.title[0].value == "Baoding poverty-alleviation map"
+    assert any("Baoding poverty-alleviation map" in md.value for md in at.markdown)
+    assert at.selectbox(key="indicator").label == "Indicator"
 
 
 def test_sources_page_lists_every_value():
