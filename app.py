@@ -19,8 +19,7 @@ st.set_page_config(
 ensure_static_assets()
 # Less empty space above the content and metric values that fit their cards.
 st.markdown(
-    "<style>.block-container{padding-top:2.2rem}"
-    "[data-testid='stMetricValue']{font-size:1.9rem}</style>",
+    "<style>.block-container{padding-top:2.2rem}[data-testid='stMetricValue']{font-size:1.9rem}</style>",
     unsafe_allow_html=True,
 )
 

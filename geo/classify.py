@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import mapclassify
 import numpy as np
 
-from geo.i18n import format_number
+from geo.i18n import format_number, paren
 
 # ColorBrewer sequential schemes flagged colour-blind safe (colorbrewer2.org), light to dark.
 PALETTES: dict[str, dict[int, list[str]]] = {
@@ -138,7 +138,7 @@ def numeric_legend(
     if n_missing:
         entries.append(LegendEntry(label=_no_data(lang), color="hatch", count=n_missing))
     return Legend(
-        title=f"{title}（{unit}）" if unit and lang == "zh" else (f"{title} ({unit})" if unit else title),
+        title=f"{title}{paren(unit, lang)}" if unit else title,
         entries=entries,
     )
 

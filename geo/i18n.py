@@ -160,3 +160,8 @@ def format_share(share: float, lang: str = DEFAULT_LANG) -> str:
 def colon(lang: str = DEFAULT_LANG) -> str:
     """The label separator: full-width in Chinese."""
     return "：" if lang == "zh" else ": "
+
+
+def paren(text: object, lang: str = DEFAULT_LANG) -> str:
+    """An aside in brackets: full-width in Chinese, spaced in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"

@@ -56,7 +56,9 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX, height_p
             ".bd-legend i{display:inline-block;width:18px;height:12px;margin-right:6px;"
             "vertical-align:middle;border:1px solid #777}"
             ".bd-legend .n{color:#555;margin-left:4px}"
-            ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}</style>"
+            ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}"
+            ".leaflet-tooltip{max-width:340px;white-space:normal;font-size:13px}"
+            ".leaflet-tooltip th{white-space:nowrap;vertical-align:top}</style>"
         )
     )
     m.fit_bounds(bounds)

@@ -14,7 +14,7 @@ import pandas as pd
 from geo import classify as cl
 from geo import indicators as ind
 from geo.assets import IFRAME_PREFIX
-from geo.i18n import format_share, format_value, t
+from geo.i18n import colon, format_share, format_value, paren, t
 from geo.maps import FeatureStyle, build_choropleth_map, build_city_total_map
 
 DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
@@ -67,12 +67,7 @@ def _value_rows(indicator: ind.Indicator, row: pd.Series, labels: dict[str, str]
         shown = format_value(row["number"], indicator.unit_for(lang), lang)
     rows = [
         (indicator.name(lang), shown),
-        (
-            t("year", lang),
-            f"{row['year']}（{status_text(row['status'], lang)}）"
-            if lang == "zh"
-            else f"{row['year']} ({status_text(row['status'], lang)})",
-        ),
+        (t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"),
     ]
     if row.get("note"):
         rows.append((t("note", lang), str(row["note"])))
@@ -107,20 +102,17 @@ def overview(
             if indicator.kind == "numeric"
             else ind.category_labels(ds, indicator_id, lang).get(city["value"], city["value"])
         )
-        city_text = (
-            f"{t('city_total', lang)}：{shown}（{year}，{status_text(city['status'], lang)}）· {ind.source_label(city)}"
-        )
-        if lang == "en":
-            city_text = f"{t('city_total', lang)}: {shown} ({year}, {status_text(city['status'], lang)}) · {ind.source_label(city)}"
+        when = f"{year}{'，' if lang == 'zh' else ', '}{status_text(city['status'], lang)}"
+        city_text = f"{t('city_total', lang)}{colon(lang)}{shown}{paren(when, lang)} · {ind.source_label(city)}"
 
     if cv.empty:
         legend = cl.Legend(
-            title=f"{title}（{year}）" if lang == "zh" else f"{title} ({year})",
+            title=f"{title}{paren(year, lang)}",
             entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
         rows = _value_rows(indicator, city, {}, lang) if city is not None else []
-        m = build_city_total_map(counties, cl.CITY_FILL, [(t("whole_city", lang), "")] + rows, legend, title, prefix)
+        m = build_city_total_map(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title, prefix)
         return OverviewView(
             indicator, year, all_years, "city", m, legend,
             t("coverage_counties", lang, n=0, total_units=n_units), city_text,
@@ -145,10 +137,10 @@ def overview(
         if adcode in by_code.index:
             r = by_code.loc[adcode]
             rows = _value_rows(indicator, r, labels, lang)
-            styles[adcode] = FeatureStyle(fill_of(r), [("", name)] + rows)
+            styles[adcode] = FeatureStyle(fill_of(r), [("", name), *rows])
         else:
             rows = [(indicator.name(lang), t("no_data", lang))]
-            styles[adcode] = FeatureStyle(None, [("", name)] + rows)
+            styles[adcode] = FeatureStyle(None, [("", name), *rows])
         info[adcode] = rows
     m = build_choropleth_map(counties, styles, legend, title, prefix)
 
@@ -205,7 +197,7 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
         row = ind.city_value(ds, indicator_id, year)
         if row is None:
             raise KeyError(f"key figure {indicator_id} has no city value for {year}")
-        label = f"{indicator.name(lang)}（{year}）" if lang == "zh" else f"{indicator.name(lang)} ({year})"
+        label = f"{indicator.name(lang)}{paren(year, lang)}"
         if row["status"] != "reported":
             label += f" · {status_text(row['status'], lang)}"
         out.append(KeyFigure(label, format_value(row["number"], indicator.unit_for(lang), lang), ind.source_label(row)))

@@ -21,7 +21,8 @@ TINY_TABLES = {
     "indicators.csv": [
         ["indicator_id", "name_zh", "name_en", "unit", "unit_en", "programme", "level", "kind", "additive",
          "description_zh", "description_en"],
-        ["poor_villages", "贫困村", "Poor villages", "个", "villages", "baseline", "county", "numeric", "true", "d", "d"],
+        ["poor_villages", "贫困村", "Poor villages", "个", "villages", "baseline", "county", "numeric", "true",
+         "d", "d"],
         ["pv_mw", "光伏并网", "PV on grid", "兆瓦", "MW", "pv", "city", "numeric", "true", "d", "d"],
         ["county_type", "贫困县类型", "Poor-county type", "", "", "baseline", "county", "category", "false", "d", "d"],
     ],
