@@ -39,3 +39,18 @@ def write_to_url(key: str, value: str | None, default: str | None = None) -> Non
     else:
         st.query_params[key] = value
     st.session_state[f"_url_{key}"] = st.query_params.get(key)
+
+
+def ensure_router() -> None:
+    """Run the page through app.py even when it is the server's first request.
+
+    Streamlit sees the ``pages/`` folder and, until some run calls ``st.navigation``,
+    runs a deep-linked page (``/sources``) on its own, without app.py's frame and
+    language switch. Turning that mode off and rerunning sends the request through
+    app.py; afterwards this is a no-op.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

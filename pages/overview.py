@@ -9,7 +9,9 @@ from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
 from geo.maps import selection_group
 from geo.state import clicked_county
-from geo.urlstate import seed_from_url, write_to_url
+from geo.urlstate import ensure_router, seed_from_url, write_to_url
+
+ensure_router()
 
 lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()

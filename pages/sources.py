@@ -5,6 +5,9 @@ import streamlit as st
 from geo import indicators as ind
 from geo import loaders, views
 from geo.i18n import t
+from geo.urlstate import ensure_router
+
+ensure_router()
 
 lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()

@@ -105,6 +105,16 @@ def map_frame(page):
     return frame
 
 
+def test_deep_link_to_a_page_as_the_servers_first_request(offline_page, app_url):
+    """Kept first in this file: the bug it guards against only shows on a fresh server."""
+    page = offline_page
+    page.goto(f"{app_url}/sources?lang=en")
+    page.get_by_text("Every number the app shows").wait_for(timeout=60_000)
+    assert page.get_by_text("English").count() >= 1  # app.py's language switch is there
+    assert page.locator("[data-testid='stSidebarNav'] a").count() == 2  # app.py's navigation, not the folder's
+    assert page.external == []
+
+
 def test_overview_paints_24_counties_offline(offline_page, app_url):
     page = offline_page
     page.goto(f"{app_url}/?indicator=poor_county_type")
