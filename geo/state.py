@@ -35,3 +35,20 @@ def clicked_county(result: dict | None, last_click: object) -> tuple[str | None,
     if click is None or click == last_click or not adcode:
         return None, last_click
     return str(adcode), click
+
+
+def parse_county_list(raw: str | None, valid: Collection[str]) -> tuple[list[str], list[str]]:
+    """``county=130624,130630`` -> (valid adcodes in order without repeats, rejected parts)."""
+    if not raw:
+        return [], []
+    good: list[str] = []
+    bad: list[str] = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if part in valid:
+            if part not in good:
+                good.append(part)
+        else:
+            bad.append(part)
+    return good, bad

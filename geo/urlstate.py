@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import streamlit as st
 
-from geo.state import resolve
+from geo.state import parse_county_list, resolve
 
 
 def seed_from_url(key: str, valid: Collection[str], default: str) -> str | None:
@@ -54,3 +54,31 @@ def ensure_router() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+SELECTION_KEY = "county"
+
+
+def seed_selection(valid: Collection[str]) -> list[str]:
+    """Load the app-wide county selection from ``county=a,b`` once per session (or when the link changes).
+
+    Returns the rejected parts of the link. The selection itself lives in
+    ``st.session_state["county"]`` as a list of adcodes, shared by every page.
+    """
+    raw = st.query_params.get(SELECTION_KEY)
+    good, bad = parse_county_list(raw, valid)
+    marker = f"_url_{SELECTION_KEY}"
+    if SELECTION_KEY not in st.session_state or (raw and st.session_state.get(marker) != raw):
+        st.session_state[SELECTION_KEY] = good
+        st.session_state[marker] = raw
+    return bad
+
+
+def selected_counties() -> list[str]:
+    return list(st.session_state.get(SELECTION_KEY) or [])
+
+
+def set_selection(adcodes: list[str]) -> None:
+    """Select these counties everywhere in the app and in the URL."""
+    st.session_state[SELECTION_KEY] = list(adcodes)
+    write_to_url(SELECTION_KEY, ",".join(adcodes) or None)

@@ -9,7 +9,7 @@ from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
 from geo.maps import selection_group
 from geo.state import clicked_county
-from geo.urlstate import ensure_router, seed_from_url, write_to_url
+from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
 
 ensure_router()
 
@@ -22,12 +22,12 @@ names = views.county_names(counties, lang)
 notices = {
     "indicator": seed_from_url("indicator", ids, views.DEFAULT_INDICATOR),
     "scheme": seed_from_url("scheme", list(SCHEMES), DEFAULT_SCHEME),
-    "county": seed_from_url("county", adcodes, ""),
+    "county": ",".join(seed_selection(adcodes)),
 }
 for key, bad in notices.items():
     if bad:
         st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
-write_to_url("county", st.session_state.county or None)
+set_selection(selected_counties())  # keeps the selection in the URL after a page switch
 
 
 def indicator_label(i: str) -> str:
@@ -62,16 +62,15 @@ with right:
             col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.help}", border=True)
 with left:
     st.markdown(f"#### {view.indicator.name(lang)} · {view.year}")
-    selected = st.session_state.county or None
+    selection = selected_counties()
     out = st_folium(
         view.map, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=selection_group(counties, [selected]) if selected else None,
+        feature_group_to_add=selection_group(counties, selection) if selection else None,
     )  # fmt: skip
     adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
-    if adcode and adcode != selected:
-        st.session_state.county = adcode
-        write_to_url("county", adcode)
+    if adcode and [adcode] != selection:
+        set_selection([adcode])
         st.rerun()
     st.caption(t("click_hint", lang))
 with right:
@@ -81,14 +80,13 @@ with right:
     if view.city_text:
         st.markdown(f"**{view.city_text}**")
     st.markdown(view.coverage_text)
-    if selected:
-        st.markdown(f"#### {t('selected_county', lang)}{colon(lang)}{names[selected]}")
-        for k, v in view.county_info.get(selected, [(t("value", lang), t("no_value_for_county", lang))]):
+    for adcode in selection:
+        st.markdown(f"#### {t('selected_county', lang)}{colon(lang)}{names[adcode]}")
+        for k, v in view.county_info.get(adcode, [(t("value", lang), t("no_value_for_county", lang))]):
             st.markdown(f"- **{k}**{colon(lang)}{v}")
-        if st.button(t("clear_selection", lang), icon=":material/close:"):
-            st.session_state.county = ""
-            write_to_url("county", None)
-            st.rerun()
+    if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
+        set_selection([])
+        st.rerun()
     if view.table.empty:
         st.caption(t("ranking_empty", lang))
     else:

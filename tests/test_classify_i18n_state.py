@@ -94,3 +94,12 @@ def test_clicked_county_only_on_a_new_click():
     assert adcode == "130624"
     assert clicked_county(result, last) == (None, last)  # same click on rerun
     assert clicked_county(None, last) == (None, last)
+
+
+def test_parse_county_list_keeps_order_drops_repeats_reports_bad():
+    from geo.state import parse_county_list
+
+    valid = {"130624", "130630"}
+    assert parse_county_list("130630,130624,130630", valid) == (["130630", "130624"], [])
+    assert parse_county_list("130624,,x<y", valid) == (["130624"], ["x<y"])
+    assert parse_county_list(None, valid) == ([], [])

@@ -95,3 +95,11 @@ def test_broken_data_file_stops_with_a_message(tmp_path, monkeypatch, broken):
     assert not at.exception
     assert at.error and broken in at.error[0].value
     assert not at.metric  # the app stopped before drawing anything
+
+
+def test_several_counties_in_link_are_all_selected():
+    at = run(county="130624,130630,bogus")
+    assert not at.exception
+    text = " ".join(md.value for md in at.markdown)
+    assert "阜平县" in text and "涞源县" in text
+    assert any("bogus" in w.value for w in at.warning)
