@@ -33,7 +33,7 @@ class FeatureStyle:
     rows: list[tuple[str, str]]
 
 
-def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX, height_px: int | None = None) -> folium.Map:
+def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> folium.Map:
     """An empty Leaflet map with no tiles, whose scripts and styles are local files."""
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
@@ -178,20 +178,32 @@ def legend_html(legend: Legend) -> str:
 
 
 class LegendControl(MacroElement):
-    """A Leaflet control holding the app-drawn legend."""
+    """The app-drawn legend, as a Leaflet layer that shows a control while it is on the map.
+
+    Being a layer, it can live in a FeatureGroup that st_folium swaps in and out
+    (``feature_group_to_add``): the old legend leaves with the old indicator.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function () {
-          var legend = L.control({position: "topright"});
-          legend.onAdd = function () {
-            var div = L.DomUtil.create("div", "bd-legend");
-            div.setAttribute("role", "figure");
-            div.innerHTML = {{ this.html_json }};
-            return div;
-          };
-          legend.addTo({{ this._parent.get_name() }});
+          var LegendLayer = L.Layer.extend({
+            onAdd: function (map) {
+              var control = L.control({position: "topright"});
+              control.onAdd = function () {
+                var div = L.DomUtil.create("div", "bd-legend");
+                div.setAttribute("role", "figure");
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+              };
+              this._control = control.addTo(map);
+              return this;
+            },
+            onRemove: function () { if (this._control) { this._control.remove(); } return this; }
+          });
+          new LegendLayer().addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
         """
@@ -204,44 +216,52 @@ class LegendControl(MacroElement):
         self.html_json = json.dumps(legend_html(legend), ensure_ascii=False).replace("</", "<\\/")
 
 
-def build_choropleth_map(
-    counties: gpd.GeoDataFrame,
-    styles: dict[str, FeatureStyle],
-    legend: Legend,
-    layer_name: str,
-    prefix: str = IFRAME_PREFIX,
-) -> folium.Map:
-    """The overview map: counties coloured per ``styles``, hatched where there is no data."""
+def base_map(counties: gpd.GeoDataFrame, prefix: str = IFRAME_PREFIX) -> folium.Map:
+    """The part of the map that never changes with the indicator: frame, hatch pattern.
+
+    Keeping its script identical across reruns keeps st_folium from remounting the map,
+    so the user's zoom and centre survive a change of indicator.
+    """
     m = offline_map(bounds_of(counties), prefix)
     HatchPattern().add_to(m)
-    choropleth_layer(counties, styles, layer_name).add_to(m)
-    LegendControl(legend).add_to(m)
     return m
 
 
-def build_city_total_map(
-    counties: gpd.GeoDataFrame,
-    fill: str,
-    tooltip_rows: list[tuple[str, str]],
-    legend: Legend,
-    layer_name: str,
-    prefix: str = IFRAME_PREFIX,
-) -> folium.Map:
-    """The city as one unit for an indicator known only as a city total; counties stay outlined."""
-    m = offline_map(bounds_of(counties), prefix)
+def choropleth_group(
+    counties: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], legend: Legend, name: str
+) -> folium.FeatureGroup:
+    """Counties coloured per ``styles`` (hatched where there is no data) with their legend."""
+    fg = folium.FeatureGroup(name=name)
+    choropleth_layer(counties, styles, name).add_to(fg)
+    LegendControl(legend).add_to(fg)
+    return fg
+
+
+def city_total_group(
+    counties: gpd.GeoDataFrame, fill: str, tooltip_rows: list[tuple[str, str]], legend: Legend, name: str
+) -> folium.FeatureGroup:
+    """The city as one unit for an indicator known only as a city total; counties stay outlined and clickable."""
+    fg = folium.FeatureGroup(name=name)
     city = counties.geometry.union_all()
     folium.GeoJson(
         {"type": "Feature", "geometry": city.__geo_interface__, "properties": {"tip": _tooltip_html(tooltip_rows)}},
-        name=layer_name,
+        name=name,
         style_function=lambda _f: {"fillColor": fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-    ).add_to(m)
+    ).add_to(fg)
     styles = {a: FeatureStyle(fill="transparent", rows=[("", n)]) for a, n in zip(counties.adcode, counties.name_zh)}
     layer = choropleth_layer(counties, styles, "counties")
     layer.style_function = lambda _f: {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
-    layer.add_to(m)
-    LegendControl(legend).add_to(m)
-    return m
+    layer.add_to(fg)
+    LegendControl(legend).add_to(fg)
+    return fg
+
+
+def standalone(base: folium.Map, groups: list[folium.FeatureGroup]) -> folium.Map:
+    """The base map with its layers added for good: for HTML tests and exports, not for st_folium."""
+    for group in groups:
+        group.add_to(base)
+    return base
 
 
 def selection_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "selection") -> folium.FeatureGroup:

@@ -15,7 +15,7 @@ from geo import classify as cl
 from geo import indicators as ind
 from geo.assets import IFRAME_PREFIX
 from geo.i18n import colon, format_share, format_value, paren, t
-from geo.maps import FeatureStyle, build_choropleth_map, build_city_total_map
+from geo.maps import FeatureStyle, base_map, choropleth_group, city_total_group, standalone
 
 DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
 
@@ -43,12 +43,17 @@ class OverviewView:
     year: int | None
     years: list[int]
     mode: str  # "county": counties coloured; "city": only a city total exists
-    map: folium.Map
+    base: folium.Map  # constant frame: st_folium keeps zoom while ``layer`` changes
+    layer: folium.FeatureGroup
     legend: cl.Legend
     coverage_text: str
     city_text: str | None
     table: pd.DataFrame
     county_info: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def standalone_map(self) -> folium.Map:
+        """Frame and layer in one map (HTML export, tests); builds on a copy-free base, so call once."""
+        return standalone(self.base, [self.layer])
 
 
 def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
@@ -112,9 +117,9 @@ def overview(
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
         rows = _value_rows(indicator, city, {}, lang) if city is not None else []
-        m = build_city_total_map(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title, prefix)
+        layer = city_total_group(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title)
         return OverviewView(
-            indicator, year, all_years, "city", m, legend,
+            indicator, year, all_years, "city", base_map(counties, prefix), layer, legend,
             t("coverage_counties", lang, n=0, total_units=n_units), city_text,
             pd.DataFrame(),
         )  # fmt: skip
@@ -142,7 +147,7 @@ def overview(
             rows = [(indicator.name(lang), t("no_data", lang))]
             styles[adcode] = FeatureStyle(None, [("", name), *rows])
         info[adcode] = rows
-    m = build_choropleth_map(counties, styles, legend, title, prefix)
+    layer = choropleth_group(counties, styles, legend, title)
 
     cov = ind.coverage(ds, indicator_id, year, n_units)
     if cov.share is not None:
@@ -157,7 +162,10 @@ def overview(
         coverage_text = t("coverage_counties", lang, n=cov.n_counties, total_units=n_units)
 
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
-    return OverviewView(indicator, year, all_years, "county", m, legend, coverage_text, city_text, table, info)
+    return OverviewView(
+        indicator, year, all_years, "county", base_map(counties, prefix), layer, legend,
+        coverage_text, city_text, table, info,
+    )  # fmt: skip
 
 
 def _county_table(

@@ -64,9 +64,9 @@ with left:
     st.markdown(f"#### {view.indicator.name(lang)} · {view.year}")
     selection = selected_counties()
     out = st_folium(
-        view.map, key="overview_map", height=640, use_container_width=True,
+        view.base, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=selection_group(counties, selection) if selection else None,
+        feature_group_to_add=[view.layer, selection_group(counties, selection)],
     )  # fmt: skip
     adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
     if adcode and [adcode] != selection:

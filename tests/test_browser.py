@@ -169,3 +169,35 @@ def test_clicking_a_county_selects_it(offline_page, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview-selected.png"))
     assert page.external == []
+
+
+def _leaflet(page, expression: str):
+    """Evaluate JS inside the map's iframe (window.map is streamlit-folium's Leaflet map)."""
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    return frame.evaluate(expression)
+
+
+def test_changing_the_indicator_restyles_without_losing_zoom(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    page.wait_for_timeout(800)
+    _leaflet(page, "window.map.setView([38.85, 114.3], 10, {animate: false})")
+    page.wait_for_timeout(500)
+    before = _leaflet(page, "[window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    box.click()
+    page.keyboard.type("建档立卡贫困人口")
+    page.keyboard.press("Enter")
+    page.get_by_text("占全市合计").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('iframe')].some(f => { try { return [...f.contentDocument"
+        ".querySelectorAll('path.leaflet-interactive')].some(p => p.getAttribute('fill') === 'url(#nodata-hatch)') }"
+        " catch (e) { return false } })",
+        timeout=30_000,
+    )
+    after = _leaflet(page, "[window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+    assert after[0] == before[0] == 10
+    assert abs(after[1] - before[1]) < 1e-6 and abs(after[2] - before[2]) < 1e-6
+    assert frame.locator(".bd-legend").count() == 1  # the old legend left with the old layer
+    assert page.external == []

@@ -27,19 +27,19 @@ def numeric_view(tiny_dataset, tiny_counties):
 
 
 def test_map_loads_only_local_assets(numeric_view):
-    links = asset_links(numeric_view.map)
+    links = asset_links(numeric_view.standalone_map())
     assert links == [asset_url("leaflet", "leaflet.js"), asset_url("leaflet", "leaflet.css")]
     assert not [u for u in links if CDN.match(u)]
 
 
 def test_rendered_html_has_no_remote_url(numeric_view):
-    html = _html(numeric_view.map)
+    html = _html(numeric_view.standalone_map())
     assert not CDN.findall(html), CDN.findall(html)[:5]
     assert "d3" not in re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
 
 
 def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view):
-    html = _html(numeric_view.map)
+    html = _html(numeric_view.standalone_map())
     assert html.count('"adcode"') == 3
     assert html.count('"nodata": true') == 1  # 000003 has no figure
     assert "nodata-hatch" in html and "patternUnits" in html
@@ -52,7 +52,7 @@ def test_legend_rows_and_no_data_entry(numeric_view):
 
 
 def test_hostile_names_and_sources_are_escaped(numeric_view):
-    html = _decoded(numeric_view.map)
+    html = _decoded(numeric_view.standalone_map())
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert(1)</script>" not in html
@@ -68,7 +68,7 @@ def test_city_only_indicator_draws_the_city_as_one_unit(tiny_dataset, tiny_count
     view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
     assert view.mode == "city" and view.year == 2018
     assert view.table.empty
-    assert "全市合计" in _html(view.map)
+    assert "全市合计" in _html(view.standalone_map())
     assert "500" in view.city_text and "目标" in view.city_text
 
 
@@ -87,3 +87,20 @@ def test_static_assets_are_copied(tmp_path):
     copied = ensure_static_assets(tmp_path)
     assert any(p.name == "leaflet.js" for p in copied)
     assert ensure_static_assets(tmp_path) == []  # second call copies nothing
+
+
+def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
+    """st_folium remounts (losing zoom) when the map script changes; only the layer may change."""
+    from streamlit_folium import _get_map_string, generate_js_hash
+
+    hashes = set()
+    for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
+        base = views.overview(tiny_dataset, tiny_counties, indicator, year, "quantiles", "zh").base
+        base.get_root().render()
+        hashes.add(generate_js_hash(_get_map_string(base), "overview_map"))
+    assert len(hashes) == 1
+
+
+def test_legend_lives_in_the_layer_not_the_base(numeric_view):
+    assert "LegendLayer" not in _html(numeric_view.base)
+    assert "LegendLayer" in _html(numeric_view.standalone_map())
