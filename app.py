@@ -45,6 +45,7 @@ pages = [
     st.Page(
         "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
     ),
+    st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
 ]
 nav = st.navigation(pages)

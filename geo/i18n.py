@@ -20,6 +20,32 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "page_overview": {"zh": "总览", "en": "Overview"},
     "page_sources": {"zh": "数据与来源", "en": "Data and sources"},
+    "page_county": {"zh": "县域", "en": "County profile"},
+    "profile_known": {"zh": "有数据的指标", "en": "Indicators with figures"},
+    "profile_missing": {
+        "zh": "{name}在现有资料中有 {known} 个指标有数字（全部 {total} 个）。另有 {city_only} 个指标资料只给出"
+        "全市合计，不分县，这里不作估算。没有分县数字的专项：{missing}。",
+        "en": "For {name} the sources give figures for {known} of {total} indicators. Another {city_only} "
+        "indicators exist only as city totals and are not estimated per county. Programmes with no county "
+        "figure: {missing}.",
+    },
+    "profile_programmes": {"zh": "有分县数字的专项", "en": "Programmes with county figures"},
+    "profile_all_figures": {"zh": "本县全部数字", "en": "Every figure for this county"},
+    "profile_ranks": {"zh": "在贫困县中的位次", "en": "Rank among the poor counties"},
+    "profile_ranks_help": {
+        "zh": "只比较同一年份至少两个贫困县有数字的指标；1 为最大。",
+        "en": "Only indicators where at least two poor counties have figures for the same year; 1 is the largest.",
+    },
+    "profile_no_ranks": {
+        "zh": "没有可与其他贫困县比较的同年数字。",
+        "en": "No figure that can be compared with other poor counties for the same year.",
+    },
+    "profile_no_figures": {"zh": "资料中没有本县的分县数字。", "en": "The sources give no figure for this county."},
+    "compare_with": {"zh": "对比", "en": "Compare with"},
+    "compare_none": {"zh": "（不对比）", "en": "(no comparison)"},
+    "compare_title": {"zh": "并列对比", "en": "Side by side"},
+    "locator_map": {"zh": "位置", "en": "Location"},
+    "copy_link": {"zh": "本视图链接（可复制）", "en": "Link to this view (copy it)"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
     "lang_zh": {"zh": "中文", "en": "中文"},
     "lang_en": {"zh": "English", "en": "English"},
@@ -165,3 +191,8 @@ def colon(lang: str = DEFAULT_LANG) -> str:
 def paren(text: object, lang: str = DEFAULT_LANG) -> str:
     """An aside in brackets: full-width in Chinese, spaced in English."""
     return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def join_list(items: list[str], lang: str = DEFAULT_LANG) -> str:
+    """Items of a list in running text: 、 in Chinese, commas in English."""
+    return ("、" if lang == "zh" else ", ").join(items)

@@ -228,13 +228,23 @@ def base_map(counties: gpd.GeoDataFrame, prefix: str = IFRAME_PREFIX) -> folium.
 
 
 def choropleth_group(
-    counties: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], legend: Legend, name: str
+    counties: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], legend: Legend | None, name: str
 ) -> folium.FeatureGroup:
     """Counties coloured per ``styles`` (hatched where there is no data) with their legend."""
     fg = folium.FeatureGroup(name=name)
     choropleth_layer(counties, styles, name).add_to(fg)
-    LegendControl(legend).add_to(fg)
+    if legend is not None:
+        LegendControl(legend).add_to(fg)
     return fg
+
+
+def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
+    """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
+    styles = {
+        a: FeatureStyle(SELECTED if a in adcodes else "#e6e6e6", [("", str(n))])
+        for a, n in zip(counties["adcode"], counties["name_zh"])
+    }
+    return choropleth_group(counties, styles, None, name)
 
 
 def city_total_group(

@@ -1,5 +1,6 @@
 """AppTest of every page on the bundled data: no exception, sourced figures, bad links handled."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -103,3 +104,42 @@ def test_several_counties_in_link_are_all_selected():
     text = " ".join(md.value for md in at.markdown)
     assert "阜平县" in text and "涞源县" in text
     assert any("bogus" in w.value for w in at.warning)
+
+
+COUNTIES = [
+    "130602", "130606", "130607", "130608", "130609", "130623", "130624", "130626", "130627", "130628", "130629",
+    "130630", "130631", "130632", "130633", "130634", "130635", "130636", "130637", "130638", "130681", "130682",
+    "130683", "130684",
+]  # fmt: skip
+
+
+NAMES = {
+    f["properties"]["adcode"]: f["properties"]["name_zh"]
+    for f in json.loads((ROOT / "data" / "counties.geojson").read_text(encoding="utf-8"))["features"]
+}
+
+
+@pytest.mark.parametrize("adcode", COUNTIES)
+def test_county_profile_for_every_county(adcode):
+    at = run("pages/county.py", county=adcode)
+    assert not at.exception
+    assert not at.error
+    assert at.title[0].value.endswith(NAMES[adcode])
+    # Every figure in the county table has a source.
+    table = at.dataframe[0].value if at.dataframe else None
+    if table is not None and "来源" in table.columns:
+        assert table["来源"].str.len().gt(0).all()
+    assert any("在现有资料中有" in i.value for i in at.info)  # says plainly what is known and missing
+
+
+def test_county_profile_compare_shows_two_columns():
+    at = run("pages/county.py", county="130624", compare="130630")
+    assert not at.exception
+    compare = at.dataframe[-1].value
+    assert {"阜平县", "涞源县"} <= set(compare.columns)
+
+
+def test_county_profile_bad_compare_param_has_a_note():
+    at = run("pages/county.py", county="130624", compare="nowhere")
+    assert not at.exception
+    assert any("nowhere" in w.value for w in at.warning)

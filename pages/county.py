@@ -1,0 +1,75 @@
+"""县域 County profile: one county, everything the sources say about it, and what they do not."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import loaders, profile
+from geo.i18n import colon, join_list, t
+from geo.maps import base_map, locator_group
+from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
+
+ensure_router()
+
+lang = st.session_state.get("lang") or "zh"
+ds, counties = loaders.load_dataset(), loaders.load_counties()
+adcodes = counties["adcode"].tolist()
+names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"].to_dict()
+
+bad = {"county": ",".join(seed_selection(adcodes)), "compare_with": seed_from_url("compare", ["", *adcodes], "")}
+for key, value in bad.items():
+    if value:
+        st.warning(t("unknown_param", lang, param=t(key, lang), value=value), icon=":material/link_off:")
+
+selection = selected_counties()
+current = selection[0] if selection else profile.richest_county(ds, adcodes)
+st.title(f"{t('page_county', lang)} · {names[current]}")
+c1, c2 = st.columns(2)
+choice = c1.selectbox(t("county", lang), adcodes, index=adcodes.index(current), format_func=names.get)
+if choice != current or not selection:
+    set_selection([choice])
+    if choice != current:
+        st.rerun()
+others = ["", *[a for a in adcodes if a != current]]
+compare = c2.selectbox(
+    t("compare_with", lang), others, key="compare", persist_state="session",
+    format_func=lambda a: names.get(a) or t("compare_none", lang),
+)  # fmt: skip
+write_to_url("compare", compare or None)
+
+p = profile.county_profile(ds, counties, current, lang)
+left, right = st.columns([2, 1], gap="medium")
+with right:
+    st.markdown(f"**{t('locator_map', lang)}**")
+    st_folium(
+        base_map(counties), key="locator_map", height=300, use_container_width=True, returned_objects=[],
+        feature_group_to_add=locator_group(counties, [current]),
+    )  # fmt: skip
+with left:
+    m1, m2, m3 = st.columns([5, 3, 2])
+    for col, fact in ((m1, p.designation), (m2, p.exit_year)):
+        if fact:
+            card = col.container(border=True)
+            card.caption(fact.label)
+            card.markdown(f"**{fact.value}**")
+            card.caption(f"{t('source', lang)}{colon(lang)}{fact.source}")
+    m3.metric(t("profile_known", lang), p.table["indicator_id"].nunique() if not p.table.empty else 0, border=True)
+    st.info(profile.missing_text(p, len(ds.indicators), lang), icon=":material/info:")
+    if p.programmes:
+        st.markdown(f"**{t('profile_programmes', lang)}**{colon(lang)}" + join_list(p.programmes, lang))
+
+st.subheader(t("profile_all_figures", lang))
+if p.table.empty:
+    st.caption(t("profile_no_figures", lang))
+else:
+    st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
+
+st.subheader(t("profile_ranks", lang), help=t("profile_ranks_help", lang))
+if p.ranks.empty:
+    st.caption(t("profile_no_ranks", lang))
+else:
+    st.dataframe(p.ranks, hide_index=True, width="stretch")
+
+if compare:
+    other = profile.county_profile(ds, counties, compare, lang)
+    st.subheader(f"{t('compare_title', lang)}{colon(lang)}{p.name} · {other.name}")
+    st.dataframe(profile.compare_table(p, other, lang), hide_index=True, width="stretch")
