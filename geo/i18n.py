@@ -91,6 +91,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{n}/{total_units} 个县（市、区）有数据；该年没有全市合计可供对照。",
         "en": "{n} of {total_units} counties have figures; there is no city total for that year to compare with.",
     },
+    "coverage_mixed_years": {
+        "zh": "{n}/{total_units} 个县（市、区）有数据，但年份各不相同（见悬停提示），不能相加或与全市合计对照。",
+        "en": "{n} of {total_units} counties have figures, but for different years (see the tooltips); "
+        "they cannot be added up or set against a city total.",
+    },
+    "latest_year": {"zh": "各县最新", "en": "Latest per county"},
     "coverage_counties": {
         "zh": "{n}/{total_units} 个县（市、区）有数据",
         "en": "{n} of {total_units} counties have data",

@@ -120,14 +120,30 @@ def _bad(df: pd.DataFrame, mask: pd.Series, path: Path, what: str) -> None:
         raise DataError(path, f"line {row}: {what}")
 
 
+def read_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """The raw indicator tables of ``data_dir`` (strings, columns checked), keyed by file name."""
+    return {name: read_csv(data_dir / name, columns) for name, columns in SCHEMAS.items()}
+
+
 def load_dataset(data_dir: Path, unit_codes: set[str] | None = None) -> Dataset:
     """Read and cross-check the indicator tables in ``data_dir``.
 
     ``unit_codes`` are the adcodes of the county-level units; values for any other
     code than those and the city code are rejected.
     """
-    paths = {name: data_dir / name for name in SCHEMAS}
-    t = {name: read_csv(p, SCHEMAS[name]) for name, p in paths.items()}
+    return validate_tables(read_tables(data_dir), unit_codes, data_dir)
+
+
+def validate_tables(
+    tables: dict[str, pd.DataFrame], unit_codes: set[str] | None = None, where: Path | str = ""
+) -> Dataset:
+    """Cross-check raw tables (keyed by file name, as read_tables gives them) into a Dataset.
+
+    The data store runs the same checks on what it holds; ``where`` prefixes the
+    file names in error messages (a folder, or the store's location).
+    """
+    paths = {name: Path(where) / name for name in SCHEMAS}
+    t = {name: tables[name][list(SCHEMAS[name])] for name in SCHEMAS}
     prog, ind, cat, val, src = (
         t["programmes.csv"], t["indicators.csv"], t["categories.csv"],
         t["values.csv"], t["sources.csv"],
@@ -198,19 +214,26 @@ def years(ds: Dataset, indicator_id: str, level: str | None = None) -> list[int]
 
 
 def default_year(ds: Dataset, indicator_id: str) -> int | None:
-    """The latest year with county rows, else the latest with any row."""
-    ys = years(ds, indicator_id, "county") or years(ds, indicator_id)
-    return ys[-1] if ys else None
+    """The year to show first: the latest year with county rows when it covers every county that has
+    any row; ``None`` (each county's latest figure) when counties are known for different years;
+    the latest city year for city-only indicators."""
+    v = ds.values[(ds.values["indicator_id"] == indicator_id) & (ds.values["adcode"] != CITY_ADCODE)]
+    if v.empty:
+        ys = years(ds, indicator_id)
+        return ys[-1] if ys else None
+    latest = int(v["year"].max())
+    return latest if set(v.loc[v["year"] == latest, "adcode"]) == set(v["adcode"]) else None
 
 
 def _pick_status(v: pd.DataFrame) -> pd.DataFrame:
-    # One row per place: a reported figure wins over a target or forecast.
+    # One row per place: its latest year; within a year a reported figure wins over a target or forecast.
     rank = v["status"].map({s: i for i, s in enumerate(STATUSES)})
-    return v.assign(_r=rank).sort_values("_r").drop_duplicates("adcode").drop(columns="_r")
+    ordered = v.assign(_r=rank).sort_values(["year", "_r"], ascending=[False, True], kind="stable")
+    return ordered.drop_duplicates("adcode").drop(columns="_r")
 
 
 def county_values(ds: Dataset, indicator_id: str, year: int | None) -> pd.DataFrame:
-    """County rows of one indicator and year, with their source titles."""
+    """County rows of one indicator and year (``None``: each county's latest), with source titles."""
     v = ds.values[(ds.values["indicator_id"] == indicator_id) & (ds.values["adcode"] != CITY_ADCODE)]
     if year is not None:
         v = v[v["year"] == year]
@@ -241,7 +264,8 @@ def coverage(ds: Dataset, indicator_id: str, year: int | None, n_units: int) -> 
     ind = get_indicator(ds, indicator_id)
     cv = county_values(ds, indicator_id, year)
     city = city_value(ds, indicator_id, year)
-    numeric = ind.kind == "numeric" and ind.additive
+    # Figures of different years do not add up to anything: no share without one year.
+    numeric = ind.kind == "numeric" and ind.additive and year is not None
     county_sum = float(cv["number"].sum()) if numeric and not cv.empty else None
     total = float(city["number"]) if numeric and city is not None and not math.isnan(city["number"]) else None
     return Coverage(len(cv), n_units, county_sum, total)

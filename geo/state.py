@@ -52,3 +52,8 @@ def parse_county_list(raw: str | None, valid: Collection[str]) -> tuple[list[str
         else:
             bad.append(part)
     return good, bad
+
+
+def fresh(value: object, last: object) -> bool:
+    """Whether a widget's returned value is a new user action rather than the same state replayed."""
+    return value != last

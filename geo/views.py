@@ -92,7 +92,7 @@ def overview(
     """Everything the overview page shows for one indicator, year and scheme."""
     indicator = ind.get_indicator(ds, indicator_id)
     all_years = ind.years(ds, indicator_id)
-    if year not in all_years:
+    if (year is not None and year not in all_years) or (year is None and not ind.years(ds, indicator_id, "county")):
         year = ind.default_year(ds, indicator_id)
     names = county_names(counties, lang)
     cv = ind.county_values(ds, indicator_id, year)
@@ -107,12 +107,12 @@ def overview(
             if indicator.kind == "numeric"
             else ind.category_labels(ds, indicator_id, lang).get(city["value"], city["value"])
         )
-        when = f"{year}{'，' if lang == 'zh' else ', '}{status_text(city['status'], lang)}"
+        when = f"{city['year']}{'，' if lang == 'zh' else ', '}{status_text(city['status'], lang)}"
         city_text = f"{t('city_total', lang)}{colon(lang)}{shown}{paren(when, lang)} · {ind.source_label(city)}"
 
     if cv.empty:
         legend = cl.Legend(
-            title=f"{title}{paren(year, lang)}",
+            title=f"{title}{paren(city['year'] if city is not None else year, lang)}",
             entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
@@ -156,6 +156,8 @@ def overview(
             sum=format_value(cov.county_sum, unit, lang), total=format_value(cov.city_total, unit, lang),
             share=format_share(cov.share, lang),
         )  # fmt: skip
+    elif year is None and cv["year"].nunique() > 1:
+        coverage_text = t("coverage_mixed_years", lang, n=cov.n_counties, total_units=n_units)
     elif indicator.additive and cov.n_counties < n_units:
         coverage_text = t("coverage_no_total", lang, n=cov.n_counties, total_units=n_units)
     else:
@@ -178,9 +180,11 @@ def _county_table(
     lang: str,
 ) -> pd.DataFrame:
     """Ranking (numeric) or grouping (category) of the counties with data."""
+    number = None
     if indicator.kind == "numeric":
         cv = ind.ranking(ds, indicator.indicator_id, year, names)
-        shown = cv["number"]
+        number = cv["number"].to_numpy()
+        shown = cv["number"].map(lambda x: format_value(x, indicator.unit_for(lang), lang))
     else:
         order = {c: i for i, c in enumerate(labels)}
         cv = cv.assign(name=cv["adcode"].map(names), _o=cv["value"].map(order)).sort_values(["_o", "adcode"])
@@ -188,6 +192,7 @@ def _county_table(
     return pd.DataFrame(
         {
             "adcode": cv["adcode"].to_numpy(),
+            "number": number if number is not None else [None] * len(cv),
             t("county", lang): cv["name"].to_numpy(),
             t("value", lang): shown.to_numpy(),
             t("year", lang): cv["year"].to_numpy(),

@@ -3,12 +3,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import charts, loaders, views
 from geo import indicators as ind
-from geo import loaders, views
 from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
 from geo.maps import selection_group
-from geo.state import clicked_county
+from geo.state import clicked_county, fresh
 from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
 
 ensure_router()
@@ -42,10 +42,15 @@ with st.sidebar:
     write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
     years = ind.years(ds, indicator_id)
     year = ind.default_year(ds, indicator_id)
-    if len(years) > 1:
-        year = st.selectbox(t("year", lang), years, index=years.index(year), key=f"year_{indicator_id}")
+    options = years if year is not None else [None, *years]
+    if len(options) > 1:
+        year = st.selectbox(
+            t("year", lang), options, index=options.index(year), key=f"year_{indicator_id}",
+            format_func=lambda y: t("latest_year", lang) if y is None else str(y),
+        )  # fmt: skip
     scheme = DEFAULT_SCHEME
-    if ind.get_indicator(ds, indicator_id).kind == "numeric":
+    entry = ind.get_indicator(ds, indicator_id)
+    if entry.kind == "numeric" and entry.level == "county":
         scheme = st.selectbox(
             t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
             key="scheme", persist_state="session",
@@ -60,9 +65,20 @@ with right:
     for row in range(0, len(figures), 2):
         for col, fig in zip(st.columns(2), figures[row : row + 2]):
             col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.help}", border=True)
+selection = selected_counties()
+
+
+def follow(key: str, picked: list[str]) -> None:
+    """A new pick in a table or chart becomes the app-wide selection (map, tables, other pages)."""
+    if fresh(picked, st.session_state.get(key)):
+        st.session_state[key] = picked
+        if picked and picked != selection:
+            set_selection(picked)
+            st.rerun()
+
+
 with left:
-    st.markdown(f"#### {view.indicator.name(lang)} · {view.year}")
-    selection = selected_counties()
+    st.markdown(f"#### {view.indicator.name(lang)} · {view.year or t('latest_year', lang)}")
     out = st_folium(
         view.base, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
@@ -87,9 +103,27 @@ with right:
     if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
         set_selection([])
         st.rerun()
-    if view.table.empty:
-        st.caption(t("ranking_empty", lang))
-    else:
-        title = "ranking_title" if view.indicator.kind == "numeric" else "categories_title"
-        st.markdown(f"#### {t(title, lang)}")
-        st.dataframe(view.table.drop(columns="adcode"), hide_index=True, width="stretch")
+
+st.divider()
+if view.table.empty:
+    st.caption(t("ranking_empty", lang))
+else:
+    title = "ranking_title" if view.indicator.kind == "numeric" else "categories_title"
+    st.markdown(f"#### {t(title, lang)}")
+    chart_col, table_col = st.columns([2, 3]) if view.indicator.kind == "numeric" else (None, st.container())
+    adcodes_in_table = view.table["adcode"]
+    if chart_col is not None:
+        with chart_col:
+            numbers = view.table["number"].astype(float).tolist()
+            spec = charts.ranking_spec(
+                view.table[t("county", lang)].tolist(), numbers, adcodes_in_table.tolist(), selection,
+                view.indicator.unit_for(lang),
+            )  # fmt: skip
+            state = st.echarts_chart(spec, key="rank_chart", on_select="rerun", height=max(160, 34 * len(numbers)))
+            follow("_rank_chart", charts.picked(state, adcodes_in_table.tolist()))
+    with table_col:
+        shown = charts.highlight_rows(view.table.drop(columns=["adcode", "number"]), adcodes_in_table, selection)
+        event = st.dataframe(
+            shown, hide_index=True, width="stretch", key="rank_table", on_select="rerun", selection_mode="single-row"
+        )
+        follow("_rank_table", [adcodes_in_table.iloc[i] for i in event.selection.rows])

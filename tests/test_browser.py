@@ -201,3 +201,33 @@ def test_changing_the_indicator_restyles_without_losing_zoom(offline_page, app_u
     assert abs(after[1] - before[1]) < 1e-6 and abs(after[2] - before[2]) < 1e-6
     assert frame.locator(".bd-legend").count() == 1  # the old legend left with the old layer
     assert page.external == []
+
+
+def test_english_deep_link_to_fuping_profile(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/county?county=130624&lang=en")
+    page.get_by_role("heading", name="County profile · Fuping County").wait_for(timeout=60_000)
+    for text in ("National key county (Yanshan–Taihang area)", "Exited 2020", "Rank among the poor counties"):
+        page.get_by_text(text).first.wait_for(timeout=30_000)
+    # The grid draws on a canvas; its accessible copy of the cells is attached but hidden.
+    page.get_by_text("108,100 persons").first.wait_for(state="attached", timeout=30_000)  # registered poor, 2014
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "county-fuping-en.png"), full_page=True)
+    assert page.external == []
+
+
+def test_table_row_selection_highlights_the_county_on_the_map(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    table = page.locator("[data-testid='stDataFrame']").last
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    # The first data row of the grid (阜平县, first of the national key counties); click its checkbox cell.
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 18)
+    page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
+    frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)
+    assert "county=" in page.url
+    assert page.external == []

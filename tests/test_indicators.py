@@ -121,3 +121,17 @@ def test_values_table_labels_categories(tiny_dataset):
     row = table[(table["indicator_id"] == "county_type") & (table["adcode"] == "000001")].iloc[0]
     assert row["value"] == "贫困县" and row["place"] == "甲县"
     assert set(table.loc[table["adcode"] == "130600", "place"]) == {"保定市（全市）"}
+
+
+def test_counties_known_for_different_years_show_each_latest(tmp_path):
+    tables = {k: [list(r) for r in v] for k, v in TINY_TABLES.items()}
+    tables["values.csv"] += [
+        ["poor_villages", "000001", "2016", "20", "reported", "rep", "", ""],
+        ["poor_villages", "000001", "2016", "25", "target", "rep", "", ""],
+    ]
+    ds = ind.load_dataset(write_tables(tmp_path / "d", tables))
+    assert ind.default_year(ds, "poor_villages") is None  # 000002 is known only for 2014
+    latest = ind.county_values(ds, "poor_villages", None).set_index("adcode")
+    assert latest.loc["000001", "number"] == 20 and latest.loc["000001", "year"] == 2016  # reported beats target
+    assert latest.loc["000002", "year"] == 2014
+    assert ind.coverage(ds, "poor_villages", None, 3).share is None  # different years do not add up
