@@ -7,6 +7,7 @@ from geo.assets import STATIC_DIR, ensure_static_assets
 from geo.boundaries import BoundaryDataError
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.indicators import DataError
+from geo.state import share_link
 from geo.urlstate import seed_from_url, write_to_url
 
 st.set_page_config(
@@ -37,6 +38,7 @@ if bad_lang:
 try:
     loaders.load_counties()
     loaders.load_dataset()
+    loaders.load_sites()
 except (DataError, BoundaryDataError) as exc:
     st.error(f"**{t('data_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
     st.stop()
@@ -46,9 +48,18 @@ pages = [
         "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
     ),
     st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
+    st.Page(
+        "pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"
+    ),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:
     st.caption(t("app_subtitle", lang))
 nav.run()
+# After the page ran, the URL holds the whole view; offer it as a link to copy.
+link = share_link(st.context.url, st.query_params.to_dict())
+if link:
+    with st.sidebar:
+        st.caption(t("copy_link", lang))
+        st.code(link, language=None, wrap_lines=True)

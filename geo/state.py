@@ -57,3 +57,13 @@ def parse_county_list(raw: str | None, valid: Collection[str]) -> tuple[list[str
 def fresh(value: object, last: object) -> bool:
     """Whether a widget's returned value is a new user action rather than the same state replayed."""
     return value != last
+
+
+def share_link(page_url: str | None, params: dict[str, str]) -> str | None:
+    """The link that reopens this view: the page's URL plus the view's parameters, in a stable order."""
+    if not page_url:
+        return None
+    from urllib.parse import urlencode
+
+    query = urlencode(sorted((k, v) for k, v in params.items() if v not in (None, "")), safe=",")
+    return f"{page_url}?{query}" if query else page_url

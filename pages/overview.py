@@ -12,6 +12,7 @@ from geo.state import clicked_county, fresh
 from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
 
 ensure_router()
+LATEST = "latest"  # the year parameter's value for "each county's latest figure"
 
 lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()
@@ -40,14 +41,22 @@ with st.sidebar:
         t("indicator", lang), ids, format_func=indicator_label, key="indicator", persist_state="session"
     )
     write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
-    years = ind.years(ds, indicator_id)
-    year = ind.default_year(ds, indicator_id)
-    options = years if year is not None else [None, *years]
+    default_year = ind.default_year(ds, indicator_id)
+    options = [str(y) for y in ind.years(ds, indicator_id)]
+    if default_year is None:
+        options.insert(0, LATEST)
+    default = LATEST if default_year is None else str(default_year)
+    bad_year = seed_from_url("year", options, default)
+    if bad_year:
+        st.warning(t("unknown_param", lang, param=t("year", lang), value=bad_year), icon=":material/link_off:")
+    chosen = default
     if len(options) > 1:
-        year = st.selectbox(
-            t("year", lang), options, index=options.index(year), key=f"year_{indicator_id}",
-            format_func=lambda y: t("latest_year", lang) if y is None else str(y),
+        chosen = st.selectbox(
+            t("year", lang), options, key="year", persist_state="session",
+            format_func=lambda y: t("latest_year", lang) if y == LATEST else y,
         )  # fmt: skip
+    write_to_url("year", chosen, default)
+    year = None if chosen == LATEST else int(chosen)
     scheme = DEFAULT_SCHEME
     entry = ind.get_indicator(ds, indicator_id)
     if entry.kind == "numeric" and entry.level == "county":

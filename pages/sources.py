@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from geo import charts, loaders, views
 from geo import indicators as ind
-from geo import loaders, views
 from geo.i18n import t
-from geo.urlstate import ensure_router
+from geo.urlstate import ensure_router, seed_selection, selected_counties, set_selection
 
 ensure_router()
 
@@ -13,6 +13,10 @@ lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 names_zh = views.county_names(counties, "zh").to_dict()
 names_en = views.county_names(counties, "en").to_dict()
+for bad in seed_selection(counties["adcode"].tolist()):
+    st.warning(t("unknown_param", lang, param=t("county", lang), value=bad), icon=":material/link_off:")
+selection = selected_counties()  # rows of the app-wide selection are marked, as on the map
+set_selection(selection)
 
 st.title(t("page_sources", lang))
 st.caption(t("sources_intro", lang))
@@ -42,10 +46,11 @@ headers = {
     "source": t("source", lang), "publisher": t("publisher", lang), "locator": t("locator", lang),
     "url": t("url", lang), "note": t("note", lang),
 }  # fmt: skip
-shown = table[list(headers)].rename(columns=headers)
+shown = table[list(headers)].rename(columns=headers).reset_index(drop=True)
 st.caption(t("rows_shown", lang, n=len(shown)))
+marked = charts.highlight_rows(shown, table["adcode"].reset_index(drop=True), selection)
 st.dataframe(
-    shown, hide_index=True, width="stretch", height=520,
+    marked, hide_index=True, width="stretch", height=520,
     column_config={headers["url"]: st.column_config.LinkColumn(headers["url"])},
 )  # fmt: skip
 st.download_button(

@@ -103,3 +103,12 @@ def test_parse_county_list_keeps_order_drops_repeats_reports_bad():
     assert parse_county_list("130630,130624,130630", valid) == (["130630", "130624"], [])
     assert parse_county_list("130624,,x<y", valid) == (["130624"], ["x<y"])
     assert parse_county_list(None, valid) == ([], [])
+
+
+def test_share_link_is_stable_and_keeps_commas_readable():
+    from geo.state import share_link
+
+    url = share_link("http://host/county", {"lang": "en", "county": "130624,130630", "compare": ""})
+    assert url == "http://host/county?county=130624,130630&lang=en"
+    assert share_link("http://host/", {}) == "http://host/"
+    assert share_link(None, {"a": "b"}) is None

@@ -143,3 +143,42 @@ def test_county_profile_bad_compare_param_has_a_note():
     at = run("pages/county.py", county="130624", compare="nowhere")
     assert not at.exception
     assert any("nowhere" in w.value for w in at.warning)
+
+
+def _view_state(at: AppTest) -> dict:
+    state = {"indicator": at.selectbox(key="indicator").value}
+    for key in ("year", "scheme"):
+        try:
+            state[key] = at.selectbox(key=key).value
+        except KeyError:
+            state[key] = None
+    state["county"] = at.session_state["county"]
+    return state
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"indicator": "poor_population_remaining", "year": "latest", "county": "130624,130630", "lang": "en"},
+        {"indicator": "poor_villages_press", "scheme": "equal_interval", "year": "2017"},
+        {"indicator": "exit_year", "county": "130633"},
+        {"indicator": "pv_grid_connected_mw"},
+    ],
+)
+def test_url_round_trip_reproduces_the_view(params):
+    """state -> URL -> state: a copied link opened in a fresh session shows the same view."""
+    first = run(**params)
+    assert not first.exception and not first.warning
+    url = {k: v for k, v in first.query_params.items()}
+    url = {k: (v[0] if isinstance(v, list) else v) for k, v in url.items()}
+    second = run(**url)
+    assert not second.exception
+    assert _view_state(second) == _view_state(first)
+    for k, v in params.items():
+        assert url.get(k, v) == v  # defaults may be left out of the link, nothing else changes
+
+
+def test_bad_year_in_link_falls_back_with_a_note():
+    at = run(indicator="poor_population_remaining", year="1999")
+    assert not at.exception
+    assert any("1999" in w.value for w in at.warning)
