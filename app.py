@@ -38,7 +38,6 @@ if bad_lang:
 try:
     loaders.load_counties()
     loaders.load_dataset()
-    loaders.load_sites()
 except (DataError, BoundaryDataError) as exc:
     st.error(f"**{t('data_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
     st.stop()
@@ -48,9 +47,6 @@ pages = [
         "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
     ),
     st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
-    st.Page(
-        "pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"
-    ),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
 ]
 nav = st.navigation(pages)
