@@ -77,6 +77,7 @@ class Classes:
     bins: list[float]
     colors: list[str]
     lower: float
+    exact: bool = False  # one class per distinct value: the legend names values, not ranges
 
     def color_of(self, value: float | None) -> str | None:
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -119,7 +120,7 @@ def classify(
     else:
         bins = [float(b) for b in classifier(y, k=k).bins]
         bins = sorted(set(bins))
-    return Classes(bins=bins, colors=palette(palette_name, len(bins)), lower=float(y.min()))
+    return Classes(bins=bins, colors=palette(palette_name, len(bins)), lower=float(y.min()), exact=distinct.size <= k)
 
 
 def numeric_legend(
@@ -132,7 +133,7 @@ def numeric_legend(
     for i, (hi, color) in enumerate(zip(classes.bins, classes.colors)):
         n = sum(1 for v in y if classes.index_of(v) == i)
         a, b = format_number(lo, lang), format_number(hi, lang)
-        label = a if a == b else f"{a} – {b}"
+        label = b if classes.exact or a == b else f"{a} – {b}"
         entries.append(LegendEntry(label=label, color=color, count=n))
         lo = hi
     if n_missing:

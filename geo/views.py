@@ -34,7 +34,8 @@ KEY_FIGURES: list[tuple[str, int]] = [
 class KeyFigure:
     label: str
     value: str
-    help: str
+    help: str  # the source
+    note: str = ""  # year, and status when not a reported figure
 
 
 @dataclass
@@ -210,8 +211,7 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
         row = ind.city_value(ds, indicator_id, year)
         if row is None:
             raise KeyError(f"key figure {indicator_id} has no city value for {year}")
-        label = f"{indicator.name(lang)}{paren(year, lang)}"
-        if row["status"] != "reported":
-            label += f" · {status_text(row['status'], lang)}"
-        out.append(KeyFigure(label, format_value(row["number"], indicator.unit_for(lang), lang), ind.source_label(row)))
+        note = f"{year}" + ("" if row["status"] == "reported" else f" · {status_text(row['status'], lang)}")
+        value = format_value(row["number"], indicator.unit_for(lang), lang)
+        out.append(KeyFigure(indicator.name(lang), value, ind.source_label(row), note))
     return out

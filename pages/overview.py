@@ -73,7 +73,10 @@ with right:
     figures = views.key_figures(ds, lang)
     for row in range(0, len(figures), 2):
         for col, fig in zip(st.columns(2), figures[row : row + 2]):
-            col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.help}", border=True)
+            col.metric(
+                fig.label, fig.value, delta=fig.note, delta_color="off", delta_arrow="off", border=True,
+                help=f"{t('source', lang)}{colon(lang)}{fig.help}",
+            )  # fmt: skip
 selection = selected_counties()
 
 
