@@ -21,6 +21,7 @@ from geo.assets import IFRAME_PREFIX, asset_url
 from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
 
 BORDER = "#4d4d4d"
+PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
 SELECTED = "#d7301f"
 BACKGROUND = "#f4f3ef"
 
@@ -31,6 +32,7 @@ class FeatureStyle:
 
     fill: str | None
     rows: list[tuple[str, str]]
+    planned: bool = False  # a target or forecast rather than a reported figure: dashed outline
 
 
 def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> folium.Map:
@@ -58,6 +60,10 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-legend .n{color:#555;margin-left:4px}"
             ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}"
             ".leaflet-tooltip{max-width:340px;white-space:normal;font-size:13px}"
+            ".bd-label{pointer-events:none}"
+            ".bd-label div{font-weight:600;font-size:13px;line-height:1.3;color:#1a1a1a;text-align:center;"
+            "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
+            ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
             ".leaflet-tooltip th{white-space:nowrap;vertical-align:top}</style>"
         )
     )
@@ -87,6 +93,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle]) -
                     "name": html.escape(str(row.name_zh)),
                     "fill": style.fill or NO_DATA_FILL,
                     "nodata": style.fill is None,
+                    "planned": style.planned,
                     "tip": _tooltip_html(style.rows),
                 },
             }
@@ -96,12 +103,10 @@ def feature_collection(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle]) -
 
 def _style(feature: dict) -> dict:
     p = feature["properties"]
-    return {
-        "fillColor": p["fill"],
-        "fillOpacity": 1.0 if p["nodata"] else 0.85,
-        "color": BORDER,
-        "weight": 0.8,
-    }
+    style = {"fillColor": p["fill"], "fillOpacity": 1.0 if p["nodata"] else 0.85, "color": BORDER, "weight": 0.8}
+    if p.get("planned"):
+        style.update(color="#111111", weight=2.2, dashArray="6 4")
+    return style
 
 
 def _highlight(_feature: dict) -> dict:
@@ -170,9 +175,12 @@ def legend_html(legend: Legend) -> str:
     """The legend as escaped HTML; the no-data row shows the same hatch as the map."""
     rows = []
     for e in legend.entries:
-        bg = NO_DATA_SWATCH if e.color == "hatch" else e.color
+        if e.color == PLANNED_SWATCH:
+            swatch = "<i style='background:#fff;border:2px dashed #111'></i>"
+        else:
+            swatch = f"<i style='background:{NO_DATA_SWATCH if e.color == 'hatch' else e.color}'></i>"
         count = f"<span class='n'>({e.count})</span>" if e.count is not None else ""
-        rows.append(f"<div><i style='background:{bg}'></i>{html.escape(e.label)}{count}</div>")
+        rows.append(f"<div>{swatch}{html.escape(e.label)}{count}</div>")
     note = f"<div class='note'>{html.escape(legend.note)}</div>" if legend.note else ""
     return f"<b>{html.escape(legend.title)}</b>{''.join(rows)}{note}"
 
@@ -306,3 +314,64 @@ def asset_links(m: folium.Map) -> list[str]:
 
 def finite(x) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+class LabelZoom(MacroElement):
+    """Shows each label from its own zoom on (no collisions) and grows the type as the map zooms in."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var group = {{ this._parent.get_name() }};
+          function update() {
+            var map = group._map; if (!map) { return; }
+            var z = map.getZoom();
+            var size = Math.max(12, Math.min(20, 13 + 2 * (z - {{ this.base_zoom }})));
+            group.eachLayer(function (layer) {
+              var el = layer.getElement && layer.getElement();
+              if (!el || !el.firstChild) { return; }
+              var min = parseFloat(el.firstChild.getAttribute("data-minzoom"));
+              el.style.display = z + 1e-6 >= min ? "" : "none";
+              el.firstChild.style.fontSize = size + "px";
+            });
+          }
+          group.on("add", function () { update(); group._map.on("zoomend", update); });
+          group.on("remove", function (e) { if (e.target._map) { e.target._map.off("zoomend", update); } });
+          if (group._map) { update(); group._map.on("zoomend", update); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, base_zoom: float = 8.25):
+        super().__init__()
+        self._name = "LabelZoom"
+        self.base_zoom = base_zoom
+
+
+def labels_group(labels, name: str = "labels") -> folium.FeatureGroup:
+    """Permanent county names (and values), placed by geo.labels so they never overlap."""
+    fg = folium.FeatureGroup(name=name)
+    for lb in labels:
+        first, *rest = lb.text.split("\n")
+        extra = "".join(f"<small>{html.escape(line)}</small>" for line in rest)
+        body = f"<div data-minzoom='{lb.min_zoom:g}' data-adcode='{lb.adcode}'>{html.escape(first)}{extra}</div>"
+        icon = folium.DivIcon(
+            html=body, class_name="bd-label", icon_size=(round(lb.width_px) + 8, round(lb.height_px)),
+            icon_anchor=(round(lb.width_px / 2) + 4, round(lb.height_px / 2)),
+        )  # fmt: skip
+        folium.Marker([lb.lat, lb.lon], icon=icon, interactive=False, keyboard=False).add_to(fg)
+    LabelZoom().add_to(fg)
+    return fg
+
+
+def group_outline(
+    counties: gpd.GeoDataFrame, adcodes: list[str], name: str, color: str = "#111111"
+) -> folium.FeatureGroup:
+    """One strong outline around a group of counties (e.g. the nine poor counties)."""
+    fg = folium.FeatureGroup(name=name)
+    chosen = counties[counties["adcode"].isin(adcodes)]
+    if not chosen.empty:
+        outline_layer(chosen.geometry.union_all(), name, color, 3.5).add_to(fg)
+    return fg

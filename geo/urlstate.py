@@ -82,3 +82,35 @@ def set_selection(adcodes: list[str]) -> None:
     """Select these counties everywhere in the app and in the URL."""
     st.session_state[SELECTION_KEY] = list(adcodes)
     write_to_url(SELECTION_KEY, ",".join(adcodes) or None)
+
+
+def seed_list_from_url(key: str, valid: Collection[str]) -> list[str]:
+    """Like seed_from_url for a multi-select: ``key=a,b`` (stable ids) into ``st.session_state[key]``.
+
+    Returns the rejected parts of the link; the session value wins once set, so a
+    widget with ``persist_state="session"`` keeps the user's choice across pages.
+    """
+    raw = st.query_params.get(key)
+    good, bad = parse_county_list(raw, valid)
+    marker = f"_url_{key}"
+    if key not in st.session_state or (raw and st.session_state.get(marker) != raw):
+        st.session_state[key] = good
+        st.session_state[marker] = raw
+    elif any(v not in valid for v in st.session_state[key] or []):
+        st.session_state[key] = [v for v in st.session_state[key] if v in valid]
+    return bad
+
+
+def seed_flag(key: str, default: bool) -> str | None:
+    """A yes/no view option in the URL as ``key=1``/``key=0``, for a toggle whose key is ``flag_<key>``."""
+    raw = st.query_params.get(key)
+    resolved = resolve(raw, ["0", "1"], "1" if default else "0")
+    widget, marker = f"flag_{key}", f"_url_{key}"
+    if widget not in st.session_state or (raw and not resolved.rejected and st.session_state.get(marker) != raw):
+        st.session_state[widget] = resolved.value == "1"
+        st.session_state[marker] = raw
+    return resolved.rejected
+
+
+def write_flag(key: str, value: bool, default: bool) -> None:
+    write_to_url(key, "1" if value else "0", "1" if default else "0")

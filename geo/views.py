@@ -14,8 +14,8 @@ import pandas as pd
 from geo import classify as cl
 from geo import indicators as ind
 from geo.assets import IFRAME_PREFIX
-from geo.i18n import colon, format_share, format_value, paren, t
-from geo.maps import FeatureStyle, base_map, choropleth_group, city_total_group, standalone
+from geo.i18n import colon, format_share, format_value, join_list, paren, t
+from geo.maps import PLANNED_SWATCH, FeatureStyle, base_map, choropleth_group, city_total_group, standalone
 
 DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
 
@@ -51,6 +51,8 @@ class OverviewView:
     city_text: str | None
     table: pd.DataFrame
     county_info: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)  # text alternative of the map
+    value_texts: dict[str, str] = field(default_factory=dict)  # for labels under the names
 
     def standalone_map(self) -> folium.Map:
         """Frame and layer in one map (HTML export, tests); builds on a copy-free base, so call once."""
@@ -139,15 +141,24 @@ def overview(
         classes = cl.classify(cv["number"].tolist(), scheme)
         legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
         fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
+    legend_of = {e.color: e.label for e in legend.entries}
+    class_of: dict[str, str] = {}
+    value_texts: dict[str, str] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
             r = by_code.loc[adcode]
             rows = _value_rows(indicator, r, labels, lang)
-            styles[adcode] = FeatureStyle(fill_of(r), [("", name), *rows])
+            fill = fill_of(r)
+            styles[adcode] = FeatureStyle(fill, [("", name), *rows], planned=r["status"] != "reported")
+            class_of[adcode] = legend_of.get(fill, "")
+            value_texts[adcode] = rows[0][1]
         else:
             rows = [(indicator.name(lang), t("no_data", lang))]
             styles[adcode] = FeatureStyle(None, [("", name), *rows])
+            class_of[adcode] = t("no_data", lang)
         info[adcode] = rows
+    if any(style.planned for style in styles.values()):
+        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
     layer = choropleth_group(counties, styles, legend, title)
 
     cov = ind.coverage(ds, indicator_id, year, n_units)
@@ -167,8 +178,19 @@ def overview(
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     return OverviewView(
         indicator, year, all_years, "county", base_map(counties, prefix), layer, legend,
-        coverage_text, city_text, table, info,
+        coverage_text, city_text, table, info, text_alternative(legend, class_of, names, lang), value_texts,
     )  # fmt: skip
+
+
+def text_alternative(legend: cl.Legend, class_of: dict[str, str], names: pd.Series, lang: str) -> pd.DataFrame:
+    """What the map shows, as a table with the same classes: for people who cannot read colours or hover."""
+    rows = []
+    for entry in legend.entries:
+        members = [names[a] for a, label in class_of.items() if label == entry.label]
+        if members:
+            rows.append({t("legend_class", lang): entry.label, t("count", lang): len(members),
+                         t("county", lang): join_list(members, lang)})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _county_table(
@@ -215,3 +237,32 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
         value = format_value(row["number"], indicator.unit_for(lang), lang)
         out.append(KeyFigure(indicator.name(lang), value, ind.source_label(row), note))
     return out
+
+
+def overlay_groups(
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    view: OverviewView,
+    labels: bool,
+    values: bool,
+    poor: bool,
+    lang: str = "zh",
+) -> list[folium.FeatureGroup]:
+    """Optional layers over the counties: permanent names (with values), the nine poor counties' outline."""
+    from geo.labels import anchor_points, place_labels
+    from geo.maps import group_outline, labels_group
+    from geo.profile import poor_counties
+
+    groups = []
+    if poor:
+        groups.append(group_outline(counties, poor_counties(ds), "poor_counties"))
+    if labels:
+        from geo.labels import short_name
+
+        names = county_names(counties, lang)
+        texts = {a: short_name(n, lang) for a, n in names.items()}
+        with_values = values and bool(view.value_texts)
+        if with_values:
+            texts = {a: f"{texts[a]}\n{view.value_texts[a]}" if a in view.value_texts else texts[a] for a in texts}
+        groups.append(labels_group(place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)))
+    return groups

@@ -9,7 +9,16 @@ from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
 from geo.maps import selection_group
 from geo.state import clicked_county, fresh
-from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
+from geo.urlstate import (
+    ensure_router,
+    seed_flag,
+    seed_from_url,
+    seed_selection,
+    selected_counties,
+    set_selection,
+    write_flag,
+    write_to_url,
+)
 
 ensure_router()
 LATEST = "latest"  # the year parameter's value for "each county's latest figure"
@@ -66,7 +75,17 @@ with st.sidebar:
         )  # fmt: skip
         write_to_url("scheme", scheme, DEFAULT_SCHEME)
 
+    st.markdown(f"**{t('map_options', lang)}**")
+    flags = {}
+    for key, default in (("labels", True), ("values", False), ("poor", False)):
+        if seed_flag(key, default):
+            st.warning(t("unknown_param", lang, param=key, value=st.query_params.get(key)), icon=":material/link_off:")
+        label = {"labels": "show_labels", "values": "show_values", "poor": "outline_poor"}[key]
+        flags[key] = st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
+        write_flag(key, flags[key], default)
+
 view = views.overview(ds, counties, indicator_id, year, scheme, lang)
+extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang)
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 with right:
@@ -94,13 +113,15 @@ with left:
     out = st_folium(
         view.base, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=[view.layer, selection_group(counties, selection)],
+        feature_group_to_add=[view.layer, *extra, selection_group(counties, selection)],
     )  # fmt: skip
     adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
     if adcode and [adcode] != selection:
         set_selection([adcode])
         st.rerun()
     st.caption(t("click_hint", lang))
+    with st.expander(t("map_as_table", lang)):
+        st.dataframe(view.classes, hide_index=True, width="stretch")
 with right:
     st.caption(view.indicator.description(lang))
     if view.mode == "city":

@@ -231,3 +231,68 @@ def test_table_row_selection_highlights_the_county_on_the_map(offline_page, app_
     frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)
     assert "county=" in page.url
     assert page.external == []
+
+
+def test_county_names_readable_without_hovering(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type&labels=1")
+    frame = map_frame(page)
+    frame.locator(".bd-label div").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(800)
+    boxes = frame.locator(".bd-label").evaluate_all(
+        """els => els.filter(e => e.style.display !== 'none').map(e => {
+             const r = e.firstChild.getBoundingClientRect();
+             const size = parseFloat(getComputedStyle(e.firstChild).fontSize);
+             return {x: r.x, y: r.y, w: r.width, h: r.height, size: size};
+           })"""
+    )
+    assert len(boxes) >= 18  # names on the map at the default view
+    assert min(b["size"] for b in boxes) >= 12
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    ]
+    assert overlaps == []
+    assert page.external == []
+
+
+# ---------------------------------------------------------------- programmes page
+
+# Sites drawn in the map's iframe (a cluster counts its members) and proportional circles.
+COUNT_SITES_AND_CIRCLES = """() => {
+  let sites = 0;
+  document.querySelectorAll('.leaflet-marker-icon').forEach(el => {
+    if (el.classList.contains('marker-cluster')) sites += parseInt(el.innerText, 10);
+    else if (el.classList.contains('bd-site-icon')) sites += 1;
+  });
+  return [sites, document.querySelectorAll("path.leaflet-interactive[stroke='#252525']").length];
+}"""
+
+
+def _map_counts(page, expected: list[int]) -> list[int]:
+    """Wait until the (re-rendered) map shows ``expected`` [sites, circles], then return them."""
+    deadline = time.monotonic() + 30
+    counts: list[int] = []
+    while time.monotonic() < deadline:
+        frames = [f for f in page.frames if "streamlit_folium" in f.url]
+        try:
+            counts = frames[0].evaluate(COUNT_SITES_AND_CIRCLES) if frames else []
+        except Exception:  # the iframe is being replaced by the rerun's map
+            counts = []
+        if counts == expected:
+            return counts
+        page.wait_for_timeout(300)
+    return counts
+
+
+def zoomed_map_frame(page):
+    """Like map_frame, for a map zoomed to a selection: counties off screen are empty paths (d='M0 0')."""
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator("path.leaflet-interactive:not([d='M0 0'])").first.wait_for(timeout=60_000)
+    return frame
