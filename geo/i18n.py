@@ -96,6 +96,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} of {total_units} counties have figures, but for different years (see the tooltips); "
         "they cannot be added up or set against a city total.",
     },
+    "legend_xiongan": {"zh": "紫色点线：雄安新区（2017年设立）", "en": "Purple dots: Xiong'an New Area (since 2017)"},
     "legend_planned": {"zh": "虚线边框：目标或预计值", "en": "Dashed outline: target or forecast"},
     "legend_class": {"zh": "图例分级", "en": "Map class"},
     "count": {"zh": "个数", "en": "Count"},
@@ -307,8 +308,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "I confirm: create a new version with that version's content (no history is lost)",
     },
     "rollback_button": {"zh": "回滚", "en": "Roll back"},
-    "rolled_back": {"zh": "已回滚：新版本 {n} 恢复了版本 {v} 的内容。", "en": "Rolled back: version {n} restores version {v}."},
-
+    "rolled_back": {
+        "zh": "已回滚：新版本 {n} 恢复了版本 {v} 的内容。",
+        "en": "Rolled back: version {n} restores version {v}.",
+    },
 }
 
 

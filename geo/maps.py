@@ -22,6 +22,7 @@ from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
+XIONGAN_SWATCH = "xiongan"  # legend colour key for the Xiong'an outline
 SELECTED = "#d7301f"
 BACKGROUND = "#f4f3ef"
 
@@ -61,6 +62,7 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}"
             ".leaflet-tooltip{max-width:340px;white-space:normal;font-size:13px}"
             ".bd-label{pointer-events:none}"
+            f".bd-context-label div{{font-size:12px;color:{CONTEXT_TEXT};text-align:center;white-space:nowrap}}"
             ".bd-label div{font-weight:600;font-size:13px;line-height:1.3;color:#1a1a1a;text-align:center;"
             "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
             ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
@@ -177,6 +179,8 @@ def legend_html(legend: Legend) -> str:
     for e in legend.entries:
         if e.color == PLANNED_SWATCH:
             swatch = "<i style='background:#fff;border:2px dashed #111'></i>"
+        elif e.color == XIONGAN_SWATCH:
+            swatch = "<i style='background:#fff;border:2px dotted #5e3c99'></i>"
         else:
             swatch = f"<i style='background:{NO_DATA_SWATCH if e.color == 'hatch' else e.color}'></i>"
         count = f"<span class='n'>({e.count})</span>" if e.count is not None else ""
@@ -224,15 +228,55 @@ class LegendControl(MacroElement):
         self.html_json = json.dumps(legend_html(legend), ensure_ascii=False).replace("</", "<\\/")
 
 
-def base_map(counties: gpd.GeoDataFrame, prefix: str = IFRAME_PREFIX) -> folium.Map:
-    """The part of the map that never changes with the indicator: frame, hatch pattern.
+def base_map(
+    counties: gpd.GeoDataFrame,
+    prefix: str = IFRAME_PREFIX,
+    context: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> folium.Map:
+    """The part of the map that never changes with the indicator: frame, hatch pattern, grey context.
 
     Keeping its script identical across reruns keeps st_folium from remounting the map,
     so the user's zoom and centre survive a change of indicator.
     """
     m = offline_map(bounds_of(counties), prefix)
     HatchPattern().add_to(m)
+    if context is not None and not context.empty:
+        context_group(context, counties, lang).add_to(m)
     return m
+
+
+CONTEXT_FILL = "#e9e8e4"
+CONTEXT_LINE = "#b5b3ad"
+CONTEXT_TEXT = "#5f5d58"  # 5.4:1 on the context fill (WCAG AA), yet quieter than county names
+
+
+def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """Neighbours, Beijing and Tianjin in grey with their names, and the Xiong'an outline; none takes clicks."""
+    from geo.context import label_points, xiongan_outline
+
+    fg = folium.FeatureGroup(name="context", control=False)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": g.__geo_interface__, "properties": {}} for g in context.geometry
+        ]},
+        style_function=lambda _f: {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8},
+        interactive=False,
+    ).add_to(fg)  # fmt: skip
+    name_col = "name_en" if lang == "en" else "name_zh"
+    for point, name in zip(label_points(context).geometry, context[name_col]):
+        text = html.escape(str(name))
+        icon = folium.DivIcon(html=f"<div>{text}</div>", class_name="bd-context-label", icon_size=(90, 18),
+                              icon_anchor=(45, 9))  # fmt: skip
+        folium.Marker([point.y, point.x], icon=icon, interactive=False, keyboard=False).add_to(fg)
+    xiongan = xiongan_outline(counties)
+    if not xiongan.is_empty:
+        folium.GeoJson(
+            {"type": "Feature", "geometry": xiongan.__geo_interface__, "properties": {}},
+            style_function=lambda _f: {"fill": False, "color": "#5e3c99", "weight": 2, "dashArray": "2 5"},
+            interactive=False,
+        ).add_to(fg)
+    return fg
 
 
 def choropleth_group(

@@ -15,7 +15,15 @@ from geo import classify as cl
 from geo import indicators as ind
 from geo.assets import IFRAME_PREFIX
 from geo.i18n import colon, format_share, format_value, join_list, paren, t
-from geo.maps import PLANNED_SWATCH, FeatureStyle, base_map, choropleth_group, city_total_group, standalone
+from geo.maps import (
+    PLANNED_SWATCH,
+    XIONGAN_SWATCH,
+    FeatureStyle,
+    base_map,
+    choropleth_group,
+    city_total_group,
+    standalone,
+)
 
 DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
 
@@ -91,6 +99,7 @@ def overview(
     scheme: str,
     lang: str,
     prefix: str = IFRAME_PREFIX,
+    context: gpd.GeoDataFrame | None = None,
 ) -> OverviewView:
     """Everything the overview page shows for one indicator, year and scheme."""
     indicator = ind.get_indicator(ds, indicator_id)
@@ -122,7 +131,7 @@ def overview(
         rows = _value_rows(indicator, city, {}, lang) if city is not None else []
         layer = city_total_group(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title)
         return OverviewView(
-            indicator, year, all_years, "city", base_map(counties, prefix), layer, legend,
+            indicator, year, all_years, "city", base_map(counties, prefix, context, lang), layer, legend,
             t("coverage_counties", lang, n=0, total_units=n_units), city_text,
             pd.DataFrame(),
         )  # fmt: skip
@@ -159,6 +168,8 @@ def overview(
         info[adcode] = rows
     if any(style.planned for style in styles.values()):
         legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
+    if context is not None and not context.empty:
+        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_xiongan", lang), XIONGAN_SWATCH)])
     layer = choropleth_group(counties, styles, legend, title)
 
     cov = ind.coverage(ds, indicator_id, year, n_units)
@@ -177,7 +188,7 @@ def overview(
 
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     return OverviewView(
-        indicator, year, all_years, "county", base_map(counties, prefix), layer, legend,
+        indicator, year, all_years, "county", base_map(counties, prefix, context, lang), layer, legend,
         coverage_text, city_text, table, info, text_alternative(legend, class_of, names, lang), value_texts,
     )  # fmt: skip
 
