@@ -67,3 +67,11 @@ def share_link(page_url: str | None, params: dict[str, str]) -> str | None:
 
     query = urlencode(sorted((k, v) for k, v in params.items() if v not in (None, "")), safe=",")
     return f"{page_url}?{query}" if query else page_url
+
+
+def next_step(options: list[str], current: str) -> str | None:
+    """The option after ``current`` when playing through years; None at the end (or if not found)."""
+    if current not in options:
+        return options[0] if options else None
+    i = options.index(current)
+    return options[i + 1] if i + 1 < len(options) else None

@@ -1,5 +1,7 @@
 """总览 Overview: one indicator on the map, the city's key figures, counties ranked."""
 
+import time
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -9,7 +11,7 @@ from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.context import cached_context
 from geo.i18n import colon, t
 from geo.maps import selection_group
-from geo.state import clicked_county, fresh
+from geo.state import clicked_county, fresh, next_step
 from geo.urlstate import (
     ensure_router,
     seed_flag,
@@ -23,6 +25,7 @@ from geo.urlstate import (
 
 ensure_router()
 LATEST = "latest"  # the year parameter's value for "each county's latest figure"
+PLAY_SECONDS = 1.8
 
 lang = st.session_state.get("lang") or "zh"
 ds, counties = loaders.load_dataset(), loaders.load_counties()
@@ -59,12 +62,24 @@ with st.sidebar:
     bad_year = seed_from_url("year", options, default)
     if bad_year:
         st.warning(t("unknown_param", lang, param=t("year", lang), value=bad_year), icon=":material/link_off:")
+    if st.session_state.get("_play_next") in options:
+        st.session_state.year = st.session_state.pop("_play_next")
     chosen = default
+    steps = [o for o in options if o != LATEST]
     if len(options) > 1:
         chosen = st.selectbox(
             t("year", lang), options, key="year", persist_state="session",
             format_func=lambda y: t("latest_year", lang) if y == LATEST else y,
         )  # fmt: skip
+    if len(steps) > 1:
+        playing = st.session_state.get("playing", False)
+        if st.button(
+            t("stop" if playing else "play", lang), icon=":material/stop:" if playing else ":material/play_arrow:"
+        ):
+            st.session_state.playing = not playing
+            if not playing:
+                st.session_state._play_next = steps[0]
+            st.rerun()
     write_to_url("year", chosen, default)
     year = None if chosen == LATEST else int(chosen)
     scheme = DEFAULT_SCHEME
@@ -162,3 +177,13 @@ else:
             shown, hide_index=True, width="stretch", key="rank_table", on_select="rerun", selection_mode="single-row"
         )
         follow("_rank_table", [adcodes_in_table.iloc[i] for i in event.selection.rows])
+
+# Playing through the years: show each year for a moment, then the next, until the last.
+if st.session_state.get("playing"):
+    following = next_step(steps, chosen)
+    if following is None or len(steps) < 2:
+        st.session_state.playing = False
+    else:
+        time.sleep(PLAY_SECONDS)
+        st.session_state._play_next = following
+        st.rerun()

@@ -58,6 +58,21 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]] = TINY_TABLES)
     return folder
 
 
+@pytest.fixture(autouse=True)
+def steady_navigation(monkeypatch):
+    """Run AppTest as the app runs after its first request: through app.py's st.navigation.
+
+    AppTest resets Streamlit's "pages folder" flag before every run, so each run takes the
+    legacy multipage path, whose extra page switch drops button clicks (triggers). On a real
+    server that path is taken at most once (geo.urlstate.ensure_router; browser-tested).
+    """
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setattr(app_test_module, "PagesManager", type("SteadyPagesManager", (PagesManager,), {}))
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+
+
 @pytest.fixture
 def tiny_counties() -> gpd.GeoDataFrame:
     """Three adjacent 0.1° squares near Baoding, one with a hostile name."""

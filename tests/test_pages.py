@@ -182,3 +182,22 @@ def test_bad_year_in_link_falls_back_with_a_note():
     at = run(indicator="poor_population_remaining", year="1999")
     assert not at.exception
     assert any("1999" in w.value for w in at.warning)
+
+
+def test_year_control_changes_the_view():
+    at = run(indicator="poor_population_remaining")
+    year = at.selectbox(key="year")
+    assert year.value == "latest" and {"2016", "2018"} <= set(year.options)
+    year.select("2016").run()
+    assert not at.exception
+    assert at.query_params["year"] == ["2016"] or at.query_params["year"] == "2016"
+    assert any("2.84万人" in md.value for md in at.markdown) or any("2016" in md.value for md in at.markdown)
+
+
+def test_play_steps_through_every_year_and_stops():
+    at = run(indicator="poor_population_remaining")
+    play = next(b for b in at.button if "播放" in b.label)
+    play.click().run(timeout=60)
+    assert not at.exception
+    assert at.session_state["playing"] is False
+    assert at.selectbox(key="year").value == at.selectbox(key="year").options[-1]
