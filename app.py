@@ -15,7 +15,7 @@ st.set_page_config(
     # A local file: a Material icon as page icon is fetched from Google's font servers.
     page_icon=str(STATIC_DIR / "icon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on desktops, folded away on phones
 )
 ensure_static_assets()
 # Less empty space above the content and metric values that fit their cards.

@@ -61,6 +61,8 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-legend .n{color:#555;margin-left:4px}"
             ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}"
             ".leaflet-tooltip{max-width:340px;white-space:normal;font-size:13px}"
+            "@media (max-width:480px){.bd-legend{font-size:11px;max-width:190px;padding:5px 7px}"
+            ".bd-legend b{font-size:12px}.bd-legend i{width:14px;height:10px}}"
             ".bd-label{pointer-events:none}"
             f".bd-context-label div{{font-size:12px;color:{CONTEXT_TEXT};text-align:center;white-space:nowrap}}"
             ".bd-label div{font-weight:600;font-size:13px;line-height:1.3;color:#1a1a1a;text-align:center;"

@@ -296,3 +296,59 @@ def zoomed_map_frame(page):
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
     frame.locator("path.leaflet-interactive:not([d='M0 0'])").first.wait_for(timeout=60_000)
     return frame
+
+
+def test_phone_map_first_no_sideways_scroll_tap_selects(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    external: list[str] = []
+    host = urlparse(app_url).netloc
+
+    def guard(route):
+        if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?indicator=poor_county_type")
+        frame = map_frame(page)
+        page.wait_for_timeout(1000)
+        assert frame.locator("path.leaflet-interactive").count() == 24
+        width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1] + 1  # no horizontal scrolling
+        iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
+        first_metric = page.locator("[data-testid='stMetric']").first.bounding_box()
+        assert iframe["y"] < first_metric["y"]  # map first, figures below
+        assert iframe["width"] >= 340  # full width
+        box = frame.locator("path.leaflet-interactive").evaluate_all(
+            """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
+                if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
+                return best; }"""
+        )
+        page.touchscreen.tap(iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2)
+        page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "phone-overview.png"), full_page=True)
+        assert external == []
+    finally:
+        context.close()
+
+
+def test_main_controls_reachable_by_keyboard(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    map_frame(page)
+    reached = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        label = page.evaluate(
+            "() => { const e = document.activeElement; return (e.getAttribute('aria-label') || e.innerText || '')"
+            ".slice(0, 40); }"
+        )
+        reached.add(label)
+    text = " ".join(reached)
+    assert "贫困县类型" in text or "指标" in text  # the indicator picker
+    assert "中文" in text or "English" in text  # the language switch
