@@ -41,6 +41,15 @@ def poor_counties(ds: ind.Dataset) -> list[str]:
     return sorted(set(v["adcode"]) - {ind.CITY_ADCODE})
 
 
+YT_CODES = ("national_key_yt", "yt_area")
+
+
+def yt_counties(ds: ind.Dataset) -> list[str]:
+    """Adcodes of the 燕山–太行山 area counties, from the designation indicator."""
+    v = ds.values[(ds.values["indicator_id"] == DESIGNATION) & ds.values["value"].isin(YT_CODES)]
+    return sorted(set(v["adcode"]) - {ind.CITY_ADCODE})
+
+
 def _fact(ds: ind.Dataset, indicator_id: str, adcode: str, lang: str) -> Fact | None:
     rows = ind.county_values(ds, indicator_id, None)
     rows = rows[rows["adcode"] == adcode]

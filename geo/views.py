@@ -258,13 +258,16 @@ def overlay_groups(
     values: bool,
     poor: bool,
     lang: str = "zh",
+    yt: bool = False,
 ) -> list[folium.FeatureGroup]:
     """Optional layers over the counties: permanent names (with values), the nine poor counties' outline."""
     from geo.labels import anchor_points, place_labels
     from geo.maps import group_outline, labels_group
-    from geo.profile import poor_counties
+    from geo.profile import poor_counties, yt_counties
 
     groups = []
+    if yt:
+        groups.append(group_outline(counties, yt_counties(ds), "yt_counties", color="#7a4a00"))
     if poor:
         groups.append(group_outline(counties, poor_counties(ds), "poor_counties"))
     if labels:

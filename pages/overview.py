@@ -93,16 +93,16 @@ with st.sidebar:
 
     st.markdown(f"**{t('map_options', lang)}**")
     flags = {}
-    for key, default in (("labels", True), ("values", False), ("poor", False)):
+    for key, default in (("labels", True), ("values", False), ("poor", False), ("yt", False)):
         if seed_flag(key, default):
             st.warning(t("unknown_param", lang, param=key, value=st.query_params.get(key)), icon=":material/link_off:")
-        label = {"labels": "show_labels", "values": "show_values", "poor": "outline_poor"}[key]
+        label = {"labels": "show_labels", "values": "show_values", "poor": "outline_poor", "yt": "outline_yt"}[key]
         flags[key] = st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
         write_flag(key, flags[key], default)
 
 context = cached_context(settings.data_dir() / "context.geojson")  # TODO(store): move into geo.loaders
 view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
-extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang)
+extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"])
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 with right:

@@ -64,3 +64,10 @@ def test_unknown_county_raises(real):
 def test_richest_county_is_a_real_county(real):
     ds, counties = real
     assert profile.richest_county(ds, counties["adcode"].tolist()) in set(counties["adcode"])
+
+
+def test_yanshan_taihang_counties_are_eight_of_the_nine(real):
+    ds, _ = real
+    yt = set(profile.yt_counties(ds))
+    assert len(yt) == 8 and yt < set(profile.poor_counties(ds))
+    assert "130637" not in yt  # 博野, the provincial poor county
