@@ -102,6 +102,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "count": {"zh": "个数", "en": "Count"},
     "show_labels": {"zh": "显示县名", "en": "Show county names"},
     "show_values": {"zh": "县名下显示数值", "en": "Show values under names"},
+    "still_listed": {"zh": "截至{year}年仍在贫困县序列", "en": "Still on the poor-county list in {year}"},
+    "as_of": {"zh": "截至{year}年", "en": "as of {year}"},
     "outline_yt": {"zh": "勾出燕山—太行山片区县", "en": "Outline the Yanshan–Taihang area counties"},
     "outline_poor": {"zh": "勾出 9 个贫困县", "en": "Outline the nine poor counties"},
     "map_as_table": {"zh": "地图内容（文字版）", "en": "What the map shows (as text)"},

@@ -25,7 +25,30 @@ from geo.maps import (
     standalone,
 )
 
-DEFAULT_INDICATOR = "poor_county_type"  # the one county indicator every unit has a value for
+DEFAULT_INDICATOR = "poor_county_type"
+LATEST = "latest"  # the year parameter's value for "each county's latest figure"
+# Indicators whose value is the year something happened (a county left the list): the year
+# control shows the state as of that year, derived from the sourced exit years alone.
+EVENT_YEAR_INDICATORS = ("exit_year",)
+PENDING = "_pending"
+PENDING_COLOUR = "#5a5a5a"
+
+
+def event_years(ds: ind.Dataset, indicator_id: str) -> list[int]:
+    codes = ds.categories.loc[ds.categories["indicator_id"] == indicator_id, "code"]
+    return sorted(int(c) for c in codes if str(c).isdigit())
+
+
+def year_options(ds: ind.Dataset, indicator_id: str) -> tuple[list[str], str]:
+    """The year control's choices for an indicator, and the one shown first."""
+    if indicator_id in EVENT_YEAR_INDICATORS:
+        return [LATEST, *(str(y) for y in event_years(ds, indicator_id))], LATEST
+    first = ind.default_year(ds, indicator_id)
+    options = [str(y) for y in ind.years(ds, indicator_id)]
+    if first is None:
+        options.insert(0, LATEST)
+    return options, LATEST if first is None else str(first)  # the one county indicator every unit has a value for
+
 
 # The strip of city-wide figures on the overview: (indicator_id, year), all from the report.
 KEY_FIGURES: list[tuple[str, int]] = [
@@ -61,6 +84,12 @@ class OverviewView:
     county_info: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)  # text alternative of the map
     value_texts: dict[str, str] = field(default_factory=dict)  # for labels under the names
+    as_of: int | None = None  # for event-year indicators: the state shown is that of this year
+
+    def period(self, lang: str) -> str:
+        if self.as_of is not None:
+            return t("as_of", lang, year=self.as_of)
+        return str(self.year) if self.year is not None else t("latest_year", lang)
 
     def standalone_map(self) -> folium.Map:
         """Frame and layer in one map (HTML export, tests); builds on a copy-free base, so call once."""
@@ -103,6 +132,9 @@ def overview(
 ) -> OverviewView:
     """Everything the overview page shows for one indicator, year and scheme."""
     indicator = ind.get_indicator(ds, indicator_id)
+    as_of = None
+    if indicator_id in EVENT_YEAR_INDICATORS and year in event_years(ds, indicator_id):
+        as_of, year = year, None
     all_years = ind.years(ds, indicator_id)
     if (year is not None and year not in all_years) or (year is None and not ind.years(ds, indicator_id, "county")):
         year = ind.default_year(ds, indicator_id)
@@ -137,12 +169,14 @@ def overview(
         )  # fmt: skip
 
     labels = ind.category_labels(ds, indicator_id, lang)
+    if as_of is not None:
+        cv, labels = _as_of(cv, labels, as_of, lang)
     by_code = cv.set_index("adcode")
     styles: dict[str, FeatureStyle] = {}
     info: dict[str, list[tuple[str, str]]] = {}
     n_missing = n_units - len(cv)
     if indicator.kind == "category":
-        colors = cl.category_colors(list(labels))
+        colors = {**cl.category_colors(list(labels)), PENDING: PENDING_COLOUR}
         counts = cv["value"].value_counts().to_dict()
         legend = cl.categorical_legend(labels, colors, counts, f"{title}", lang, n_missing)
         fill_of = lambda r: colors.get(r["value"])  # noqa: E731
@@ -189,8 +223,19 @@ def overview(
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     return OverviewView(
         indicator, year, all_years, "county", base_map(counties, prefix, context, lang), layer, legend,
-        coverage_text, city_text, table, info, text_alternative(legend, class_of, names, lang), value_texts,
+        coverage_text, city_text, table, info, text_alternative(legend, class_of, names, lang), value_texts, as_of,
     )  # fmt: skip
+
+
+def _as_of(cv: pd.DataFrame, labels: dict[str, str], year: int, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Counties whose event year is after ``year`` are shown as still waiting for it."""
+    later = [str(v).isdigit() and int(v) > year for v in cv["value"]]
+    cv = cv.assign(value=[PENDING if late else v for v, late in zip(cv["value"], later)])
+    kept = {k: v for k, v in labels.items() if not (k.isdigit() and int(k) > year)}
+    ordered = {k: v for k, v in kept.items() if k.isdigit()}
+    ordered[PENDING] = t("still_listed", lang, year=year)
+    ordered.update({k: v for k, v in kept.items() if not k.isdigit()})
+    return cv, ordered
 
 
 def text_alternative(legend: cl.Legend, class_of: dict[str, str], names: pd.Series, lang: str) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from geo.urlstate import (
 )
 
 ensure_router()
-LATEST = "latest"  # the year parameter's value for "each county's latest figure"
+LATEST = views.LATEST
 PLAY_SECONDS = 1.8
 
 lang = st.session_state.get("lang") or "zh"
@@ -54,11 +54,7 @@ with st.sidebar:
         t("indicator", lang), ids, format_func=indicator_label, key="indicator", persist_state="session"
     )
     write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
-    default_year = ind.default_year(ds, indicator_id)
-    options = [str(y) for y in ind.years(ds, indicator_id)]
-    if default_year is None:
-        options.insert(0, LATEST)
-    default = LATEST if default_year is None else str(default_year)
+    options, default = views.year_options(ds, indicator_id)
     bad_year = seed_from_url("year", options, default)
     if bad_year:
         st.warning(t("unknown_param", lang, param=t("year", lang), value=bad_year), icon=":material/link_off:")
@@ -126,7 +122,7 @@ def follow(key: str, picked: list[str]) -> None:
 
 
 with left:
-    st.markdown(f"#### {view.indicator.name(lang)} · {view.year or t('latest_year', lang)}")
+    st.markdown(f"#### {view.indicator.name(lang)} · {view.period(lang)}")
     out = st_folium(
         view.base, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],

@@ -104,3 +104,19 @@ def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
 def test_legend_lives_in_the_layer_not_the_base(numeric_view):
     assert "LegendLayer" not in _html(numeric_view.base)
     assert "LegendLayer" in _html(numeric_view.standalone_map())
+
+
+def test_exit_year_as_of_a_year_shows_who_was_still_listed():
+    from geo.boundaries import read_counties
+    from geo.indicators import load_dataset
+    from tests.conftest import DATA
+
+    counties = read_counties(DATA / "counties.geojson")
+    ds = load_dataset(DATA, set(counties["adcode"]))
+    assert views.year_options(ds, "exit_year") == (["latest", "2017", "2018", "2019", "2020"], "latest")
+    view = views.overview(ds, counties, "exit_year", 2018, "quantiles", "zh")
+    counts = {e.label: e.count for e in view.legend.entries}
+    assert counts == {"2017年退出": 1, "2018年退出": 2, "截至2018年仍在贫困县序列": 6, "非贫困县": 15}
+    assert view.period("zh") == "截至2018年"
+    latest = views.overview(ds, counties, "exit_year", None, "quantiles", "zh")
+    assert "截至" not in " ".join(e.label for e in latest.legend.entries)
