@@ -22,14 +22,24 @@ def seed_from_url(key: str, valid: Collection[str], default: str) -> str | None:
     Returns the rejected URL value, if the link asked for something that does not exist.
     The session value wins once set, so page switches keep the user's choice.
     """
-    raw = st.query_params.get(key)
-    resolved = resolve(raw, valid, default)
-    if key not in st.session_state or (raw and not resolved.rejected and st.session_state.get(f"_url_{key}") != raw):
-        st.session_state[key] = resolved.value
-        st.session_state[f"_url_{key}"] = raw
-    elif st.session_state[key] not in valid:
-        st.session_state[key] = default
+    resolved = resolve(st.query_params.get(key), valid, default)
+    _seed(key, key, resolved.value, lambda v: v in valid, default, accept=not resolved.rejected)
     return resolved.rejected
+
+
+def _seed(url_key: str, session_key: str, value: object, still_valid, fallback: object, accept: bool = True) -> None:
+    """Take the URL's value into the session once per session, or again when the link itself changed.
+
+    Otherwise the session value stands (it survives page switches, which drop the URL's
+    parameters), unless it is no longer valid (options depend on other choices).
+    """
+    raw = st.query_params.get(url_key)
+    marker = f"_url_{url_key}"
+    if session_key not in st.session_state or (raw and accept and st.session_state.get(marker) != raw):
+        st.session_state[session_key] = value
+        st.session_state[marker] = raw
+    elif not still_valid(st.session_state[session_key]):
+        st.session_state[session_key] = fallback
 
 
 def write_to_url(key: str, value: str | None, default: str | None = None) -> None:
@@ -51,8 +61,11 @@ def ensure_router() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    # Once per session: AppTest sets the flag again before every run, and a rerun on every
+    # run would drop each button click and form submission before the page sees it.
+    if PagesManager.uses_pages_directory and not st.session_state.get("_router_rerun"):
         PagesManager.uses_pages_directory = False
+        st.session_state["_router_rerun"] = True
         st.rerun()
 
 
@@ -65,12 +78,8 @@ def seed_selection(valid: Collection[str]) -> list[str]:
     Returns the rejected parts of the link. The selection itself lives in
     ``st.session_state["county"]`` as a list of adcodes, shared by every page.
     """
-    raw = st.query_params.get(SELECTION_KEY)
-    good, bad = parse_county_list(raw, valid)
-    marker = f"_url_{SELECTION_KEY}"
-    if SELECTION_KEY not in st.session_state or (raw and st.session_state.get(marker) != raw):
-        st.session_state[SELECTION_KEY] = good
-        st.session_state[marker] = raw
+    good, bad = parse_county_list(st.query_params.get(SELECTION_KEY), valid)
+    _seed(SELECTION_KEY, SELECTION_KEY, good, lambda v: all(a in valid for a in v or []), [])
     return bad
 
 
@@ -90,25 +99,17 @@ def seed_list_from_url(key: str, valid: Collection[str]) -> list[str]:
     Returns the rejected parts of the link; the session value wins once set, so a
     widget with ``persist_state="session"`` keeps the user's choice across pages.
     """
-    raw = st.query_params.get(key)
-    good, bad = parse_county_list(raw, valid)
-    marker = f"_url_{key}"
-    if key not in st.session_state or (raw and st.session_state.get(marker) != raw):
-        st.session_state[key] = good
-        st.session_state[marker] = raw
-    elif any(v not in valid for v in st.session_state[key] or []):
-        st.session_state[key] = [v for v in st.session_state[key] if v in valid]
+    good, bad = parse_county_list(st.query_params.get(key), valid)
+    _seed(key, key, good, lambda v: all(x in valid for x in v or []), [])
     return bad
 
 
 def seed_flag(key: str, default: bool) -> str | None:
     """A yes/no view option in the URL as ``key=1``/``key=0``, for a toggle whose key is ``flag_<key>``."""
-    raw = st.query_params.get(key)
-    resolved = resolve(raw, ["0", "1"], "1" if default else "0")
-    widget, marker = f"flag_{key}", f"_url_{key}"
-    if widget not in st.session_state or (raw and not resolved.rejected and st.session_state.get(marker) != raw):
-        st.session_state[widget] = resolved.value == "1"
-        st.session_state[marker] = raw
+    resolved = resolve(st.query_params.get(key), ["0", "1"], "1" if default else "0")
+    _seed(
+        key, f"flag_{key}", resolved.value == "1", lambda v: isinstance(v, bool), default, accept=not resolved.rejected
+    )
     return resolved.rejected
 
 
