@@ -21,11 +21,14 @@ run: $(VENV)/.run-installed
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Debian packages the browser tests need; installed only when missing (needs root, as in CI).
+# Debian packages the tests need (browser, CJK font for browser and exports, pdftotext for the PDF test);
+# installed only when missing (needs root, as in CI).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "Installing Debian chromium and fonts-noto-cjk"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! command -v pdftotext >/dev/null; then \
+	  echo "Installing Debian chromium, fonts-noto-cjk and poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	    poppler-utils >/dev/null; \
 	fi
 
 test: $(VENV)/.dev-installed system-deps

@@ -15,7 +15,8 @@ st.set_page_config(
     # A local file: a Material icon as page icon is fetched from Google's font servers.
     page_icon=str(STATIC_DIR / "icon.png"),
     layout="wide",
-    initial_sidebar_state="auto",  # open on desktops, folded away on phones
+    # Open on desktops, folded away on phones; closed in the briefing's presenter view (present=1).
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
 ensure_static_assets()
 # Less empty space above the content and metric values that fit their cards.
@@ -38,6 +39,7 @@ if bad_lang:
 try:
     loaders.load_counties()
     loaders.load_dataset()
+    loaders.load_sites()
 except (DataError, BoundaryDataError) as exc:
     st.error(f"**{t('data_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
     st.stop()
@@ -47,7 +49,9 @@ pages = [
         "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
     ),
     st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
+    st.Page("pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
+    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:

@@ -10,7 +10,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTIES = ROOT / "data" / "counties.geojson"
@@ -83,6 +86,120 @@ def _vendor_assets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_import(parser: argparse.ArgumentParser) -> None:
+    from geo.importer import BOUNDARY_MODES, KINDS
+
+    parser.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, GeoJSON, GPKG or zip")
+    parser.add_argument("--dry-run", action="store_true", help="check and preview only; write nothing")
+    parser.add_argument("--who", default=None, help="name recorded with the version (default: your login name)")
+    parser.add_argument("--kind", choices=KINDS, default="auto", help="what the file holds (default: guess)")
+    parser.add_argument("--year", type=int, default=None, help="year of every figure, when the file has no year column")
+    parser.add_argument("--status", default="reported", help="reported/target/forecast, when there is no column")
+    parser.add_argument("--source", default="", help="source_id (or title) of an existing source for every row")
+    parser.add_argument("--source-title", default="", help="a new source for every row: its title")
+    parser.add_argument("--source-publisher", default="", help="... its publisher")
+    parser.add_argument("--source-date", default="", help="... its date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    parser.add_argument("--source-url", default="", help="... its URL (optional)")
+    parser.add_argument("--datum", default="", help="sites/boundaries: WGS-84, CGCS2000, GCJ-02 or BD-09")
+    parser.add_argument("--mode", choices=BOUNDARY_MODES, default="extend", help="boundaries: extend or replace")
+
+
+def _open_store() -> Store:
+    from geo import settings, store
+
+    s = store.open_store()
+    s.ensure(settings.data_dir())
+    return s
+
+
+def _import(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo import admin, auth, importer
+    from geo.indicators import DataError
+
+    source = importer.SourceSpec(
+        args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
+    )
+    options = importer.ImportOptions(args.kind, args.year, args.status, source, args.datum, args.mode)
+    try:
+        data = args.file.read_bytes()
+        s = _open_store()
+        result = importer.prepare_import(data, args.file.name, s.dataset(), s.counties(), options)
+    except OSError as exc:
+        print(f"{args.file}: cannot read ({exc.strerror})", file=sys.stderr)
+        return 1
+    except DataError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        return 1
+    if result.problems:
+        print(importer.format_problems(result.problems))
+        print(f"{len(result.problems)} problem(s) in {args.file.name}; nothing written", file=sys.stderr)
+        return 1
+    for table, diff in s.preview(result.changeset).items():
+        print(f"{table}: {len(diff.added)} added, {len(diff.changed)} changed, {diff.unchanged} unchanged")
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    who = args.who or getpass.getuser()
+    try:
+        version = admin.commit_import(auth.issue(who), s, result)
+    except DataError as exc:
+        print(f"not written: {exc}", file=sys.stderr)
+        return 1
+    print(f"version {version.id} by {who}" if version else "nothing changed: no new version")
+    return 0
+
+
+def _add_nothing(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("use at least 8 characters", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    for v in _open_store().versions():
+        print(f"{v.id}\t{v.at}\t{v.who}\t+{v.added} ~{v.changed} -{v.removed}\t{v.file_name}\t{v.note}")
+    return 0
+
+
+def _add_rollback(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("version", type=int, help="the version whose content to restore")
+    parser.add_argument("--who", default=None, help="name recorded with the version (default: your login name)")
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo import admin, auth
+
+    s = _open_store()
+    try:
+        version = admin.rollback(auth.issue(args.who or getpass.getuser()), s, args.version)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 1
+    print(f"version {version.id}: {version.note}" if version else "already at that content: no new version")
+    return 0
+
+
 def _add_build_context(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--counties", type=Path, default=DEFAULT_COUNTIES, help="county outlines to frame")
     parser.add_argument("--out", type=Path, default=DEFAULT_COUNTIES.with_name("context.geojson"), help="output")
@@ -95,6 +212,52 @@ def _build_context(args: argparse.Namespace) -> int:
     built = context.build_context(context.read_cnmaps_context(), counties)
     size = context.write_context(built, args.out)
     print(f"wrote {args.out}: {len(built)} units, {size} bytes")
+    return 0
+
+
+def _add_export_deck(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", type=Path, help="the PDF to write, one page per slide")
+    parser.add_argument("--png", type=Path, default=None, metavar="DIR", help="also one PNG per slide in DIR")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the slides (default: zh)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colours (default: light)")
+    parser.add_argument("--slides", type=Path, default=None, help="deck file (default: BAODING_SLIDES or data/)")
+
+
+def _export_deck(args: argparse.Namespace) -> int:
+    import time
+
+    from geo import export, settings, slides
+    from geo.context import cached_context
+    from geo.indicators import DataError
+
+    try:
+        s = _open_store()
+        ds, counties, sites = s.dataset(), s.counties(), s.sites()
+        deck = slides.load_deck(args.slides or settings.slides_path(), ds, set(counties["adcode"]))
+        export.cjk_font()
+    except (DataError, slides.SlideError) as exc:
+        print(f"{exc.path}: {exc.reason}", file=sys.stderr)
+        return 1
+    except export.FontMissing as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.png:
+        args.png.mkdir(parents=True, exist_ok=True)
+
+    def save_png(number: int, slide_id: str, data: bytes) -> None:
+        (args.png / f"slide-{number:02d}-{slide_id}.png").write_bytes(data)
+
+    start = time.monotonic()
+    context = cached_context(settings.data_dir() / "context.geojson")
+    pdf = export.deck_pdf(
+        deck, ds, counties, sites, args.lang, args.theme, context=context,
+        progress=lambda done, total: print(f"slide {done}/{total}", file=sys.stderr),
+        png=save_png if args.png else None,
+    )  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pdf)
+    took = time.monotonic() - start
+    print(f"wrote {args.out} ({len(deck)} pages, {len(pdf) / 1e6:.1f} MB, {took:.1f} s)")
     return 0
 
 
@@ -114,6 +277,11 @@ COMMANDS: dict[str, Command] = {
         _add_build_boundaries,
         _build_boundaries,
     ),
+    "import": Command("check a file and import it into the data store (exit 1 on any problem)", _add_import, _import),
+    "hash-password": Command("make an administrator password hash (reads the password)", _add_nothing, _hash_password),
+    "versions": Command("list the data store's versions, newest first", _add_nothing, _versions),
+    "rollback": Command("restore the content of an earlier version (as a new version)", _add_rollback, _rollback),
+    "export-deck": Command("draw the briefing deck as one PDF (and PNGs), no browser", _add_export_deck, _export_deck),
 }
 
 

@@ -106,7 +106,7 @@ _CACHE: dict[tuple[str, float], gpd.GeoDataFrame] = {}
 
 
 def cached_context(path: Path) -> gpd.GeoDataFrame:
-    """read_context, once per file version (the file changes only when someone rebuilds it)."""
+    """read_context once per file version, for code that runs outside Streamlit (CLI exports)."""
     key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
     if key not in _CACHE:
         _CACHE[key] = read_context(path)

@@ -1,8 +1,11 @@
-"""The only module of geo/ that imports Streamlit: cached loaders of the bundled data.
+"""The only module of geo/ that imports Streamlit: cached loaders of the app's data.
 
-Paths come from geo.settings (built from this package's location, never the working
-directory). Loaders raise geo.indicators.DataError / geo.boundaries.BoundaryDataError;
-app.py turns those into a message that names the file.
+The data live in the store (geo/store.py: a GeoPackage, or PostGIS when DATABASE_URL is
+set), created from the seed files in data/ on first run. Cached results are keyed on the
+store's current version, so an import shows up on the next rerun. Paths come from
+geo.settings (built from this package's location, never the working directory). Loaders
+raise geo.indicators.DataError / geo.boundaries.BoundaryDataError; app.py turns those
+into a message that names the file.
 """
 
 from __future__ import annotations
@@ -12,24 +15,133 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from geo import boundaries, indicators, settings
+from geo import auth, indicators, settings, store
 
-COUNTIES = "counties.geojson"
-
-
-@st.cache_data(show_spinner=False)
-def _counties(path: Path) -> gpd.GeoDataFrame:
-    return boundaries.read_counties(path)
+# Another app server sharing a PostGIS store may import at any time: look again this often.
+VERSION_TTL_S = 2
 
 
-@st.cache_data(show_spinner=False)
-def _dataset(data_dir: Path) -> indicators.Dataset:
-    return indicators.load_dataset(data_dir, set(_counties(data_dir / COUNTIES)["adcode"]))
+@st.cache_resource(show_spinner=False)
+def _store(database_url: str, path: str, seed_dir: str) -> store.Store:
+    # Not cached when ensure() raises: a broken seed file is reported on every run until fixed.
+    s = store.open_store(database_url, path)
+    s.ensure(Path(seed_dir))
+    return s
+
+
+def get_store() -> store.Store:
+    """The configured store, created (or updated from data/) once per process."""
+    return _store(settings.get("DATABASE_URL"), str(settings.store_path()), str(settings.data_dir()))
+
+
+@st.cache_data(show_spinner=False, ttl=VERSION_TTL_S)
+def _version(label: str) -> int:
+    return get_store().current_version()
+
+
+def data_changed() -> None:
+    """Call after a write: the next load reads the new version at once."""
+    _version.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _counties(label: str, version: int) -> gpd.GeoDataFrame:
+    return get_store().counties()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _dataset(label: str, version: int) -> indicators.Dataset:
+    return get_store().dataset()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _sites(label: str, version: int) -> gpd.GeoDataFrame:
+    return get_store().sites()
+
+
+def _key() -> tuple[str, int]:
+    s = get_store()
+    return s.label, _version(s.label)
 
 
 def load_counties() -> gpd.GeoDataFrame:
-    return _counties(settings.data_dir() / COUNTIES)
+    """County-level units in EPSG:4326 (adcode, name_zh, name_en, geometry)."""
+    return _counties(*_key())
 
 
 def load_dataset() -> indicators.Dataset:
-    return _dataset(settings.data_dir())
+    return _dataset(*_key())
+
+
+def load_sites() -> gpd.GeoDataFrame:
+    """Programme sites in WGS-84, county-precision ones at their county's representative point."""
+    return _sites(*_key())
+
+
+@st.cache_data(show_spinner=False)
+def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
+    from geo.context import read_context
+
+    return read_context(Path(path))
+
+
+def load_context() -> gpd.GeoDataFrame:
+    """The grey surroundings (data/context.geojson); empty when the file is absent."""
+    path = settings.data_dir() / "context.geojson"
+    return _context(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def basemap_config() -> dict[str, str]:
+    """The basemap settings; the Tianditu key may come from .streamlit/secrets.toml instead."""
+    names = ("TIANDITU_KEY", "BAODING_TILE_URL", "BAODING_TILE_DATUM", "BAODING_TILE_ATTRIBUTION")
+    config = {name: settings.get(name) for name in names}
+    if not config["TIANDITU_KEY"]:
+        try:
+            config["TIANDITU_KEY"] = str(st.secrets.get("TIANDITU_KEY") or "")
+        except FileNotFoundError:  # no secrets.toml: the environment was the only place to look
+            pass
+    return config
+
+
+# ---------------------------------------------------------------------------
+# Administrator session (geo/auth.py holds the logic; this is the Streamlit glue)
+
+ADMIN_KEY = "admin"
+
+
+@st.cache_resource(show_spinner=False)
+def _process_throttle() -> auth.Throttle:
+    # Shared by every session of this server: guessing from many sessions is slowed down too.
+    return auth.Throttle(free=10, base_s=1.0, cap_s=300.0)
+
+
+def admin_password_hash() -> str:
+    """BAODING_ADMIN_PASSWORD_HASH from the environment, else from .streamlit/secrets.toml."""
+    stored = settings.get("BAODING_ADMIN_PASSWORD_HASH")
+    if not stored:
+        try:
+            stored = str(st.secrets.get("BAODING_ADMIN_PASSWORD_HASH") or "")
+        except FileNotFoundError:  # no secrets.toml
+            pass
+    return stored
+
+
+def try_login(name: str, password: str) -> auth.LoginResult:
+    session = st.session_state.setdefault("_login_throttle", auth.Throttle(free=3, base_s=2.0, cap_s=300.0))
+    result = auth.login(name, password, admin_password_hash(), (session, _process_throttle()))
+    if result.admin is not None:
+        st.session_state[ADMIN_KEY] = result.admin
+    return result
+
+
+def current_admin() -> auth.Admin | None:
+    """The session's administrator token, or None for a visitor (an expired token is dropped)."""
+    try:
+        return auth.require(st.session_state.get(ADMIN_KEY))
+    except PermissionError:
+        st.session_state.pop(ADMIN_KEY, None)
+        return None
+
+
+def logout() -> None:
+    st.session_state.pop(ADMIN_KEY, None)

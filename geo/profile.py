@@ -138,6 +138,28 @@ def poor_county_ranks(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, 
     return pd.DataFrame(out)
 
 
+def sites_table(sites: gpd.GeoDataFrame, ds: ind.Dataset, adcode: str, lang: str) -> pd.DataFrame:
+    """The report's places in this county, with their programme, precision and source."""
+    if sites is None or sites.empty:
+        return pd.DataFrame()
+    here = sites[sites["adcode"] == adcode]
+    if here.empty:
+        return pd.DataFrame()
+    prog = ds.programmes.set_index("programme_id")["name_en" if lang == "en" else "name_zh"]
+    src = ds.sources.set_index("source_id")
+    return pd.DataFrame(
+        {
+            t("site", lang): here["name_en" if lang == "en" else "name_zh"].to_numpy(),
+            t("programme", lang): here["programme"].map(prog).to_numpy(),
+            t("precision", lang): [t(f"precision_{p}", lang) for p in here["precision"]],
+            t("source", lang): [
+                ind.source_label({**src.loc[sid].to_dict(), "locator": loc}) if sid in src.index else sid
+                for sid, loc in zip(here["source_id"], here["locator"])
+            ],
+        }
+    )
+
+
 def missing_text(profile: CountyProfile, n_indicators: int, lang: str) -> str:
     """A plain sentence about what the sources do not give for this county."""
     n_known = profile.table["indicator_id"].nunique() if not profile.table.empty else 0

@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # name -> (default, one-line meaning)
 SETTINGS: dict[str, tuple[str, str]] = {
     "BAODING_DATA_DIR": (str(ROOT / "data"), "folder of the bundled CSV/GeoJSON data the app reads"),
+    "BAODING_SLIDES": ("", "the briefing deck (TOML); empty: slides.toml in BAODING_DATA_DIR"),
+    # Basemaps (geo/basemaps.py). The Tianditu key may also sit in .streamlit/secrets.toml.
+    "TIANDITU_KEY": ("", "Tianditu browser key; without it the 天地图 basemap is disabled"),
+    "BAODING_TILE_URL": ("", "XYZ tile URL template of an intranet tile server ({z}/{x}/{y}); enables 'custom'"),
+    "BAODING_TILE_DATUM": ("wgs84", "datum of those tiles: wgs84, gcj02 or bd09"),
+    "BAODING_TILE_ATTRIBUTION": ("", "attribution text shown for those tiles"),
+    # Data store (geo/store.py) and administrator login (geo/auth.py).
+    "BAODING_STORE": (str(ROOT / "var" / "baoding.gpkg"), "the GeoPackage data store, created from data/ on first run"),
+    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL; when set, the store lives there instead of the GeoPackage"),
+    "BAODING_PG_SCHEMA": ("baoding", "schema of the PostGIS store"),
+    "BAODING_ADMIN_PASSWORD_HASH": ("", "administrator password hash (python -m geo hash-password)"),
 }
 
 
@@ -25,3 +36,11 @@ def get(name: str) -> str:
 
 def data_dir() -> Path:
     return Path(get("BAODING_DATA_DIR"))
+
+
+def store_path() -> Path:
+    return Path(get("BAODING_STORE"))
+
+
+def slides_path() -> Path:
+    return Path(get("BAODING_SLIDES") or data_dir() / "slides.toml")

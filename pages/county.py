@@ -63,6 +63,13 @@ if p.table.empty:
 else:
     st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
 
+st.subheader(t("profile_sites", lang))
+places = profile.sites_table(loaders.load_sites(), ds, current, lang)
+if places.empty:
+    st.caption(t("profile_no_sites", lang))
+else:
+    st.dataframe(places, hide_index=True, width="stretch")
+
 st.subheader(t("profile_ranks", lang), help=t("profile_ranks_help", lang))
 if p.ranks.empty:
     st.caption(t("profile_no_ranks", lang))

@@ -5,10 +5,9 @@ import time
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, loaders, settings, views
+from geo import charts, loaders, views
 from geo import indicators as ind
 from geo.classify import DEFAULT_SCHEME, SCHEMES
-from geo.context import cached_context
 from geo.i18n import colon, t
 from geo.maps import selection_group
 from geo.state import clicked_county, fresh, next_step
@@ -96,8 +95,7 @@ with st.sidebar:
         flags[key] = st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
         write_flag(key, flags[key], default)
 
-context = cached_context(settings.data_dir() / "context.geojson")  # TODO(store): move into geo.loaders
-view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
+view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=loaders.load_context())
 extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"])
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")

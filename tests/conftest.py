@@ -105,3 +105,84 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+# ---------------------------------------------------------------------------
+# Data store: every test gets its own GeoPackage; PostGIS only where a test asks for it.
+
+PG_URL_ENV = "DATABASE_URL_TEST"
+# The administrator password of every app the tests start (AppTest, and the browser tests' server).
+TEST_ADMIN_PASSWORD = "test-admin-password"
+
+
+def _test_environment() -> None:
+    """Set before any fixture: the session-scoped browser server inherits it (never var/ nor a real DB)."""
+    import os
+    import tempfile
+
+    from geo.auth import hash_password
+
+    os.environ["BAODING_STORE"] = str(Path(tempfile.mkdtemp(prefix="baoding-test-")) / "baoding.gpkg")
+    os.environ["BAODING_ADMIN_PASSWORD_HASH"] = hash_password(TEST_ADMIN_PASSWORD)
+    os.environ.pop("DATABASE_URL", None)
+
+
+_test_environment()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory, monkeypatch):
+    """Each test's app reads a fresh temporary GeoPackage."""
+    monkeypatch.setenv("BAODING_STORE", str(tmp_path_factory.mktemp("store") / "baoding.gpkg"))
+
+
+def postgis_url() -> str:
+    """DATABASE_URL_TEST when its server answers; skips otherwise, except in CI, where it fails."""
+    import os
+
+    url = os.environ.get(PG_URL_ENV, "")
+    reason = f"{PG_URL_ENV} is not set (bash .ci/postgis starts a local PostGIS)"
+    if url:
+        import psycopg
+
+        try:
+            psycopg.connect(url, connect_timeout=3).close()
+            return url
+        except psycopg.OperationalError as exc:
+            reason = f"PostGIS at {PG_URL_ENV} not reachable: {exc}"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path):
+    """An empty store of each backend, seeded from data/ (PostGIS: a throwaway schema)."""
+    import uuid
+
+    from geo import store as st
+
+    if request.param == "gpkg":
+        s = st.GeoPackageStore(tmp_path / "var" / "baoding.gpkg")
+    else:
+        s = st.PostGISStore(postgis_url(), f"test_{uuid.uuid4().hex[:12]}")
+    s.ensure(DATA)
+    yield s
+    if request.param == "postgis":
+        s.drop()
+
+
+# Property tests (hypothesis): a bounded number of examples keeps the suite within minutes;
+# HYPOTHESIS_PROFILE=thorough throws many more at the importer.
+try:
+    from hypothesis import HealthCheck
+    from hypothesis import settings as _hypothesis_settings
+
+    _quiet = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+    _hypothesis_settings.register_profile("default", max_examples=400, deadline=None, suppress_health_check=_quiet)
+    _hypothesis_settings.register_profile("thorough", max_examples=5000, deadline=None, suppress_health_check=_quiet)
+    import os as _os
+
+    _hypothesis_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # requirements-dev.txt not installed: the property tests are skipped by importorskip
+    pass

@@ -300,6 +300,98 @@ def zoomed_map_frame(page):
     return frame
 
 
+def test_programmes_one_county_shows_only_its_sites_and_symbols(offline_page, app_url):
+    page = offline_page
+    page.goto(f"{app_url}/programmes?county=130624")  # 阜平: 2 places; the default county figure is its alone
+    zoomed_map_frame(page)
+    assert _map_counts(page, [2, 1]) == [2, 1]
+    assert page.get_by_text("地图上有 2 个地点").count() == 1
+    # Pick 涞源 instead with the county widget: its one place (京西百渡), no circle (no figure there).
+    box = page.locator("[data-testid='stMultiSelect']").nth(1)
+    box.locator("button[aria-label='Remove 阜平县']").first.click()
+    page.get_by_text("地图上有 11 个地点").wait_for(timeout=30_000)  # nothing selected: the whole city
+    box.locator("input[role='combobox']").click()
+    page.keyboard.type("涞源")
+    page.keyboard.press("Enter")
+    page.get_by_text("地图上有 1 个地点").wait_for(timeout=30_000)
+    assert _map_counts(page, [1, 0]) == [1, 0]
+    assert "county=130630" in page.url
+    page.get_by_text("无数据的县（市、区）：涞源县").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.external == []
+
+
+def test_programmes_map_paints_offline_with_three_programmes(offline_page, app_url):
+    page = offline_page
+    page.set_viewport_size({"width": 1400, "height": 1350})
+    page.goto(f"{app_url}/programmes?programme=agri_forestry,pv,tourism")
+    frame = map_frame(page)
+    assert _map_counts(page, [7, 1]) == [7, 1]  # 天生桥, 2 × PV, 4 × tourism; 阜平's park area
+    painted = frame.locator("path.leaflet-interactive").evaluate_all(
+        "ps => ps.filter(p => p.getBBox().width > 2 && p.getAttribute('fill')).length"
+    )
+    assert painted == 24 + 1  # every county and the circle
+    legend = frame.locator(".bd-legend").inner_text()
+    for text in ("特色农林", "光伏扶贫", "旅游扶贫", "空心", "圆的面积与数值成正比"):
+        assert text in legend, text
+    # One layer per programme: switching 光伏扶贫 off takes its two places out of the clusters.
+    frame.locator(".leaflet-control-layers-overlays label", has_text="光伏扶贫").locator("input").evaluate(
+        "el => el.click()"
+    )
+    assert _map_counts(page, [5, 1]) == [5, 1]
+    frame.locator(".leaflet-control-layers-overlays label", has_text="光伏扶贫").locator("input").evaluate(
+        "el => el.click()"
+    )
+    assert _map_counts(page, [7, 1]) == [7, 1]
+    # Places known only to their county: hollow, and the popup says so.
+    assert frame.locator(".bd-site-icon .bd-hollow").count() >= 1
+    assert frame.locator(".bd-site-icon .bd-filled").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "programmes.png"))  # before a popup pans the map
+    frame.locator(".bd-site-icon").first.click()
+    frame.locator(".leaflet-popup-content").get_by_text("位置精确到县").wait_for(timeout=10_000)
+    assert page.external == []
+
+
+def test_administrator_imports_a_csv_and_the_overview_shows_it(offline_page, app_url, tmp_path):
+    """Log in on the data page, upload a GBK CSV, check the preview, commit, see the figure on the overview."""
+    from conftest import TEST_ADMIN_PASSWORD
+
+    page = offline_page
+    overview = f"{app_url}/?indicator=deep_poverty_villages&county=130633"
+    page.goto(overview)
+    page.get_by_text("已选县（市、区）").wait_for(timeout=60_000)
+    figure = page.locator("[data-testid='stMarkdownContainer'] li", has_text="深度贫困村").first
+    assert "无数据" in figure.inner_text()  # 易县 has no figure yet
+
+    page.goto(f"{app_url}/data")
+    page.get_by_text("版本历史", exact=True).wait_for(timeout=60_000)
+    assert page.locator("input[type='file']").count() == 0  # a visitor cannot upload
+    page.get_by_test_id("stExpander").get_by_text("管理员登录").click()
+    page.get_by_label("您的姓名（记入版本历史）").fill("浏览器测试")
+    page.get_by_label("密码").fill(TEST_ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已作为管理员登录：浏览器测试").wait_for(timeout=30_000)
+
+    csv_file = tmp_path / "易县深度贫困村.csv"
+    csv_file.write_bytes("县,指标,年份,数值,来源\n易縣,深度贫困村,2017,12个,report2016\n".encode("gbk"))
+    page.locator("input[type='file']").set_input_files(str(csv_file))
+    page.get_by_text("提交前预览").wait_for(timeout=60_000)
+    page.get_by_role("button", name="提交为新版本").click()
+    page.get_by_text("已提交：版本 2").wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "data-committed.png"), full_page=True)
+
+    page.goto(overview)
+    page.locator("[data-testid='stMarkdownContainer'] li", has_text="12个").first.wait_for(timeout=60_000)
+    assert "无数据" not in figure.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "data-overview-after-import.png"))
+    assert page.external == []
+
+
 def test_phone_map_first_no_sideways_scroll_tap_selects(browser, app_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     external: list[str] = []

@@ -4,7 +4,7 @@ import geopandas as gpd
 import pytest
 
 from geo.boundaries import BoundaryDataError, read_counties
-from geo.context import UNITS, cached_context, read_context, xiongan_outline
+from geo.context import UNITS, read_context, xiongan_outline
 from geo.maps import CONTEXT_FILL, CONTEXT_TEXT, base_map
 from tests.conftest import DATA
 
@@ -50,7 +50,6 @@ def test_base_map_draws_context_without_clicks(context, counties):
 
 def test_missing_context_file_means_no_context(tmp_path):
     assert read_context(tmp_path / "none.geojson").empty
-    assert cached_context(tmp_path / "none.geojson").empty
 
 
 def test_broken_context_file_is_a_clear_error(tmp_path):

@@ -71,3 +71,15 @@ def test_yanshan_taihang_counties_are_eight_of_the_nine(real):
     yt = set(profile.yt_counties(ds))
     assert len(yt) == 8 and yt < set(profile.poor_counties(ds))
     assert "130637" not in yt  # 博野, the provincial poor county
+
+
+def test_sites_of_a_county_with_precision_and_source(real):
+    from geo.sites import read_sites
+
+    ds, counties = real
+    sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
+    table = profile.sites_table(sites, ds, "130624", "zh")
+    assert len(table) >= 2  # 天生桥 fungus park, 阜平职教中心
+    assert set(table["位置精度"]) == {"位置精确到县"}
+    assert (table["来源"].str.len() > 0).all()
+    assert profile.sites_table(sites, ds, "130602", "zh").empty

@@ -1,0 +1,338 @@
+"""The programmes page as data: one selection of programmes and counties drives the map,
+the key figures, the table and the chart. Pure functions; the page only renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo import charts
+from geo import classify as cl
+from geo import indicators as ind
+from geo.assets import IFRAME_PREFIX
+from geo.basemaps import Choice
+from geo.boundaries import representative_points
+from geo.i18n import colon, format_value, paren, t
+from geo.layers import SymbolLayer, build_programme_map, precision_text, programme_colors
+from geo.maps import FeatureStyle
+from geo.sites import filter_sites
+from geo.views import county_names, status_text
+
+TYPE_INDICATOR = "poor_county_type"
+NOT_POOR = "not_poor"
+YANTAI_CODES = ("national_key_yt", "yt_area")
+QUICK_CHOICES = ("all", "poor9", "yantai")
+MAX_FIGURES = 6
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    source: str
+
+
+@dataclass
+class ProgrammesView:
+    map: folium.Map
+    indicator: ind.Indicator | None
+    year: int | None
+    mode: str  # "symbols" (proportional circles), "fill" (choropleth) or "sites" (no county figure)
+    figures: list[Figure]
+    more_figures: int
+    sums: pd.DataFrame  # one row per county indicator with data in view: sum and n/m counties
+    table: pd.DataFrame
+    chart: dict | None
+    no_data: list[str] = field(default_factory=list)  # names of counties in view without a figure
+    n_sites: int = 0
+    n_county_precision: int = 0
+
+
+def programme_ids(ds: ind.Dataset) -> list[str]:
+    return ds.programmes["programme_id"].tolist()
+
+
+def programme_names(ds: ind.Dataset, lang: str) -> dict[str, str]:
+    return dict(zip(ds.programmes["programme_id"], ds.programmes["name_en" if lang == "en" else "name_zh"]))
+
+
+def quick_choices(ds: ind.Dataset) -> dict[str, list[str]]:
+    """County sets for one-click selection, from the poor-county type on record (never typed in).
+
+    "all" is the empty selection: the whole city, nothing singled out.
+    """
+    year = county_year(ds, TYPE_INDICATOR, None)
+    cv = ind.county_values(ds, TYPE_INDICATOR, year)
+    return {
+        "all": [],
+        "poor9": sorted(cv.loc[cv["value"] != NOT_POOR, "adcode"]),
+        "yantai": sorted(cv.loc[cv["value"].isin(YANTAI_CODES), "adcode"]),
+    }
+
+
+def _of_programmes(ds: ind.Dataset, programmes: Sequence[str]) -> list[str]:
+    chosen = set(programmes) or set(programme_ids(ds))
+    catalogue = ds.indicators.set_index("indicator_id")["programme"]
+    return [i for i in ind.indicator_ids(ds) if catalogue[i] in chosen]
+
+
+def map_indicators(ds: ind.Dataset, programmes: Sequence[str]) -> list[str]:
+    """County-level indicators of the programmes (all programmes when none is chosen)."""
+    level = ds.indicators.set_index("indicator_id")["level"]
+    return [i for i in _of_programmes(ds, programmes) if level[i] == "county"]
+
+
+def default_map_indicator(ds: ind.Dataset, ids: Sequence[str]) -> str | None:
+    """The first count among ``ids`` (drawn as circles), else the first of them."""
+    for i in ids:
+        if symbol_mode(ind.get_indicator(ds, i)) == "symbols":
+            return i
+    return ids[0] if ids else None
+
+
+def county_year(ds: ind.Dataset, indicator_id: str, year: int | None) -> int | None:
+    """``year`` when the indicator has county rows for it, else its latest county year.
+
+    Always one year: figures of different years are never drawn side by side or added up.
+    """
+    ys = ind.years(ds, indicator_id, "county")
+    if year in ys:
+        return year
+    return ys[-1] if ys else None
+
+
+def symbol_mode(indicator: ind.Indicator) -> str:
+    """Counts and amounts that add up over counties get circles; rates and categories a fill."""
+    return "symbols" if indicator.kind == "numeric" and indicator.additive else "fill"
+
+
+def city_figures(
+    ds: ind.Dataset, programmes: Sequence[str], lang: str, limit: int = MAX_FIGURES
+) -> tuple[list[Figure], int]:
+    """City-wide numeric figures of the programmes, taken in turn from each programme.
+
+    Returns at most ``limit`` figures and how many more there are.
+    """
+    catalogue = ds.indicators.set_index("indicator_id")
+    queues: dict[str, list[str]] = {}
+    for i in _of_programmes(ds, programmes):
+        if catalogue.at[i, "kind"] == "numeric" and ind.years(ds, i, "city"):
+            queues.setdefault(catalogue.at[i, "programme"], []).append(i)
+    order: list[str] = []
+    while any(queues.values()):
+        for q in queues.values():
+            if q:
+                order.append(q.pop(0))
+    figures = []
+    for i in order[:limit]:
+        entry = ind.get_indicator(ds, i)
+        year = ind.years(ds, i, "city")[-1]
+        row = ind.city_value(ds, i, year)
+        label = f"{entry.name(lang)}{paren(year, lang)}"
+        if row["status"] != "reported":
+            label += f" · {status_text(row['status'], lang)}"
+        figures.append(Figure(label, format_value(row["number"], entry.unit_for(lang), lang), ind.source_label(row)))
+    return figures, max(0, len(order) - limit)
+
+
+def county_sums(ds: ind.Dataset, programmes: Sequence[str], in_view: Sequence[str], lang: str) -> pd.DataFrame:
+    """Sums over the counties in view of each additive county indicator that has data there.
+
+    Each row says how many of those counties have a figure: a sum over one of nine
+    counties is not the nine counties' total. One year per indicator, never mixed.
+    """
+    rows = []
+    for i in map_indicators(ds, programmes):
+        entry = ind.get_indicator(ds, i)
+        if not (entry.kind == "numeric" and entry.additive):
+            continue
+        year = county_year(ds, i, None)
+        cv = ind.county_values(ds, i, year)
+        cv = cv[cv["adcode"].isin(in_view)]
+        if cv.empty:
+            continue
+        statuses = sorted({status_text(s, lang) for s in cv["status"] if s != "reported"})
+        rows.append(
+            {
+                t("indicator", lang): entry.name(lang),
+                t("sum_value", lang): format_value(float(cv["number"].sum()), entry.unit_for(lang), lang),
+                t("counties_with_data", lang): f"{len(cv)}/{len(in_view)}",
+                t("year", lang): f"{year}" + (f" · {'/'.join(statuses)}" if statuses else ""),
+                t("source", lang): " ; ".join(dict.fromkeys(ind.source_label(r) for _, r in cv.iterrows())),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def county_table(
+    ds: ind.Dataset, counties: gpd.GeoDataFrame, programmes: Sequence[str], in_view: Sequence[str], lang: str
+) -> pd.DataFrame:
+    """Every county value of the programmes in the counties in view, with its source."""
+    names_zh = county_names(counties, "zh").to_dict()
+    names_en = county_names(counties, "en").to_dict()
+    table = ind.values_table(ds, names_zh, names_en, lang)
+    chosen = set(_of_programmes(ds, programmes))
+    table = table[table["indicator_id"].isin(chosen) & table["adcode"].isin(in_view)]
+    pnames = programme_names(ds, lang)
+    table = table.assign(
+        programme=table["programme"].map(pnames), status=table["status"].map(lambda s: status_text(s, lang))
+    )
+    headers = {
+        "place": t("county", lang), "programme": t("programme", lang), "indicator": t("indicator", lang),
+        "year": t("year", lang), "value": t("value", lang), "unit": t("unit", lang), "status": t("status", lang),
+        "source": t("source", lang), "publisher": t("publisher", lang), "locator": t("locator", lang),
+        "note": t("note", lang),
+    }  # fmt: skip
+    return table[list(headers)].rename(columns=headers).reset_index(drop=True)
+
+
+def site_rows(
+    sites: gpd.GeoDataFrame, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str
+) -> list[list[tuple[str, str]]]:
+    """Popup rows of each site: programme, county, how precise the point is, facts, sources."""
+    pnames = programme_names(ds, lang)
+    cnames = county_names(counties, lang)
+    src = ds.sources.set_index("source_id")
+    out = []
+    for s in sites.itertuples(index=False):
+        source = src.loc[s.source_id]
+        rows = [
+            (t("programme", lang), pnames.get(s.programme, s.programme)),
+            (t("county", lang), str(cnames.get(s.adcode, s.adcode))),
+            (t("site_location", lang), precision_text(s.precision, lang)),
+        ]
+        facts = s.facts_en if lang == "en" else s.facts_zh
+        if facts:
+            rows.append((t("site_facts", lang), facts))
+        if s.note and lang == "zh":
+            rows.append((t("note", lang), s.note))
+        rows.append((t("source", lang), ind.source_label({**source.to_dict(), "locator": s.locator})))
+        if s.location_source_id:
+            loc = src.loc[s.location_source_id]
+            rows.append((t("site_location_source", lang), ind.source_label(loc.to_dict())))
+        out.append(rows)
+    return out
+
+
+def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str):
+    shown = (
+        labels.get(row["value"], row["value"])
+        if indicator.kind == "category"
+        else format_value(row["number"], indicator.unit_for(lang), lang)
+    )
+    rows = [
+        ("", name),
+        (indicator.name(lang), shown),
+        (t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"),
+    ]
+    if row.get("note"):
+        rows.append((t("note", lang), str(row["note"])))
+    rows.append((t("source", lang), ind.source_label(row)))
+    return rows
+
+
+def programmes_view(
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    programmes: Sequence[str],
+    selected: Sequence[str],
+    indicator_id: str | None,
+    year: int | None,
+    basemap: Choice,
+    lang: str,
+    prefix: str = IFRAME_PREFIX,
+) -> ProgrammesView:
+    """Everything the page shows for programmes (empty = all) and counties (empty = all)."""
+    in_view = list(selected) or counties["adcode"].tolist()
+    names = county_names(counties, lang)
+    pnames = programme_names(ds, lang)
+    with_sites = [p for p in programme_ids(ds) if p in set(sites["programme"])]
+    colors = programme_colors(with_sites)
+    shown_sites = filter_sites(sites, programmes, in_view)
+    shown_sites = shown_sites.assign(rows=site_rows(shown_sites, ds, counties, lang))
+
+    indicator = ind.get_indicator(ds, indicator_id) if indicator_id else None
+    styles = {a: FeatureStyle("#ffffff", [("", names[a])]) for a in in_view}
+    mode, symbols, fill_legend, no_data, chart = "sites", None, None, [], None
+    if indicator is not None:
+        year = county_year(ds, indicator.indicator_id, year)
+        cv = ind.county_values(ds, indicator.indicator_id, year)
+        cv = cv[cv["adcode"].isin(in_view)].set_index("adcode")
+        labels = ind.category_labels(ds, indicator.indicator_id, lang)
+        no_data = [names[a] for a in in_view if a not in cv.index]
+        mode = symbol_mode(indicator)
+        for a in in_view:
+            if a in cv.index:
+                styles[a] = FeatureStyle(styles[a].fill, _value_rows(indicator, cv.loc[a], names[a], labels, lang))
+            else:
+                styles[a] = FeatureStyle(styles[a].fill, [("", names[a]), (indicator.name(lang), t("no_data", lang))])
+        title = f"{indicator.name(lang)}{paren(indicator.unit_for(lang), lang) if indicator.unit_for(lang) else ''}"
+        if mode == "symbols":
+            pts = representative_points(counties[counties["adcode"].isin(cv.index)])[["adcode", "geometry"]]
+            pts = pts.assign(
+                number=pts["adcode"].map(cv["number"]).astype(float),
+                rows=[styles[a].rows for a in pts["adcode"]],
+            )
+            symbols = SymbolLayer(pts, f"{title} · {year}", len(no_data))
+        else:
+            if indicator.kind == "category":
+                colors_by_code = cl.category_colors(list(labels))
+                counts = cv["value"].value_counts().to_dict()
+                fill_legend = cl.categorical_legend(labels, colors_by_code, counts, title, lang, len(no_data))
+                fill_of = lambda r: colors_by_code.get(r["value"])  # noqa: E731
+            elif not cv.empty:
+                classes = cl.classify(cv["number"].tolist())
+                unit = indicator.unit_for(lang)
+                fill_legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, len(no_data))
+                fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
+            else:
+                fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
+            for a in in_view:
+                fill = fill_of(cv.loc[a]) if a in cv.index else None
+                styles[a] = FeatureStyle(fill, styles[a].rows)
+        if indicator.kind == "numeric" and not cv.empty:
+            ranked = cv.sort_values("number", ascending=False)
+            chart = charts.ranking_spec(
+                [names[a] for a in ranked.index], ranked["number"].astype(float).tolist(), ranked.index.tolist(),
+                [], indicator.unit_for(lang),  # every bar is in view: none singled out
+            )  # fmt: skip
+
+    m = build_programme_map(
+        counties, in_view=in_view, selected=selected, styles=styles, sites=shown_sites, colors=colors,
+        programme_names=pnames, basemap=basemap, lang=lang, symbols=symbols, fill_legend=fill_legend, prefix=prefix,
+    )  # fmt: skip
+    figures, more = city_figures(ds, programmes, lang)
+    return ProgrammesView(
+        map=m, indicator=indicator, year=year, mode=mode, figures=figures, more_figures=more,
+        sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
+        chart=chart, no_data=no_data, n_sites=len(shown_sites),
+        n_county_precision=int((shown_sites["precision"] == "county").sum()),
+    )  # fmt: skip
+
+
+def basemap_hints(options: dict[str, Choice], lang: str) -> list[str]:
+    """Why each basemap missing from the choice is unavailable (which setting to set)."""
+    return [
+        t("basemap_unavailable", lang, name=t(f"basemap_{k}", lang), setting=c.unavailable)
+        for k, c in options.items()
+        if c.unavailable
+    ]
+
+
+def basemap_link_notice(bad: str, options: dict[str, Choice], lang: str) -> str:
+    """What to tell a user whose link asked for a basemap this server cannot draw."""
+    if bad in options and options[bad].unavailable:
+        return t("basemap_unavailable", lang, name=t(f"basemap_{bad}", lang), setting=options[bad].unavailable)
+    return t("unknown_param", lang, param=t("basemap", lang), value=bad)
+
+
+def no_data_text(view: ProgrammesView, lang: str) -> str:
+    """'Counties without data: a, b' — never shown as zero."""
+    sep = "、" if lang == "zh" else ", "
+    return f"{t('no_data_counties', lang)}{colon(lang)}{sep.join(view.no_data)}"

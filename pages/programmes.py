@@ -1,0 +1,112 @@
+"""专项 Programmes: one choice of programmes and counties drives map, key figures, chart and table."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import basemaps, loaders
+from geo import indicators as ind
+from geo import programmes as pg
+from geo import urlstate as us
+from geo.i18n import colon, t
+
+us.ensure_router()
+
+lang = st.session_state.get("lang") or "zh"
+ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
+adcodes = counties["adcode"].tolist()
+county_name = dict(zip(adcodes, counties["name_en" if lang == "en" else "name_zh"]))
+pnames = pg.programme_names(ds, lang)
+options = basemaps.choices(loaders.basemap_config())
+usable = [k for k, c in options.items() if not c.unavailable]
+
+bad_basemap = us.seed_from_url("basemap", usable, basemaps.DEFAULT_BASEMAP)
+notices = {
+    "programme": ",".join(us.seed_list_from_url("programme", pg.programme_ids(ds))),
+    "county": ",".join(us.seed_selection(adcodes)),
+}
+for key, bad in notices.items():
+    if bad:
+        st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
+if bad_basemap:
+    st.warning(pg.basemap_link_notice(bad_basemap, options, lang), icon=":material/link_off:")
+us.set_selection(us.selected_counties())  # keeps the selection in the URL after a page switch
+# The county widget mirrors the app-wide selection, which other pages change too.
+st.session_state["county_pick"] = us.selected_counties()
+
+st.markdown(f"### {t('programmes_title', lang)}")
+st.caption(t("programmes_intro", lang))
+c1, c2 = st.columns(2)
+programmes = c1.multiselect(
+    t("programme", lang), pg.programme_ids(ds), format_func=pnames.get, key="programme",
+    persist_state="session", placeholder=t("all_programmes", lang),
+)  # fmt: skip
+us.write_to_url("programme", ",".join(programmes) or None)
+c2.multiselect(
+    t("county", lang), adcodes, format_func=county_name.get, key="county_pick", placeholder=t("all_counties", lang),
+    on_change=lambda: us.set_selection(st.session_state["county_pick"]),
+)  # fmt: skip
+quick = pg.quick_choices(ds)
+with c2:
+    for col, (choice, codes) in zip(st.columns(len(quick)), quick.items()):
+        col.button(
+            t(f"quick_{choice}", lang), key=f"quick_{choice}", on_click=us.set_selection, args=(codes,), width="stretch"
+        )
+selection = us.selected_counties()
+
+with st.sidebar:
+    ids = pg.map_indicators(ds, programmes)
+    indicator_id = year = None
+    if ids:
+        if st.session_state.get("programme_indicator") not in ids:
+            st.session_state["programme_indicator"] = pg.default_map_indicator(ds, ids)
+        indicator_id = st.selectbox(
+            t("map_indicator", lang), ids, key="programme_indicator",
+            format_func=lambda i: ind.get_indicator(ds, i).name(lang),
+        )  # fmt: skip
+        years = ind.years(ds, indicator_id, "county")
+        if len(years) > 1:
+            year = st.selectbox(t("year", lang), years, index=len(years) - 1, key=f"programme_year_{indicator_id}")
+    basemap = st.selectbox(
+        t("basemap", lang), usable, key="basemap", format_func=lambda k: t(f"basemap_{k}", lang),
+        persist_state="session",
+    )  # fmt: skip
+    us.write_to_url("basemap", basemap, basemaps.DEFAULT_BASEMAP)
+    for hint in pg.basemap_hints(options, lang):
+        st.caption(hint)
+    if basemap != basemaps.DEFAULT_BASEMAP:
+        st.info(t("basemap_online", lang, name=t(f"basemap_{basemap}", lang), datum=options[basemap].datum))
+
+view = pg.programmes_view(ds, counties, sites, programmes, selection, indicator_id, year, options[basemap], lang)
+st.markdown(f"#### {t('key_figures_programmes', lang)}")
+for row in range(0, len(view.figures), 3):
+    for col, fig in zip(st.columns(3), view.figures[row : row + 3]):
+        col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.source}", border=True)
+if view.more_figures:
+    st.caption(t("more_figures", lang, n=view.more_figures))
+
+st_folium(view.map, key="programmes_map", height=620, use_container_width=True, returned_objects=[])
+st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
+if not ids:
+    st.caption(t("no_county_indicator", lang))
+elif view.no_data:
+    st.caption(pg.no_data_text(view, lang))
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.markdown(f"#### {t('county_sums_title', lang)}")
+    if view.sums.empty:
+        st.caption(t("no_county_sums", lang))
+    else:
+        st.caption(t("county_sums_caption", lang, total=len(selection) or len(adcodes)))
+        st.dataframe(view.sums, hide_index=True, width="stretch", height=min(36 * (len(view.sums) + 1) + 4, 360))
+with right:
+    if view.chart is not None:
+        st.markdown(f"#### {t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}")
+        height = max(140, 34 * len(view.chart["yAxis"]["data"]) + 40)
+        st.echarts_chart(view.chart, key="programmes_chart", height=height)
+
+st.markdown(f"#### {t('county_values_title', lang)}")
+if view.table.empty:
+    st.caption(t("county_values_empty", lang))
+else:
+    st.dataframe(view.table, hide_index=True, width="stretch")
