@@ -31,9 +31,11 @@ system-deps:
 	    poppler-utils >/dev/null; \
 	fi
 
+# The PostGIS backend's tests need a server: started here (as root) unless DATABASE_URL_TEST points at one.
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m geo vendor-assets
-	$(BIN)/python -m pytest
+	@if [ -z "$$DATABASE_URL_TEST" ] && [ "$$(id -u)" = 0 ]; then eval "$$(bash .ci/postgis)"; fi; \
+	DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
