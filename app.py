@@ -50,6 +50,7 @@ pages = [
     ),
     st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
     st.Page("pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"),
+    st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
 ]

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -446,3 +447,79 @@ def test_main_controls_reachable_by_keyboard(offline_page, app_url):
     text = " ".join(reached)
     assert "贫困县类型" in text or "指标" in text  # the indicator picker
     assert "中文" in text or "English" in text  # the language switch
+
+
+# ---------------------------------------------------------------------------
+# Briefing (pages/briefing.py): the presenter view on meeting-room screens.
+
+BRIEFING_SLIDES = len(tomllib.loads((ROOT / "data" / "slides.toml").read_text(encoding="utf-8"))["slides"])
+
+
+def _fits_one_screen(page) -> dict:
+    """Scroll sizes of the document and of Streamlit's own scroll container (stMain)."""
+    return page.evaluate(
+        """() => { const s = document.scrollingElement; const m = document.querySelector("[data-testid='stMain']");
+            return {doc: s.scrollHeight, inner: innerHeight, main: m.scrollHeight, client: m.clientHeight}; }"""
+    )
+
+
+def _painted(frame) -> int:
+    return frame.locator("path.leaflet-interactive").evaluate_all(
+        "ps => ps.filter(p => p.getBBox().width > 1 && (p.getAttribute('fill') || 'none') !== 'none').length"
+    )
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
+def test_briefing_presenter_view_fits_every_slide_on_one_screen(offline_page, app_url, size):
+    width, height = size
+    page = offline_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{app_url}/briefing?present=1")
+    frame = map_frame(page)
+    page.locator(".bd-slide-no", has_text=f"1 / {BRIEFING_SLIDES}").wait_for(timeout=60_000)
+    page.wait_for_timeout(800)
+    assert not page.locator("[data-testid='stSidebar']").is_visible()  # no sidebar, no header, no toolbar
+    assert not page.locator("[data-testid='stHeader']").is_visible()
+    body_px = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.bd-caption')).fontSize)")
+    if width == 1920:
+        assert body_px >= 24  # meeting-size type
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"briefing-{width}x{height}.png"))
+    for number in range(1, BRIEFING_SLIDES + 1):
+        page.locator(".bd-slide-no", has_text=f"{number} / {BRIEFING_SLIDES}").wait_for(timeout=30_000)
+        page.wait_for_timeout(300)
+        assert _painted(frame) > 0, number
+        s = _fits_one_screen(page)
+        assert s["doc"] <= s["inner"] + 2, (number, s)
+        assert s["main"] <= s["client"] + 2, (number, s)  # Streamlit scrolls inside stMain, not the document
+        if number < BRIEFING_SLIDES:
+            page.keyboard.press("ArrowRight")  # a presenter's clicker or arrow key
+    assert f"slide={BRIEFING_SLIDES}" in page.url and "present=1" in page.url
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.external == []
+
+
+def test_briefing_dark_theme_in_english_fits_and_fits_the_map_to_the_slide(offline_page, app_url):
+    page = offline_page
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{app_url}/briefing?present=1&theme=dark&lang=en&slide=6")
+    frame = map_frame(page)
+    page.get_by_text("Industry: tourism").wait_for(timeout=60_000)
+    page.wait_for_timeout(1200)
+    background = page.evaluate("() => getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+    assert background == "rgb(11, 19, 32)"
+    bounds = _leaflet(page, "window.map.getBounds().toBBoxString().split(',').map(Number)")
+    assert bounds[0] > 114.0 and bounds[2] < 116.2  # fitted to Laishui, Laiyuan and Yi, not the whole city
+    assert frame.locator(".bd-ring").count() >= 3  # the tourism places
+    assert frame.locator("pattern#nodata-hatch").count() == 1
+    s = _fits_one_screen(page)
+    assert s["doc"] <= s["inner"] + 2 and s["main"] <= s["client"] + 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "briefing-dark-en.png"))
+    _leaflet(page, "window.__sameMap = window.map")
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("Industry: home handicrafts").wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    assert _leaflet(page, "window.__sameMap === window.map")  # same frame: the map was not remounted
+    assert frame.locator(".bd-ring").count() >= 1 and _painted(frame) > 0
+    assert page.external == []

@@ -1,0 +1,175 @@
+"""Presenter themes: colours checked for contrast, and the fixed style sheets built from them.
+
+Two themes for the briefing: a light one for projectors (washed-out blacks, bright rooms)
+and a dark "大屏" one for large screens. Text colours meet WCAG AA (4.5:1) on every
+background they are used on; tests/test_themes.py checks the pairs numerically. The map
+keeps the colour-blind-safe palettes of geo.classify in both themes.
+
+The CSS is assembled only from the constants here (colours are checked as hex codes), so
+nothing a user types can reach the unsafe-HTML style element.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+AA = 4.5
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    bg: str  # page background
+    surface: str  # metric cards, buttons
+    text: str
+    muted: str  # captions, sources, notes
+    accent: str  # slide number, active controls
+    border: str
+    map_bg: str  # the map's empty background
+    legend_bg: str
+    legend_text: str
+    legend_muted: str
+    halo: str  # line around the city: keeps dark classes apart from a dark map background
+
+    def colors(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "name"}
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        name="light", bg="#ffffff", surface="#f2f4f7", text="#111827", muted="#374151", accent="#1b4f9c",
+        border="#8a94a6", map_bg="#f4f3ef", legend_bg="#ffffff", legend_text="#111111", legend_muted="#3f3f3f",
+        halo="#4d4d4d",
+    ),
+    "dark": Theme(
+        name="dark", bg="#0b1320", surface="#17233a", text="#f5f7fa", muted="#c9d3e0", accent="#8cc8ff",
+        border="#5b6b82", map_bg="#1d2a3d", legend_bg="#0f1a2b", legend_text="#f5f7fa", legend_muted="#c9d3e0",
+        halo="#e8eef5",
+    ),
+}  # fmt: skip
+DEFAULT_THEME = "light"
+
+# Text colour -> the backgrounds it is drawn on; each pair must reach AA.
+TEXT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("text", "bg"), ("muted", "bg"), ("accent", "bg"), ("text", "surface"), ("muted", "surface"),
+    ("accent", "surface"), ("legend_text", "legend_bg"), ("legend_muted", "legend_bg"),
+)  # fmt: skip
+
+
+def get_theme(name: str) -> Theme:
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise KeyError(f"unknown theme {name!r}; valid: {', '.join(THEMES)}") from None
+
+
+def _channel(c: int) -> float:
+    s = c / 255
+    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    if not HEX.match(color):
+        raise ValueError(f"not a #rrggbb colour: {color!r}")
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio, 1 to 21."""
+    a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def contrast_report(theme: Theme) -> list[tuple[str, str, float]]:
+    """(text colour name, background name, ratio) for every pair the theme uses."""
+    c = theme.colors()
+    return [(fg, bg, contrast(c[fg], c[bg])) for fg, bg in TEXT_PAIRS]
+
+
+def _checked(theme: Theme) -> dict[str, str]:
+    colors = theme.colors()
+    for key, value in colors.items():
+        if not HEX.match(value):
+            raise ValueError(f"theme {theme.name}: {key} is not a #rrggbb colour: {value!r}")
+    return colors
+
+
+# Body type: 1.3vw is 25 px on a 1920-pixel screen; the vh term keeps short, wide screens in one page.
+PRESENT_FONT = "clamp(16px, min(1.3vw, 2.35vh), 34px)"
+# Height of the map: the screen less title, controls and padding (in rem, which follows the type size).
+MAP_HEIGHT_PRESENT = "calc(100vh - 7.8rem)"
+MAP_HEIGHT_NORMAL = "calc(100vh - 14.5rem)"
+MAP_MIN_HEIGHT = "300px"
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+_CHROME = (
+    "[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "[data-testid='stExpandSidebarButton']",
+    "[data-testid='stHeader']", "[data-testid='stToolbar']", "[data-testid='stDecoration']",
+    "[data-testid='stStatusWidget']", "[data-testid='stBottom']", "footer",
+)  # fmt: skip
+
+
+def page_css(theme: Theme, presenting: bool) -> str:
+    """The briefing page's style sheet: theme colours, map height, and in presenter view no chrome."""
+    c = _checked(theme)
+    rules = [
+        # The map fills the rest of the screen, so a slide never scrolls.
+        f"{MAP_IFRAME}{{height:{MAP_HEIGHT_PRESENT if presenting else MAP_HEIGHT_NORMAL} !important;"
+        f"min-height:{MAP_MIN_HEIGHT};border-radius:6px;border:1px solid {c['border']}}}",
+        f".stApp,[data-testid='stAppViewContainer'],[data-testid='stMain']{{background:{c['bg']};color:{c['text']}}}",
+        f".stApp h1,.stApp h2,.stApp h3,.stApp p,.stApp li,.stApp label{{color:{c['text']}}}",
+        f"[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{{color:{c['muted']} !important}}",
+        f"[data-testid='stMetric']{{background:{c['surface']};border-color:{c['border']} !important;"
+        "padding:.3rem .75rem .25rem !important}",
+        "[data-testid='stMetric'] > div{gap:0 !important}",
+        f"[data-testid='stMetricLabel'] p{{color:{c['muted']} !important;font-size:.9rem !important;"
+        "white-space:normal !important}",
+        f"[data-testid='stMetricValue']{{color:{c['text']} !important;font-size:2.05rem !important;"
+        "line-height:1.15 !important}",
+        f"[data-testid='stMetricDelta'],[data-testid='stMetricDelta'] div{{color:{c['muted']} !important;"
+        "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
+        # Style-only elements (this sheet, app.py's) take no room in the layout.
+        ".stElementContainer:has(style),[data-testid='stElementContainer']:has(style){display:none}",
+        ".st-key-briefing_bar{gap:.4rem 1rem !important}",
+        f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
+        f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
+        ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",
+        ".stApp h2{padding:.1rem 0 .2rem 0 !important;font-size:1.85rem !important;line-height:1.2}",
+        # Every button but the small help icons, which sit on the cards' own background.
+        f".stApp button:not([data-testid='stTooltipIcon'] button)"
+        f"{{color:{c['text']};background:{c['surface']};border-color:{c['border']}}}",
+        f".stApp button[aria-current='page'],.stApp button[aria-selected='true'],.stApp button[kind*='Active']"
+        f"{{background:{c['accent']} !important;color:{c['bg']} !important;border-color:{c['accent']} !important}}",
+        f"[data-testid='stPopoverBody'],[data-baseweb='popover'] > div{{background:{c['surface']};color:{c['text']}}}",
+    ]
+    if presenting:
+        rules += [
+            f"{','.join(_CHROME)}{{display:none !important}}",
+            f"html{{font-size:{PRESENT_FONT}}}",
+            "[data-testid='stMainBlockContainer']{max-width:100% !important;padding:1.1vh 2vw 0 2vw !important}",
+            "[data-testid='stAppViewContainer'],[data-testid='stMain']{padding-top:0 !important}",
+            "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']{gap:.55rem}",
+        ]
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def map_css(theme: Theme) -> str:
+    """Style sheet inside the map's iframe: full height, theme background, legend colours."""
+    c = _checked(theme)
+    return (
+        "<style>html,body{margin:0;overflow:hidden}#map_div{height:100vh !important}"
+        f".leaflet-container{{background:{c['map_bg']}}}"
+        f".bd-legend{{background:{c['legend_bg']} !important;color:{c['legend_text']};"
+        "font-size:clamp(12px, 2.2vh, 16px) !important;"
+        "max-width:300px !important}"
+        ".bd-legend b{font-size:clamp(13px, 2.4vh, 17px) !important}"
+        f".bd-legend .n,.bd-legend .note{{color:{c['legend_muted']} !important}}"
+        ".bd-ring-icon{background:none;border:none}"
+        ".bd-ring{display:block;width:22px;height:22px;border-radius:50%;box-sizing:border-box;border:5px solid;"
+        "box-shadow:0 0 0 2px rgba(255,255,255,.95),0 1px 4px rgba(0,0,0,.5)}"
+        "</style>"
+    )

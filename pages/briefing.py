@@ -1,0 +1,132 @@
+"""汇报 Briefing: the report's story as slides, a presenter view, and print-ready exports."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import briefing, export, loaders, settings, slides, themes
+from geo.i18n import colon, t
+from geo.urlstate import ensure_router, seed_from_url, write_to_url
+
+ensure_router()
+
+lang = st.session_state.get("lang") or "zh"
+ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
+try:
+    deck = slides.load_deck(settings.slides_path(), ds, set(counties["adcode"]))
+except slides.SlideError as exc:
+    st.error(f"**{t('slides_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
+    st.stop()
+
+n = len(deck)
+notices = {
+    "slide": seed_from_url("slide", [str(i) for i in range(1, n + 1)], "1"),
+    "present_mode": seed_from_url("present", ["0", "1"], "0"),
+    "theme": seed_from_url("theme", list(themes.THEMES), themes.DEFAULT_THEME),
+}
+for key, bad in notices.items():
+    if bad:
+        st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
+
+
+def go(number: int) -> None:
+    st.session_state.slide = str(min(max(number, 1), n))
+
+
+# The URL keeps stable strings; the widgets hold an int and a bool mirrored from them.
+current = int(st.session_state.slide)
+presenting = st.session_state.present == "1"
+for key, value in (("slide_page", current), ("present_on", presenting)):
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+theme = themes.get_theme(st.session_state.theme)
+st.markdown(themes.page_css(theme, presenting), unsafe_allow_html=True)
+
+bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="briefing_bar")
+bar.button(
+    t("prev_slide", lang), icon=":material/arrow_back:", on_click=go, args=(current - 1,), shortcut="Left",
+    disabled=current == 1, type="tertiary", help=t("keys_help", lang), key="prev_slide",
+)  # fmt: skip
+with bar:
+    st.pagination(
+        n, key="slide_page", on_change=lambda: go(st.session_state.slide_page), max_visible_pages=7, width=440
+    )
+bar.button(
+    t("next_slide", lang), icon=":material/arrow_forward:", on_click=go, args=(current + 1,), shortcut="Right",
+    disabled=current == n, type="tertiary", help=t("keys_help", lang), key="next_slide",
+)  # fmt: skip
+bar.toggle(
+    t("present_mode", lang), key="present_on", help=t("present_help", lang),
+    on_change=lambda: st.session_state.update(present="1" if st.session_state.present_on else "0"),
+)  # fmt: skip
+bar.segmented_control(
+    t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
+    required=True, label_visibility="collapsed",
+)  # fmt: skip
+write_to_url("slide", str(current), "1")
+write_to_url("present", st.session_state.present, "0")
+write_to_url("theme", st.session_state.theme, themes.DEFAULT_THEME)
+
+context = loaders.load_context()
+view = briefing.slide_view(deck, current - 1, ds, counties, sites, lang, context if theme.name == "light" else None)
+st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st_folium(
+        briefing.frame(counties, theme, lang, context), key=f"briefing_map_{theme.name}_{lang}", height=560,
+        use_container_width=True, returned_objects=[], feature_group_to_add=view.layers,
+    )  # fmt: skip
+with right:
+    for fig in view.figures:
+        st.metric(
+            fig.label, fig.value, delta=fig.note or None, delta_color="off", delta_arrow="off", border=True,
+            help=f"{t('source', lang)}{colon(lang)}{fig.source}",
+        )  # fmt: skip
+        st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
+                    unsafe_allow_html=True)  # fmt: skip
+    st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
+
+with bar.popover(t("downloads", lang), icon=":material/download:"):
+    no_font = export.font_problem()  # PNG and PDF need a Chinese font; the tables do not
+    if no_font:
+        st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
+    name = f"baoding-{current:02d}-{view.slide.id}-{lang}"
+    content = export.slide_content(view, counties, context if theme.name == "light" else None)
+    source = briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
+    st.download_button(
+        t("download_slide_png", lang), lambda: export.slide_png(view, ds, counties, lang, theme.name, context),
+        file_name=f"{name}.png", mime="image/png", icon=":material/slideshow:", on_click="ignore",
+        disabled=bool(no_font),
+    )  # fmt: skip
+    map_title = briefing.map_title(view, lang)
+    st.download_button(
+        t("download_map_png", lang), lambda: export.map_png(content, map_title, source, lang, theme.name),
+        file_name=f"{name}-map.png", mime="image/png", icon=":material/map:", on_click="ignore",
+        disabled=bool(no_font),
+    )  # fmt: skip
+    table = briefing.data_table(view, ds, counties, lang)
+    st.download_button(
+        t("download_data_csv", lang), export.table_csv(table), file_name=f"{name}.csv", mime="text/csv",
+        icon=":material/table_view:", on_click="ignore",
+    )  # fmt: skip
+    st.download_button(
+        t("download_data_xlsx", lang), lambda: export.table_xlsx(table, view.slide.id), file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
+        on_click="ignore",
+    )  # fmt: skip
+    deck_key = (lang, theme.name, deck.slides, int(pd.util.hash_pandas_object(ds.values).sum()))
+    if st.button(t("make_deck_pdf", lang), icon=":material/picture_as_pdf:", disabled=bool(no_font)):
+        bar_ = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
+        pdf = export.deck_pdf(
+            deck, ds, counties, sites, lang, theme.name, context=context,
+            progress=lambda done, total: bar_.progress(done / total, t("deck_progress", lang, n=done, total=total)),
+        )  # fmt: skip
+        st.session_state.deck_pdf = (deck_key, pdf)
+    made = st.session_state.get("deck_pdf")
+    if made and made[0] == deck_key:
+        size = f"{len(made[1]) / 1e6:.1f} MB"
+        st.download_button(
+            t("download_deck_pdf", lang, n=n, size=size), made[1], file_name=f"baoding-briefing-{lang}.pdf",
+            mime="application/pdf", icon=":material/download:", on_click="ignore", type="primary",
+        )  # fmt: skip

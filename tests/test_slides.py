@@ -1,0 +1,201 @@
+"""The briefing deck file: the bundled deck is valid, and every broken file names file, slide and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo import boundaries, briefing, slides
+from geo import indicators as ind
+from geo.slides import SlideError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+DECK = DATA / "slides.toml"
+
+
+@pytest.fixture(scope="module")
+def real():
+    counties = boundaries.read_counties(DATA / "counties.geojson")
+    adcodes = set(counties["adcode"])
+    return ind.load_dataset(DATA, adcodes), counties, adcodes
+
+
+GOOD = """
+[[slides]]
+id = "one"
+title_zh = "起点"
+title_en = "Start"
+caption_zh = "我们自己的话。"
+caption_en = "Our own words."
+map = { indicator = "poor_county_type", year = 2016, extent = "all" }
+figures = [
+  { indicator = "poor_counties", adcode = "130600", year = 2016 },
+  { indicator = "registered_poor_population", adcode = "130600", year = 2014 },
+]
+
+[[slides]]
+id = "two"
+title_zh = "光伏"
+title_en = "Solar"
+caption_zh = "第二张。"
+caption_en = "Second."
+map = { programmes = ["pv"], extent = "poor" }
+figures = [
+  { indicator = "pv_three_gorges_grid_mw", adcode = "130634", year = 2016 },
+]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "deck.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_deck_is_valid_and_follows_the_report(real):
+    ds, _, adcodes = real
+    deck = slides.load_deck(DECK, ds, adcodes)
+    assert 12 <= len(deck) <= 25
+    ids = deck.ids()
+    assert len(set(ids)) == len(ids)
+    # The story of the report, in its order: start, the four groups of measures, problems, suggestions, after.
+    for first, later in [("start", "agri"), ("agri", "relocation"), ("relocation", "funds"), ("funds", "problems"),
+                         ("problems", "suggestions"), ("suggestions", "after")]:  # fmt: skip
+        assert ids.index(first) < ids.index(later)
+    groups = set(ds.programmes.set_index("programme_id")["group_id"])
+    covered = set()
+    for slide in deck.slides:
+        assert 1 <= len(slide.figures) <= 3
+        for ref in slide.figures:
+            row = slides.find_row(ds, ref)
+            assert row is not None and row["source_id"] and row["title"], ref  # every figure resolves to a source
+            covered.add(ds.indicators.set_index("indicator_id").loc[ref.indicator_id, "programme"])
+        assert slide.caption_zh and slide.caption_en and slide.title_zh and slide.title_en
+    covered_groups = set(ds.programmes.set_index("programme_id").loc[sorted(covered), "group_id"])
+    assert covered_groups == groups  # targeting, industry, support, combined effort
+    after = deck.slides[ids.index("after")]
+    assert after.map.indicator_id == "exit_year"  # what happened next: the exit year per county
+
+
+def test_captions_are_not_copied_from_the_report(real):
+    """Our own words: no caption shares a run of 12 characters with the report text (Traditional or Simplified)."""
+    seed = Path("/work/shared/seed/000_9cfd1b232a0c766d.txt")
+    if not seed.exists():
+        seed = ROOT.parent / "shared" / "seed" / "000_9cfd1b232a0c766d.txt"
+    if not seed.exists():
+        pytest.skip("report text not available")
+    report = seed.read_text(encoding="utf-8")
+    ds, _, adcodes = real
+    for slide in slides.load_deck(DECK, ds, adcodes).slides:
+        text = slide.caption_zh
+        runs = {text[i : i + 12] for i in range(len(text) - 11)}
+        assert not [r for r in runs if r in report], slide.id
+
+
+def test_good_small_deck(tmp_path, real):
+    ds, _, adcodes = real
+    deck = slides.load_deck(write(tmp_path, GOOD), ds, adcodes)
+    assert deck.ids() == ["one", "two"]
+    assert deck.slides[1].map.programmes == ("pv",)
+    assert deck.slides[1].map.extent == "poor"
+    assert deck.slides[0].title("en") == "Start"
+
+
+BROKEN = [
+    # (change to the good deck, slide number, field, words in the reason)
+    (("poor_counties", "poor_countees"), 1, "figures[1].indicator", "unknown indicator 'poor_countees'"),
+    (('adcode = "130634"', 'adcode = "999999"'), 2, "figures[1].adcode", "unknown adcode '999999'"),
+    (("year = 2014 }", "year = 2013 }"), 1, "figures[2].year", "no value for registered_poor_population"),
+    (('caption_en = "Second."\n', ""), 2, "caption_en", "missing"),
+    (('caption_zh = "我们自己的话。"', 'caption_zh = ""'), 1, "caption_zh", "non-empty"),
+    (('id = "two"', 'id = "one"'), 2, "id", "duplicate id 'one'"),
+    (('indicator = "poor_county_type"', 'indicator = "nope"'), 1, "map.indicator", "unknown indicator 'nope'"),
+    (("year = 2016, extent", "year = 1999, extent"), 1, "map.year", "no value for 1999"),
+    (('extent = "all"', 'extent = ["130624", "12345"]'), 1, "map.extent[2]", "unknown adcode '12345'"),
+    (('extent = "all"', 'extent = "world"'), 1, "map.extent", "'world' is not one of all, poor"),
+    (('programmes = ["pv"]', 'programmes = ["solar"]'), 2, "map.programmes[1]", "unknown programme 'solar'"),
+    (('map = { programmes = ["pv"], extent = "poor" }', "map = { extent = \"poor\" }"), 2, "map", "needs an indicator"),
+    (('caption_en = "Our own words."', 'captoin_en = "Our own words."'), 1, "captoin_en", "unknown field"),
+    (("year = 2016 },\n  { indicator = \"registered", "year = \"2016\" },\n  { indicator = \"registered"),
+     1, "figures[1].year", "must be a year"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "number", "field", "words"), BROKEN, ids=[b[2] + "-" + str(b[1]) for b in BROKEN])
+def test_broken_deck_names_file_slide_and_field(tmp_path, real, change, number, field, words):
+    ds, _, adcodes = real
+    old, new = change
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(SlideError) as err:
+        slides.load_deck(path, ds, adcodes)
+    message = str(err.value)
+    assert "deck.toml" in message
+    assert f"slide {number} (" in message, message
+    assert f"field {field}:" in message, message
+    assert words in message, message
+    assert err.value.slide == number and err.value.field == field
+
+
+def test_too_many_figures(tmp_path, real):
+    ds, _, adcodes = real
+    extra = '  { indicator = "poor_counties", adcode = "130600", year = 2016 },\n' * 3
+    path = write(tmp_path, GOOD.replace("figures = [\n", "figures = [\n" + extra, 1))
+    with pytest.raises(SlideError, match=r"slide 1 \(one\), field figures: 5 figures; a slide has 1 to 3"):
+        slides.load_deck(path, ds, adcodes)
+
+
+def test_caption_too_long_for_one_screen(tmp_path, real):
+    ds, _, adcodes = real
+    path = write(tmp_path, GOOD.replace("我们自己的话。", "长" * 120))
+    with pytest.raises(SlideError, match=r"field caption_zh: 120 characters, at most 90 fit one screen"):
+        slides.load_deck(path, ds, adcodes)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("[[slides]\nid = 1", "not valid TOML"), ("title = 'x'", "unknown top-level key(s) title"), ("", "no slides")],
+)
+def test_unreadable_deck_file(tmp_path, real, text, words):
+    ds, _, adcodes = real
+    with pytest.raises(SlideError) as err:
+        slides.load_deck(write(tmp_path, text), ds, adcodes)
+    assert "deck.toml" in str(err.value) and words in str(err.value)
+
+
+def test_missing_deck_file(tmp_path, real):
+    ds, _, adcodes = real
+    with pytest.raises(SlideError, match="nowhere.toml: file not found"):
+        slides.load_deck(tmp_path / "nowhere.toml", ds, adcodes)
+
+
+def test_key_figures_carry_value_year_status_and_source(real):
+    ds, counties, adcodes = real
+    deck = slides.load_deck(DECK, ds, adcodes)
+    names = counties.set_index("adcode")["name_zh"]
+    by_id = {s.id: s for s in deck.slides}
+    progress = briefing.key_figures(ds, by_id["progress"], names, "zh")
+    assert progress[0].value == "45.35万人" and progress[0].note == "2015"
+    assert progress[1].note == "2016 · 预计"  # a forecast says so
+    assert all(f.source.startswith("保定市老区建设促进会") for f in progress)
+    names_en = counties.set_index("adcode")["name_en"]
+    after = briefing.key_figures(ds, by_id["after"], names_en, "en")
+    assert after[0].label.startswith("Wangdu County") and after[0].value == "Exited 2017"
+    targets = briefing.key_figures(ds, by_id["targeting"], names_en, "en")
+    assert targets[1].value == "2017"  # a year is not "2,017 year"
+    assert targets[1].note == "2017 · target"
+
+
+def test_slide_view_fits_the_extent_and_marks_no_data(real):
+    import geopandas as gpd
+
+    ds, counties, adcodes = real
+    deck = slides.load_deck(DECK, ds, adcodes)
+    sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
+    i = deck.ids().index("tourism")
+    view = briefing.slide_view(deck, i, ds, counties, sites, "zh")
+    assert view.extent == ["130623", "130630", "130633"]
+    assert view.fills["130623"] is not None
+    assert sum(v is None for v in view.fills.values()) == 23  # hatched, never zero
