@@ -5,7 +5,7 @@ import time
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, loaders, views
+from geo import charts, export, loaders, views
 from geo import indicators as ind
 from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
@@ -95,7 +95,8 @@ with st.sidebar:
         flags[key] = st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
         write_flag(key, flags[key], default)
 
-view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=loaders.load_context())
+context = loaders.load_context()
+view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
 extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"])
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
@@ -131,6 +132,26 @@ with left:
         set_selection([adcode])
         st.rerun()
     st.caption(t("click_hint", lang))
+    with st.popover(t("downloads", lang), icon=":material/download:"):
+        name = f"baoding-{indicator_id}-{view.year or 'latest'}-{lang}"
+        no_font = export.font_problem()
+        if no_font:
+            st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
+        st.download_button(
+            t("download_view_png", lang), disabled=bool(no_font), on_click="ignore", icon=":material/map:",
+            data=lambda: export.overview_png(ds, counties, indicator_id, year, scheme, lang, context=context),
+            file_name=f"{name}.png", mime="image/png",
+        )  # fmt: skip
+        data = view.table.drop(columns=["adcode", "number"]) if not view.table.empty else view.classes
+        st.download_button(
+            t("download_view_csv", lang), export.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
+            icon=":material/table_view:", on_click="ignore",
+        )  # fmt: skip
+        st.download_button(
+            t("download_view_xlsx", lang), lambda: export.table_xlsx(data, indicator_id[:31]), file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
+            on_click="ignore",
+        )  # fmt: skip
     with st.expander(t("map_as_table", lang)):
         st.dataframe(view.classes, hide_index=True, width="stretch")
 with right:

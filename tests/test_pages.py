@@ -201,3 +201,23 @@ def test_play_steps_through_every_year_and_stops():
     assert not at.exception
     assert at.session_state["playing"] is False
     assert at.selectbox(key="year").value == at.selectbox(key="year").options[-1]
+
+
+def test_overview_offers_map_png_and_data_downloads():
+    at = run(indicator="poor_population_remaining", lang="en")
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert {"This map (PNG)", "Data behind this view (CSV)", "Data behind this view (XLSX)"} <= set(labels)
+
+
+def test_overview_png_export_has_the_map(tmp_path):
+    from geo import export
+    from geo.boundaries import read_counties
+    from geo.indicators import load_dataset
+
+    if export.font_problem():
+        pytest.skip(export.font_problem())
+    counties = read_counties(ROOT / "data" / "counties.geojson")
+    ds = load_dataset(ROOT / "data", set(counties["adcode"]))
+    png = export.overview_png(ds, counties, "poor_county_type", 2016, "quantiles", "zh")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
