@@ -90,8 +90,8 @@ class Coverage:
         return self.county_sum / self.city_total
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read a UTF-8 CSV as strings and check it has exactly ``columns``."""
+def read_csv(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a UTF-8 CSV as strings: ``columns`` must be there, ``optional`` ones are kept when present."""
     if not path.exists():
         raise DataError(path, "file not found")
     try:
@@ -103,7 +103,7 @@ def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(path, f"missing column(s): {', '.join(missing)}")
-    return df[list(columns)]
+    return df[[*columns, *(c for c in optional if c in df.columns)]]
 
 
 def _check_unique(df: pd.DataFrame, cols: list[str], path: Path) -> None:

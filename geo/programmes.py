@@ -220,20 +220,9 @@ def site_rows(
 
 
 def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str):
-    shown = (
-        labels.get(row["value"], row["value"])
-        if indicator.kind == "category"
-        else format_value(row["number"], indicator.unit_for(lang), lang)
-    )
-    rows = [
-        ("", name),
-        (indicator.name(lang), shown),
-        (t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"),
-    ]
-    if row.get("note"):
-        rows.append((t("note", lang), str(row["note"])))
-    rows.append((t("source", lang), ind.source_label(row)))
-    return rows
+    from geo.views import value_rows
+
+    return [("", name), *value_rows(indicator, row, labels, lang)]
 
 
 def programmes_view(

@@ -25,7 +25,7 @@ import pandas as pd
 
 from geo import datum as dt
 from geo.boundaries import METRIC_CRS, WGS84, representative_points
-from geo.indicators import DataError
+from geo.indicators import DataError, read_csv
 
 PRECISIONS: tuple[str, ...] = ("exact", "township", "county")
 COLUMNS: tuple[str, ...] = (
@@ -65,17 +65,7 @@ def _number(text: str) -> float | None:
 
 def read_sites_csv(path: Path) -> pd.DataFrame:
     """The CSV as strings with every column (optional ones filled); a bad file raises DataError."""
-    if not path.exists():
-        raise DataError(path, "file not found")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataError(path, "not UTF-8 text") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(path, f"not a readable CSV ({exc})") from None
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(path, f"missing column(s): {', '.join(missing)}")
+    df = read_csv(path, tuple(COLUMNS), tuple(OPTIONAL))
     for col, default in OPTIONAL.items():
         df[col] = df[col].where(df[col].str.strip() != "", default) if col in df.columns else default
     df = df[[*COLUMNS, *OPTIONAL]].apply(lambda s: s.str.strip())

@@ -105,7 +105,8 @@ def status_text(status: str, lang: str) -> str:
     return t(f"status_{status}", lang)
 
 
-def _value_rows(indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str) -> list[tuple[str, str]]:
+def value_rows(indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """Tooltip/panel rows for one figure: value, year and status, note, source."""
     if indicator.kind == "category":
         shown = labels.get(row["value"], row["value"])
     else:
@@ -160,7 +161,7 @@ def overview(
             entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
-        rows = _value_rows(indicator, city, {}, lang) if city is not None else []
+        rows = value_rows(indicator, city, {}, lang) if city is not None else []
         layer = city_total_group(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title)
         return OverviewView(
             indicator, year, all_years, "city", base_map(counties, prefix, context, lang), layer, legend,
@@ -190,7 +191,7 @@ def overview(
     for adcode, name in names.items():
         if adcode in by_code.index:
             r = by_code.loc[adcode]
-            rows = _value_rows(indicator, r, labels, lang)
+            rows = value_rows(indicator, r, labels, lang)
             fill = fill_of(r)
             styles[adcode] = FeatureStyle(fill, [("", name), *rows], planned=r["status"] != "reported")
             class_of[adcode] = legend_of.get(fill, "")

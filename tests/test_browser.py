@@ -74,10 +74,12 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def offline_page(browser, app_url, request):
-    """A page whose requests outside the app's host are aborted and listed in page.external."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+def offline_context(browser, app_url, **options):
+    """A browser context as in a room without internet: requests off the app's host are aborted.
+
+    Returns the context and the list that collects the URLs it tried to reach.
+    """
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 900}, "locale": "zh-CN", **options})
     host = urlparse(app_url).netloc
     external: list[str] = []
 
@@ -89,6 +91,13 @@ def offline_page(browser, app_url, request):
             route.abort("internetdisconnected")
 
     context.route("**/*", guard)
+    return context, external
+
+
+@pytest.fixture
+def offline_page(browser, app_url, request):
+    """A page whose requests outside the app's host are aborted and listed in page.external."""
+    context, external = offline_context(browser, app_url)
     page = context.new_page()
     page.external = external
     yield page
@@ -394,18 +403,9 @@ def test_administrator_imports_a_csv_and_the_overview_shows_it(offline_page, app
 
 
 def test_phone_map_first_no_sideways_scroll_tap_selects(browser, app_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    external: list[str] = []
-    host = urlparse(app_url).netloc
-
-    def guard(route):
-        if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", guard)
+    context, external = offline_context(
+        browser, app_url, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
     page = context.new_page()
     try:
         page.goto(f"{app_url}/?indicator=poor_county_type")
