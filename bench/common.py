@@ -1,0 +1,184 @@
+"""Shared pieces of the benchmarks: servers, region data folders, the offline browser, /proc readings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+BARE_TEXT = "bare page for the benchmark"
+MAP_IFRAME = "iframe[title*='streamlit_folium']"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# JS run in the top page: number of interactive paths inside the map's (same-origin) iframe.
+COUNT_PATHS_JS = """() => { let n = 0; for (const f of document.querySelectorAll('iframe')) {
+  try { n += f.contentDocument.querySelectorAll('path.leaflet-interactive[fill]').length } catch (e) {} }
+  return n }"""
+FILLS_JS = """() => { for (const f of document.querySelectorAll('iframe')) { try {
+  const ps = f.contentDocument.querySelectorAll('path.leaflet-interactive');
+  if (ps.length) return [...ps].map(p => p.getAttribute('fill')).join('|') } catch (e) {} } return '' }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    script: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    tmp: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> Server:
+        self.port = self.port or free_port()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{self.name}-"))
+        env = {**os.environ, "BAODING_STORE": str(self.tmp / "baoding.gpkg"), **self.env}
+        env.pop("DATABASE_URL", None) if "DATABASE_URL" not in self.env else None
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start: {(self.tmp / 'server.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds of the server process so far (/proc/<pid>/stat)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def memory_mb(self) -> tuple[float, float]:
+        """(current RSS, peak RSS) in MB from /proc/<pid>/status."""
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines() if ":" in line
+        )
+        return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
+def region_data_dir(counties_geojson: Path, keep_context: bool = False) -> Path:
+    """A temporary copy of data/ whose counties are another region's (bench only).
+
+    Indicator values exist for Baoding's 24 units only: every other unit shows "no data".
+    The grey surroundings are Baoding's, so they are left out unless asked for.
+    """
+    target = Path(tempfile.mkdtemp(prefix="bench-data-"))
+    for f in (ROOT / "data").iterdir():
+        if f.is_file() and f.name != "counties.geojson" and (keep_context or f.name != "context.geojson"):
+            shutil.copy2(f, target / f.name)
+    shutil.copy2(counties_geojson, target / "counties.geojson")
+    return target
+
+
+def unit_count(counties_geojson: Path) -> int:
+    return len(json.loads(counties_geojson.read_text(encoding="utf-8"))["features"])
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def offline_context(browser, host: str, **kwargs):
+    """A browser context whose requests outside ``host`` are aborted (the offline meeting room)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", **kwargs)
+    context.blocked = []
+
+    def guard(route):
+        url = route.request.url
+        if urlparse(url).netloc == host or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            context.blocked.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", guard)
+    return context
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    q = statistics.quantiles(values, n=4) if len(values) >= 2 else [values[0]] * 3
+    return {"n": len(values), "median": statistics.median(values), "min": values[0], "max": values[-1],
+            "q1": q[0], "q3": q[2]}  # fmt: skip
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), "unknown",
+    )  # fmt: skip
+    mem_kb = int(
+        next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1]
+    )
+    return {"cores": str(os.cpu_count()), "ram": f"{mem_kb / 1024 / 1024:.1f} GiB", "cpu": cpu,
+            "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])}  # fmt: skip
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("streamlit", "streamlit-folium", "folium", "playwright"):
+        out[pkg] = version(pkg)
+    try:
+        out["chromium"] = subprocess.run(
+            [CHROMIUM, "--version"], capture_output=True, text=True, timeout=20
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out["chromium"] = "unknown"
+    return out
+
+
+BENCH_BARE = ROOT / "bench" / "bare_app.py"

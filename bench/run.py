@@ -1,0 +1,394 @@
+"""make bench: first map, interaction, payload and per-session cost, in Debian Chromium.
+
+Starts the app (one server per region: Baoding, Hebei, China when its boundaries can be
+built) and a bare one-line Streamlit page, all served the same way, then measures each in
+the same run, interleaved, and writes bench/RESULTS.md. Every non-local request is aborted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as c
+
+BENCH = Path(__file__).resolve().parent
+# Region -> (adcode prefix, simplify_coverage tolerance). Baoding is the committed file.
+# Coarser tolerances for bigger regions: the level of detail a whole-province or
+# whole-country view can show (0.00045 ~ 100 m; 0.002 ~ 0.5 km; 0.03 ~ 5-10 km).
+REGIONS = {"hebei": ("13", 0.002), "china": ("", 0.03)}
+INDICATOR_LABELS = ("建档立卡贫困人口", "贫困县类型")  # registered_poor_population, poor_county_type
+SELECTED = "已选县（市、区）"
+
+
+def build_region(prefix: str, tolerance: float, out: Path) -> dict:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [c.PYTHON, str(BENCH / "build_region.py"), prefix, str(tolerance), str(out)],
+        cwd=c.ROOT, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    info = {"seconds": time.perf_counter() - t0, "ok": proc.returncode == 0, "log": (proc.stdout + proc.stderr)[-600:]}
+    if info["ok"]:
+        info["metrics"] = json.loads(proc.stdout.strip().splitlines()[-1])
+        info["bytes"] = out.stat().st_size
+        info["units"] = c.unit_count(out)
+    return info
+
+
+def first_map(browser, server: c.Server, units: int | None) -> float:
+    """Seconds from navigation to every unit painted (or, for the bare page, its text visible)."""
+    context = c.offline_context(browser, urlparse(server.url).netloc)
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(server.url + "/", wait_until="commit")
+    if units is None:
+        page.wait_for_function(
+            f"() => document.body && document.body.innerText.includes({json.dumps(c.BARE_TEXT)})",
+            polling="raf", timeout=120_000,
+        )  # fmt: skip
+    else:
+        page.wait_for_function(f"() => ({c.COUNT_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
+    elapsed = time.perf_counter() - t0
+    assert not context.blocked, context.blocked
+    context.close()
+    return elapsed
+
+
+def open_overview(browser, server: c.Server, units: int):
+    context = c.offline_context(browser, urlparse(server.url).netloc)
+    page = context.new_page()
+    page.goto(server.url + "/?indicator=poor_county_type")
+    page.wait_for_function(f"() => ({c.COUNT_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
+    page.wait_for_timeout(1000)
+    return context, page
+
+
+def indicator_changes(browser, server: c.Server, units: int, runs: int) -> list[float]:
+    """Seconds from choosing another indicator (Enter) until the map's fills have changed."""
+    context, page = open_overview(browser, server, units)
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    times = []
+    for k in range(runs):
+        before = page.evaluate(c.FILLS_JS)
+        box.click()
+        page.keyboard.type(INDICATOR_LABELS[k % 2])
+        t0 = time.perf_counter()
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            f"() => {{ const f = ({c.FILLS_JS})(); return f !== '' && f !== {json.dumps(before)} }}",
+            polling="raf", timeout=60_000,
+        )  # fmt: skip
+        times.append(time.perf_counter() - t0)
+        page.wait_for_timeout(1500)  # let the rest of the rerun finish before the next change
+    context.close()
+    return times
+
+
+def county_clicks(browser, server: c.Server, units: int, runs: int) -> list[float]:
+    """Seconds from a click inside the largest county until "已选县（市、区）" is shown."""
+    times = []
+    for _ in range(runs):
+        context, page = open_overview(browser, server, units)
+        frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        box = frame.locator("path.leaflet-interactive").evaluate_all(
+            """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
+                if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
+                return best; }"""
+        )
+        iframe = page.locator(c.MAP_IFRAME).first.bounding_box()
+        t0 = time.perf_counter()
+        page.mouse.click(iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2)
+        page.get_by_text(SELECTED).first.wait_for(timeout=60_000)
+        times.append(time.perf_counter() - t0)
+        context.close()
+    return times
+
+
+def payload(browser, server: c.Server, units: int | None) -> dict[str, int]:
+    """Bytes the browser received for one first view, by kind.
+
+    HTTP: CDP Network.loadingFinished.encodedDataLength (bytes on the wire, headers
+    included) per request, grouped by URL. WebSocket: Playwright's framereceived payloads
+    (Streamlit sends protobuf frames without permessage-deflate, so the payload length is
+    what crossed the wire, bar a few bytes of framing); a frame counts as the map's when it
+    carries folium's script (it contains "L.map(" or "L.geoJson(").
+    """
+    context = c.offline_context(browser, urlparse(server.url).netloc)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    urls: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    frames: list[bytes] = []
+
+    def on_ws(ws):
+        ws.on("framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode()))
+
+    page.on("websocket", on_ws)
+    page.goto(server.url + "/")
+    if units is None:
+        page.get_by_text(c.BARE_TEXT).wait_for(timeout=60_000)
+    else:
+        page.wait_for_function(f"() => ({c.COUNT_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
+    page.wait_for_timeout(2500)
+    out = {"http_component": 0, "http_static_vendor": 0, "http_streamlit_shell": 0, "ws_map": 0, "ws_other": 0}
+    for rid, size in sizes.items():
+        url = urls.get(rid, "")
+        key = (
+            "http_component"
+            if "/component/" in url
+            else "http_static_vendor"
+            if "/app/static/" in url
+            else "http_streamlit_shell"
+        )
+        out[key] += size
+    for f in frames:
+        out["ws_map" if (b"L.map(" in f or b"L.geoJson(" in f) else "ws_other"] += len(f)
+    out["map_total"] = out["http_component"] + out["http_static_vendor"] + out["ws_map"]
+    out["all_total"] = sum(v for k, v in out.items() if k != "map_total")
+    context.close()
+    return out
+
+
+def per_session(browser, server: c.Server, units: int, sessions: int) -> dict:
+    """Open sessions one after another (all kept open); CPU and RSS slope per session."""
+    rows = []
+    contexts = []
+    cpu0 = server.cpu_s()
+    rss0, _ = server.memory_mb()
+    rows.append((0, 0.0, rss0))
+    for k in range(1, sessions + 1):
+        context, _page = open_overview(browser, server, units)
+        contexts.append(context)
+        time.sleep(1.0)
+        rss, _ = server.memory_mb()
+        rows.append((k, server.cpu_s() - cpu0, rss))
+    _, hwm = server.memory_mb()
+    for context in contexts:
+        context.close()
+    n = [r[0] for r in rows]
+    rss_slope = statistics.linear_regression(n, [r[2] for r in rows]).slope
+    cpu_slope = statistics.linear_regression(n, [r[1] for r in rows]).slope
+    return {"sessions": sessions, "rss_mb_per_session": rss_slope, "cpu_s_per_session": cpu_slope,
+            "rss_start_mb": rss0, "rss_end_mb": rows[-1][2], "peak_rss_mb": hwm, "rows": rows}  # fmt: skip
+
+
+def fmt_spread(s: dict, scale: float = 1000, unit: str = "ms") -> str:
+    m, lo, hi, q1, q3 = (s[k] * scale for k in ("median", "min", "max", "q1", "q3"))
+    return f"{m:.0f} {unit} ({lo:.0f}–{hi:.0f}; IQR {q1:.0f}–{q3:.0f})"
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--regions", default="baoding,hebei,china")
+    parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    started = dt.datetime.now(dt.UTC)
+    load_before = c.machine()["load"]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-regions-"))
+    regions = [r for r in args.regions.split(",") if r]
+    builds: dict[str, dict] = {"baoding": {"units": c.unit_count(c.ROOT / "data" / "counties.geojson"),
+                                           "bytes": (c.ROOT / "data" / "counties.geojson").stat().st_size,
+                                           "ok": True, "seconds": 0.0}}  # fmt: skip
+    servers: dict[str, c.Server] = {"bare": c.Server("bare", c.BENCH_BARE)}
+    servers["baoding"] = c.Server("baoding", c.ROOT / "app.py")
+    for name in regions:
+        if name == "baoding":
+            continue
+        prefix, tol = REGIONS[name]
+        out = tmp / f"{name}.geojson"
+        print(f"building {name} (prefix {prefix!r}, tolerance {tol}) ...", flush=True)
+        builds[name] = {**build_region(prefix, tol, out), "tolerance": tol, "prefix": prefix}
+        if builds[name]["ok"]:
+            servers[name] = c.Server(name, c.ROOT / "app.py", env={"BAODING_DATA_DIR": str(c.region_data_dir(out))})
+        else:
+            print(builds[name]["log"], file=sys.stderr)
+    results: dict = {"first_map": {}, "payload": {}, "builds": builds}
+    try:
+        for s in servers.values():
+            print(f"starting {s.name} ...", flush=True)
+            s.start()
+        with sync_playwright() as p:
+            browser = c.launch(p)
+            units = {name: builds[name]["units"] for name in servers if name != "bare"}
+            units["bare"] = None
+            for name, s in servers.items():  # warm-up: caches, store creation, imports
+                first_map(browser, s, units[name])
+            times: dict[str, list[float]] = {name: [] for name in servers}
+            for k in range(args.runs):
+                for name, s in servers.items():
+                    times[name].append(first_map(browser, s, units[name]))
+                print(f"run {k + 1}: " + ", ".join(f"{n} {v[-1]:.2f}s" for n, v in times.items()), flush=True)
+            results["first_map"] = {name: c.spread(v) for name, v in times.items()}
+            results["first_map_ratio"] = [a / b for a, b in zip(times["baoding"], times["bare"])]
+            for name, s in servers.items():
+                results["payload"][name] = payload(browser, s, units[name])
+            print("payload:", json.dumps(results["payload"]), flush=True)
+            results["indicator"] = c.spread(indicator_changes(browser, servers["baoding"], units["baoding"], args.runs))
+            results["click"] = c.spread(county_clicks(browser, servers["baoding"], units["baoding"], args.runs))
+            print("indicator", results["indicator"], "click", results["click"], flush=True)
+            # A fresh server for the per-session cost, so earlier runs' sessions do not blur it.
+            fresh = c.Server("sessions", c.ROOT / "app.py").start()
+            try:
+                first_map(browser, fresh, units["baoding"])  # warm-up
+                results["sessions"] = per_session(browser, fresh, units["baoding"], args.sessions)
+            finally:
+                fresh.stop()
+            print("sessions", {k: v for k, v in results["sessions"].items() if k != "rows"}, flush=True)
+            browser.close()
+    finally:
+        for s in servers.values():
+            s.stop()
+            if "BAODING_DATA_DIR" in s.env:  # the region's temporary copy of data/
+                shutil.rmtree(s.env["BAODING_DATA_DIR"], ignore_errors=True)
+    results["machine"] = c.machine()
+    results["machine"]["load_before"] = load_before
+    results["versions"] = c.versions()
+    results["started"] = started.isoformat(timespec="seconds")
+    results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    (tmp / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    write_report(args.out, results)
+    print(f"wrote {args.out} (raw numbers: {tmp / 'results.json'})")
+    return 0
+
+
+def write_report(path: Path, results: dict) -> None:
+    """RESULTS.md from the numbers; the load test's sections (bench/load.py) are kept."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    blocks = [m.group(0) for m in re.finditer(r"<!-- load:(.*?) -->.*?<!-- /load:\1 -->", old, re.S)]
+    path.write_text(report(results) + "".join("\n" + b + "\n" for b in blocks), encoding="utf-8")
+
+
+def report(r: dict) -> str:
+    fm, pay, b = r["first_map"], r["payload"], r["builds"]
+    base = fm["baoding"]["median"]
+    ratio = c.spread(r["first_map_ratio"])
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {r['started']} → {r['finished']} (UTC) by `make bench` (bench/run.py). "
+        f"Machine: {r['machine']['cores']} cores, {r['machine']['ram']} RAM, {r['machine']['cpu']}; "
+        f"load average before the run {r['machine']['load_before']}, after {r['machine']['load']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()) + ".",
+        "",
+        "Browser, servers and benchmark share the same machine (loopback). Times are medians of "
+        f"{fm['baoding']['n']} runs (min–max; interquartile range), each run in a fresh browser context "
+        "(empty cache), after one warm-up per server. All servers run in the same process tree and are "
+        "measured interleaved, run by run.",
+        "",
+        "## First map",
+        "",
+        "| page | units | counties file | first map |  × Baoding |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for name, s in fm.items():
+        units = "—" if name == "bare" else b[name]["units"]
+        size = "—" if name == "bare" else f"{b[name]['bytes'] / 1024:.0f} KB"
+        lines.append(f"| {name} | {units} | {size} | {fmt_spread(s)} | {s['median'] / base:.2f} |")
+    lines += [
+        "",
+        f"Baoding / bare page, per run: median **{ratio['median']:.2f}×** "
+        f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}).",
+        "",
+        "## Interaction (Baoding)",
+        "",
+        "| action | time |",
+        "|---|---|",
+        f"| indicator change (Enter in the sidebar selectbox → map fills changed) | {fmt_spread(r['indicator'])} |",
+        f"| county click → “{SELECTED}” shown | {fmt_spread(r['click'])} |",
+        "",
+        "## Bytes received for one first view",
+        "",
+        "HTTP sizes are CDP `Network.loadingFinished.encodedDataLength` (wire bytes, headers included); "
+        "WebSocket sizes are the frame payloads Playwright reports (Streamlit does not compress its "
+        "websocket, so these are wire sizes bar framing). `map` = component iframe files + vendored "
+        "Leaflet from /app/static + the websocket frame(s) carrying folium's script (which holds the "
+        "county GeoJSON inline).",
+        "",
+        "| page | component iframe | /app/static | ws: map script | map total | ws: other | Streamlit shell | all |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    kb = lambda v: f"{v / 1024:.0f} KB"  # noqa: E731
+    for name, p in pay.items():
+        lines.append(
+            f"| {name} | {kb(p['http_component'])} | {kb(p['http_static_vendor'])} | {kb(p['ws_map'])} | "
+            f"**{kb(p['map_total'])}** | {kb(p['ws_other'])} | {kb(p['http_streamlit_shell'])} | {kb(p['all_total'])} |"
+        )
+    s = r["sessions"]
+    lines += [
+        "",
+        "## Server cost per session (Baoding, fresh server)",
+        "",
+        f"{s['sessions']} sessions opened one after another and kept open (each painted its map); "
+        "least-squares slope over /proc/<pid>/stat (utime+stime) and /proc/<pid>/status (VmRSS).",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| RSS per extra session | {s['rss_mb_per_session']:.1f} MB |",
+        f"| CPU per session | {s['cpu_s_per_session']:.2f} s |",
+        f"| RSS after warm-up → after {s['sessions']} sessions | {s['rss_start_mb']:.0f} → {s['rss_end_mb']:.0f} MB |",
+        f"| peak RSS (VmHWM) | {s['peak_rss_mb']:.0f} MB |",
+        "",
+        "## Region builds (bench-time, into a temp folder)",
+        "",
+        "| region | prefix | tolerance | units | GeoJSON | max error | build time |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, info in b.items():
+        if name == "baoding":
+            size = info["bytes"] / 1024
+            lines.append(f"| baoding | 1306 | 0.00045 | {info['units']} | {size:.0f} KB | ≤ 0.1 km | (committed) |")
+        elif info.get("ok"):
+            err_km = info.get("metrics", {}).get("hausdorff_max_m", float("nan")) / 1000
+            size, secs = info["bytes"] / 1024, info["seconds"]
+            lines.append(f"| {name} | {info['prefix'] or '(all)'} | {info['tolerance']} | {info['units']} | "
+                         f"{size:.0f} KB | {err_km:.1f} km | {secs:.0f} s |")  # fmt: skip
+        else:
+            lines.append(
+                f"| {name} | {info.get('prefix')} | {info.get('tolerance')} | failed | | | {info['seconds']:.0f} s |"
+            )
+    targets = [
+        ("Baoding first map ≤ 1.2× bare page", f"{ratio['median']:.2f}×", ratio["median"] <= 1.2),
+        (
+            "indicator change < 250 ms median",
+            f"{r['indicator']['median'] * 1000:.0f} ms",
+            r["indicator"]["median"] < 0.25,
+        ),
+        ("map payload < 150 KB (Baoding)", kb(pay["baoding"]["map_total"]), pay["baoding"]["map_total"] < 150 * 1024),
+        ("each extra session < 20 MB", f"{s['rss_mb_per_session']:.1f} MB", s["rss_mb_per_session"] < 20),
+    ]
+    if "hebei" in fm:
+        targets.append(
+            ("Hebei ≤ 1.5× Baoding", f"{fm['hebei']['median'] / base:.2f}×", fm["hebei"]["median"] / base <= 1.5)
+        )
+    if "china" in fm:
+        targets.append(
+            ("China ≤ 3× Baoding", f"{fm['china']['median'] / base:.2f}×", fm["china"]["median"] / base <= 3)
+        )
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in targets]
+    notes = BENCH / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Many users without browsers: N clients speak Streamlit's websocket protocol directly.
+
+A browser-driven load test on a 2-core machine measures mostly the browsers (20 Chromium
+pages rendering a 6 MB app); this one measures the server. Each client opens a session
+(ws /_stcore/stream), asks for a run of the overview (BackMsg.rerun_script), reads every
+ForwardMsg until the run has finished, records the time until the map's script had arrived
+and until the run finished, then closes and starts over — for --seconds. Errors: timeouts,
+closed sockets, exception elements, runs that end without the map. Bounded like load.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as c
+import load
+
+
+def rerun_request(query: str) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_script_hash = ""
+    return msg.SerializeToString()
+
+
+async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float, int, str | None]:
+    """(seconds to map script, seconds to run finished, bytes received, error or None)."""
+    t0 = time.perf_counter()
+    t_map = None
+    size = 0
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as ws:
+        await ws.send(rerun_request(query))
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), timeout=timeout)
+            size += len(raw)
+            if t_map is None and (b"L.map(" in raw or b"L.geoJson(" in raw):
+                t_map = time.perf_counter() - t0
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                if msg.delta.new_element.WhichOneof("type") == "exception":
+                    return t_map or 0, time.perf_counter() - t0, size, "exception element"
+            if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                if t_map is None:
+                    continue  # a run that ended early for st.rerun(); the next one draws the map
+                return t_map, time.perf_counter() - t0, size, None
+
+
+async def client(ws_url: str, query: str, stop_at: float, out: dict) -> None:
+    while time.monotonic() < stop_at:
+        try:
+            t_map, t_done, size, err = await one_run(ws_url, query, 60)
+            if err:
+                out["errors"].append(err)
+            else:
+                out["map"].append(t_map)
+                out["done"].append(t_done)
+                out["bytes"].append(size)
+        except Exception as exc:
+            out["errors"].append(f"{type(exc).__name__}: {str(exc)[:100]}")
+            await asyncio.sleep(0.5)
+
+
+async def run(base: str, pids: list[int], users: int, seconds: float, query: str) -> dict:
+    ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
+    out: dict[str, list] = {"map": [], "done": [], "bytes": [], "errors": []}
+    rss: list[float] = []
+    cpu0 = sum(load.cpu_s(p) for p in pids)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(load.sample(pids, stop, rss))
+    t0 = time.monotonic()
+    tasks = [client(ws_url, query, t0 + seconds, out) for _ in range(users)]
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=3 * seconds + 60)
+    wall = time.monotonic() - t0
+    stop.set()
+    await sampler
+    return {"users": users, "seconds": seconds, "wall_s": wall, "runs": len(out["done"]), "errors": out["errors"],
+            "map_p50": c.percentile(out["map"], 50), "map_p95": c.percentile(out["map"], 95),
+            "done_p50": c.percentile(out["done"], 50), "done_p95": c.percentile(out["done"], 95),
+            "kb_per_run": (sum(out["bytes"]) / len(out["bytes"]) / 1024) if out["bytes"] else 0,
+            "rss_start_mb": rss[0] if rss else 0, "rss_peak_mb": max(rss, default=0),
+            "server_cpu_s": sum(load.cpu_s(p) for p in pids) - cpu0, "load_before": c.machine()["load"]}  # fmt: skip
+
+
+def section(name: str, r: dict, note: str) -> str:
+    kinds: dict[str, int] = {}
+    for e in r["errors"]:
+        kinds[e] = kinds.get(e, 0) + 1
+    errs = "none" if not kinds else "; ".join(f"{n}× {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    return "\n".join([
+        f"<!-- load:{name} -->",
+        f"## Many users: {name}",
+        "",
+        f"`bench/wsload.py`: {note} {r['users']} clients speaking Streamlit's websocket protocol (no browser), "
+        f"each opening a session and running the overview again and again for {r['seconds']:.0f} s; load average "
+        f"before: {r['load_before']}. *Map* = until the frame with folium's script arrived; *run* = until the "
+        "run finished (everything the page sends).",
+        "",
+        "| clients | runs | errors | map p50 | map p95 | run p50 | run p95 | KB/run | server RSS start → peak "
+        "| server CPU |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {r['users']} | {r['runs']} | {errs} | {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | "
+        f"{r['done_p50']:.2f} s | "
+        f"{r['done_p95']:.2f} s | {r['kb_per_run']:.0f} | {r['rss_start_mb']:.0f} → {r['rss_peak_mb']:.0f} MB | "
+        f"{r['server_cpu_s']:.0f} s in {r['wall_s']:.0f} s |",
+        f"<!-- /load:{name} -->",
+    ])  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--url", default="", help="an already running server or proxy (default: start one)")
+    parser.add_argument("--pids", default="", help="comma-separated server pids to sample with --url")
+    parser.add_argument("--query", default="indicator=poor_county_type")
+    parser.add_argument("--name", default="one app server, websocket clients")
+    parser.add_argument("--note", default="one Streamlit server, GeoPackage store;")
+    parser.add_argument("--out", type=Path, default=load.BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    server = None
+    if args.url:
+        url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
+    else:
+        server = c.Server("wsload", c.ROOT / "app.py").start()
+        url, pids = server.url, [server.proc.pid]
+    try:
+        asyncio.run(run(url, pids, 1, 1, args.query))  # warm-up: store creation and caches
+        result = asyncio.run(run(url, pids, args.users, args.seconds, args.query))
+    finally:
+        if server:
+            server.stop()
+    print(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=1), f"errors: {result['errors'][:5]}")
+    load.write_section(args.out, args.name, section(args.name, result, args.note))
+    print(f"wrote the '{args.name}' section of {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
