@@ -182,3 +182,11 @@ def versions() -> dict[str, str]:
 
 
 BENCH_BARE = ROOT / "bench" / "bare_app.py"
+
+
+def error_summary(errors: list[str]) -> str:
+    """'none', or each distinct error with its count, most frequent first."""
+    kinds: dict[str, int] = {}
+    for e in errors:
+        kinds[e] = kinds.get(e, 0) + 1
+    return "none" if not kinds else "; ".join(f"{n}× {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))

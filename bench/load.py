@@ -98,10 +98,7 @@ async def run(url: str, pids: list[int], users: int, seconds: float, units: int)
 
 
 def section(name: str, r: dict, note: str) -> str:
-    kinds: dict[str, int] = {}
-    for e in r["errors"]:
-        kinds[e] = kinds.get(e, 0) + 1
-    errs = "none" if not kinds else "; ".join(f"{n}× {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    errs = c.error_summary(r["errors"])
     return "\n".join([
         f"<!-- load:{name} -->",
         f"## Many users: {name}",
