@@ -108,6 +108,17 @@ def offline_page(browser, app_url, request):
     context.close()
 
 
+def largest_county_centre(page, frame) -> tuple[float, float]:
+    """Page coordinates of the middle of the largest county on screen: a safe place to click inside one."""
+    box = frame.locator("path.leaflet-interactive").evaluate_all(
+        """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
+            if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
+            return best; }"""
+    )
+    iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
+    return iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2
+
+
 def map_frame(page):
     page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
@@ -167,14 +178,7 @@ def test_clicking_a_county_selects_it(offline_page, app_url):
     page.goto(f"{app_url}/?indicator=poor_county_type")
     frame = map_frame(page)
     page.wait_for_timeout(1000)
-    # The largest shape on screen is a safe place to click inside a county.
-    box = frame.locator("path.leaflet-interactive").evaluate_all(
-        """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
-            if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
-            return best; }"""
-    )
-    iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
-    page.mouse.click(iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2)
+    page.mouse.click(*largest_county_centre(page, frame))
     page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
     frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -418,12 +422,7 @@ def test_phone_map_first_no_sideways_scroll_tap_selects(browser, app_url):
         first_metric = page.locator("[data-testid='stMetric']").first.bounding_box()
         assert iframe["y"] < first_metric["y"]  # map first, figures below
         assert iframe["width"] >= 340  # full width
-        box = frame.locator("path.leaflet-interactive").evaluate_all(
-            """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
-                if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
-                return best; }"""
-        )
-        page.touchscreen.tap(iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2)
+        page.touchscreen.tap(*largest_county_centre(page, frame))
         page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "phone-overview.png"), full_page=True)
