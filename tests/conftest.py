@@ -73,6 +73,16 @@ def steady_navigation(monkeypatch):
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
 
 
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled indicator tables and counties, read once per test run: (dataset, counties)."""
+    from geo.boundaries import read_counties
+    from geo.indicators import load_dataset
+
+    counties = read_counties(DATA / "counties.geojson")
+    return load_dataset(DATA, set(counties["adcode"])), counties
+
+
 @pytest.fixture
 def tiny_counties() -> gpd.GeoDataFrame:
     """Three adjacent 0.1° squares near Baoding, one with a hostile name."""

@@ -119,10 +119,11 @@ def largest_county_centre(page, frame) -> tuple[float, float]:
     return iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2
 
 
-def map_frame(page):
+def map_frame(page, painted: str = "path.leaflet-interactive"):
+    """The map's iframe once a county shape matching ``painted`` is drawn."""
     page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    frame.locator(painted).first.wait_for(timeout=60_000)
     return frame
 
 
@@ -307,11 +308,8 @@ def _map_counts(page, expected: list[int]) -> list[int]:
 
 
 def zoomed_map_frame(page):
-    """Like map_frame, for a map zoomed to a selection: counties off screen are empty paths (d='M0 0')."""
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
-    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
-    frame.locator("path.leaflet-interactive:not([d='M0 0'])").first.wait_for(timeout=60_000)
-    return frame
+    """For a map zoomed to a selection: counties off screen are empty paths (d='M0 0')."""
+    return map_frame(page, "path.leaflet-interactive:not([d='M0 0'])")
 
 
 def test_programmes_one_county_shows_only_its_sites_and_symbols(offline_page, app_url):

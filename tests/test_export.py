@@ -18,8 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from geo import boundaries, briefing, export, slides, views
-from geo import indicators as ind
+from geo import briefing, export, slides, views
 from geo.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,11 +27,9 @@ NO_SITES = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
 
 
 @pytest.fixture(scope="module")
-def real():
-    counties = boundaries.read_counties(DATA / "counties.geojson")
-    adcodes = set(counties["adcode"])
-    ds = ind.load_dataset(DATA, adcodes)
-    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, adcodes)
+def real(bundled):
+    ds, counties = bundled
+    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@
 import pytest
 
 from geo import profile
-from geo.boundaries import read_counties
-from geo.indicators import load_dataset
 from tests.conftest import DATA
 
 
 @pytest.fixture(scope="module")
-def real():
-    counties = read_counties(DATA / "counties.geojson")
-    return load_dataset(DATA, set(counties["adcode"])), counties
+def real(bundled):
+    return bundled
 
 
 def test_nine_poor_counties_come_from_the_data(real):

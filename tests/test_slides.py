@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import boundaries, briefing, slides
-from geo import indicators as ind
+from geo import briefing, slides
 from geo.slides import SlideError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,10 +15,9 @@ DECK = DATA / "slides.toml"
 
 
 @pytest.fixture(scope="module")
-def real():
-    counties = boundaries.read_counties(DATA / "counties.geojson")
-    adcodes = set(counties["adcode"])
-    return ind.load_dataset(DATA, adcodes), counties, adcodes
+def real(bundled):
+    ds, counties = bundled
+    return ds, counties, set(counties["adcode"])
 
 
 GOOD = """

@@ -8,9 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from geo import boundaries, briefing, slides, themes
+from geo import briefing, slides, themes
 from geo import classify as cl
-from geo import indicators as ind
 from geo.maps import PLANNED_SWATCH, XIONGAN_SWATCH, asset_links, standalone
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,11 +57,9 @@ def test_presenter_type_is_at_least_24px_on_a_1920_screen():
 
 
 @pytest.fixture(scope="module")
-def real():
-    counties = boundaries.read_counties(DATA / "counties.geojson")
-    adcodes = set(counties["adcode"])
-    ds = ind.load_dataset(DATA, adcodes)
-    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, adcodes)
+def real(bundled):
+    ds, counties = bundled
+    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
 
 
 def _safe_colours() -> set[str]:
