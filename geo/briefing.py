@@ -22,6 +22,7 @@ from geo import classify as cl
 from geo import indicators as ind
 from geo import views
 from geo.assets import IFRAME_PREFIX
+from geo.compact import CompactGeoJson
 from geo.i18n import colon, format_value, paren, t
 from geo.labels import anchor_points, place_labels, short_name
 from geo.layers import FILLED_PRECISIONS, BoundText, popup_html, programme_colors
@@ -197,12 +198,10 @@ def layer_fills(layer: folium.FeatureGroup) -> tuple[str, dict[str, str | None],
     planned: set[str] = set()
     mode = "county"
     for child in layer._children.values():
-        data = getattr(child, "data", None)
-        if not isinstance(data, dict):
+        if not isinstance(child, CompactGeoJson):
             continue
-        features = data.get("features") or ([data] if data.get("type") == "Feature" else [])
-        for f in features:
-            p = f.get("properties") or {}
+        for f in child.data["f"]:
+            p = f["p"]
             if "adcode" not in p:
                 mode = "city"
                 continue

@@ -25,6 +25,7 @@ from jinja2 import Template
 from geo.assets import IFRAME_PREFIX, asset_url
 from geo.basemaps import Choice, tile_layers, to_datum
 from geo.classify import CATEGORICAL, Legend
+from geo.compact import CompactGeoJson, single
 from geo.i18n import format_number, paren, t
 from geo.maps import (
     BORDER,
@@ -32,7 +33,7 @@ from geo.maps import (
     FeatureStyle,
     HatchPattern,
     bounds_of,
-    feature_collection,
+    county_geojson,
     legend_html,
     offline_map,
 )
@@ -340,23 +341,16 @@ def add_symbols(m: folium.Map, layer: SymbolLayer, scale: SymbolScale) -> folium
     return group
 
 
-def _county_style(feature: dict) -> dict:
-    p = feature["properties"]
-    fill, opacity = p["fill"], p["opacity"]
-    return {"fillColor": fill, "fillOpacity": opacity, "color": BORDER, "weight": 0.8}
-
-
 def county_layer(
     counties: gpd.GeoDataFrame, styles: Mapping[str, FeatureStyle], in_view: set[str], tiles: bool
-) -> folium.GeoJson:
+) -> CompactGeoJson:
     """Counties in view filled per ``styles`` (None = no data, hatched); the rest dimmed as context."""
     all_styles = {
         a: styles.get(a, FeatureStyle(DIM_FILL, [("", n)])) if a in in_view else FeatureStyle(DIM_FILL, [("", n)])
         for a, n in zip(counties["adcode"], counties["name_zh"])
     }
-    fc = feature_collection(counties, all_styles)
-    for f in fc["features"]:
-        p = f["properties"]
+
+    def style_of(p: dict) -> dict:
         dim = p["adcode"] not in in_view
         if p["nodata"]:
             opacity = 0.9
@@ -366,16 +360,10 @@ def county_layer(
         else:
             # Lighter than on the overview: class and category colours must not swallow the site dots.
             opacity = 0.45 if tiles else 0.55
-        p["opacity"] = opacity
-    return folium.GeoJson(
-        fc,
-        name="counties",
-        style_function=_county_style,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#111111"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        control=False,
-        zoom_on_click=False,
-    )
+        return {"fillColor": p["fill"], "fillOpacity": opacity, "color": BORDER, "weight": 0.8}
+
+    highlight = {"weight": 2.5, "color": "#111111"}
+    return county_geojson(counties, all_styles, "counties", style_of=style_of, highlight=highlight)
 
 
 def legend_markup(
@@ -449,11 +437,7 @@ def build_programme_map(
         HatchPattern().add_to(m)
     county_layer(shifted, styles, view, bool(basemap.tiles)).add_to(m)
     for geom in shifted[shifted["adcode"].isin(selected)].geometry:
-        folium.GeoJson(
-            {"type": "Feature", "geometry": geom.__geo_interface__, "properties": {}},
-            style_function=lambda _f: {"fill": False, "color": SELECTED, "weight": 2.5},
-            interactive=False, control=False,
-        ).add_to(m)  # fmt: skip
+        single(geom, {"fill": False, "color": SELECTED, "weight": 2.5}, name="selected").add_to(m)
 
     scale = None
     if symbols is not None and not symbols.points.empty:

@@ -19,6 +19,7 @@ from jinja2 import Template
 
 from geo.assets import IFRAME_PREFIX, asset_url
 from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
+from geo.compact import CompactGeoJson, payload, single, styled_payload
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
@@ -83,61 +84,57 @@ def _tooltip_html(rows: list[tuple[str, str]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def feature_collection(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle]) -> dict:
-    """GeoJSON with only what the map needs; every text is escaped before it enters."""
-    features = []
-    for row in gdf.itertuples():
-        style = styles[row.adcode]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": row.geometry.__geo_interface__,
-                "properties": {
-                    "adcode": row.adcode,
-                    "name": html.escape(str(row.name_zh)),
-                    "fill": style.fill or NO_DATA_FILL,
-                    "nodata": style.fill is None,
-                    "planned": style.planned,
-                    "tip": _tooltip_html(style.rows),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+def county_properties(adcode: str, name: str, style: FeatureStyle) -> dict:
+    """What a county feature carries to the browser; every text is escaped before it enters."""
+    return {
+        "adcode": adcode,
+        "name": html.escape(str(name)),
+        "fill": style.fill or NO_DATA_FILL,
+        "nodata": style.fill is None,
+        "planned": style.planned,
+        "tip": _tooltip_html(style.rows),
+    }
 
 
-def _style(feature: dict) -> dict:
-    p = feature["properties"]
-    style = {"fillColor": p["fill"], "fillOpacity": 1.0 if p["nodata"] else 0.85, "color": BORDER, "weight": 0.8}
-    if p.get("planned"):
+def _style(properties: dict) -> dict:
+    style = {
+        "fillColor": properties["fill"],
+        "fillOpacity": 1.0 if properties["nodata"] else 0.85,
+        "color": BORDER,
+        "weight": 0.8,
+    }
+    if properties.get("planned"):
         style.update(color="#111111", weight=2.2, dashArray="6 4")
     return style
 
 
-def _highlight(_feature: dict) -> dict:
-    return {"weight": 3, "color": "#111111"}
+HIGHLIGHT = {"weight": 3, "color": "#111111"}
 
 
-def choropleth_layer(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], name: str) -> folium.GeoJson:
+def county_geojson(
+    gdf: gpd.GeoDataFrame,
+    styles: dict[str, FeatureStyle],
+    name: str,
+    style_of=_style,
+    highlight: dict | None = HIGHLIGHT,
+) -> CompactGeoJson:
+    """Counties filled per ``styles``, each with an HTML tooltip that was escaped when built."""
+    items = []
+    for row in gdf.itertuples():
+        props = county_properties(row.adcode, row.name_zh, styles[row.adcode])
+        items.append((row.geometry, props, style_of(props)))
+    return CompactGeoJson(styled_payload(items), name=name, highlight=highlight)
+
+
+def choropleth_layer(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], name: str) -> CompactGeoJson:
     """Counties filled per ``styles``, with an HTML tooltip that was escaped when built."""
-    return folium.GeoJson(
-        feature_collection(gdf, styles),
-        name=name,
-        style_function=_style,
-        highlight_function=_highlight,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        zoom_on_click=False,
-    )
+    return county_geojson(gdf, styles, name)
 
 
-def outline_layer(geometry, name: str, color: str, weight: float, tooltip: str | None = None) -> folium.GeoJson:
+def outline_layer(geometry, name: str, color: str, weight: float, tooltip: str | None = None) -> CompactGeoJson:
     """A non-filled outline that never takes clicks unless it has a tooltip."""
-    return folium.GeoJson(
-        {"type": "Feature", "geometry": geometry.__geo_interface__, "properties": {}},
-        name=name,
-        style_function=lambda _f: {"fill": False, "color": color, "weight": weight},
-        interactive=tooltip is not None,
-        tooltip=html.escape(tooltip) if tooltip else None,
-    )
+    tip = html.escape(tooltip) if tooltip else None
+    return single(geometry, {"fill": False, "color": color, "weight": weight}, tip=tip, name=name)
 
 
 class HatchPattern(MacroElement):
@@ -258,13 +255,8 @@ def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: s
     from geo.context import label_points, xiongan_outline
 
     fg = folium.FeatureGroup(name="context", control=False)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": g.__geo_interface__, "properties": {}} for g in context.geometry
-        ]},
-        style_function=lambda _f: {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8},
-        interactive=False,
-    ).add_to(fg)  # fmt: skip
+    style = {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8}
+    CompactGeoJson(payload([(g, {}) for g in context.geometry], [style]), name="context", interactive=False).add_to(fg)
     name_col = "name_en" if lang == "en" else "name_zh"
     for point, name in zip(label_points(context).geometry, context[name_col]):
         text = html.escape(str(name))
@@ -273,11 +265,8 @@ def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: s
         folium.Marker([point.y, point.x], icon=icon, interactive=False, keyboard=False).add_to(fg)
     xiongan = xiongan_outline(counties)
     if not xiongan.is_empty:
-        folium.GeoJson(
-            {"type": "Feature", "geometry": xiongan.__geo_interface__, "properties": {}},
-            style_function=lambda _f: {"fill": False, "color": "#5e3c99", "weight": 2, "dashArray": "2 5"},
-            interactive=False,
-        ).add_to(fg)
+        xiongan_style = {"fill": False, "color": "#5e3c99", "weight": 2, "dashArray": "2 5"}
+        single(xiongan, xiongan_style, name="xiongan").add_to(fg)
     return fg
 
 
@@ -307,16 +296,11 @@ def city_total_group(
     """The city as one unit for an indicator known only as a city total; counties stay outlined and clickable."""
     fg = folium.FeatureGroup(name=name)
     city = counties.geometry.union_all()
-    folium.GeoJson(
-        {"type": "Feature", "geometry": city.__geo_interface__, "properties": {"tip": _tooltip_html(tooltip_rows)}},
-        name=name,
-        style_function=lambda _f: {"fillColor": fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-    ).add_to(fg)
+    city_style = {"fillColor": fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2}
+    single(city, city_style, tip=_tooltip_html(tooltip_rows), name=name).add_to(fg)
     styles = {a: FeatureStyle(fill="transparent", rows=[("", n)]) for a, n in zip(counties.adcode, counties.name_zh)}
-    layer = choropleth_layer(counties, styles, "counties")
-    layer.style_function = lambda _f: {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
-    layer.add_to(fg)
+    outline = {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
+    county_geojson(counties, styles, "counties", style_of=lambda _p: outline).add_to(fg)
     LegendControl(legend).add_to(fg)
     return fg
 

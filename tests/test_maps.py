@@ -3,10 +3,12 @@
 import re
 
 import pytest
+from shapely.geometry import shape
 
 from geo import views
 from geo.assets import asset_url, ensure_static_assets
-from geo.classify import Legend, LegendEntry
+from geo.classify import NO_DATA_FILL, Legend, LegendEntry
+from geo.compact import decode_payload, layers_in
 from geo.maps import asset_links, legend_html, selection_group
 
 CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
@@ -38,11 +40,20 @@ def test_rendered_html_has_no_remote_url(numeric_view):
     assert "d3" not in re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
 
 
-def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view):
-    html = _html(numeric_view.standalone_map())
-    assert html.count('"adcode"') == 3
-    assert html.count('"nodata": true') == 1  # 000003 has no figure
+def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view, tiny_counties):
+    m = numeric_view.standalone_map()
+    html = _html(m)
+    (layer,) = [g for g in layers_in(m) if g.interactive]  # the counties; the rest are outlines
+    fc = decode_payload(layer.data)
+    props = {f["properties"]["adcode"]: f for f in fc["features"]}
+    assert sorted(props) == sorted(tiny_counties["adcode"])
+    assert [a for a, f in props.items() if f["properties"]["nodata"]] == ["000003"]  # no figure
+    assert props["000003"]["style"]["fillColor"] == NO_DATA_FILL
     assert "nodata-hatch" in html and "patternUnits" in html
+    # The shapes survive the compact encoding to within the 1e-5 degree grid.
+    for row in tiny_counties.itertuples():
+        decoded = shape(props[row.adcode]["geometry"])
+        assert decoded.hausdorff_distance(row.geometry) < 1e-5
 
 
 def test_legend_rows_and_no_data_entry(numeric_view):
@@ -120,3 +131,25 @@ def test_exit_year_as_of_a_year_shows_who_was_still_listed():
     assert view.period("zh") == "截至2018年"
     latest = views.overview(ds, counties, "exit_year", None, "quantiles", "zh")
     assert "截至" not in " ".join(e.label for e in latest.legend.entries)
+
+
+def test_compact_encoding_round_trips_and_survives_jinja():
+    from shapely.geometry import LineString, MultiPolygon, Polygon
+
+    from geo.compact import encode_geometry, to_json
+
+    ring = [(115.123456, 38.987654), (115.2, 39.1), (114.95, 39.05), (115.123456, 38.987654)]
+    hole = [(115.1, 39.0), (115.12, 39.02), (115.09, 39.03), (115.1, 39.0)]
+    poly = MultiPolygon([Polygon(ring, [hole]), Polygon([(116, 40), (116.1, 40), (116, 40.1)])])
+    fc = decode_payload({"k": 100_000, "s": [{}], "f": [{"t": "P", "g": encode_geometry(poly)[1], "p": {}, "i": 0}]})
+    assert shape(fc["features"][0]["geometry"]).hausdorff_distance(poly) < 1e-5
+    kind, parts = encode_geometry(LineString([(-73.5, 45.5), (-73.6, -45.4)]))  # signs both ways
+    assert kind == "L"
+    line = decode_payload({"k": 100_000, "s": [{}], "f": [{"t": kind, "g": parts, "p": {}, "i": 0}]})
+    assert line["features"][0]["geometry"]["coordinates"][0] == [(-73.5, 45.5), (-73.6, -45.4)]
+    # branca re-reads each rendered script as a Jinja template: no "{{", "{%" or "{#" may survive.
+    text = to_json({"g": "ab{{c{%d{#e</script>"})
+    assert not re.search(r"\{[{%#]", text) and "</" not in text
+    import json
+
+    assert json.loads(text)["g"] == "ab{{c{%d{#e</script>"
