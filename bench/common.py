@@ -190,3 +190,73 @@ def error_summary(errors: list[str]) -> str:
     for e in errors:
         kinds[e] = kinds.get(e, 0) + 1
     return "none" if not kinds else "; ".join(f"{n}× {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+
+
+class CountingProxy:
+    """A TCP relay on loopback that counts the bytes the server sends, per connection.
+
+    Playwright reports websocket frames after permessage-deflate has been undone; this
+    counts what actually crossed the wire. The websocket is a connection of its own (its
+    first request line asks for /_stcore/stream), so its bytes can be told apart; HTTP
+    connections are kept alive across requests, so they are only counted together.
+    """
+
+    def __init__(self, target_port: int):
+        import asyncio
+        import threading
+
+        self.target_port = target_port
+        self.port = free_port()
+        self.connections: list[dict] = []
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        async def relay(reader, writer, counter=None):
+            try:
+                while data := await reader.read(65536):
+                    if counter is not None:
+                        counter["down"] += len(data)
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        async def handle(client_reader, client_writer):
+            try:
+                server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+            except OSError:
+                client_writer.close()
+                return
+            first = await client_reader.read(65536)
+            conn = {"first": first.split(b"\r\n", 1)[0].decode("latin-1"), "down": 0}
+            self.connections.append(conn)
+            server_writer.write(first)
+            await asyncio.gather(relay(client_reader, server_writer), relay(server_reader, client_writer, conn))
+
+        async def serve():
+            self._server = await asyncio.start_server(handle, "127.0.0.1", self.port)
+            started.set()
+
+        def run():
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(serve())
+            self._loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        started.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def websocket_bytes(self) -> int:
+        return sum(c["down"] for c in self.connections if "/_stcore/stream" in c["first"])
+
+    def total_bytes(self) -> int:
+        return sum(c["down"] for c in self.connections)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)

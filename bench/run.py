@@ -118,13 +118,15 @@ def county_clicks(browser, server: c.Server, units: int, runs: int) -> list[floa
 def payload(browser, server: c.Server, units: int | None) -> dict[str, int]:
     """Bytes the browser received for one first view, by kind.
 
-    HTTP: CDP Network.loadingFinished.encodedDataLength (bytes on the wire, headers
-    included) per request, grouped by URL. WebSocket: Playwright's framereceived payloads
-    (Streamlit sends protobuf frames without permessage-deflate, so the payload length is
-    what crossed the wire, bar a few bytes of framing); a frame counts as the map's when it
-    carries folium's script (it contains "L.map(" or "L.geoJson(").
+    The page is loaded through ``c.CountingProxy``, which counts what the server sent on
+    the wire (gzip and permessage-deflate included). HTTP: CDP
+    Network.loadingFinished.encodedDataLength (bytes on the wire, headers included) per
+    request, grouped by URL. WebSocket: the proxy's count for the websocket connection,
+    and Playwright's (decompressed) frame payloads to say how much of it is the map: a
+    frame is the map's when it carries folium's script ("L.map(" or "L.geoJson(").
     """
-    context = c.offline_context(browser, urlparse(server.url).netloc)
+    proxy = c.CountingProxy(server.port)
+    context = c.offline_context(browser, urlparse(proxy.url).netloc)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -138,7 +140,7 @@ def payload(browser, server: c.Server, units: int | None) -> dict[str, int]:
         ws.on("framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode()))
 
     page.on("websocket", on_ws)
-    page.goto(server.url + "/")
+    page.goto(proxy.url + "/")
     if units is None:
         page.get_by_text(c.BARE_TEXT).wait_for(timeout=60_000)
     else:
@@ -157,9 +159,13 @@ def payload(browser, server: c.Server, units: int | None) -> dict[str, int]:
         out[key] += size
     for f in frames:
         out["ws_map" if (b"L.map(" in f or b"L.geoJson(" in f) else "ws_other"] += len(f)
-    out["map_total"] = out["http_component"] + out["http_static_vendor"] + out["ws_map"]
-    out["all_total"] = sum(v for k, v in out.items() if k != "map_total")
     context.close()
+    out["ws_wire"] = proxy.websocket_bytes()
+    out["wire_total"] = proxy.total_bytes()
+    proxy.close()
+    # The map's share of the websocket on the wire; counted in full, to err on the high side.
+    out["map_total"] = out["http_component"] + out["http_static_vendor"] + out["ws_wire"]
+    out["all_total"] = out["wire_total"]
     return out
 
 
@@ -316,20 +322,24 @@ def report(r: dict) -> str:
         "",
         "## Bytes received for one first view",
         "",
-        "HTTP sizes are CDP `Network.loadingFinished.encodedDataLength` (wire bytes, headers included); "
-        "WebSocket sizes are the frame payloads Playwright reports (Streamlit does not compress its "
-        "websocket, so these are wire sizes bar framing). `map` = component iframe files + vendored "
-        "Leaflet from /app/static + the websocket frame(s) carrying folium's script (which holds the "
-        "county GeoJSON inline).",
+        "The page is loaded through a counting TCP relay (bench/common.py `CountingProxy`), so the "
+        "websocket column is what crossed the wire (`server.enableWebsocketCompression`: "
+        "permessage-deflate). HTTP sizes are CDP `Network.loadingFinished.encodedDataLength` (wire "
+        "bytes, headers included). `ws frames` are the decompressed payloads Playwright reports, split "
+        "into the frames that carry folium's map script and the rest. `map total` = component iframe "
+        "files + vendored Leaflet from /app/static + the **whole** websocket on the wire (the map's "
+        "share of it is not separable after compression, so the rest of the page is counted too).",
         "",
-        "| page | component iframe | /app/static | ws: map script | map total | ws: other | Streamlit shell | all |",
+        "| page | component iframe | /app/static | ws frames: map / other (raw) | ws on the wire | map total "
+        "| Streamlit shell | all (wire) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     kb = lambda v: f"{v / 1024:.0f} KB"  # noqa: E731
     for name, p in pay.items():
         lines.append(
-            f"| {name} | {kb(p['http_component'])} | {kb(p['http_static_vendor'])} | {kb(p['ws_map'])} | "
-            f"**{kb(p['map_total'])}** | {kb(p['ws_other'])} | {kb(p['http_streamlit_shell'])} | {kb(p['all_total'])} |"
+            f"| {name} | {kb(p['http_component'])} | {kb(p['http_static_vendor'])} | "
+            f"{kb(p['ws_map'])} / {kb(p['ws_other'])} | {kb(p['ws_wire'])} | **{kb(p['map_total'])}** | "
+            f"{kb(p['http_streamlit_shell'])} | {kb(p['all_total'])} |"
         )
     s = r["sessions"]
     lines += [

@@ -45,7 +45,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_none": {"zh": "（不对比）", "en": "(no comparison)"},
     "compare_title": {"zh": "并列对比", "en": "Side by side"},
     "locator_map": {"zh": "位置", "en": "Location"},
-    "copy_link": {"zh": "本视图链接（可复制）", "en": "Link to this view (copy it)"},
+    "copy_link": {"zh": "复制本视图链接", "en": "Copy a link to this view"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
     "lang_zh": {"zh": "中文", "en": "中文"},
     "lang_en": {"zh": "English", "en": "English"},

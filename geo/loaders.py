@@ -73,6 +73,18 @@ def load_dataset() -> indicators.Dataset:
     return _dataset(*_key())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _key_figures(label: str, version: int, lang: str) -> list:
+    from geo import views
+
+    return views.key_figures(_dataset(label, version), lang)
+
+
+def key_figures(lang: str) -> list:
+    """The overview's city-wide figures (views.key_figures), computed once per data version."""
+    return _key_figures(*_key(), lang)
+
+
 def load_sites() -> gpd.GeoDataFrame:
     """Programme sites in WGS-84, county-precision ones at their county's representative point."""
     return _sites(*_key())

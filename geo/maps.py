@@ -19,7 +19,7 @@ from jinja2 import Template
 
 from geo.assets import IFRAME_PREFIX, asset_url
 from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
-from geo.compact import CompactGeoJson, payload, single, styled_payload
+from geo.compact import CompactGeoJson, payload, single, styled_payload, to_json
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
@@ -69,7 +69,7 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-label div{font-weight:600;font-size:13px;line-height:1.3;color:#1a1a1a;text-align:center;"
             "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
             ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
-            ".leaflet-tooltip th{white-space:nowrap;vertical-align:top}</style>"
+            ".leaflet-tooltip th{white-space:nowrap;vertical-align:top;text-align:left;padding-right:8px}</style>"
         )
     )
     m.fit_bounds(bounds)
@@ -77,10 +77,7 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
 
 
 def _tooltip_html(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-        for k, v in rows
-    )
+    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
 
 
@@ -258,11 +255,11 @@ def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: s
     style = {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8}
     CompactGeoJson(payload([(g, {}) for g in context.geometry], [style]), name="context", interactive=False).add_to(fg)
     name_col = "name_en" if lang == "en" else "name_zh"
-    for point, name in zip(label_points(context).geometry, context[name_col]):
-        text = html.escape(str(name))
-        icon = folium.DivIcon(html=f"<div>{text}</div>", class_name="bd-context-label", icon_size=(90, 18),
-                              icon_anchor=(45, 9))  # fmt: skip
-        folium.Marker([point.y, point.x], icon=icon, interactive=False, keyboard=False).add_to(fg)
+    rows = [
+        (point.y, point.x, f"<div>{html.escape(str(name))}</div>", 90, 18)
+        for point, name in zip(label_points(context).geometry, context[name_col])
+    ]
+    TextMarkers(rows, "bd-context-label").add_to(fg)
     xiongan = xiongan_outline(counties)
     if not xiongan.is_empty:
         xiongan_style = {"fill": False, "color": "#5e3c99", "weight": 2, "dashArray": "2 5"}
@@ -380,18 +377,46 @@ class LabelZoom(MacroElement):
         self.base_zoom = base_zoom
 
 
+class TextMarkers(MacroElement):
+    """Non-interactive text on the map: one JSON row per label, markers made in a loop.
+
+    Each row is [lat, lon, html, width, height]; the HTML is escaped by the caller. The
+    same markers written by folium one by one cost ~600 bytes each in the map script.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var group = {{ this._parent.get_name() }};
+          {{ this.rows_json }}.forEach(function (r) {
+            var icon = L.divIcon({html: r[2], className: {{ this.class_json }}, iconSize: [r[3], r[4]],
+                                  iconAnchor: [r[3] / 2, r[4] / 2]});
+            L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false}).addTo(group);
+          });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[tuple[float, float, str, int, int]], class_name: str):
+        super().__init__()
+        self._name = "TextMarkers"
+        self.rows = [[round(lat, 5), round(lon, 5), body, w, h] for lat, lon, body, w, h in rows]
+        self.rows_json = to_json(self.rows)
+        self.class_json = to_json(class_name)
+
+
 def labels_group(labels, name: str = "labels") -> folium.FeatureGroup:
     """Permanent county names (and values), placed by geo.labels so they never overlap."""
     fg = folium.FeatureGroup(name=name)
+    rows = []
     for lb in labels:
         first, *rest = lb.text.split("\n")
         extra = "".join(f"<small>{html.escape(line)}</small>" for line in rest)
         body = f"<div data-minzoom='{lb.min_zoom:g}' data-adcode='{lb.adcode}'>{html.escape(first)}{extra}</div>"
-        icon = folium.DivIcon(
-            html=body, class_name="bd-label", icon_size=(round(lb.width_px) + 8, round(lb.height_px)),
-            icon_anchor=(round(lb.width_px / 2) + 4, round(lb.height_px / 2)),
-        )  # fmt: skip
-        folium.Marker([lb.lat, lb.lon], icon=icon, interactive=False, keyboard=False).add_to(fg)
+        rows.append((lb.lat, lb.lon, body, 2 * round(lb.width_px / 2) + 8, 2 * round(lb.height_px / 2)))
+    TextMarkers(rows, "bd-label").add_to(fg)
     LabelZoom().add_to(fg)
     return fg
 

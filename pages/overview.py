@@ -101,7 +101,7 @@ extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 with right:
-    figures = views.key_figures(ds, lang)
+    figures = loaders.key_figures(lang)
     for row in range(0, len(figures), 2):
         for col, fig in zip(st.columns(2), figures[row : row + 2]):
             col.metric(
@@ -120,17 +120,22 @@ def follow(key: str, picked: list[str]) -> None:
             st.rerun()
 
 
+def take_click() -> None:
+    """A click on a county selects it before the rerun starts: one run, not two, until it shows."""
+    adcode, st.session_state.last_click = clicked_county(
+        st.session_state.get("overview_map"), st.session_state.get("last_click")
+    )
+    if adcode:
+        set_selection([adcode])
+
+
 with left:
     st.markdown(f"#### {view.indicator.name(lang)} · {view.period(lang)}")
-    out = st_folium(
+    st_folium(
         view.base, key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=[view.layer, *extra, selection_group(counties, selection)],
+        feature_group_to_add=[view.layer, *extra, selection_group(counties, selection)], on_change=take_click,
     )  # fmt: skip
-    adcode, st.session_state.last_click = clicked_county(out, st.session_state.get("last_click"))
-    if adcode and [adcode] != selection:
-        set_selection([adcode])
-        st.rerun()
     st.caption(t("click_hint", lang))
     with st.popover(t("downloads", lang), icon=":material/download:"):
         name = f"baoding-{indicator_id}-{view.year or 'latest'}-{lang}"

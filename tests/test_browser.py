@@ -15,7 +15,7 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -185,6 +185,14 @@ def test_clicking_a_county_selects_it(offline_page, app_url):
     assert page.locator("[data-testid='stException']").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview-selected.png"))
+    # The link to copy is this view: the chosen county (and any non-default setting), as in the address bar.
+    page.wait_for_function("() => location.search.includes('county=')", timeout=30_000)
+    county = parse_qs(urlparse(page.url).query)["county"][0]
+    page.get_by_role("button", name="复制本视图链接").click()
+    code = page.locator("[data-testid='stPopoverBody'] code").first
+    code.wait_for(timeout=30_000)
+    shared = parse_qs(urlparse(code.inner_text().strip()).query)
+    assert shared["county"] == [county] and shared == parse_qs(urlparse(page.url).query)
     assert page.external == []
 
 
