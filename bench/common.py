@@ -192,6 +192,49 @@ def error_summary(errors: list[str]) -> str:
     return "none" if not kinds else "; ".join(f"{n}× {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
+class WebSocketMessages:
+    """Splits the server-to-browser byte stream of a websocket into messages (RFC 6455 framing).
+
+    Each message's size is what crossed the wire: compressed payload plus frame headers, the
+    HTTP 101 response before the first frame not included. Server frames are never masked.
+    """
+
+    def __init__(self):
+        self.buffer = b""
+        self.in_headers = True
+        self.sizes: list[int] = []
+        self._current = 0
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        if self.in_headers:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self.buffer = self.buffer[end + 4 :]
+            self.in_headers = False
+        while len(self.buffer) >= 2:
+            fin, length, head = self.buffer[0] & 0x80, self.buffer[1] & 0x7F, 2
+            if length == 126:
+                if len(self.buffer) < 4:
+                    return
+                length, head = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif length == 127:
+                if len(self.buffer) < 10:
+                    return
+                length, head = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < head + length:
+                return
+            opcode = self.buffer[0] & 0x0F
+            self.buffer = self.buffer[head + length :]
+            if opcode >= 0x8:  # control frames (ping/pong/close) are not messages
+                continue
+            self._current += head + length
+            if fin:
+                self.sizes.append(self._current)
+                self._current = 0
+
+
 class CountingProxy:
     """A TCP relay on loopback that counts the bytes the server sends, per connection.
 
@@ -216,6 +259,8 @@ class CountingProxy:
                 while data := await reader.read(65536):
                     if counter is not None:
                         counter["down"] += len(data)
+                        if "parser" in counter:
+                            counter["parser"].feed(data)
                     writer.write(data)
                     await writer.drain()
             except (ConnectionError, OSError):
@@ -231,9 +276,14 @@ class CountingProxy:
                 return
             first = await client_reader.read(65536)
             conn = {"first": first.split(b"\r\n", 1)[0].decode("latin-1"), "down": 0}
+            if b"/_stcore/stream" in conn["first"].encode("latin-1"):
+                conn["parser"] = WebSocketMessages()
             self.connections.append(conn)
             server_writer.write(first)
-            await asyncio.gather(relay(client_reader, server_writer), relay(server_reader, client_writer, conn))
+            try:
+                await asyncio.gather(relay(client_reader, server_writer), relay(server_reader, client_writer, conn))
+            except asyncio.CancelledError:  # the relay is being closed
+                pass
 
         async def serve():
             self._server = await asyncio.start_server(handle, "127.0.0.1", self.port)
@@ -251,6 +301,10 @@ class CountingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def websocket_messages(self) -> list[int]:
+        """Wire bytes (frame headers included) of each message the server sent on the websocket(s)."""
+        return [n for c in self.connections if "parser" in c for n in c["parser"].sizes]
+
     def websocket_bytes(self) -> int:
         return sum(c["down"] for c in self.connections if "/_stcore/stream" in c["first"])
 
@@ -258,5 +312,14 @@ class CountingProxy:
         return sum(c["down"] for c in self.connections)
 
     def close(self) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
+        import asyncio
+
+        async def shutdown():
+            self._server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

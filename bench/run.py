@@ -157,14 +157,22 @@ def payload(browser, server: c.Server, units: int | None) -> dict[str, int]:
             else "http_streamlit_shell"
         )
         out[key] += size
-    for f in frames:
-        out["ws_map" if (b"L.map(" in f or b"L.geoJson(" in f) else "ws_other"] += len(f)
     context.close()
+    wire = proxy.websocket_messages()
     out["ws_wire"] = proxy.websocket_bytes()
     out["wire_total"] = proxy.total_bytes()
     proxy.close()
-    # The map's share of the websocket on the wire; counted in full, to err on the high side.
-    out["map_total"] = out["http_component"] + out["http_static_vendor"] + out["ws_wire"]
+    # Playwright's frames and the relay's messages are the same messages in the same order.
+    out["ws_map_wire"] = 0
+    out["ws_messages_matched"] = len(wire) == len(frames)
+    for k, f in enumerate(frames):
+        is_map = b"L.map(" in f or b"L.geoJson(" in f
+        out["ws_map" if is_map else "ws_other"] += len(f)
+        if is_map and out["ws_messages_matched"]:
+            out["ws_map_wire"] += wire[k]
+    if not out["ws_messages_matched"]:  # cannot tell the map's share: count the whole websocket
+        out["ws_map_wire"] = out["ws_wire"]
+    out["map_total"] = out["http_component"] + out["http_static_vendor"] + out["ws_map_wire"]
     out["all_total"] = out["wire_total"]
     return out
 
@@ -326,19 +334,20 @@ def report(r: dict) -> str:
         "websocket column is what crossed the wire (`server.enableWebsocketCompression`: "
         "permessage-deflate). HTTP sizes are CDP `Network.loadingFinished.encodedDataLength` (wire "
         "bytes, headers included). `ws frames` are the decompressed payloads Playwright reports, split "
-        "into the frames that carry folium's map script and the rest. `map total` = component iframe "
-        "files + vendored Leaflet from /app/static + the **whole** websocket on the wire (the map's "
-        "share of it is not separable after compression, so the rest of the page is counted too).",
+        "into the messages that carry folium's map script and the rest; the relay splits the websocket "
+        "into the same messages (RFC 6455 framing) and gives each one's size on the wire. `map total` = "
+        "component iframe files + vendored Leaflet from /app/static + the map's messages on the wire.",
         "",
-        "| page | component iframe | /app/static | ws frames: map / other (raw) | ws on the wire | map total "
-        "| Streamlit shell | all (wire) |",
+        "| page | component iframe | /app/static | ws messages: map / other (raw) | ws on the wire: map / all "
+        "| map total | Streamlit shell | all (wire) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     kb = lambda v: f"{v / 1024:.0f} KB"  # noqa: E731
     for name, p in pay.items():
         lines.append(
             f"| {name} | {kb(p['http_component'])} | {kb(p['http_static_vendor'])} | "
-            f"{kb(p['ws_map'])} / {kb(p['ws_other'])} | {kb(p['ws_wire'])} | **{kb(p['map_total'])}** | "
+            f"{kb(p['ws_map'])} / {kb(p['ws_other'])} | {kb(p['ws_map_wire'])} / {kb(p['ws_wire'])} | "
+            f"**{kb(p['map_total'])}** | "
             f"{kb(p['http_streamlit_shell'])} | {kb(p['all_total'])} |"
         )
     s = r["sessions"]

@@ -111,27 +111,135 @@ def payload(
     return {"k": SCALE, "s": [dict(s) for s in styles], "f": out}
 
 
-def styled_payload(items: Iterable[tuple[BaseGeometry, Mapping, Mapping]]) -> dict:
-    """A payload from (geometry, properties, style) triples; equal styles are sent once."""
+def _quantised_rings(geom: BaseGeometry, scale: int) -> list[list[list[tuple[int, int]]]]:
+    """Polygons -> rings of grid points, closed, without repeated consecutive points."""
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    polygons = []
+    for poly in getattr(geom, "geoms", []):
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            pts: list[tuple[int, int]] = []
+            for x, y, *_ in ring.coords:
+                q = (round(x * scale), round(y * scale))
+                if not pts or pts[-1] != q:
+                    pts.append(q)
+            if len(pts) >= 4:
+                rings.append(pts)
+        if rings:
+            polygons.append(rings)
+    return polygons
+
+
+def _encode_points(points: Sequence[tuple[int, int]]) -> str:
+    parts = []
+    px = py = 0
+    for ix, iy in points:
+        parts.append(_encode_number(iy - py))
+        parts.append(_encode_number(ix - px))
+        px, py = ix, iy
+    return "".join(parts)
+
+
+def topology(geoms: Sequence[BaseGeometry], scale: int = SCALE) -> tuple[list[str], list[list[list[list[int]]]]]:
+    """Shared borders sent once: (encoded arcs, per geometry [polygon [ring [arc refs]]]).
+
+    As in TopoJSON, rings are cut at junctions (grid points where more than two border
+    directions meet) into arcs; an arc that a neighbour already uses is referenced, not
+    repeated (``~i``, i.e. ``-i-1``, when it runs the other way). A ring with no junction
+    (an island, or a unit inside another) starts at its smallest point, so that the
+    enclosing unit's hole finds the same arc.
+    """
+    shapes = [_quantised_rings(g, scale) for g in geoms]
+    neighbours: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for polygons in shapes:
+        for rings in polygons:
+            for ring in rings:
+                n = len(ring) - 1  # closed: ring[0] == ring[-1]
+                for k in range(n):
+                    point = ring[k]
+                    nb = neighbours.setdefault(point, set())
+                    nb.add(ring[k - 1] if k else ring[n - 1])
+                    nb.add(ring[k + 1])
+    junction = {p for p, nb in neighbours.items() if len(nb) > 2}
+    arcs: list[tuple[tuple[int, int], ...]] = []
+    index: dict[tuple[tuple[int, int], ...], int] = {}
+
+    def ref(arc: tuple[tuple[int, int], ...]) -> int:
+        if arc in index:
+            return index[arc]
+        backwards = arc[::-1]
+        if backwards in index:
+            return ~index[backwards]
+        index[arc] = len(arcs)
+        arcs.append(arc)
+        return index[arc]
+
+    out = []
+    for polygons in shapes:
+        geom_refs = []
+        for rings in polygons:
+            poly_refs = []
+            for ring in rings:
+                open_ring = ring[:-1]
+                cuts = [k for k, p in enumerate(open_ring) if p in junction]
+                if not cuts:
+                    start = open_ring.index(min(open_ring))
+                    forwards = open_ring[start:] + open_ring[:start]
+                    backwards = [forwards[0], *forwards[:0:-1]]
+                    canonical = min(forwards, backwards)
+                    r = ref(tuple([*canonical, canonical[0]]))
+                    poly_refs.append([r if forwards == canonical else ~r])
+                    continue
+                rotated = open_ring[cuts[0] :] + open_ring[: cuts[0]] + [open_ring[cuts[0]]]
+                refs, current = [], [rotated[0]]
+                for p in rotated[1:]:
+                    current.append(p)
+                    if p in junction:
+                        refs.append(ref(tuple(current)))
+                        current = [p]
+                poly_refs.append(refs)
+            geom_refs.append(poly_refs)
+        out.append(geom_refs)
+    return [_encode_points(a) for a in arcs], out
+
+
+def topo_payload(items: Iterable[tuple[BaseGeometry, Mapping, Mapping]]) -> dict:
+    """A payload from (geometry, properties, style) triples of areas that share borders.
+
+    Each border is sent once (:func:`topology`) and equal styles are sent once.
+    """
+    items = list(items)
     styles: list[Mapping] = []
     index: dict[str, int] = {}
-    features, style_of = [], []
-    for geom, props, style in items:
+    features = []
+    arcs, refs = topology([geom for geom, _props, _style in items])
+    for (_geom, props, style), rings in zip(items, refs):
         key = json.dumps(style, sort_keys=True)
         if key not in index:
             index[key] = len(styles)
             styles.append(style)
-        features.append((geom, props))
-        style_of.append(index[key])
-    return payload(features, styles, style_of)
+        features.append({"t": "T", "r": rings, "p": dict(props), "i": index[key]})
+    return {"k": SCALE, "s": [dict(s) for s in styles], "a": arcs, "f": features}
 
 
 def decode_payload(data: Mapping) -> dict:
     """The GeoJSON FeatureCollection the browser builds from a payload (for tests)."""
     k = data["k"]
     features = []
+    arcs = [decode_ring(a, k) for a in data.get("a", [])]
+
+    def ring_of(refs: list[int]) -> list[tuple[float, float]]:
+        ring: list[tuple[float, float]] = []
+        for r in refs:
+            arc = arcs[r] if r >= 0 else arcs[~r][::-1]
+            ring.extend(arc if not ring else arc[1:])
+        return ring
+
     for f in data["f"]:
-        if f["t"] == "L":
+        if f["t"] == "T":
+            geometry = {"type": "MultiPolygon", "coordinates": [[ring_of(r) for r in p] for p in f["r"]]}
+        elif f["t"] == "L":
             geometry = {"type": "MultiLineString", "coordinates": [decode_ring(s, k) for s in f["g"]]}
         else:
             geometry = {"type": "MultiPolygon", "coordinates": [[decode_ring(s, k) for s in p] for p in f["g"]]}
@@ -179,8 +287,19 @@ class CompactGeoJson(MacroElement):
             return out;
           }
           var data = {{ this.data_json }};
+          var arcs = (data.a || []).map(function (s) { return dec(s, data.k); });
+          function ring(refs) {
+            var out = [];
+            refs.forEach(function (r) {
+              var arc = r >= 0 ? arcs[r] : arcs[~r].slice().reverse();
+              for (var i = out.length ? 1 : 0; i < arc.length; i++) { out.push(arc[i]); }
+            });
+            return out;
+          }
           var features = data.f.map(function (f) {
-            var geometry = f.t === "L"
+            var geometry = f.t === "T"
+              ? {type: "MultiPolygon", coordinates: f.r.map(function (p) { return p.map(ring); })}
+              : f.t === "L"
               ? {type: "MultiLineString", coordinates: f.g.map(function (s) { return dec(s, data.k); })}
               : {type: "MultiPolygon", coordinates: f.g.map(function (p) {
                   return p.map(function (s) { return dec(s, data.k); }); })};

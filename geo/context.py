@@ -7,6 +7,7 @@ the counties and drawn under them, muted and never clickable.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from contextlib import closing
@@ -90,16 +91,32 @@ def read_context(path: Path) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84)
 
 
+# Both below depend on the boundaries only and are asked for on every run of the overview:
+# computed once per boundary set (keyed by the geometries' bytes), not once per run.
+_DERIVED: dict[tuple[str, str], object] = {}
+
+
+def _geometry_key(kind: str, gdf: gpd.GeoDataFrame) -> tuple[str, str]:
+    return kind, hashlib.sha256(b"".join(gdf.geometry.to_wkb())).hexdigest()
+
+
 def xiongan_outline(counties: gpd.GeoDataFrame):
     """The outline of the three counties that form the Xiong'an New Area today."""
-    return counties[counties["adcode"].isin(XIONGAN)].geometry.union_all()
+    three = counties[counties["adcode"].isin(XIONGAN)]
+    key = _geometry_key("xiongan", three)
+    if key not in _DERIVED:
+        _DERIVED[key] = three.geometry.union_all()
+    return _DERIVED[key]
 
 
 def label_points(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Where to write each neighbour's name: inside the clipped part shown on the map."""
-    metric = context.geometry.to_crs(METRIC_CRS)
-    centres = shapely.get_point(shapely.maximum_inscribed_circle(metric.to_numpy(), 500.0), 0)
-    return context.assign(geometry=gpd.GeoSeries(centres, crs=METRIC_CRS).to_crs(WGS84).to_numpy())
+    key = _geometry_key("label_points", context)
+    if key not in _DERIVED:
+        metric = context.geometry.to_crs(METRIC_CRS)
+        centres = shapely.get_point(shapely.maximum_inscribed_circle(metric.to_numpy(), 500.0), 0)
+        _DERIVED[key] = gpd.GeoSeries(centres, crs=METRIC_CRS).to_crs(WGS84).to_numpy()
+    return context.assign(geometry=_DERIVED[key])
 
 
 _CACHE: dict[tuple[str, float], gpd.GeoDataFrame] = {}

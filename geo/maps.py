@@ -19,7 +19,7 @@ from jinja2 import Template
 
 from geo.assets import IFRAME_PREFIX, asset_url
 from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
-from geo.compact import CompactGeoJson, payload, single, styled_payload, to_json
+from geo.compact import CompactGeoJson, payload, single, to_json, topo_payload
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
@@ -120,7 +120,7 @@ def county_geojson(
     for row in gdf.itertuples():
         props = county_properties(row.adcode, row.name_zh, styles[row.adcode])
         items.append((row.geometry, props, style_of(props)))
-    return CompactGeoJson(styled_payload(items), name=name, highlight=highlight)
+    return CompactGeoJson(topo_payload(items), name=name, highlight=highlight)
 
 
 def choropleth_layer(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], name: str) -> CompactGeoJson:

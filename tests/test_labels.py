@@ -54,3 +54,43 @@ def test_label_layer_has_24_permanent_escaped_labels(anchors):
     assert len(markers.rows) == 24 and "bd-label" in html
     assert len(re.findall(r"data-minzoom='\d", html)) == 24
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def _place_labels_brute_force(anchors, texts=None, lines=1, start_zoom=7.0):
+    """The first implementation, kept as the reference: every label against every placed one."""
+    from geo.labels import FONT_PX, LINE, MAX_ZOOM, ZOOM_STEP, Label, _clash, short_name, text_width_px
+
+    placed = []
+    for i in anchors["area"].sort_values(ascending=False).index:
+        adcode = str(anchors.at[i, "adcode"])
+        text = (texts or {}).get(adcode) or short_name(str(anchors.at[i, "name_zh"]))
+        p = anchors.geometry[i]
+        width = max(text_width_px(line) for line in text.split("\n"))
+        label = Label(adcode, text, p.x, p.y, start_zoom, width, FONT_PX * LINE * max(lines, text.count("\n") + 1))
+        zoom = start_zoom
+        while zoom < MAX_ZOOM and any(_clash(label, o, max(zoom, o.min_zoom)) for o in placed):
+            zoom += ZOOM_STEP
+        placed.append(Label(**{**label.__dict__, "min_zoom": zoom}))
+    return sorted(placed, key=lambda lb: lb.adcode)
+
+
+def test_grid_placement_matches_the_brute_force_reference(anchors):
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    assert place_labels(anchors) == _place_labels_brute_force(anchors)
+    two = {a: f"{a}\n12.3万" for a in anchors["adcode"]}
+    assert place_labels(anchors, two, lines=2) == _place_labels_brute_force(anchors, two, lines=2)
+    # 600 crowded points (a province's worth in a small box), two of them on the same spot.
+    rng = np.random.default_rng(7)
+    xy = np.column_stack([rng.uniform(114, 116, 600), rng.uniform(38, 40, 600)])
+    xy[1] = xy[0]
+    crowd = gpd.GeoDataFrame(
+        {"adcode": [f"{k:06d}" for k in range(600)], "name_zh": [f"县{k}" for k in range(600)],
+         "area": rng.uniform(1, 100, 600)},
+        geometry=[Point(x, y) for x, y in xy], crs=4326,
+    )  # fmt: skip
+    fast = place_labels(crowd)
+    assert fast == _place_labels_brute_force(crowd)
+    assert collisions(fast, 10.0) == []

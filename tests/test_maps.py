@@ -153,3 +153,25 @@ def test_compact_encoding_round_trips_and_survives_jinja():
     import json
 
     assert json.loads(text)["g"] == "ab{{c{%d{#e</script>"
+
+
+def test_shared_borders_are_sent_once_and_islands_and_holes_close(bundled):
+    from shapely.geometry import Polygon
+
+    from geo.compact import topo_payload
+
+    counties = bundled[1]
+    data = topo_payload((g, {"adcode": a}, {}) for g, a in zip(counties.geometry, counties["adcode"]))
+    refs = [r for f in data["f"] for poly in f["r"] for ring in poly for r in ring]
+    assert len(refs) > len(data["a"])  # some arcs serve two counties
+    assert sum(r < 0 for r in refs) > 0  # ... run the other way for one of them
+    for f, geom in zip(decode_payload(data)["features"], counties.geometry):
+        decoded = shape(f["geometry"])
+        assert decoded.is_valid and decoded.hausdorff_distance(geom) <= 0.71 / SCALE
+    # A unit inside a hole of another: one junction-free ring, sent once, used both ways.
+    outer = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)], [[(0.4, 0.4), (0.4, 0.6), (0.6, 0.6), (0.6, 0.4)]])
+    inner = Polygon([(0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)])
+    island = topo_payload([(outer, {}, {}), (inner, {}, {})])
+    assert len(island["a"]) == 2 and island["f"][0]["r"][0][1] == [~island["f"][1]["r"][0][0][0]]
+    back = decode_payload(island)["features"]
+    assert shape(back[0]["geometry"]).equals(outer) and shape(back[1]["geometry"]).equals(inner)
