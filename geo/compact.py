@@ -204,6 +204,12 @@ def topology(geoms: Sequence[BaseGeometry], scale: int = SCALE) -> tuple[list[st
     return [_encode_points(a) for a in arcs], out
 
 
+@functools.lru_cache(maxsize=32)
+def _topology_cached(geoms: tuple[BaseGeometry, ...]) -> tuple[list[str], list]:
+    # The same boundaries on every run: the topology is built once per process (read-only after).
+    return topology(list(geoms))
+
+
 def topo_payload(items: Iterable[tuple[BaseGeometry, Mapping, Mapping]]) -> dict:
     """A payload from (geometry, properties, style) triples of areas that share borders.
 
@@ -213,7 +219,7 @@ def topo_payload(items: Iterable[tuple[BaseGeometry, Mapping, Mapping]]) -> dict
     styles: list[Mapping] = []
     index: dict[str, int] = {}
     features = []
-    arcs, refs = topology([geom for geom, _props, _style in items])
+    arcs, refs = _topology_cached(tuple(geom for geom, _props, _style in items))
     for (_geom, props, style), rings in zip(items, refs):
         key = json.dumps(style, sort_keys=True)
         if key not in index:
