@@ -6,6 +6,7 @@ broken file stops the app with a message naming the file, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,25 @@ class Dataset:
         # cost ~0.2 s per run. The tables are read-only once validated.
         entries = {r["indicator_id"]: Indicator(**r) for r in self.indicators.to_dict("records")}
         object.__setattr__(self, "_by_id", entries)
+        object.__setattr__(self, "_memo", {})  # see _per_dataset
+
+
+def _per_dataset(fn):
+    """Remember ``fn(ds, *args)`` on the Dataset itself; callers get a copy they may change.
+
+    A Dataset is one version of the data and is never changed once validated, so the
+    answers cannot go stale; a new version is a new Dataset with an empty memo.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(ds: Dataset, *args):
+        key = (fn.__name__, *args)
+        if key not in ds._memo:
+            ds._memo[key] = fn(ds, *args)
+        found = ds._memo[key]
+        return found.copy() if found is not None else None
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -239,6 +259,7 @@ def _pick_status(v: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates("adcode").drop(columns="_r")
 
 
+@_per_dataset
 def county_values(ds: Dataset, indicator_id: str, year: int | None) -> pd.DataFrame:
     """County rows of one indicator and year (``None``: each county's latest), with source titles."""
     v = ds.values[(ds.values["indicator_id"] == indicator_id) & (ds.values["adcode"] != CITY_ADCODE)]
@@ -248,6 +269,7 @@ def county_values(ds: Dataset, indicator_id: str, year: int | None) -> pd.DataFr
     return v.merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
 
 
+@_per_dataset
 def city_value(ds: Dataset, indicator_id: str, year: int | None) -> pd.Series | None:
     """The city-wide row of one indicator and year (reported before target/forecast)."""
     v = ds.values[(ds.values["indicator_id"] == indicator_id) & (ds.values["adcode"] == CITY_ADCODE)]

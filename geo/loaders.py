@@ -49,7 +49,9 @@ def _counties(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().counties()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+# A shared object, not a copy per call: a Dataset is read-only once validated, and it
+# remembers answers to repeated questions (indicators._per_dataset) across runs.
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _dataset(label: str, version: int) -> indicators.Dataset:
     return get_store().dataset()
 
