@@ -46,6 +46,14 @@ def build_region(prefix: str, tolerance: float, out: Path) -> dict:
     return info
 
 
+def map_only_script(tmp: Path) -> Path:
+    """bench/map_only_app.py in a folder of its own, beside a link to the app's static files."""
+    folder = tmp / "map-only"
+    folder.mkdir()
+    (folder / "static").symlink_to(c.ROOT / "static", target_is_directory=True)
+    return Path(shutil.copy(BENCH / "map_only_app.py", folder / "map_only_app.py"))
+
+
 def first_map(browser, server: c.Server, units: int | None) -> float:
     """Seconds from navigation to every unit painted (or, for the bare page, its text visible)."""
     context = c.offline_context(browser, urlparse(server.url).netloc)
@@ -223,6 +231,7 @@ def main() -> int:
                                            "ok": True, "seconds": 0.0}}  # fmt: skip
     servers: dict[str, c.Server] = {"bare": c.Server("bare", c.BENCH_BARE)}
     servers["baoding"] = c.Server("baoding", c.ROOT / "app.py")
+    servers["map-only"] = c.Server("map-only", map_only_script(tmp), env={"BAODING_ROOT": str(c.ROOT)})
     for name in regions:
         if name == "baoding":
             continue
@@ -241,8 +250,8 @@ def main() -> int:
             s.start()
         with sync_playwright() as p:
             browser = c.launch(p)
-            units = {name: builds[name]["units"] for name in servers if name != "bare"}
-            units["bare"] = None
+            units = {name: builds[name]["units"] for name in servers if name not in ("bare", "map-only")}
+            units["bare"], units["map-only"] = None, builds["baoding"]["units"]
             for name, s in servers.items():  # warm-up: caches, store creation, imports
                 first_map(browser, s, units[name])
             times: dict[str, list[float]] = {name: [] for name in servers}
@@ -252,6 +261,7 @@ def main() -> int:
                 print(f"run {k + 1}: " + ", ".join(f"{n} {v[-1]:.2f}s" for n, v in times.items()), flush=True)
             results["first_map"] = {name: c.spread(v) for name, v in times.items()}
             results["first_map_ratio"] = [a / b for a, b in zip(times["baoding"], times["bare"])]
+            results["map_only_ratio"] = [a / b for a, b in zip(times["map-only"], times["bare"])]
             for name, s in servers.items():
                 results["payload"][name] = payload(browser, s, units[name])
             print("payload:", json.dumps(results["payload"]), flush=True)
@@ -313,13 +323,18 @@ def report(r: dict) -> str:
         "|---|---:|---:|---|---:|",
     ]
     for name, s in fm.items():
-        units = "—" if name == "bare" else b[name]["units"]
-        size = "—" if name == "bare" else f"{b[name]['bytes'] / 1024:.0f} KB"
+        region = "baoding" if name == "map-only" else name
+        units = "—" if name == "bare" else b[region]["units"]
+        size = "—" if name == "bare" else f"{b[region]['bytes'] / 1024:.0f} KB"
         lines.append(f"| {name} | {units} | {size} | {fmt_spread(s)} | {s['median'] / base:.2f} |")
     lines += [
         "",
         f"Baoding / bare page, per run: median **{ratio['median']:.2f}×** "
-        f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}).",
+        f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}). `map-only` is the overview's map with no other "
+        "element on the page (bench/map_only_app.py, same data, same st_folium call): "
+        f"{c.spread(r['map_only_ratio'])['median']:.2f}× the bare page, the floor for a map in "
+        "streamlit-folium's iframe; the rest of the gap is the browser rendering the page's other "
+        "elements before it creates the map's iframe.",
         "",
         "## Interaction (Baoding)",
         "",

@@ -1,0 +1,26 @@
+"""The overview's map and nothing else: what st_folium alone costs on a first view (bench only).
+
+run.py copies this file into a temporary folder next to a link to the app's static/
+folder (Streamlit serves static files from beside the main script) and serves it like the app.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.environ["BAODING_ROOT"])
+
+from streamlit_folium import st_folium
+
+from geo import loaders, views
+from geo.assets import ensure_static_assets
+from geo.maps import selection_group
+
+ensure_static_assets()
+ds, counties = loaders.load_dataset(), loaders.load_counties()
+view = views.overview(ds, counties, views.DEFAULT_INDICATOR, None, "quantiles", "zh", context=loaders.load_context())
+extra = views.overlay_groups(ds, counties, view, True, False, False, "zh")
+st_folium(
+    view.base, key="overview_map", height=640, use_container_width=True,
+    returned_objects=["last_active_drawing", "last_object_clicked"],
+    feature_group_to_add=[view.layer, *extra, selection_group(counties, [])],
+)  # fmt: skip
