@@ -93,9 +93,54 @@ class FitOnAdd(MacroElement):
             onAdd: function (map) {
               function fit() {
                 map.invalidateSize(false);
-                map.fitBounds({{ this.bounds_json }}, {animate: false, padding: [14, 14]});
+                // Keep the counties clear of the legend (top right): leave room either beside it or
+                // below it, whichever lets the map zoom in further.
+                var bounds = L.latLngBounds({{ this.bounds_json }});
+                map.bdFitBounds = bounds;  // what the slide is about (tests check the legend leaves it clear)
+                var box = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
+                map.getContainer().querySelectorAll(".leaflet-top.leaflet-right .bd-legend").forEach(function (el) {
+                  var r = el.getBoundingClientRect();  // legends stack down the right edge
+                  w = Math.max(w, box.right - r.left + 10);
+                  h = Math.max(h, r.bottom - box.top + 10);
+                });
+                // While the frame is still being laid out a legend can measure absurdly (wrapped to
+                // one character per line): room that would leave under 40 % of the map is ignored,
+                // and the fit runs again once the sizes settle (below).
+                var size = map.getSize();
+                if (w > 0.6 * size.x) { w = 0; }
+                if (h > 0.6 * size.y) { h = 0; }
+                var options = {animate: false, padding: [14, 14]};
+                if (w && h) {
+                  var beside = map.getBoundsZoom(bounds, false, L.point(28 + w, 28));
+                  var below = map.getBoundsZoom(bounds, false, L.point(28, 28 + h));
+                  options = beside >= below
+                    ? {animate: false, paddingTopLeft: [14, 14], paddingBottomRight: [14 + w, 14]}
+                    : {animate: false, paddingTopLeft: [14, 14 + h], paddingBottomRight: [14, 14]};
+                }
+                map.fitBounds(bounds, options);
               }
               fit();
+              // Fit again when the legends arrive or change size (they are layers of their own, added
+              // after this one or on a later tick) or when the frame is resized (the presenter view
+              // stretches it) -- only just after the slide changed, so that the presenter's own
+              // zooming is never undone.
+              var container = map.getContainer();
+              var corner = container.querySelector(".leaflet-top.leaflet-right");
+              if (corner && window.ResizeObserver) {
+                var size = function () {
+                  var c = container;
+                  return [corner.offsetWidth, corner.offsetHeight, c.offsetWidth, c.offsetHeight].join();
+                };
+                var seen = size();
+                var watch = new ResizeObserver(function () {
+                  var now = size();
+                  if (now !== seen) { seen = now; fit(); }
+                });
+                watch.observe(corner);
+                watch.observe(container);
+                setTimeout(function () { watch.disconnect(); }, 2500);
+              }
+              setTimeout(fit, 0);
               // On a fresh map the frame's own animated first zoom ends after this one: fit once more then.
               var refit = function () { map.off("zoomend", refit); fit(); };
               map.on("zoomend", refit);

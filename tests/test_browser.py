@@ -474,6 +474,20 @@ def _painted(frame) -> int:
     )
 
 
+def _legend_clear_of_focus(page) -> bool:
+    """No legend box covers the part of the map the slide is about (the bounds it was fitted to)."""
+    return _leaflet(
+        page,
+        """(() => { const m = window.map, b = m.bdFitBounds; if (!b) return true;
+          const nw = m.latLngToContainerPoint(b.getNorthWest()), se = m.latLngToContainerPoint(b.getSouthEast());
+          const c = m.getContainer().getBoundingClientRect();
+          return [...m.getContainer().querySelectorAll('.bd-legend')].every(l => {
+            const r = l.getBoundingClientRect();
+            return r.right - c.left <= nw.x + 1 || r.left - c.left >= se.x - 1
+                || r.bottom - c.top <= nw.y + 1 || r.top - c.top >= se.y - 1; }); })()""",
+    )
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
 def test_briefing_presenter_view_fits_every_slide_on_one_screen(offline_page, app_url, size):
     width, height = size
@@ -494,6 +508,7 @@ def test_briefing_presenter_view_fits_every_slide_on_one_screen(offline_page, ap
         page.locator(".bd-slide-no", has_text=f"{number} / {BRIEFING_SLIDES}").wait_for(timeout=30_000)
         page.wait_for_timeout(300)
         assert _painted(frame) > 0, number
+        assert _legend_clear_of_focus(page), number
         s = _fits_one_screen(page)
         assert s["doc"] <= s["inner"] + 2, (number, s)
         assert s["main"] <= s["client"] + 2, (number, s)  # Streamlit scrolls inside stMain, not the document
@@ -513,8 +528,10 @@ def test_briefing_dark_theme_in_english_fits_and_fits_the_map_to_the_slide(offli
     page.wait_for_timeout(1200)
     background = page.evaluate("() => getComputedStyle(document.querySelector('.stApp')).backgroundColor")
     assert background == "rgb(11, 19, 32)"
-    bounds = _leaflet(page, "window.map.getBounds().toBBoxString().split(',').map(Number)")
-    assert bounds[0] > 114.0 and bounds[2] < 116.2  # fitted to Laishui, Laiyuan and Yi, not the whole city
+    focus = _leaflet(page, "window.map.bdFitBounds.toBBoxString().split(',').map(Number)")
+    assert focus[0] > 114.0 and focus[2] < 116.2  # fitted to Laishui, Laiyuan and Yi, not the whole city
+    assert _leaflet(page, "window.map.getBounds().contains(window.map.bdFitBounds)")
+    assert _legend_clear_of_focus(page)  # the two stacked legends leave those counties in view
     assert frame.locator(".bd-ring").count() >= 3  # the tourism places
     assert frame.locator("pattern#nodata-hatch").count() == 1
     s = _fits_one_screen(page)

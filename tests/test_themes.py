@@ -86,7 +86,7 @@ def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties
                                gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326"), "zh")  # fmt: skip
     m = standalone(briefing.frame(counties, themes.THEMES["dark"], "zh"), view.layers)
     html = m.get_root().render()
-    assert "fitBounds([[39.02719, 114.34263], [39.95119, 115.81262]]" in html  # Laishui, Laiyuan, Yi
+    assert "L.latLngBounds([[39.02719, 114.34263], [39.95119, 115.81262]])" in html  # Laishui, Laiyuan, Yi
     assert all(link.startswith("../../app/static/") for link in asset_links(m))
     assert "#1d2a3d" in html  # the dark theme's map background
     hostile = briefing.frame(tiny_counties, themes.THEMES["light"], "zh").get_root().render()
