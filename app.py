@@ -21,7 +21,13 @@ st.set_page_config(
 ensure_static_assets()
 # Less empty space above the content and metric values that fit their cards.
 # st.html, not st.markdown(unsafe_allow_html=True): that one loads a 190 KB HTML parser.
-st.html("<style>.block-container{padding-top:3.2rem}[data-testid='stMetricValue']{font-size:1.9rem}</style>")
+# Metric values and labels wrap instead of ending in "…" (English units are long: "911,200 persons").
+st.html(
+    "<style>.block-container{padding-top:3.2rem}[data-testid='stMetricValue']{font-size:1.9rem}"
+    "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *,[data-testid='stMetricLabel'] p"
+    "{white-space:normal!important;overflow:visible!important;text-overflow:clip!important;line-height:1.15}"
+    "</style>"
+)
 
 bad_lang = seed_from_url("lang", LANGS, DEFAULT_LANG)
 with st.sidebar:

@@ -545,3 +545,19 @@ def test_briefing_dark_theme_in_english_fits_and_fits_the_map_to_the_slide(offli
     assert _leaflet(page, "window.__sameMap === window.map")  # same frame: the map was not remounted
     assert frame.locator(".bd-ring").count() >= 1 and _painted(frame) > 0
     assert page.external == []
+
+
+def test_key_figures_are_never_cut_off_in_either_language(offline_page, app_url):
+    """English units are long ("911,200 persons"): metric values and labels wrap, never end in "…"."""
+    page = offline_page
+    for lang in ("en", "zh"):
+        page.goto(f"{app_url}/?lang={lang}")
+        page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll("[data-testid='stMetricValue'] *, [data-testid='stMetricLabel'] p")]
+                 .filter(e => e.scrollWidth > e.clientWidth + 1 || getComputedStyle(e).textOverflow === 'ellipsis')
+                 .map(e => e.textContent)"""
+        )
+        assert cut == [], (lang, cut)
+    assert page.external == []
