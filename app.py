@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from geo import loaders
-from geo.assets import STATIC_DIR, ensure_static_assets
-from geo.boundaries import BoundaryDataError
 from geo.i18n import DEFAULT_LANG, LANGS, t
-from geo.indicators import DataError
-from geo.state import share_link
-from geo.urlstate import seed_from_url, write_to_url
+from geo.model.boundaries import BoundaryDataError
+from geo.model.indicators import DataError
+from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
+from geo.web import loaders
+from geo.web.params import share_link
+from geo.web.urlstate import seed_from_url, write_to_url
 
 st.set_page_config(
     page_title=t("app_title", DEFAULT_LANG),

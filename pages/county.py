@@ -3,10 +3,18 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import loaders, profile
 from geo.i18n import colon, join_list, t
-from geo.maps import base_map, locator_group
-from geo.urlstate import ensure_router, seed_from_url, seed_selection, selected_counties, set_selection, write_to_url
+from geo.render.leaflet.maps import base_map, locator_group
+from geo.views import county as profile
+from geo.web import loaders
+from geo.web.urlstate import (
+    ensure_router,
+    seed_from_url,
+    seed_selection,
+    selected_counties,
+    set_selection,
+    write_to_url,
+)
 
 ensure_router()
 

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from geo import admin, importer, loaders
-from geo import store as gs
 from geo.i18n import t
-from geo.urlstate import ensure_router
+from geo.store import admin, importer
+from geo.store import core as gs
+from geo.web import loaders
+from geo.web.urlstate import ensure_router
 
 ensure_router()
 

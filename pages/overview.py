@@ -5,13 +5,16 @@ import time
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, export, loaders, views
-from geo import indicators as ind
-from geo.classify import DEFAULT_SCHEME, SCHEMES
 from geo.i18n import colon, t
-from geo.maps import selection_group
-from geo.state import clicked_county, fresh, next_step
-from geo.urlstate import (
+from geo.model import indicators as ind
+from geo.model.classify import DEFAULT_SCHEME, SCHEMES
+from geo.render import charts, tables
+from geo.render.export import deck as export
+from geo.render.leaflet.maps import selection_group
+from geo.views import overview as views
+from geo.web import loaders
+from geo.web.params import clicked_county, fresh, next_step
+from geo.web.urlstate import (
     ensure_router,
     seed_flag,
     seed_from_url,
@@ -149,11 +152,11 @@ with left:
         )  # fmt: skip
         data = view.table.drop(columns=["adcode", "number"]) if not view.table.empty else view.classes
         st.download_button(
-            t("download_view_csv", lang), export.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
+            t("download_view_csv", lang), tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
             icon=":material/table_view:", on_click="ignore",
         )  # fmt: skip
         st.download_button(
-            t("download_view_xlsx", lang), lambda: export.table_xlsx(data, indicator_id[:31]), file_name=f"{name}.xlsx",
+            t("download_view_xlsx", lang), lambda: tables.table_xlsx(data, indicator_id[:31]), file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
             on_click="ignore",
         )  # fmt: skip

@@ -3,11 +3,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import basemaps, loaders
-from geo import indicators as ind
-from geo import programmes as pg
-from geo import urlstate as us
 from geo.i18n import colon, t
+from geo.model import indicators as ind
+from geo.render.leaflet import basemaps
+from geo.views import programmes as pg
+from geo.web import loaders
+from geo.web import urlstate as us
 
 us.ensure_router()
 

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from geo import charts, loaders, views
-from geo import indicators as ind
 from geo.i18n import t
-from geo.urlstate import ensure_router, seed_selection, selected_counties, set_selection
+from geo.model import indicators as ind
+from geo.render import charts, tables
+from geo.views import overview as views
+from geo.web import loaders
+from geo.web.urlstate import ensure_router, seed_selection, selected_counties, set_selection
 
 ensure_router()
 
@@ -54,7 +56,7 @@ st.dataframe(
     column_config={headers["url"]: st.column_config.LinkColumn(headers["url"])},
 )  # fmt: skip
 st.download_button(
-    t("download_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"),
+    t("download_csv", lang), tables.table_csv(shown),
     file_name="baoding_values.csv", mime="text/csv", icon=":material/download:",
 )  # fmt: skip
 

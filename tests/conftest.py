@@ -64,7 +64,7 @@ def steady_navigation(monkeypatch):
 
     AppTest resets Streamlit's "pages folder" flag before every run, so each run takes the
     legacy multipage path, whose extra page switch drops button clicks (triggers). On a real
-    server that path is taken at most once (geo.urlstate.ensure_router; browser-tested).
+    server that path is taken at most once (geo.web.urlstate.ensure_router; browser-tested).
     """
     import streamlit.testing.v1.app_test as app_test_module
     from streamlit.runtime.pages_manager import PagesManager
@@ -76,8 +76,8 @@ def steady_navigation(monkeypatch):
 @pytest.fixture(scope="session")
 def bundled():
     """The bundled indicator tables and counties, read once per test run: (dataset, counties)."""
-    from geo.boundaries import read_counties
-    from geo.indicators import load_dataset
+    from geo.model.boundaries import read_counties
+    from geo.model.indicators import load_dataset
 
     counties = read_counties(DATA / "counties.geojson")
     return load_dataset(DATA, set(counties["adcode"])), counties
@@ -104,7 +104,7 @@ def tiny_data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def tiny_dataset(tiny_data_dir: Path):
-    from geo.indicators import load_dataset
+    from geo.model.indicators import load_dataset
 
     return load_dataset(tiny_data_dir, {"000001", "000002", "000003"})
 
@@ -130,7 +130,7 @@ def _test_environment() -> None:
     import os
     import tempfile
 
-    from geo.auth import hash_password
+    from geo.store.auth import hash_password
 
     os.environ["BAODING_STORE"] = str(Path(tempfile.mkdtemp(prefix="baoding-test-")) / "baoding.gpkg")
     os.environ["BAODING_ADMIN_PASSWORD_HASH"] = hash_password(TEST_ADMIN_PASSWORD)
@@ -170,7 +170,7 @@ def store(request, tmp_path):
     """An empty store of each backend, seeded from data/ (PostGIS: a throwaway schema)."""
     import uuid
 
-    from geo import store as st
+    from geo.store import core as st
 
     if request.param == "gpkg":
         s = st.GeoPackageStore(tmp_path / "var" / "baoding.gpkg")

@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from geo import classify as cl
-from geo.colour import contrast, delta_e
-from geo.maps import BACKGROUND, CONTEXT_FILL, CONTEXT_TEXT, SELECTED
+from geo.model import classify as cl
+from geo.model.colour import contrast, delta_e
+from geo.render.leaflet.maps import BACKGROUND, CONTEXT_FILL, CONTEXT_TEXT, SELECTED
 
 KINDS = [None, "deuteranopia", "protanopia"]
 

@@ -8,8 +8,8 @@ import hashlib
 import pandas as pd
 import pytest
 
-from geo import admin, auth, importer
-from geo import store as st
+from geo.store import admin, auth, importer
+from geo.store import core as st
 
 
 def test_hash_and_verify():

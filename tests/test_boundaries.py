@@ -1,4 +1,4 @@
-"""geo.boundaries: the committed counties file, reading, building, name matching."""
+"""geo.model.boundaries: the committed counties file, reading, building, name matching."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pyproj
 import pytest
 import shapely
 
-from geo import boundaries as b
-from geo.datum import convert_gdf, convert_geometry
+from geo.model import boundaries as b
+from geo.model.datum import convert_gdf, convert_geometry
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTIES = ROOT / "data" / "counties.geojson"

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from geo import classify as cl
 from geo.i18n import STRINGS, format_number, format_value, t
-from geo.state import clicked_county, resolve
+from geo.model import classify as cl
+from geo.web.params import clicked_county, resolve
 
 
 def test_quantiles_five_classes_cover_all_values():
@@ -97,7 +97,7 @@ def test_clicked_county_only_on_a_new_click():
 
 
 def test_parse_county_list_keeps_order_drops_repeats_reports_bad():
-    from geo.state import parse_county_list
+    from geo.web.params import parse_county_list
 
     valid = {"130624", "130630"}
     assert parse_county_list("130630,130624,130630", valid) == (["130630", "130624"], [])
@@ -106,7 +106,7 @@ def test_parse_county_list_keeps_order_drops_repeats_reports_bad():
 
 
 def test_share_link_is_stable_and_keeps_commas_readable():
-    from geo.state import share_link
+    from geo.web.params import share_link
 
     url = share_link("http://host/county", {"lang": "en", "county": "130624,130630", "compare": ""})
     assert url == "http://host/county?county=130624,130630&lang=en"

@@ -3,10 +3,10 @@
 import geopandas as gpd
 import pytest
 
-from geo.boundaries import BoundaryDataError, read_counties
-from geo.compact import layers_in
-from geo.context import UNITS, read_context, xiongan_outline
-from geo.maps import CONTEXT_FILL, CONTEXT_TEXT, base_map
+from geo.model.boundaries import BoundaryDataError, read_counties
+from geo.model.context import UNITS, read_context, xiongan_outline
+from geo.render.leaflet.compact import layers_in
+from geo.render.leaflet.maps import CONTEXT_FILL, CONTEXT_TEXT, base_map
 from tests.conftest import DATA
 
 

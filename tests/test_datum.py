@@ -1,4 +1,4 @@
-"""geo.datum: reference pairs from public implementations, round trips, edge cases."""
+"""geo.model.datum: reference pairs from public implementations, round trips, edge cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pyproj
 import pytest
 import shapely
 
-from geo import datum
+from geo.model import datum
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

@@ -18,8 +18,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from geo import briefing, export, slides, views
 from geo.__main__ import main
+from geo.model import slides
+from geo.render import tables
+from geo.render.export import deck as export
+from geo.views import briefing
+from geo.views import overview as views
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -154,10 +158,10 @@ def test_data_behind_a_slide_as_csv_and_xlsx(real):
     table = briefing.data_table(view, ds, counties, "zh")
     assert len(table) == 3 + 1  # three key figures and Fuping's map value (no city total for that year)
     assert table["来源"].str.len().gt(0).all()
-    csv = export.table_csv(table)
+    csv = tables.table_csv(table)
     assert csv.startswith(b"\xef\xbb\xbf") and "易地扶贫" not in csv.decode("utf-8-sig")[:0]
     assert "阜平县" in csv.decode("utf-8-sig")
-    wb = openpyxl.load_workbook(io.BytesIO(export.table_xlsx(table, "relocation")))
+    wb = openpyxl.load_workbook(io.BytesIO(tables.table_xlsx(table, "relocation")))
     ws = wb["relocation"]
     assert ws.max_row == len(table) + 1 and ws.cell(1, 2).value == "指标"
 

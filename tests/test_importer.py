@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import importer as im
-from geo import indicators, units
-from geo import store as st
 from geo.__main__ import main
-from geo.boundaries import read_counties
+from geo.model import indicators, units
+from geo.model.boundaries import read_counties
+from geo.store import core as st
+from geo.store import importer as im
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -461,7 +461,7 @@ def test_cli_exit_codes_and_nothing_written_on_problems(tmp_path, capsys):
 
 
 def test_cli_hash_password(monkeypatch, capsys):
-    from geo import auth
+    from geo.store import auth
 
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse\n"))
     assert main(["hash-password"]) == 0

@@ -17,9 +17,10 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
 
-from geo import admin, auth, importer, indicators, units  # noqa: E402
-from geo import store as st  # noqa: E402
-from geo.boundaries import read_counties  # noqa: E402
+from geo.model import indicators, units  # noqa: E402
+from geo.model.boundaries import read_counties  # noqa: E402
+from geo.store import admin, auth, importer  # noqa: E402
+from geo.store import core as st  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from geo import indicators as ind
+from geo.model import indicators as ind
 from tests.conftest import TINY_TABLES, write_tables
 
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from geo.boundaries import read_counties
-from geo.compact import elements_in
-from geo.labels import anchor_points, collisions, place_labels, short_name, text_width_px, to_pixels
-from geo.maps import TextMarkers, labels_group, offline_map, standalone
+from geo.model.boundaries import read_counties
+from geo.model.labels import anchor_points, collisions, place_labels, short_name, text_width_px, to_pixels
+from geo.render.leaflet.compact import elements_in
+from geo.render.leaflet.maps import TextMarkers, labels_group, offline_map, standalone
 from tests.conftest import DATA
 
 
@@ -59,7 +59,7 @@ def test_label_layer_has_24_permanent_escaped_labels(anchors):
 
 def _place_labels_brute_force(anchors, texts=None, lines=1, start_zoom=7.0):
     """The first implementation, kept as the reference: every label against every placed one."""
-    from geo.labels import FONT_PX, LINE, MAX_ZOOM, ZOOM_STEP, Label, _clash, short_name, text_width_px
+    from geo.model.labels import FONT_PX, LINE, MAX_ZOOM, ZOOM_STEP, Label, _clash, short_name, text_width_px
 
     placed = []
     for i in anchors["area"].sort_values(ascending=False).index:

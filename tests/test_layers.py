@@ -12,10 +12,11 @@ import pyproj
 import pytest
 from shapely.geometry import Point
 
-from geo import basemaps, layers, settings
-from geo import programmes as pg
-from geo.assets import PACKAGES, asset_url
-from geo.maps import FeatureStyle, asset_links
+from geo import settings
+from geo.render.leaflet import basemaps, layers
+from geo.render.leaflet.assets import PACKAGES, asset_url
+from geo.render.leaflet.maps import FeatureStyle, asset_links
+from geo.views import programmes as pg
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -127,7 +128,7 @@ def test_basemap_settings_are_registered_and_documented():
 
 def test_urls_in_app_code_are_only_tile_templates():
     """No CDN script anywhere: the only remote URLs in app code are the basemaps' tile templates."""
-    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "geo").glob("*.py")]
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "geo").rglob("*.py")]
     for path in files:
         for url in re.findall(r"https?://[^\s\"'<>)]+", path.read_text(encoding="utf-8")):
             if path.name == "basemaps.py":

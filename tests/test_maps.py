@@ -5,11 +5,11 @@ import re
 import pytest
 from shapely.geometry import shape
 
-from geo import views
-from geo.assets import asset_url, ensure_static_assets
-from geo.classify import NO_DATA_FILL, Legend, LegendEntry
-from geo.compact import SCALE, decode_payload, layers_in
-from geo.maps import asset_links, legend_html, selection_group
+from geo.model.classify import NO_DATA_FILL, Legend, LegendEntry
+from geo.render.leaflet.assets import asset_url, ensure_static_assets
+from geo.render.leaflet.compact import SCALE, decode_payload, layers_in
+from geo.render.leaflet.maps import asset_links, legend_html, selection_group
+from geo.views import overview as views
 
 CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
 
@@ -118,8 +118,8 @@ def test_legend_lives_in_the_layer_not_the_base(numeric_view):
 
 
 def test_exit_year_as_of_a_year_shows_who_was_still_listed():
-    from geo.boundaries import read_counties
-    from geo.indicators import load_dataset
+    from geo.model.boundaries import read_counties
+    from geo.model.indicators import load_dataset
     from tests.conftest import DATA
 
     counties = read_counties(DATA / "counties.geojson")
@@ -136,7 +136,7 @@ def test_exit_year_as_of_a_year_shows_who_was_still_listed():
 def test_compact_encoding_round_trips_and_survives_jinja():
     from shapely.geometry import LineString, MultiPolygon, Polygon
 
-    from geo.compact import encode_geometry, to_json
+    from geo.render.leaflet.compact import encode_geometry, to_json
 
     ring = [(115.123456, 38.987654), (115.2, 39.1), (114.95, 39.05), (115.123456, 38.987654)]
     hole = [(115.1, 39.0), (115.12, 39.02), (115.09, 39.03), (115.1, 39.0)]
@@ -158,7 +158,7 @@ def test_compact_encoding_round_trips_and_survives_jinja():
 def test_shared_borders_are_sent_once_and_islands_and_holes_close(bundled):
     from shapely.geometry import Polygon
 
-    from geo.compact import topo_payload
+    from geo.render.leaflet.compact import topo_payload
 
     counties = bundled[1]
     data = topo_payload((g, {"adcode": a}, {}) for g, a in zip(counties.geometry, counties["adcode"]))

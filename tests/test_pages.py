@@ -211,9 +211,9 @@ def test_overview_offers_map_png_and_data_downloads():
 
 
 def test_overview_png_export_has_the_map(tmp_path):
-    from geo import export
-    from geo.boundaries import read_counties
-    from geo.indicators import load_dataset
+    from geo.model.boundaries import read_counties
+    from geo.model.indicators import load_dataset
+    from geo.render.export import deck as export
 
     if export.font_problem():
         pytest.skip(export.font_problem())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo import profile
+from geo.views import county as profile
 from tests.conftest import DATA
 
 
@@ -71,7 +71,7 @@ def test_yanshan_taihang_counties_are_eight_of_the_nine(real):
 
 
 def test_sites_of_a_county_with_precision_and_source(real):
-    from geo.sites import read_sites
+    from geo.model.sites import read_sites
 
     ds, counties = real
     sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))

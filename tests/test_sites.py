@@ -11,9 +11,9 @@ import pandas as pd
 import pyproj
 import pytest
 
-from geo import datum, sites
-from geo.boundaries import read_counties, representative_points
-from geo.indicators import DataError, load_dataset
+from geo.model import datum, sites
+from geo.model.boundaries import read_counties, representative_points
+from geo.model.indicators import DataError, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

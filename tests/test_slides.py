@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from geo import briefing, slides
-from geo.slides import SlideError
+from geo.model import slides
+from geo.model.slides import SlideError
+from geo.views import briefing
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

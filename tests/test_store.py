@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo import boundaries, indicators
-from geo import store as st
-from geo.indicators import DataError
+from geo.model import boundaries, indicators
+from geo.model.indicators import DataError
+from geo.store import core as st
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -182,7 +182,7 @@ def test_killed_import_leaves_the_previous_version_intact(store):
         f"""
         import sys, time
         import pandas as pd
-        from geo import store as st
+        from geo.store import core as st
         s = {_store_args(store)}
         def pause():
             print("MID", flush=True)

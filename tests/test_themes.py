@@ -8,9 +8,10 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from geo import briefing, slides, themes
-from geo import classify as cl
-from geo.maps import PLANNED_SWATCH, XIONGAN_SWATCH, asset_links, standalone
+from geo.model import classify as cl
+from geo.model import slides, themes
+from geo.render.leaflet.maps import PLANNED_SWATCH, XIONGAN_SWATCH, asset_links, standalone
+from geo.views import briefing
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -1,4 +1,4 @@
-"""The store's write actions, each behind an administrator token (geo.auth).
+"""The store's write actions, each behind an administrator token (geo.store.auth).
 
 Pages and the command line call these, never ``Store.commit``/``rollback`` directly, so
 a visitor's session has no path to a write: without an Admin token from ``auth.login``
@@ -7,9 +7,9 @@ every function here raises PermissionError before touching the store.
 
 from __future__ import annotations
 
-from geo import auth
-from geo.importer import ImportResult
-from geo.store import Meta, Store, Version
+from geo.store import auth
+from geo.store.core import Meta, Store, Version
+from geo.store.importer import ImportResult
 
 
 def commit_import(admin: object, store: Store, result: ImportResult) -> Version | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from geo.boundaries import METRIC_CRS, per_boundaries, representative_points
+from geo.model.boundaries import METRIC_CRS, per_boundaries, representative_points
 
 FONT_PX = 13  # label size at the default view
 LINE = 1.35

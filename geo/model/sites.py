@@ -23,9 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import datum as dt
-from geo.boundaries import METRIC_CRS, WGS84, representative_points
-from geo.indicators import DataError, read_csv
+from geo.model import datum as dt
+from geo.model.boundaries import METRIC_CRS, WGS84, representative_points
+from geo.model.indicators import DataError, read_csv
 
 PRECISIONS: tuple[str, ...] = ("exact", "township", "county")
 COLUMNS: tuple[str, ...] = (

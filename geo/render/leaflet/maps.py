@@ -1,6 +1,6 @@
 """folium map builders: they return folium objects and never render them.
 
-Everything a map loads comes from the app's own static folder (see geo.assets):
+Everything a map loads comes from the app's own static folder (see geo.render.leaflet.assets):
 no tiles by default, Leaflet from a pip package, legend and no-data hatch drawn here
 rather than through branca colormaps (which pull d3 from fixed CDN URLs).
 """
@@ -17,9 +17,9 @@ import geopandas as gpd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo.assets import IFRAME_PREFIX, asset_url
-from geo.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
-from geo.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
+from geo.model.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
+from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
+from geo.render.leaflet.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
 
 BORDER = "#4d4d4d"
 PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
@@ -244,7 +244,7 @@ CONTEXT_TEXT = "#5f5d58"  # 5.4:1 on the context fill (WCAG AA), yet quieter tha
 
 def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     """Neighbours, Beijing and Tianjin in grey with their names, and the Xiong'an outline; none takes clicks."""
-    from geo.context import label_points, xiongan_outline
+    from geo.model.context import label_points, xiongan_outline
 
     fg = folium.FeatureGroup(name="context", control=False)
     style = {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8}
@@ -398,7 +398,7 @@ class TextMarkers(MacroElement):
 
 
 def labels_group(labels, name: str = "labels") -> folium.FeatureGroup:
-    """Permanent county names (and values), placed by geo.labels so they never overlap."""
+    """Permanent county names (and values), placed by geo.model.labels so they never overlap."""
     fg = folium.FeatureGroup(name=name)
     rows = []
     for lb in labels:

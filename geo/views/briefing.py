@@ -18,15 +18,16 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo import classify as cl
-from geo import indicators as ind
-from geo import views
-from geo.assets import IFRAME_PREFIX
-from geo.compact import CompactGeoJson
 from geo.i18n import colon, format_value, paren, t
-from geo.labels import anchor_points, place_labels, short_name
-from geo.layers import FILLED_PRECISIONS, BoundText, popup_html, programme_colors
-from geo.maps import (
+from geo.model import classify as cl
+from geo.model import indicators as ind
+from geo.model.labels import anchor_points, place_labels, short_name
+from geo.model.slides import Deck, FigureRef, Slide, find_row
+from geo.model.themes import Theme, map_css
+from geo.render.leaflet.assets import IFRAME_PREFIX
+from geo.render.leaflet.compact import CompactGeoJson
+from geo.render.leaflet.layers import FILLED_PRECISIONS, BoundText, popup_html, programme_colors
+from geo.render.leaflet.maps import (
     FeatureStyle,
     LegendControl,
     base_map,
@@ -35,9 +36,8 @@ from geo.maps import (
     labels_group,
     outline_layer,
 )
-from geo.profile import poor_counties
-from geo.slides import Deck, FigureRef, Slide, find_row
-from geo.themes import Theme, map_css
+from geo.views import overview as views
+from geo.views.county import poor_counties
 
 CONTEXT_POOR = "#cfd6de"  # programme slides: the poor counties as quiet context under the places
 CONTEXT_OTHER = "#f7f7f5"

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import streamlit as st
 
-from geo.state import parse_county_list, resolve
+from geo.web.params import parse_county_list, resolve
 
 
 def seed_from_url(key: str, valid: Collection[str], default: str) -> str | None:

@@ -11,11 +11,11 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo import classify as cl
-from geo import indicators as ind
-from geo.assets import IFRAME_PREFIX
 from geo.i18n import colon, format_share, format_value, join_list, paren, t
-from geo.maps import (
+from geo.model import classify as cl
+from geo.model import indicators as ind
+from geo.render.leaflet.assets import IFRAME_PREFIX
+from geo.render.leaflet.maps import (
     PLANNED_SWATCH,
     XIONGAN_SWATCH,
     FeatureStyle,
@@ -307,9 +307,9 @@ def overlay_groups(
     yt: bool = False,
 ) -> list[folium.FeatureGroup]:
     """Optional layers over the counties: permanent names (with values), the nine poor counties' outline."""
-    from geo.labels import anchor_points, place_labels
-    from geo.maps import group_outline, labels_group
-    from geo.profile import poor_counties, yt_counties
+    from geo.model.labels import anchor_points, place_labels
+    from geo.render.leaflet.maps import group_outline, labels_group
+    from geo.views.county import poor_counties, yt_counties
 
     groups = []
     if yt:
@@ -317,7 +317,7 @@ def overlay_groups(
     if poor:
         groups.append(group_outline(counties, poor_counties(ds), "poor_counties"))
     if labels:
-        from geo.labels import short_name
+        from geo.model.labels import short_name
 
         names = county_names(counties, lang)
         texts = {a: short_name(n, lang) for a, n in names.items()}

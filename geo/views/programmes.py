@@ -11,17 +11,17 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo import charts
-from geo import classify as cl
-from geo import indicators as ind
-from geo.assets import IFRAME_PREFIX
-from geo.basemaps import Choice
-from geo.boundaries import representative_points
 from geo.i18n import colon, format_value, paren, t
-from geo.layers import SymbolLayer, build_programme_map, precision_text, programme_colors
-from geo.maps import FeatureStyle
-from geo.sites import filter_sites
-from geo.views import county_names, status_text
+from geo.model import classify as cl
+from geo.model import indicators as ind
+from geo.model.boundaries import representative_points
+from geo.model.sites import filter_sites
+from geo.render import charts
+from geo.render.leaflet.assets import IFRAME_PREFIX
+from geo.render.leaflet.basemaps import Choice
+from geo.render.leaflet.layers import SymbolLayer, build_programme_map, precision_text, programme_colors
+from geo.render.leaflet.maps import FeatureStyle
+from geo.views.overview import county_names, status_text
 
 TYPE_INDICATOR = "poor_county_type"
 NOT_POOR = "not_poor"
@@ -220,7 +220,7 @@ def site_rows(
 
 
 def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str):
-    from geo.views import value_rows
+    from geo.views.overview import value_rows
 
     return [("", name), *value_rows(indicator, row, labels, lang)]
 

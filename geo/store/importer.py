@@ -10,7 +10,7 @@ Three kinds of file:
 - values: long tables (county, indicator, year, value, [unit, status, source, locator,
   note]) or wide ones (one row per county, one column per indicator, named by id or by
   its Chinese or English name); numbers as people write them, converted to the
-  indicator's unit (geo.units);
+  indicator's unit (geo.model.units);
 - sites: points with a declared datum (WGS-84, CGCS2000, GCJ-02, BD-09);
 - boundaries: county polygons keyed by adcode, extending or replacing the current ones.
 
@@ -37,12 +37,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import datum as dt
-from geo import indicators as ind
-from geo import sites as st_sites
-from geo import units
-from geo.boundaries import CountyMatchError, match_county
-from geo.store import Change, Changeset
+from geo.model import datum as dt
+from geo.model import indicators as ind
+from geo.model import sites as st_sites
+from geo.model import units
+from geo.model.boundaries import CountyMatchError, match_county
+from geo.store.core import Change, Changeset
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -53,7 +53,7 @@ MAX_ABS_VALUE = Decimal(10) ** 15
 YEARS = (1949, 2100)
 KINDS = ("auto", "values", "sites", "boundaries")
 BOUNDARY_MODES = ("extend", "replace")
-# Accepted datum names -> geo.datum's; CGCS2000 (China's GNSS datum) agrees with WGS-84 to
+# Accepted datum names -> geo.model.datum's; CGCS2000 (China's GNSS datum) agrees with WGS-84 to
 # within a metre or so here, far below what a county map shows.
 DATUM_NAMES = {"wgs84": "wgs84", "cgcs2000": "wgs84", "gcj02": "gcj02", "bd09": "bd09", "": "wgs84"}
 CITY_NAMES = {"保定", "保定市", "全市", "全市合计", "合计", "baoding", "baodingcity", "wholecity", "city"}

@@ -19,8 +19,8 @@ from urllib.parse import urlparse
 import folium
 import geopandas as gpd
 
-from geo.datum import DATUMS, convert_gdf
-from geo.sites import normalize_datum
+from geo.model.datum import DATUMS, convert_gdf
+from geo.model.sites import normalize_datum
 
 DEFAULT_BASEMAP = "none"
 TIANDITU_SETTING = "TIANDITU_KEY"
@@ -43,7 +43,7 @@ class Basemap:
     key: str
     name_zh: str
     name_en: str
-    datum: str  # one of geo.datum.DATUMS
+    datum: str  # one of geo.model.datum.DATUMS
     attribution: str  # plain text; escaped before it reaches the map
     tiles: tuple[Tiles, ...] = field(default_factory=tuple)
     needs: str | None = None  # the setting without which the basemap is unavailable

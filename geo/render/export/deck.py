@@ -2,7 +2,7 @@
 
 Maps and slides are drawn with geopandas + matplotlib (object API: no pyplot, no global
 state shared between sessions) in a projected metric CRS, so the scale bar is true. The
-county colours are read from the layer the app draws (geo.briefing.layer_fills), and the
+county colours are read from the layer the app draws (geo.views.briefing.layer_fills), and the
 legend is the app's Legend, so paper and screen cannot disagree. Chinese text needs a CJK
 font: Debian's fonts-noto-cjk (installed by ``make test`` and CI).
 """
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import matplotlib
-import pandas as pd
 from matplotlib import font_manager, patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
@@ -30,29 +29,29 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 from shapely.geometry import box
 
-from geo import classify as cl
-from geo import indicators as ind
-from geo import views
-from geo.boundaries import METRIC_CRS  # UTM 50N: metres across Baoding, for a true scale bar
-from geo.briefing import SlideView, layer_fills, slide_view, sources_line
-from geo.context import label_points, xiongan_outline
 from geo.i18n import paren, t
-from geo.labels import anchor_points, place_labels, short_name
-from geo.maps import BORDER, CONTEXT_FILL, CONTEXT_LINE, CONTEXT_TEXT, PLANNED_SWATCH, XIONGAN_SWATCH
-from geo.slides import Deck
-from geo.themes import DEFAULT_THEME, Theme, get_theme
+from geo.model import classify as cl
+from geo.model import indicators as ind
+from geo.model.boundaries import METRIC_CRS  # UTM 50N: metres across Baoding, for a true scale bar
+from geo.model.context import label_points, xiongan_outline
+from geo.model.labels import anchor_points, place_labels, short_name
+from geo.model.slides import Deck
+from geo.model.themes import DEFAULT_THEME, Theme, get_theme
+from geo.render.leaflet.maps import BORDER, CONTEXT_FILL, CONTEXT_LINE, CONTEXT_TEXT, PLANNED_SWATCH, XIONGAN_SWATCH
+from geo.views import overview as views
+from geo.views.briefing import SlideView, layer_fills, slide_view, sources_line
 
 FONT_PACKAGE = "fonts-noto-cjk"
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
 CJK_FILE_HINTS = ("NotoSansCJK", "NotoSansSC", "SourceHanSans", "wqy-microhei", "wqy-zenhei")
 HATCH = "////"
-HATCH_BG = "#f2f2f2"  # the app's hatch pattern: grey lines on near-white (geo.maps.HatchPattern)
+HATCH_BG = "#f2f2f2"  # the app's hatch pattern: grey lines on near-white (geo.render.leaflet.maps.HatchPattern)
 HATCH_LINE = "#9e9e9e"
 SLIDE_PX = (1920, 1080)
 MAP_PX = (1600, 1200)
 DPI = 150
 NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200)
-PLANNED_LINE = "#111111"  # as geo.maps draws targets and forecasts
+PLANNED_LINE = "#111111"  # as geo.render.leaflet.maps draws targets and forecasts
 XIONGAN_LINE = "#5e3c99"
 LABEL_PT = 8.5
 CLOSING = "，。；、：）》”！？,.;:)!?"
@@ -194,7 +193,7 @@ class MapContent:
     site_legend: cl.Legend | None = None
     extent: Sequence[str] | None = None  # adcodes to frame; None = all
     planned: frozenset[str] = frozenset()  # dashed outline: target or forecast
-    context: gpd.GeoDataFrame | None = None  # grey neighbours with names (geo.context)
+    context: gpd.GeoDataFrame | None = None  # grey neighbours with names (geo.model.context)
     labels: bool = True  # county names
 
 
@@ -373,7 +372,7 @@ def _fit_box(ax, x0: float, x1: float, y0: float, y1: float) -> tuple[float, flo
 
 def _web_zoom(ax, x_span_m: float, lat: float) -> float:
     """The Leaflet zoom at which the screen map has this export's scale, adjusted for the larger
-    print type, so the same labels show as on screen at that scale (geo.labels' min_zoom)."""
+    print type, so the same labels show as on screen at that scale (geo.model.labels' min_zoom)."""
     width_px = ax.get_window_extent().width
     metres_per_px = x_span_m / max(width_px, 1)
     zoom = math.log2(156543.03 * math.cos(math.radians(lat)) / metres_per_px)
@@ -450,7 +449,7 @@ def overview_png(
 ) -> bytes:  # fmt: skip
     """The overview's map as a PNG (1600×1200): same classes, colours and legend as on screen.
 
-    ``context``: the grey neighbours the overview draws (geo.context.cached_context), if any.
+    ``context``: the grey neighbours the overview draws (geo.model.context.cached_context), if any.
     """
     view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
     title = f"{view.indicator.name(lang)} · {view.year or t('latest_year', lang)}"
@@ -568,24 +567,4 @@ def deck_pdf(
                 png(i + 1, view.slide.id, _png(fig))
             if progress is not None:
                 progress(i + 1, len(deck))
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------
-# Tables
-
-
-def table_csv(table: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    return table.to_csv(index=False).encode("utf-8-sig")
-
-
-def table_xlsx(table: pd.DataFrame, sheet: str = "data") -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name=sheet[:31])
-        ws = writer.sheets[sheet[:31]]
-        for col in ws.columns:  # readable widths; CJK characters count double
-            width = max(sum(2 if _width(ch) == 1.0 else 1 for ch in str(c.value or "")) for c in col)
-            ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width + 2))
     return buf.getvalue()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import indicators as ind
+from geo.model import indicators as ind
 
 DECK_FILE = "slides.toml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

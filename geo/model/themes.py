@@ -3,7 +3,7 @@
 Two themes for the briefing: a light one for projectors (washed-out blacks, bright rooms)
 and a dark "大屏" one for large screens. Text colours meet WCAG AA (4.5:1) on every
 background they are used on; tests/test_themes.py checks the pairs numerically. The map
-keeps the colour-blind-safe palettes of geo.classify in both themes.
+keeps the colour-blind-safe palettes of geo.model.classify in both themes.
 
 The CSS is assembled only from the constants here (colours are checked as hex codes), so
 nothing a user types can reach the unsafe-HTML style element.

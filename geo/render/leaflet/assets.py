@@ -13,7 +13,8 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
-ROOT = Path(__file__).resolve().parents[1]
+from geo.settings import ROOT
+
 STATIC_DIR = ROOT / "static"
 VENDOR = "vendor"
 

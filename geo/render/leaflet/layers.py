@@ -1,7 +1,7 @@
 """Map layers for the programmes page: clustered site points per programme, proportional
 symbols for county counts, basemaps in their own datum, and the legend for all of it.
 
-New builders next to geo.maps (whose functions keep their behaviour). Same rules: every
+New builders next to geo.render.leaflet.maps (whose functions keep their behaviour). Same rules: every
 script and style sheet is a local file, every text is escaped before it enters the page,
 and texts reach Leaflet as JSON strings (folium's Popup needs jQuery, which st_folium
 would fetch from a CDN, and its Tooltip puts text inside a JS template literal).
@@ -22,12 +22,12 @@ from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from geo.assets import IFRAME_PREFIX, asset_url
-from geo.basemaps import Choice, tile_layers, to_datum
-from geo.classify import CATEGORICAL, Legend
-from geo.compact import CompactGeoJson, single
 from geo.i18n import format_number, paren, t
-from geo.maps import (
+from geo.model.classify import CATEGORICAL, Legend
+from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
+from geo.render.leaflet.basemaps import Choice, tile_layers, to_datum
+from geo.render.leaflet.compact import CompactGeoJson, single
+from geo.render.leaflet.maps import (
     BORDER,
     SELECTED,
     FeatureStyle,

@@ -41,8 +41,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import boundaries, indicators, settings, sites
-from geo.indicators import DataError
+from geo import settings
+from geo.model import boundaries, indicators, sites
+from geo.model.indicators import DataError
 
 WGS84 = "EPSG:4326"
 SRID = 4326
@@ -71,14 +72,14 @@ TABLES: dict[str, TableSpec] = {
     "values": _spec("values.csv", ("indicator_id", "adcode", "year", "status")),
     "sources": _spec("sources.csv", ("source_id",)),
     "counties": TableSpec(("adcode", "name_zh", "name_en"), ("adcode",), "counties.geojson", geometry=True),
-    # Sites keep the coordinates as typed, with their datum: geo.sites converts them when the app reads them.
+    # Sites keep the coordinates as typed, with their datum: geo.model.sites converts them when the app reads them.
     "sites": TableSpec((*sites.COLUMNS, *sites.OPTIONAL), ("name_zh", "adcode"), "sites.csv", optional=True),
 }
 
 # key (a JSON list of the key columns) -> row (a JSON object of all columns; geometry as hex WKB)
 Rows = dict[str, str]
 Content = dict[str, Rows]
-# The tables geo.indicators.validate_tables reads (keyed there by their CSV file name).
+# The tables geo.model.indicators.validate_tables reads (keyed there by their CSV file name).
 INDICATOR_TABLES = tuple(n for n, spec in TABLES.items() if spec.seed_file in indicators.SCHEMAS)
 
 
@@ -494,7 +495,7 @@ class Store(ABC):
         return version, tables, counties
 
     def sites(self) -> gpd.GeoDataFrame:
-        """The sites as WGS-84 points, checked and placed by geo.sites."""
+        """The sites as WGS-84 points, checked and placed by geo.model.sites."""
         _, tables, counties = self.snapshot()
         ds = indicators.validate_tables(tables, set(counties["adcode"]), self.label)
         rows = tables["sites.csv"]

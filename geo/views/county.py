@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo import indicators as ind
 from geo.i18n import format_value, join_list, paren, t
+from geo.model import indicators as ind
 
 DESIGNATION = "poor_county_type"
 EXIT_YEAR = "exit_year"
