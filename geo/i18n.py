@@ -299,6 +299,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No administrator password is set: make a hash with python -m geo hash-password and put it in "
         "BAODING_ADMIN_PASSWORD_HASH or .streamlit/secrets.toml.",
     },
+    "login_bad_hash": {
+        "zh": "管理员密码哈希无效或强度不足，暂不能登录：请用 python -m geo hash-password 重新生成，写入环境变量 "
+        "BAODING_ADMIN_PASSWORD_HASH 或 .streamlit/secrets.toml。",
+        "en": "The administrator password hash is invalid or too weak, so nobody can log in: make a new one with "
+        "python -m geo hash-password and put it in BAODING_ADMIN_PASSWORD_HASH or .streamlit/secrets.toml.",
+    },
     "import_title": {"zh": "导入文件", "en": "Import a file"},
     "import_kind": {"zh": "文件内容", "en": "The file holds"},
     "kind_auto": {"zh": "自动识别", "en": "Detect"},

@@ -5,7 +5,7 @@ import streamlit as st
 from geo.i18n import t
 from geo.store import admin, importer
 from geo.store import core as gs
-from geo.web import loaders
+from geo.web import loaders, login
 from geo.web.urlstate import ensure_router
 
 ensure_router()
@@ -24,21 +24,20 @@ st.download_button(
     help=t("template_help", lang),
 )  # fmt: skip
 
-user = loaders.current_admin()
+user = login.current_admin()
 if user is None:
     with st.expander(t("admin_login", lang), icon=":material/lock:"), st.form("login"):
         name = st.text_input(t("admin_name", lang), key="login_name")
         password = st.text_input(t("password", lang), type="password", key="login_password")
         if st.form_submit_button(t("login", lang)):
-            result = loaders.try_login(name, password)
+            result = login.try_login(name, password)
             if result.admin:
                 st.rerun()
-            reasons = {"wrong": "login_wrong", "wait": "login_wait", "not_configured": "login_not_configured"}
-            st.error(t(reasons[result.reason], lang, s=round(result.wait_s)), icon=":material/error:")
+            st.error(login.refusal(result, lang), icon=":material/error:")
 else:
     st.caption(t("logged_in_as", lang, name=user.name))
     if st.button(t("logout", lang), icon=":material/logout:"):
-        loaders.logout()
+        login.logout()
         st.rerun()
 
     st.header(t("import_title", lang))

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.store import auth
 from geo.store import core as st
+from geo.web import login as login_glue
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -19,6 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def admin_hash(monkeypatch):
     monkeypatch.setenv("BAODING_ADMIN_PASSWORD_HASH", auth.hash_password(PASSWORD))
+    login_glue._guard.clear()  # one guard per server process: each test starts with no failures counted
 
 
 def data_page(**params: str) -> AppTest:

@@ -1,4 +1,4 @@
-"""The only module of geo/ that imports Streamlit: cached loaders of the app's data.
+"""Cached loaders of the app's data (the Streamlit edge, with urlstate and login).
 
 The data live in the store (geo/store/core.py: a GeoPackage, or PostGIS when DATABASE_URL is
 set), created from the seed files in data/ on first run. Cached results are keyed on the
@@ -19,7 +19,6 @@ from geo import settings
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
 from geo.model import indicators
-from geo.store import auth
 from geo.store import core as store
 
 VERSION_TTL_S = 2
@@ -119,47 +118,3 @@ def basemap_config() -> dict[str, str]:
         except FileNotFoundError:  # no secrets.toml: the environment was the only place to look
             pass
     return config
-
-
-# ---------------------------------------------------------------------------
-# Administrator session (geo/store/auth.py holds the logic; this is the Streamlit glue)
-
-ADMIN_KEY = "admin"
-
-
-@st.cache_resource(show_spinner=False)
-def _process_throttle() -> auth.Throttle:
-    # Shared by every session of this server: guessing from many sessions is slowed down too.
-    return auth.Throttle(free=10, base_s=1.0, cap_s=300.0)
-
-
-def admin_password_hash() -> str:
-    """BAODING_ADMIN_PASSWORD_HASH from the environment, else from .streamlit/secrets.toml."""
-    stored = settings.get("BAODING_ADMIN_PASSWORD_HASH")
-    if not stored:
-        try:
-            stored = str(st.secrets.get("BAODING_ADMIN_PASSWORD_HASH") or "")
-        except FileNotFoundError:  # no secrets.toml
-            pass
-    return stored
-
-
-def try_login(name: str, password: str) -> auth.LoginResult:
-    session = st.session_state.setdefault("_login_throttle", auth.Throttle(free=3, base_s=2.0, cap_s=300.0))
-    result = auth.login(name, password, admin_password_hash(), (session, _process_throttle()))
-    if result.admin is not None:
-        st.session_state[ADMIN_KEY] = result.admin
-    return result
-
-
-def current_admin() -> auth.Admin | None:
-    """The session's administrator token, or None for a visitor (an expired token is dropped)."""
-    try:
-        return auth.require(st.session_state.get(ADMIN_KEY))
-    except PermissionError:
-        st.session_state.pop(ADMIN_KEY, None)
-        return None
-
-
-def logout() -> None:
-    st.session_state.pop(ADMIN_KEY, None)
