@@ -8,7 +8,7 @@ output. Geometry is not part of it: renderers take the counties (keyed by ``adco
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from geo.model.classify import Legend
 from geo.model.labels import Label
@@ -76,7 +76,7 @@ class MapView:
     symbol_title: str = ""
     extent: tuple[str, ...] = ()  # adcodes to fit the map to; empty = all
     selection: tuple[str, ...] = ()  # adcodes outlined as selected
-    in_view: tuple[str, ...] = field(default=())  # counties whose data are drawn; empty = all (others dimmed)
+    in_view: tuple[str, ...] = ()  # counties whose data are drawn; empty = all (others dimmed)
 
     @property
     def fills(self) -> dict[str, str | None]:
