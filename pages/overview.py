@@ -152,7 +152,7 @@ with left:
             data=lambda: figure.overview_png(view, ds, counties, lang, context=context, mapv=mapv),
             file_name=f"{name}.png", mime="image/png",
         )  # fmt: skip
-        data = view.table.drop(columns=["adcode", "number"]) if not view.table.empty else view.classes
+        data = views.download_table(view, ds, lang)
         st.download_button(
             t("download_view_csv", lang), tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
             icon=":material/table_view:", on_click="ignore",

@@ -144,3 +144,24 @@ def test_dollar_signs_in_a_slide_deck(dollar_world):
     deck = dataclasses.replace(deck, slides=deck.slides[:1])
     no_sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     assert export.deck_pdf(deck, ds, counties, no_sites, "zh").startswith(b"%PDF")
+
+
+def test_download_holds_the_view_with_numbers_as_numbers(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "en")
+    table = views.download_table(view, tiny_dataset, "en")
+    assert list(table.columns) == ["County", "adcode", "Value (villages)", "Year", "Status", "Source"]
+    assert table["Value (villages)"].tolist() == [30.0, 10.0, 100.0]  # the two counties, then the city total
+    assert table["adcode"].tolist() == ["000001", "000002", "130600"]
+    assert table["Source"].str.len().gt(0).all()
+
+
+def test_download_of_a_city_only_indicator_holds_the_city_figure(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
+    table = views.download_table(view, tiny_dataset, "zh")
+    assert table.to_dict("records") == [
+        {"县（市、区）": "全市", "adcode": "130600", "数值（兆瓦）": 500.0, "年份": 2018, "性质": "目标",
+         "来源": "老促会《报告》 · 一、二是"}
+    ]  # fmt: skip
+    categories = views.download_table(views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles",
+                                                     "zh"), tiny_dataset, "zh")  # fmt: skip
+    assert categories["数值"].tolist() == ["贫困县", "非贫困县", "非贫困县"]

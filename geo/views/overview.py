@@ -71,6 +71,7 @@ class OverviewView:
     value_texts: dict[str, str] = field(default_factory=dict)  # for labels under the names
     as_of: int | None = None  # for event-year indicators: the state shown is that of this year
     source_ids: tuple[str, ...] = ()  # sources of every figure the map shows
+    city_row: pd.Series | None = None  # the city-wide figure shown beside the map, if any
 
     def period(self, lang: str) -> str:
         if self.as_of is not None:
@@ -153,7 +154,7 @@ def overview(
         return OverviewView(
             indicator, year, all_years, "city", mapv, legend,
             t("coverage_counties", lang, n=0, total_units=n_units), city_text,
-            pd.DataFrame(), source_ids=(city["source_id"],) if city is not None else (),
+            pd.DataFrame(), source_ids=(city["source_id"],) if city is not None else (), city_row=city,
         )  # fmt: skip
 
     labels = ind.category_labels(ds, indicator_id, lang)
@@ -211,7 +212,7 @@ def overview(
     sources = (*cv["source_id"], *([city["source_id"]] if city is not None else []))
     return OverviewView(
         indicator, year, all_years, "county", mapv, legend, coverage_text, city_text, table, info,
-        text_alternative(mapv, names, lang), value_texts, as_of, tuple(dict.fromkeys(sources)),
+        text_alternative(mapv, names, lang), value_texts, as_of, tuple(dict.fromkeys(sources)), city,
     )  # fmt: skip
 
 
@@ -267,6 +268,28 @@ def _county_table(
             t("source", lang): [ind.source_label(r) for _, r in cv.iterrows()],
         }
     )
+
+
+def download_table(view: OverviewView, ds: ind.Dataset, lang: str) -> pd.DataFrame:
+    """The data behind the view, for CSV/XLSX: each county figure the map shows and the city-wide figure,
+    with year, status and source. Numbers stay numbers (the unit is in the column header), so a
+    planner can sort and sum them; a category is its label."""
+    indicator = view.indicator
+    unit = indicator.unit_for(lang)
+    value_col = f"{t('value', lang)}{paren(unit, lang)}" if indicator.kind == "numeric" and unit else t("value", lang)
+    columns = [t("county", lang), "adcode", value_col, t("year", lang), t("status", lang), t("source", lang)]
+    rows = []
+    for r in view.table.to_dict("records"):
+        value = r["number"] if indicator.kind == "numeric" else r[t("value", lang)]
+        rows.append([r[t("county", lang)], r["adcode"], value, r[t("year", lang)], r[t("status", lang)],
+                     r[t("source", lang)]])  # fmt: skip
+    city = view.city_row
+    if city is not None:
+        labels = ind.category_labels(ds, indicator.indicator_id, lang)
+        value = float(city["number"]) if indicator.kind == "numeric" else labels.get(city["value"], city["value"])
+        rows.append([t("whole_city", lang), ind.CITY_ADCODE, value, int(city["year"]),
+                     status_text(city["status"], lang), ind.source_label(city)])  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | None = None) -> list[KeyFigure]:
