@@ -226,6 +226,7 @@ def test_symbols_and_size_legend(site_map):
     big, small = layers.SymbolScale(400.0).radius(400), layers.SymbolScale(400.0).radius(100)
     assert f'"radius": {big}' in html and f'"radius": {small}' in html
     assert "圆的面积与数值成正比" in _decoded(site_map)
+    assert 'L.control({position: "bottomright"})' in html  # the legend strip kept clear when fitting
     assert "无数据：1 个县（市、区），不画圆" in _decoded(site_map)
 
 

@@ -177,7 +177,7 @@ class LegendControl(MacroElement):
         (function () {
           var LegendLayer = L.Layer.extend({
             onAdd: function (map) {
-              var control = L.control({position: "topright"});
+              var control = L.control({position: {{ this.position_json }}});
               control.onAdd = function () {
                 var div = L.DomUtil.create("div", "bd-legend");
                 div.setAttribute("role", "figure");
