@@ -11,17 +11,17 @@ sys.path.insert(0, os.environ["BAODING_ROOT"])
 
 from streamlit_folium import st_folium
 
+from geo.render.leaflet import screens as leaflet
 from geo.render.leaflet.assets import ensure_static_assets
-from geo.render.leaflet.maps import selection_group
 from geo.views import overview as views
 from geo.web import loaders
 
 ensure_static_assets()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 view = views.overview(ds, counties, views.DEFAULT_INDICATOR, None, "quantiles", "zh", context=loaders.load_context())
-extra = views.overlay_groups(ds, counties, view, True, False, False, "zh")
+shown = views.with_overlays(ds, counties, view, True, False, False, "zh")
 st_folium(
-    view.base, key="overview_map", height=640, use_container_width=True,
-    returned_objects=["last_active_drawing", "last_object_clicked"],
-    feature_group_to_add=[view.layer, *extra, selection_group(counties, [])],
+    leaflet.overview_frame(counties, loaders.load_context(), "zh"), key="overview_map", height=640,
+    use_container_width=True, returned_objects=["last_active_drawing", "last_object_clicked"],
+    feature_group_to_add=leaflet.overview_layers(shown, counties),
 )  # fmt: skip

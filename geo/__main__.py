@@ -237,16 +237,17 @@ def _export_deck(args: argparse.Namespace) -> int:
     from geo.model.context import cached_context
     from geo.model.indicators import DataError
     from geo.render.export import deck as export
+    from geo.render.export import fonts
 
     try:
         s = _open_store()
         ds, counties, sites = s.dataset(), s.counties(), s.sites()
         deck = slides.load_deck(args.slides or settings.slides_path(), ds, set(counties["adcode"]))
-        export.cjk_font()
+        fonts.cjk_font()
     except (DataError, slides.SlideError) as exc:
         print(f"{exc.path}: {exc.reason}", file=sys.stderr)
         return 1
-    except export.FontMissing as exc:
+    except fonts.FontMissing as exc:
         print(str(exc), file=sys.stderr)
         return 1
     if args.png:

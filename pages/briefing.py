@@ -9,6 +9,8 @@ from geo.i18n import colon, t
 from geo.model import slides, themes
 from geo.render import tables
 from geo.render.export import deck as export
+from geo.render.export import figure, fonts
+from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
 from geo.web import loaders
 from geo.web.urlstate import ensure_router, seed_from_url, write_to_url
@@ -79,8 +81,9 @@ st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st_folium(
-        briefing.frame(counties, theme, lang, context), key=f"briefing_map_{theme.name}_{lang}", height=560,
-        use_container_width=True, returned_objects=[], feature_group_to_add=view.layers,
+        leaflet.briefing_frame(counties, theme, lang, context), key=f"briefing_map_{theme.name}_{lang}", height=560,
+        use_container_width=True, returned_objects=[],
+        feature_group_to_add=leaflet.slide_layers(view.map, counties, lang),
     )  # fmt: skip
 with right:
     for fig in view.figures:
@@ -93,11 +96,10 @@ with right:
     st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
 
 with bar.popover(t("downloads", lang), icon=":material/download:"):
-    no_font = export.font_problem()  # PNG and PDF need a Chinese font; the tables do not
+    no_font = fonts.font_problem()  # PNG and PDF need a Chinese font; the tables do not
     if no_font:
         st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
     name = f"baoding-{current:02d}-{view.slide.id}-{lang}"
-    content = export.slide_content(view, counties, context if theme.name == "light" else None)
     source = briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
     st.download_button(
         t("download_slide_png", lang), lambda: export.slide_png(view, ds, counties, lang, theme.name, context),
@@ -106,7 +108,8 @@ with bar.popover(t("downloads", lang), icon=":material/download:"):
     )  # fmt: skip
     map_title = briefing.map_title(view, lang)
     st.download_button(
-        t("download_map_png", lang), lambda: export.map_png(content, map_title, source, lang, theme.name),
+        t("download_map_png", lang),
+        lambda: figure.map_png(view.map, counties, map_title, source, lang, theme.name, context),
         file_name=f"{name}-map.png", mime="image/png", icon=":material/map:", on_click="ignore",
         disabled=bool(no_font),
     )  # fmt: skip

@@ -9,8 +9,8 @@ from geo.i18n import colon, t
 from geo.model import indicators as ind
 from geo.model.classify import DEFAULT_SCHEME, SCHEMES
 from geo.render import charts, tables
-from geo.render.export import deck as export
-from geo.render.leaflet.maps import selection_group
+from geo.render.export import figure, fonts
+from geo.render.leaflet import screens as leaflet
 from geo.views import overview as views
 from geo.web import loaders
 from geo.web.params import clicked_county, fresh, next_step
@@ -100,7 +100,6 @@ with st.sidebar:
 
 context = loaders.load_context()
 view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
-extra = views.overlay_groups(ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"])
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 with right:
@@ -109,7 +108,7 @@ with right:
         for col, fig in zip(st.columns(2), figures[row : row + 2]):
             col.metric(
                 fig.label, fig.value, delta=fig.note, delta_color="off", delta_arrow="off", border=True,
-                help=f"{t('source', lang)}{colon(lang)}{fig.help}",
+                help=f"{t('source', lang)}{colon(lang)}{fig.source}",
             )  # fmt: skip
 selection = selected_counties()
 
@@ -134,23 +133,26 @@ def take_click() -> None:
 
 with left:
     st.markdown(f"#### {view.indicator.name(lang)} · {view.period(lang)}")
+    mapv = views.with_overlays(
+        ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"], selection
+    )
     st_folium(
-        view.base, key="overview_map", height=640, use_container_width=True,
+        leaflet.overview_frame(counties, context, lang), key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=[view.layer, *extra, selection_group(counties, selection)], on_change=take_click,
+        feature_group_to_add=leaflet.overview_layers(mapv, counties), on_change=take_click,
     )  # fmt: skip
     st.caption(t("click_hint", lang))
     with st.popover(t("downloads", lang), icon=":material/download:"):
         name = f"baoding-{indicator_id}-{view.year or 'latest'}-{lang}"
-        no_font = export.font_problem()
+        no_font = fonts.font_problem()
         if no_font:
             st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
         st.download_button(
             t("download_view_png", lang), disabled=bool(no_font), on_click="ignore", icon=":material/map:",
-            data=lambda: export.overview_png(ds, counties, indicator_id, year, scheme, lang, context=context),
+            data=lambda: figure.overview_png(view, ds, counties, lang, context=context, mapv=mapv),
             file_name=f"{name}.png", mime="image/png",
         )  # fmt: skip
-        data = view.table.drop(columns=["adcode", "number"]) if not view.table.empty else view.classes
+        data = views.download_table(view, ds, lang)
         st.download_button(
             t("download_view_csv", lang), tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
             icon=":material/table_view:", on_click="ignore",

@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from geo.i18n import colon, t
 from geo.model import indicators as ind
-from geo.render.leaflet import basemaps
+from geo.render.leaflet import basemaps, layers
 from geo.views import programmes as pg
 from geo.web import loaders
 from geo.web import urlstate as us
@@ -77,7 +77,7 @@ with st.sidebar:
     if basemap != basemaps.DEFAULT_BASEMAP:
         st.info(t("basemap_online", lang, name=t(f"basemap_{basemap}", lang), datum=options[basemap].datum))
 
-view = pg.programmes_view(ds, counties, sites, programmes, selection, indicator_id, year, options[basemap], lang)
+view = pg.programmes_view(ds, counties, sites, programmes, selection, indicator_id, year, lang)
 st.markdown(f"#### {t('key_figures_programmes', lang)}")
 for row in range(0, len(view.figures), 3):
     for col, fig in zip(st.columns(3), view.figures[row : row + 3]):
@@ -85,7 +85,10 @@ for row in range(0, len(view.figures), 3):
 if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 
-st_folium(view.map, key="programmes_map", height=620, use_container_width=True, returned_objects=[])
+st_folium(
+    layers.programme_map(view.map, counties, options[basemap], lang), key="programmes_map", height=620,
+    use_container_width=True, returned_objects=[],
+)  # fmt: skip
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 if not ids:
     st.caption(t("no_county_indicator", lang))

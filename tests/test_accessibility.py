@@ -6,7 +6,7 @@ import pytest
 
 from geo.model import classify as cl
 from geo.model.colour import contrast, delta_e
-from geo.render.leaflet.maps import BACKGROUND, CONTEXT_FILL, CONTEXT_TEXT, SELECTED
+from geo.model.palette import BACKGROUND, CONTEXT_FILL, CONTEXT_TEXT, SELECTED
 
 KINDS = [None, "deuteranopia", "protanopia"]
 

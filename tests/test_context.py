@@ -5,8 +5,9 @@ import pytest
 
 from geo.model.boundaries import BoundaryDataError, read_counties
 from geo.model.context import UNITS, read_context, xiongan_outline
+from geo.model.palette import CONTEXT_FILL, CONTEXT_TEXT
 from geo.render.leaflet.compact import layers_in
-from geo.render.leaflet.maps import CONTEXT_FILL, CONTEXT_TEXT, base_map
+from geo.render.leaflet.maps import base_map
 from tests.conftest import DATA
 
 

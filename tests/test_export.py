@@ -20,8 +20,12 @@ from PIL import Image
 
 from geo.__main__ import main
 from geo.model import slides
+from geo.model.boundaries import METRIC_CRS
+from geo.model.palette import HATCH_BG, HATCH_LINE
+from geo.model.themes import get_theme
 from geo.render import tables
 from geo.render.export import deck as export
+from geo.render.export import figure, fonts
 from geo.views import briefing
 from geo.views import overview as views
 
@@ -88,8 +92,9 @@ def test_slide_png_is_1920_by_1080(real):
 
 def test_map_png_of_the_overview(real):
     ds, counties, _ = real
-    png = export.overview_png(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
-    assert Image.open(io.BytesIO(png)).size == export.MAP_PX
+    view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
+    png = figure.overview_png(view, ds, counties, "zh")
+    assert Image.open(io.BytesIO(png)).size == figure.MAP_PX
 
 
 def _pixel_of(ax, x: float, y: float) -> tuple[int, int]:
@@ -100,18 +105,17 @@ def _pixel_of(ax, x: float, y: float) -> tuple[int, int]:
 def test_no_data_county_is_hatched_and_a_county_with_data_is_not(real):
     ds, counties, _ = real
     view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
-    content = export.overview_content(view, counties)
-    assert content.fills["130624"] is not None  # Fuping has a figure
-    assert sum(v is None for v in content.fills.values()) == 23
-    export.configure()
-    content = export.MapContent(content.counties, content.fills, content.mode, content.legend, labels=False)
+    fills = view.map.fills
+    assert fills["130624"] is not None  # Fuping has a figure
+    assert sum(v is None for v in fills.values()) == 23
+    fonts.configure()
     fig = Figure(figsize=(8, 6), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
-    export.draw_map(ax, content, export.get_theme("light"), "zh")
+    figure.draw_map(ax, view.map, counties, get_theme("light"), "zh", labels=False)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     rgb = np.asarray(canvas.buffer_rgba())[:, :, :3].astype(int)
-    metric = counties.to_crs(export.METRIC_CRS).set_index("adcode")
+    metric = counties.to_crs(METRIC_CRS).set_index("adcode")
 
     def patch(adcode: str) -> np.ndarray:
         p = metric.loc[adcode, "geometry"].representative_point()
@@ -123,32 +127,32 @@ def test_no_data_county_is_hatched_and_a_county_with_data_is_not(real):
         return float((np.abs(pixels - target).sum(axis=1) < 40).mean())
 
     hatched = patch("130627")  # Tang county: no figure
-    assert share(hatched, export.HATCH_LINE) > 0.1 and share(hatched, export.HATCH_BG) > 0.3
+    assert share(hatched, HATCH_LINE) > 0.1 and share(hatched, HATCH_BG) > 0.3
     solid = patch("130624")
-    assert share(solid, export.HATCH_LINE) < 0.02 and share(solid, content.fills["130624"]) > 0.8
+    assert share(solid, HATCH_LINE) < 0.02 and share(solid, fills["130624"]) > 0.8
 
 
 def test_missing_cjk_font_names_the_package(monkeypatch):
     from matplotlib import font_manager
 
-    export.cjk_font.cache_clear()
+    fonts.cjk_font.cache_clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     try:
-        with pytest.raises(export.FontMissing, match="fonts-noto-cjk"):
-            export.cjk_font()
+        with pytest.raises(fonts.FontMissing, match="fonts-noto-cjk"):
+            fonts.cjk_font()
     finally:
         monkeypatch.undo()
-        export.cjk_font.cache_clear()
-    assert export.cjk_font()  # back to the installed font
+        fonts.cjk_font.cache_clear()
+    assert fonts.cjk_font()  # back to the installed font
 
 
 def test_text_wraps_to_the_measured_width():
-    export.configure()
-    lines = export.wrap("九个贫困县里有八个属于燕山—太行山片区，多在西部山区；其余县只有零星贫困人口。", 120, 12)
-    assert len(lines) > 2 and all(export._measure(line, 12, False) <= 120 for line in lines)
+    fonts.configure()
+    lines = fonts.wrap("九个贫困县里有八个属于燕山—太行山片区，多在西部山区；其余县只有零星贫困人口。", 120, 12)
+    assert len(lines) > 2 and all(fonts.measure(line, 12, False) <= 120 for line in lines)
     assert not any(line.startswith(("，", "；", "。")) for line in lines)
-    english = export.wrap("Eight of the nine poor counties belong to the Yanshan area", 150, 12)
+    english = fonts.wrap("Eight of the nine poor counties belong to the Yanshan area", 150, 12)
     assert all(not line.startswith(" ") and " " not in line[-1:] for line in english)
 
 

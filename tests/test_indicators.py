@@ -1,7 +1,5 @@
 """Reading, validating and joining the indicator tables (tiny fixture data)."""
 
-import math
-
 import pytest
 
 from geo.model import indicators as ind
@@ -36,13 +34,6 @@ def test_reported_wins_over_target_in_same_year(tmp_path):
     tables["values.csv"].append(["pv_mw", "130600", "2016", "600", "target", "rep", "", ""])
     ds = ind.load_dataset(write_tables(tmp_path / "d", tables))
     assert ind.city_value(ds, "pv_mw", 2016)["number"] == 445
-
-
-def test_join_keeps_counties_without_data_as_missing(tiny_dataset, tiny_counties):
-    joined = ind.join_counties(tiny_counties, ind.county_values(tiny_dataset, "poor_villages", 2014))
-    assert len(joined) == 3 and joined.crs == tiny_counties.crs
-    missing = joined.loc[joined["adcode"] == "000003", "number"].iloc[0]
-    assert math.isnan(missing)  # absent stays absent: never zero
 
 
 def test_coverage_share(tiny_dataset):

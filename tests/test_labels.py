@@ -7,7 +7,7 @@ import pytest
 from geo.model.boundaries import read_counties
 from geo.model.labels import anchor_points, collisions, place_labels, short_name, text_width_px, to_pixels
 from geo.render.leaflet.compact import elements_in
-from geo.render.leaflet.maps import TextMarkers, labels_group, offline_map, standalone
+from geo.render.leaflet.maps import TextMarkers, labels_group, offline_map
 from tests.conftest import DATA
 
 
@@ -48,7 +48,8 @@ def test_most_names_show_at_the_default_view(anchors):
 
 def test_label_layer_has_24_permanent_escaped_labels(anchors):
     texts = dict.fromkeys(anchors["adcode"], "<b>x</b>")
-    m = standalone(offline_map([[38.2, 113.7], [40.0, 116.4]]), [labels_group(place_labels(anchors, texts))])
+    m = offline_map([[38.2, 113.7], [40.0, 116.4]])
+    labels_group(place_labels(anchors, texts)).add_to(m)
     html = m.get_root().render().replace("\\u0027", "'").replace("\\u003c", "<").replace("\\u003e", ">")
     html = html.replace("\\u0026", "&")  # JSON escapes, as the browser decodes them
     (markers,) = elements_in(m, TextMarkers)

@@ -13,10 +13,13 @@ import pytest
 from shapely.geometry import Point
 
 from geo import settings
+from geo.model.classify import Legend, LegendEntry
+from geo.model.palette import SITE_PALETTE
 from geo.render.leaflet import basemaps, layers
 from geo.render.leaflet.assets import PACKAGES, asset_url
-from geo.render.leaflet.maps import FeatureStyle, asset_links
+from geo.render.leaflet.maps import asset_links
 from geo.views import programmes as pg
+from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -151,6 +154,19 @@ def _sites(points: list[tuple[float, float]], names: list[str], programmes: list
     return gdf.assign(rows=[[("来源", "<script>alert(2)</script>")] for _ in names])
 
 
+def _map_sites(sites: gpd.GeoDataFrame, colors: dict[str, str], names: dict[str, str]):
+    """The view's sites and site legend, in the order of ``colors`` (as geo.views.programmes.map_sites)."""
+    drawn = [
+        Site(g.x, g.y, p, colors[p], pr, (n,), a, tuple(r))
+        for g, p, pr, n, a, r in zip(sites.geometry, sites["programme"], sites["precision"], sites["name_zh"],
+                                     sites["adcode"], sites["rows"])
+    ]  # fmt: skip
+    drawn.sort(key=lambda s: list(colors).index(s.programme))
+    counts = sites["programme"].value_counts()
+    entries = [LegendEntry(names[p], c, int(counts[p])) for p, c in colors.items() if p in counts]
+    return tuple(drawn), Legend("地点", entries)
+
+
 @pytest.fixture
 def site_map(tiny_counties):
     sites = _sites(
@@ -159,17 +175,18 @@ def site_map(tiny_counties):
         ["pv", "tourism", "pv"],
         ["exact", "county", "township"],
     )
-    styles = {a: FeatureStyle("#ffffff", [("", n)]) for a, n in zip(tiny_counties.adcode, tiny_counties.name_zh)}
-    pts = gpd.GeoDataFrame(
-        {"adcode": ["000001", "000002"], "number": [400.0, 100.0], "rows": [[("v", "400")], [("v", "100")]]},
-        geometry=[Point(115.05, 38.85), Point(115.15, 38.85)], crs="EPSG:4326",
+    drawn, legend = _map_sites(sites, {"pv": SITE_PALETTE[0], "tourism": SITE_PALETTE[1]},
+                               {"pv": "光伏扶贫", "tourism": "旅游扶贫"})  # fmt: skip
+    fills = {a: CountyFill("#ffffff", (("", n),)) for a, n in zip(tiny_counties.adcode, tiny_counties.name_zh)}
+    symbols = (
+        Symbol("000001", 115.05, 38.85, 400.0, (("v", "400"),)),
+        Symbol("000002", 115.15, 38.85, 100.0, (("v", "100"),)),
+    )
+    view = MapView(
+        "symbols", "测试（个）", fills, None, ("000003",), sites=drawn, site_legend=legend, symbols=symbols,
+        symbol_title="测试（个）", selection=("000001", "000002"), in_view=("000001", "000002"),
     )  # fmt: skip
-    return layers.build_programme_map(
-        tiny_counties, in_view=["000001", "000002"], selected=["000001", "000002"], styles=styles, sites=sites,
-        colors={"pv": layers.SITE_PALETTE[0], "tourism": layers.SITE_PALETTE[1]},
-        programme_names={"pv": "光伏扶贫", "tourism": "旅游扶贫"}, basemap=OFFLINE, lang="zh",
-        symbols=layers.SymbolLayer(pts, "测试（个）", n_no_data=1),
-    )  # fmt: skip
+    return layers.programme_map(view, tiny_counties, OFFLINE, "zh")
 
 
 def test_every_asset_is_local_including_markercluster(site_map):
@@ -209,16 +226,17 @@ def test_symbols_and_size_legend(site_map):
     big, small = layers.SymbolScale(400.0).radius(400), layers.SymbolScale(400.0).radius(100)
     assert f'"radius": {big}' in html and f'"radius": {small}' in html
     assert "圆的面积与数值成正比" in _decoded(site_map)
+    assert 'L.control({position: "bottomright"})' in html  # the legend strip kept clear when fitting
     assert "无数据：1 个县（市、区），不画圆" in _decoded(site_map)
 
 
 def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
-    sites = _sites([(115.05, 38.85)], ["甲点"], ["pv"], ["exact"])
-    styles = {a: FeatureStyle("#ffffff", [("", a)]) for a in tiny_counties.adcode}
-    m = layers.build_programme_map(
-        tiny_counties, in_view=list(tiny_counties.adcode), selected=[], styles=styles, sites=sites,
-        colors={"pv": "#000000"}, programme_names={"pv": "光伏"}, basemap=basemaps.resolve("amap", {}), lang="zh",
-    )  # fmt: skip
+    drawn, legend = _map_sites(
+        _sites([(115.05, 38.85)], ["甲点"], ["pv"], ["exact"]), {"pv": "#000000"}, {"pv": "光伏"}
+    )
+    fills = {a: CountyFill("#ffffff", (("", a),)) for a in tiny_counties.adcode}
+    view = MapView("sites", "", fills, None, sites=drawn, site_legend=legend)
+    m = layers.programme_map(view, tiny_counties, basemaps.resolve("amap", {}), "zh")
     html = _decoded(m)
     assert "autonavi.com" in html and "高德地图 AutoNavi" in html
     lat, lon = (float(x) for x in re.search(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", html).groups())
@@ -231,8 +249,8 @@ def test_page_view_draws_only_the_selected_countys_sites(tiny_dataset, tiny_coun
         adcode=["000001", "000002"], source_id="rep", locator="x", note="", facts_zh="", facts_en="",
         location_source_id="",
     )  # fmt: skip
-    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], ["000002"], "poor_villages", None, OFFLINE, "zh")
-    html = _decoded(view.map)
+    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], ["000002"], "poor_villages", None, "zh")
+    html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "zh"))
     assert "乙点" in html and "甲点" not in html
     assert view.mode == "symbols" and html.count("L.circleMarker(") == 1  # 乙县's 10 villages
     assert view.no_data == [] and view.n_sites == 1
@@ -241,8 +259,8 @@ def test_page_view_draws_only_the_selected_countys_sites(tiny_dataset, tiny_coun
 
 def test_no_data_counties_get_no_circle_and_are_listed(tiny_dataset, tiny_counties):
     sites = _sites([], [], [], []).assign(source_id=[], locator=[], note=[], facts_zh=[], facts_en=[])
-    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "poor_villages", None, OFFLINE, "en")
-    html = _decoded(view.map)
+    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "poor_villages", None, "en")
+    html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "en"))
     assert html.count("L.circleMarker(") == 2  # 000001 and 000002; 000003 has no figure
     assert view.no_data == ["Bad County"]
     assert "No data: 1 counties, no circle" in html
@@ -250,5 +268,7 @@ def test_no_data_counties_get_no_circle_and_are_listed(tiny_dataset, tiny_counti
 
 def test_rates_and_categories_stay_choropleth(tiny_dataset, tiny_counties):
     sites = _sites([], [], [], []).assign(source_id=[], locator=[], note=[], facts_zh=[], facts_en=[])
-    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "county_type", None, OFFLINE, "zh")
-    assert view.mode == "fill" and "L.circleMarker(" not in _html(view.map)
+    view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "county_type", None, "zh")
+    assert view.mode == "fill" and "L.circleMarker(" not in _html(
+        layers.programme_map(view.map, tiny_counties, OFFLINE, "zh")
+    )

@@ -6,9 +6,11 @@ import pytest
 from shapely.geometry import shape
 
 from geo.model.classify import NO_DATA_FILL, Legend, LegendEntry
+from geo.render.leaflet import screens
 from geo.render.leaflet.assets import asset_url, ensure_static_assets
 from geo.render.leaflet.compact import SCALE, decode_payload, layers_in
-from geo.render.leaflet.maps import asset_links, legend_html, selection_group
+from geo.render.leaflet.maps import asset_links, selection_group
+from geo.render.leaflet.markup import legend_html
 from geo.views import overview as views
 
 CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
@@ -23,25 +25,33 @@ def _decoded(m) -> str:
     return _html(m).replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
 
 
+def standalone(view: views.OverviewView, counties):
+    """The overview's frame with its layers added for good, as one HTML page."""
+    m = screens.overview_frame(counties)
+    for layer in screens.overview_layers(view.map, counties):
+        layer.add_to(m)
+    return m
+
+
 @pytest.fixture
 def numeric_view(tiny_dataset, tiny_counties):
     return views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "zh")
 
 
-def test_map_loads_only_local_assets(numeric_view):
-    links = asset_links(numeric_view.standalone_map())
+def test_map_loads_only_local_assets(numeric_view, tiny_counties):
+    links = asset_links(standalone(numeric_view, tiny_counties))
     assert links == [asset_url("leaflet", "leaflet.js"), asset_url("leaflet", "leaflet.css")]
     assert not [u for u in links if CDN.match(u)]
 
 
-def test_rendered_html_has_no_remote_url(numeric_view):
-    html = _html(numeric_view.standalone_map())
+def test_rendered_html_has_no_remote_url(numeric_view, tiny_counties):
+    html = _html(standalone(numeric_view, tiny_counties))
     assert not CDN.findall(html), CDN.findall(html)[:5]
     assert "d3" not in re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
 
 
 def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view, tiny_counties):
-    m = numeric_view.standalone_map()
+    m = standalone(numeric_view, tiny_counties)
     html = _html(m)
     (layer,) = [g for g in layers_in(m) if g.interactive]  # the counties; the rest are outlines
     fc = decode_payload(layer.data)
@@ -62,8 +72,8 @@ def test_legend_rows_and_no_data_entry(numeric_view):
     assert numeric_view.legend.entries[-1].count == 1
 
 
-def test_hostile_names_and_sources_are_escaped(numeric_view):
-    html = _decoded(numeric_view.standalone_map())
+def test_hostile_names_and_sources_are_escaped(numeric_view, tiny_counties):
+    html = _decoded(standalone(numeric_view, tiny_counties))
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert(1)</script>" not in html
@@ -79,7 +89,7 @@ def test_city_only_indicator_draws_the_city_as_one_unit(tiny_dataset, tiny_count
     view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
     assert view.mode == "city" and view.year == 2018
     assert view.table.empty
-    assert "全市合计" in _html(view.standalone_map())
+    assert "全市合计" in _html(standalone(view, tiny_counties))
     assert "500" in view.city_text and "目标" in view.city_text
 
 
@@ -90,8 +100,11 @@ def test_categorical_view_counts_each_category(tiny_dataset, tiny_counties):
 
 
 def test_selection_group_outlines_only_the_chosen_county(tiny_counties):
-    fg = selection_group(tiny_counties, ["000002"])
-    assert len(fg._children) == 1
+    (outline,) = layers_in(selection_group(tiny_counties, ["000002"]))
+    (feature,) = decode_payload(outline.data)["features"]
+    chosen = tiny_counties.set_index("adcode").geometry
+    assert shape(feature["geometry"]).hausdorff_distance(chosen["000002"]) <= 0.71 / SCALE
+    assert shape(feature["geometry"]).hausdorff_distance(chosen["000001"]) > 0.01
 
 
 def test_static_assets_are_copied(tmp_path):
@@ -106,15 +119,16 @@ def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
 
     hashes = set()
     for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
-        base = views.overview(tiny_dataset, tiny_counties, indicator, year, "quantiles", "zh").base
+        views.overview(tiny_dataset, tiny_counties, indicator, year, "quantiles", "zh")
+        base = screens.overview_frame(tiny_counties)
         base.get_root().render()
         hashes.add(generate_js_hash(_get_map_string(base), "overview_map"))
     assert len(hashes) == 1
 
 
-def test_legend_lives_in_the_layer_not_the_base(numeric_view):
-    assert "LegendLayer" not in _html(numeric_view.base)
-    assert "LegendLayer" in _html(numeric_view.standalone_map())
+def test_legend_lives_in_the_layer_not_the_base(numeric_view, tiny_counties):
+    assert "LegendLayer" not in _html(screens.overview_frame(tiny_counties))
+    assert "LegendLayer" in _html(standalone(numeric_view, tiny_counties))
 
 
 def test_exit_year_as_of_a_year_shows_who_was_still_listed():

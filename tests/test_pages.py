@@ -213,11 +213,13 @@ def test_overview_offers_map_png_and_data_downloads():
 def test_overview_png_export_has_the_map(tmp_path):
     from geo.model.boundaries import read_counties
     from geo.model.indicators import load_dataset
-    from geo.render.export import deck as export
+    from geo.render.export import figure, fonts
+    from geo.views import overview as views
 
-    if export.font_problem():
-        pytest.skip(export.font_problem())
+    if fonts.font_problem():
+        pytest.skip(fonts.font_problem())
     counties = read_counties(ROOT / "data" / "counties.geojson")
     ds = load_dataset(ROOT / "data", set(counties["adcode"]))
-    png = export.overview_png(ds, counties, "poor_county_type", 2016, "quantiles", "zh")
+    view = views.overview(ds, counties, "poor_county_type", 2016, "quantiles", "zh")
+    png = figure.overview_png(view, ds, counties, "zh")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000

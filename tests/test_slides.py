@@ -195,6 +195,7 @@ def test_slide_view_fits_the_extent_and_marks_no_data(real):
     sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     i = deck.ids().index("tourism")
     view = briefing.slide_view(deck, i, ds, counties, sites, "zh")
-    assert view.extent == ["130623", "130630", "130633"]
-    assert view.fills["130623"] is not None
-    assert sum(v is None for v in view.fills.values()) == 23  # hatched, never zero
+    assert view.map.extent == ("130623", "130630", "130633")
+    assert view.map.fills["130623"] is not None
+    assert sum(v is None for v in view.map.fills.values()) == 23  # hatched, never zero
+    assert len(view.map.no_data) == 23 and "130623" not in view.map.no_data

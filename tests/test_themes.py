@@ -10,7 +10,9 @@ import pytest
 
 from geo.model import classify as cl
 from geo.model import slides, themes
-from geo.render.leaflet.maps import PLANNED_SWATCH, XIONGAN_SWATCH, asset_links, standalone
+from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, PLANNED_SWATCH, XIONGAN_SWATCH
+from geo.render.leaflet.maps import asset_links
+from geo.render.leaflet.screens import briefing_frame, slide_layers
 from geo.views import briefing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +68,16 @@ def real(bundled):
 def _safe_colours() -> set[str]:
     safe = {c.lower() for ramps in cl.PALETTES.values() for ramp in ramps.values() for c in ramp}
     safe |= {c.lower() for c in cl.CATEGORICAL}
-    safe |= {cl.NOT_APPLICABLE, cl.CITY_FILL, briefing.CONTEXT_POOR, briefing.CONTEXT_OTHER}
+    safe |= {cl.NOT_APPLICABLE, cl.CITY_FILL, CONTEXT_POOR, CONTEXT_OTHER}
     return safe | {"hatch", PLANNED_SWATCH, XIONGAN_SWATCH}
+
+
+def _standalone(view: briefing.SlideView, counties, theme: str):
+    """The briefing frame with the slide's layers added for good, as one HTML page."""
+    m = briefing_frame(counties, themes.THEMES[theme], "zh")
+    for layer in slide_layers(view.map, counties, "zh"):
+        layer.add_to(m)
+    return m
 
 
 def test_every_slide_uses_colour_blind_safe_colours(real):
@@ -76,8 +86,8 @@ def test_every_slide_uses_colour_blind_safe_colours(real):
     safe = _safe_colours()
     for i in range(len(deck)):
         view = briefing.slide_view(deck, i, ds, counties, sites, "zh")
-        used = {e.color.lower() for e in view.legend.entries}
-        used |= {c.lower() for c in view.fills.values() if c}
+        used = {e.color.lower() for e in view.map.legend.entries}
+        used |= {c.lower() for c in view.map.fills.values() if c}
         assert used <= safe, (view.slide.id, used - safe)
 
 
@@ -85,12 +95,12 @@ def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties
     ds, counties, deck = real
     view = briefing.slide_view(deck, deck.ids().index("tourism"), ds, counties,
                                gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326"), "zh")  # fmt: skip
-    m = standalone(briefing.frame(counties, themes.THEMES["dark"], "zh"), view.layers)
+    m = _standalone(view, counties, "dark")
     html = m.get_root().render()
     assert "L.latLngBounds([[39.02719, 114.34263], [39.95119, 115.81262]])" in html  # Laishui, Laiyuan, Yi
     assert all(link.startswith("../../app/static/") for link in asset_links(m))
     assert "#1d2a3d" in html  # the dark theme's map background
-    hostile = briefing.frame(tiny_counties, themes.THEMES["light"], "zh").get_root().render()
+    hostile = briefing_frame(tiny_counties, themes.THEMES["light"], "zh").get_root().render()
     assert "<img src=x" not in hostile
 
 
@@ -102,7 +112,7 @@ def test_site_rings_have_escaped_tooltips(real):
         geometry=gpd.points_from_xy([114.7], [38.7]), crs="EPSG:4326",
     )  # fmt: skip
     view = briefing.slide_view(deck, deck.ids().index("pv"), ds, counties, sites, "zh")
-    assert len(view.sites) == 1 and view.site_legend is not None
-    html = standalone(briefing.frame(counties, themes.THEMES["light"], "zh"), view.layers).get_root().render()
+    assert len(view.map.sites) == 1 and view.map.site_legend is not None
+    html = _standalone(view, counties, "light").get_root().render()
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert "bd-ring" in html

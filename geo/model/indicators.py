@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 CITY_ADCODE = "130600"
@@ -279,13 +278,6 @@ def city_value(ds: Dataset, indicator_id: str, year: int | None) -> pd.Series | 
         return None
     v = _pick_status(v).merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
     return v.iloc[0]
-
-
-def join_counties(counties: gpd.GeoDataFrame, values: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Left-join values onto the counties: counties without a row keep NaN/None."""
-    cols = ["adcode", "value", "number", "year", "status", "source_id", "title", "locator", "note"]
-    joined = counties.merge(values[[c for c in cols if c in values.columns]], on="adcode", how="left")
-    return gpd.GeoDataFrame(joined, geometry=counties.geometry.name, crs=counties.crs)
 
 
 def coverage(ds: Dataset, indicator_id: str, year: int | None, n_units: int) -> Coverage:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.render.leaflet.maps import SELECTED
+from geo.model.palette import SELECTED
 
 BAR = "#41b6c4"
 

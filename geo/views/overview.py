@@ -5,25 +5,19 @@ Pages call these and render the result; tests call them directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.i18n import colon, format_share, format_value, join_list, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
-from geo.render.leaflet.assets import IFRAME_PREFIX
-from geo.render.leaflet.maps import (
-    PLANNED_SWATCH,
-    XIONGAN_SWATCH,
-    FeatureStyle,
-    base_map,
-    choropleth_group,
-    city_total_group,
-    standalone,
-)
+from geo.model.labels import anchor_points, place_labels, short_name
+from geo.model.palette import PLANNED_SWATCH, POOR_OUTLINE, XIONGAN_SWATCH, YT_OUTLINE
+from geo.views.county import poor_counties, yt_counties
+from geo.views.figures import KeyFigure
+from geo.views.mapview import CountyFill, MapView, Outline
 
 DEFAULT_INDICATOR = "poor_county_type"
 LATEST = "latest"  # the year parameter's value for "each county's latest figure"
@@ -61,22 +55,13 @@ KEY_FIGURES: list[tuple[str, int]] = [
 ]
 
 
-@dataclass(frozen=True)
-class KeyFigure:
-    label: str
-    value: str
-    help: str  # the source
-    note: str = ""  # year, and status when not a reported figure
-
-
 @dataclass
 class OverviewView:
     indicator: ind.Indicator
     year: int | None
     years: list[int]
     mode: str  # "county": counties coloured; "city": only a city total exists
-    base: folium.Map  # constant frame: st_folium keeps zoom while ``layer`` changes
-    layer: folium.FeatureGroup
+    map: MapView
     legend: cl.Legend
     coverage_text: str
     city_text: str | None
@@ -85,15 +70,13 @@ class OverviewView:
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)  # text alternative of the map
     value_texts: dict[str, str] = field(default_factory=dict)  # for labels under the names
     as_of: int | None = None  # for event-year indicators: the state shown is that of this year
+    source_ids: tuple[str, ...] = ()  # sources of every figure the map shows
+    city_row: pd.Series | None = None  # the city-wide figure shown beside the map, if any
 
     def period(self, lang: str) -> str:
         if self.as_of is not None:
             return t("as_of", lang, year=self.as_of)
         return str(self.year) if self.year is not None else t("latest_year", lang)
-
-    def standalone_map(self) -> folium.Map:
-        """Frame and layer in one map (HTML export, tests); builds on a copy-free base, so call once."""
-        return standalone(self.base, [self.layer])
 
 
 def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
@@ -128,10 +111,12 @@ def overview(
     year: int | None,
     scheme: str,
     lang: str,
-    prefix: str = IFRAME_PREFIX,
     context: gpd.GeoDataFrame | None = None,
 ) -> OverviewView:
-    """Everything the overview page shows for one indicator, year and scheme."""
+    """Everything the overview page shows for one indicator, year and scheme.
+
+    ``context``: the grey surroundings the map frame draws; with them the legend names Xiong'an.
+    """
     indicator = ind.get_indicator(ds, indicator_id)
     as_of = None
     if indicator_id in EVENT_YEAR_INDICATORS and year in event_years(ds, indicator_id):
@@ -162,18 +147,21 @@ def overview(
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
         rows = value_rows(indicator, city, {}, lang) if city is not None else []
-        layer = city_total_group(counties, cl.CITY_FILL, [(t("whole_city", lang), ""), *rows], legend, title)
+        mapv = MapView(
+            "city", title, {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}, legend,
+            city=CountyFill(cl.CITY_FILL, ((t("whole_city", lang), ""), *rows)),
+        )  # fmt: skip
         return OverviewView(
-            indicator, year, all_years, "city", base_map(counties, prefix, context, lang), layer, legend,
+            indicator, year, all_years, "city", mapv, legend,
             t("coverage_counties", lang, n=0, total_units=n_units), city_text,
-            pd.DataFrame(),
+            pd.DataFrame(), source_ids=(city["source_id"],) if city is not None else (), city_row=city,
         )  # fmt: skip
 
     labels = ind.category_labels(ds, indicator_id, lang)
     if as_of is not None:
         cv, labels = _as_of(cv, labels, as_of, lang)
     by_code = cv.set_index("adcode")
-    styles: dict[str, FeatureStyle] = {}
+    fills: dict[str, CountyFill] = {}
     info: dict[str, list[tuple[str, str]]] = {}
     n_missing = n_units - len(cv)
     if indicator.kind == "category":
@@ -186,26 +174,25 @@ def overview(
         legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
         fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
     legend_of = {e.color: e.label for e in legend.entries}
-    class_of: dict[str, str] = {}
     value_texts: dict[str, str] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
             r = by_code.loc[adcode]
             rows = value_rows(indicator, r, labels, lang)
             fill = fill_of(r)
-            styles[adcode] = FeatureStyle(fill, [("", name), *rows], planned=r["status"] != "reported")
-            class_of[adcode] = legend_of.get(fill, "")
+            planned = r["status"] != "reported"
+            fills[adcode] = CountyFill(fill, (("", name), *rows), planned, legend_of.get(fill, ""))
             value_texts[adcode] = rows[0][1]
         else:
             rows = [(indicator.name(lang), t("no_data", lang))]
-            styles[adcode] = FeatureStyle(None, [("", name), *rows])
-            class_of[adcode] = t("no_data", lang)
+            fills[adcode] = CountyFill(None, (("", name), *rows), label=t("no_data", lang))
         info[adcode] = rows
-    if any(style.planned for style in styles.values()):
+    if any(f.planned for f in fills.values()):
         legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
     if context is not None and not context.empty:
         legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_xiongan", lang), XIONGAN_SWATCH)])
-    layer = choropleth_group(counties, styles, legend, title)
+    no_data = tuple(a for a, f in fills.items() if f.fill is None)
+    mapv = MapView("county", title, fills, legend, no_data)
 
     cov = ind.coverage(ds, indicator_id, year, n_units)
     if cov.share is not None:
@@ -222,9 +209,10 @@ def overview(
         coverage_text = t("coverage_counties", lang, n=cov.n_counties, total_units=n_units)
 
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
+    sources = (*cv["source_id"], *([city["source_id"]] if city is not None else []))
     return OverviewView(
-        indicator, year, all_years, "county", base_map(counties, prefix, context, lang), layer, legend,
-        coverage_text, city_text, table, info, text_alternative(legend, class_of, names, lang), value_texts, as_of,
+        indicator, year, all_years, "county", mapv, legend, coverage_text, city_text, table, info,
+        text_alternative(mapv, names, lang), value_texts, as_of, tuple(dict.fromkeys(sources)), city,
     )  # fmt: skip
 
 
@@ -239,11 +227,11 @@ def _as_of(cv: pd.DataFrame, labels: dict[str, str], year: int, lang: str) -> tu
     return cv, ordered
 
 
-def text_alternative(legend: cl.Legend, class_of: dict[str, str], names: pd.Series, lang: str) -> pd.DataFrame:
+def text_alternative(mapv: MapView, names: pd.Series, lang: str) -> pd.DataFrame:
     """What the map shows, as a table with the same classes: for people who cannot read colours or hover."""
     rows = []
-    for entry in legend.entries:
-        members = [names[a] for a, label in class_of.items() if label == entry.label]
+    for entry in mapv.legend.entries if mapv.legend is not None else []:
+        members = [names[a] for a, c in mapv.counties.items() if c.label == entry.label]
         if members:
             rows.append({t("legend_class", lang): entry.label, t("count", lang): len(members),
                          t("county", lang): join_list(members, lang)})  # fmt: skip
@@ -282,6 +270,28 @@ def _county_table(
     )
 
 
+def download_table(view: OverviewView, ds: ind.Dataset, lang: str) -> pd.DataFrame:
+    """The data behind the view, for CSV/XLSX: each county figure the map shows and the city-wide figure,
+    with year, status and source. Numbers stay numbers (the unit is in the column header), so a
+    planner can sort and sum them; a category is its label."""
+    indicator = view.indicator
+    unit = indicator.unit_for(lang)
+    value_col = f"{t('value', lang)}{paren(unit, lang)}" if indicator.kind == "numeric" and unit else t("value", lang)
+    columns = [t("county", lang), "adcode", value_col, t("year", lang), t("status", lang), t("source", lang)]
+    rows = []
+    for r in view.table.to_dict("records"):
+        value = r["number"] if indicator.kind == "numeric" else r[t("value", lang)]
+        rows.append([r[t("county", lang)], r["adcode"], value, r[t("year", lang)], r[t("status", lang)],
+                     r[t("source", lang)]])  # fmt: skip
+    city = view.city_row
+    if city is not None:
+        labels = ind.category_labels(ds, indicator.indicator_id, lang)
+        value = float(city["number"]) if indicator.kind == "numeric" else labels.get(city["value"], city["value"])
+        rows.append([t("whole_city", lang), ind.CITY_ADCODE, value, int(city["year"]),
+                     status_text(city["status"], lang), ind.source_label(city)])  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
 def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | None = None) -> list[KeyFigure]:
     """The city-wide figures for the strip at the top of the overview, each with its source."""
     out = []
@@ -296,7 +306,7 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
     return out
 
 
-def overlay_groups(
+def with_overlays(
     ds: ind.Dataset,
     counties: gpd.GeoDataFrame,
     view: OverviewView,
@@ -305,24 +315,21 @@ def overlay_groups(
     poor: bool,
     lang: str = "zh",
     yt: bool = False,
-) -> list[folium.FeatureGroup]:
-    """Optional layers over the counties: permanent names (with values), the nine poor counties' outline."""
-    from geo.model.labels import anchor_points, place_labels
-    from geo.render.leaflet.maps import group_outline, labels_group
-    from geo.views.county import poor_counties, yt_counties
-
-    groups = []
+    selection: tuple[str, ...] | list[str] = (),
+) -> MapView:
+    """The overview's map with the optional layers over the counties: permanent names (with values),
+    the poor counties' and the Yanshan–Taihang counties' outlines, and the selection."""
+    outlines = []
     if yt:
-        groups.append(group_outline(counties, yt_counties(ds), "yt_counties", color="#7a4a00"))
+        outlines.append(Outline("yt_counties", tuple(yt_counties(ds)), YT_OUTLINE))
     if poor:
-        groups.append(group_outline(counties, poor_counties(ds), "poor_counties"))
+        outlines.append(Outline("poor_counties", tuple(poor_counties(ds)), POOR_OUTLINE))
+    placed: list = []
     if labels:
-        from geo.model.labels import short_name
-
         names = county_names(counties, lang)
         texts = {a: short_name(n, lang) for a, n in names.items()}
         with_values = values and bool(view.value_texts)
         if with_values:
             texts = {a: f"{texts[a]}\n{view.value_texts[a]}" if a in view.value_texts else texts[a] for a in texts}
-        groups.append(labels_group(place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)))
-    return groups
+        placed = place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)
+    return replace(view.map, outlines=tuple(outlines), labels=tuple(placed), selection=tuple(selection))

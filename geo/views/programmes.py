@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import folium
 import geopandas as gpd
 import pandas as pd
 
@@ -15,35 +15,29 @@ from geo.i18n import colon, format_value, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.boundaries import representative_points
+from geo.model.palette import BASE_FILL, DIM_FILL, programme_colors
 from geo.model.sites import filter_sites
 from geo.render import charts
-from geo.render.leaflet.assets import IFRAME_PREFIX
-from geo.render.leaflet.basemaps import Choice
-from geo.render.leaflet.layers import SymbolLayer, build_programme_map, precision_text, programme_colors
-from geo.render.leaflet.maps import FeatureStyle
-from geo.views.overview import county_names, status_text
+from geo.views.figures import KeyFigure
+from geo.views.mapview import CountyFill, MapView, Site, Symbol
+from geo.views.overview import county_names, status_text, value_rows
+
+if TYPE_CHECKING:  # a basemap is the map renderer's; these notices only name it
+    from geo.render.leaflet.basemaps import Choice
 
 TYPE_INDICATOR = "poor_county_type"
 NOT_POOR = "not_poor"
 YANTAI_CODES = ("national_key_yt", "yt_area")
-QUICK_CHOICES = ("all", "poor9", "yantai")
 MAX_FIGURES = 6
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: str
-    source: str
 
 
 @dataclass
 class ProgrammesView:
-    map: folium.Map
+    map: MapView  # drawn by geo.render.leaflet.layers.programme_map
     indicator: ind.Indicator | None
     year: int | None
     mode: str  # "symbols" (proportional circles), "fill" (choropleth) or "sites" (no county figure)
-    figures: list[Figure]
+    figures: list[KeyFigure]
     more_figures: int
     sums: pd.DataFrame  # one row per county indicator with data in view: sum and n/m counties
     table: pd.DataFrame
@@ -113,7 +107,7 @@ def symbol_mode(indicator: ind.Indicator) -> str:
 
 def city_figures(
     ds: ind.Dataset, programmes: Sequence[str], lang: str, limit: int = MAX_FIGURES
-) -> tuple[list[Figure], int]:
+) -> tuple[list[KeyFigure], int]:
     """City-wide numeric figures of the programmes, taken in turn from each programme.
 
     Returns at most ``limit`` figures and how many more there are.
@@ -136,7 +130,7 @@ def city_figures(
         label = f"{entry.name(lang)}{paren(year, lang)}"
         if row["status"] != "reported":
             label += f" · {status_text(row['status'], lang)}"
-        figures.append(Figure(label, format_value(row["number"], entry.unit_for(lang), lang), ind.source_label(row)))
+        figures.append(KeyFigure(label, format_value(row["number"], entry.unit_for(lang), lang), ind.source_label(row)))
     return figures, max(0, len(order) - limit)
 
 
@@ -204,7 +198,7 @@ def site_rows(
         rows = [
             (t("programme", lang), pnames.get(s.programme, s.programme)),
             (t("county", lang), str(cnames.get(s.adcode, s.adcode))),
-            (t("site_location", lang), precision_text(s.precision, lang)),
+            (t("site_location", lang), t(f"precision_{s.precision}", lang)),
         ]
         facts = s.facts_en if lang == "en" else s.facts_zh
         if facts:
@@ -220,9 +214,32 @@ def site_rows(
 
 
 def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str):
-    from geo.views.overview import value_rows
+    return (("", name), *value_rows(indicator, row, labels, lang))
 
-    return [("", name), *value_rows(indicator, row, labels, lang)]
+
+def map_sites(
+    sites: gpd.GeoDataFrame, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str
+) -> tuple[tuple[Site, ...], cl.Legend | None]:
+    """The places as drawn, in the catalogue order of programmes, and their legend (one entry per programme,
+    same order). Colours are fixed per programme by all programmes with places, not by the choice."""
+    if sites.empty:
+        return (), None
+    order = programme_ids(ds)
+    colors = programme_colors([p for p in order if p in set(sites["programme"])])
+    pnames = programme_names(ds, lang)
+    name_col = "name_en" if lang == "en" else "name_zh"
+    rows = site_rows(sites, ds, counties, lang)
+    drawn = [
+        Site(
+            float(s.geometry.x), float(s.geometry.y), s.programme, colors[s.programme], s.precision,
+            (str(getattr(s, name_col) or s.name_zh),), s.adcode, tuple(r),
+        )
+        for s, r in zip(sites.itertuples(index=False), rows)
+    ]  # fmt: skip
+    drawn.sort(key=lambda site: order.index(site.programme))
+    counts = sites["programme"].value_counts()
+    entries = [cl.LegendEntry(pnames.get(p, p), colors[p], int(counts[p])) for p in order if p in counts]
+    return tuple(drawn), cl.Legend(t("legend_sites", lang), entries)
 
 
 def programmes_view(
@@ -233,42 +250,37 @@ def programmes_view(
     selected: Sequence[str],
     indicator_id: str | None,
     year: int | None,
-    basemap: Choice,
     lang: str,
-    prefix: str = IFRAME_PREFIX,
 ) -> ProgrammesView:
     """Everything the page shows for programmes (empty = all) and counties (empty = all)."""
     in_view = list(selected) or counties["adcode"].tolist()
     names = county_names(counties, lang)
-    pnames = programme_names(ds, lang)
-    with_sites = [p for p in programme_ids(ds) if p in set(sites["programme"])]
-    colors = programme_colors(with_sites)
     shown_sites = filter_sites(sites, programmes, in_view)
-    shown_sites = shown_sites.assign(rows=site_rows(shown_sites, ds, counties, lang))
 
     indicator = ind.get_indicator(ds, indicator_id) if indicator_id else None
-    styles = {a: FeatureStyle("#ffffff", [("", names[a])]) for a in in_view}
-    mode, symbols, fill_legend, no_data, chart = "sites", None, None, [], None
+    styles = {a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
+              for a in counties["adcode"]}  # fmt: skip
+    mode, symbols, fill_legend, no_data, chart, title = "sites", (), None, [], None, ""
     if indicator is not None:
         year = county_year(ds, indicator.indicator_id, year)
         cv = ind.county_values(ds, indicator.indicator_id, year)
         cv = cv[cv["adcode"].isin(in_view)].set_index("adcode")
         labels = ind.category_labels(ds, indicator.indicator_id, lang)
-        no_data = [names[a] for a in in_view if a not in cv.index]
+        no_data = [a for a in in_view if a not in cv.index]
         mode = symbol_mode(indicator)
         for a in in_view:
             if a in cv.index:
-                styles[a] = FeatureStyle(styles[a].fill, _value_rows(indicator, cv.loc[a], names[a], labels, lang))
+                styles[a] = CountyFill(BASE_FILL, _value_rows(indicator, cv.loc[a], names[a], labels, lang))
             else:
-                styles[a] = FeatureStyle(styles[a].fill, [("", names[a]), (indicator.name(lang), t("no_data", lang))])
+                styles[a] = CountyFill(BASE_FILL, (("", names[a]), (indicator.name(lang), t("no_data", lang))))
         title = f"{indicator.name(lang)}{paren(indicator.unit_for(lang), lang) if indicator.unit_for(lang) else ''}"
         if mode == "symbols":
-            pts = representative_points(counties[counties["adcode"].isin(cv.index)])[["adcode", "geometry"]]
-            pts = pts.assign(
-                number=pts["adcode"].map(cv["number"]).astype(float),
-                rows=[styles[a].rows for a in pts["adcode"]],
+            pts = representative_points(counties[counties["adcode"].isin(cv.index)])
+            symbols = tuple(
+                Symbol(a, float(g.x), float(g.y), float(cv.at[a, "number"]), styles[a].rows)
+                for a, g in zip(pts["adcode"], pts.geometry)
             )
-            symbols = SymbolLayer(pts, f"{title} · {year}", len(no_data))
+            title = f"{title} · {year}"
         else:
             if indicator.kind == "category":
                 colors_by_code = cl.category_colors(list(labels))
@@ -284,7 +296,7 @@ def programmes_view(
                 fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
             for a in in_view:
                 fill = fill_of(cv.loc[a]) if a in cv.index else None
-                styles[a] = FeatureStyle(fill, styles[a].rows)
+                styles[a] = CountyFill(fill, styles[a].rows)
         if indicator.kind == "numeric" and not cv.empty:
             ranked = cv.sort_values("number", ascending=False)
             chart = charts.ranking_spec(
@@ -292,15 +304,17 @@ def programmes_view(
                 [], indicator.unit_for(lang),  # every bar is in view: none singled out
             )  # fmt: skip
 
-    m = build_programme_map(
-        counties, in_view=in_view, selected=selected, styles=styles, sites=shown_sites, colors=colors,
-        programme_names=pnames, basemap=basemap, lang=lang, symbols=symbols, fill_legend=fill_legend, prefix=prefix,
+    drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
+    mapv = MapView(
+        mode, title, styles, fill_legend, tuple(no_data), sites=drawn, site_legend=site_legend, symbols=symbols,
+        symbol_title=title if mode == "symbols" else "", extent=tuple(in_view), selection=tuple(selected),
+        in_view=tuple(in_view),
     )  # fmt: skip
     figures, more = city_figures(ds, programmes, lang)
     return ProgrammesView(
-        map=m, indicator=indicator, year=year, mode=mode, figures=figures, more_figures=more,
+        map=mapv, indicator=indicator, year=year, mode=mode, figures=figures, more_figures=more,
         sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
-        chart=chart, no_data=no_data, n_sites=len(shown_sites),
+        chart=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
         n_county_precision=int((shown_sites["precision"] == "county").sum()),
     )  # fmt: skip
 

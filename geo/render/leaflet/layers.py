@@ -1,18 +1,17 @@
-"""Map layers for the programmes page: clustered site points per programme, proportional
-symbols for county counts, basemaps in their own datum, and the legend for all of it.
+"""The programmes page's map: clustered site points per programme, proportional symbols for
+county counts, basemaps in their own datum, and the legend for all of it, drawn from the
+page's MapView (geo.views.programmes).
 
-New builders next to geo.render.leaflet.maps (whose functions keep their behaviour). Same rules: every
-script and style sheet is a local file, every text is escaped before it enters the page,
-and texts reach Leaflet as JSON strings (folium's Popup needs jQuery, which st_folium
-would fetch from a CDN, and its Tooltip puts text inside a JS template literal).
+Same rules as geo.render.leaflet.maps: every script and style sheet is a local file, every
+text is escaped before it enters the page (geo.render.leaflet.markup), and texts reach
+Leaflet as JSON strings (folium's Popup needs jQuery, which st_folium would fetch from a
+CDN, and its Tooltip puts text inside a JS template literal).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
@@ -21,34 +20,24 @@ from branca.element import Element, MacroElement
 from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 from jinja2 import Template
+from shapely.geometry import Point
 
 from geo.i18n import format_number, paren, t
-from geo.model.classify import CATEGORICAL, Legend
+from geo.model.classify import Legend
+from geo.model.palette import BASE_FILL, BORDER, SELECTED
 from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
 from geo.render.leaflet.basemaps import Choice, tile_layers, to_datum
 from geo.render.leaflet.compact import CompactGeoJson, single
-from geo.render.leaflet.maps import (
-    BORDER,
-    SELECTED,
-    FeatureStyle,
-    HatchPattern,
-    bounds_of,
-    county_geojson,
-    legend_html,
-    offline_map,
-)
+from geo.render.leaflet.maps import HatchPattern, LegendControl, bounds_of, county_geojson, offline_map
+from geo.render.leaflet.markup import legend_html, rows_html, text
+from geo.render.leaflet.sites import DOT, BoundText, site_marker
+from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
-# Okabe–Ito with the yellow last: a yellow ring on a pale map is the hardest to see.
-SITE_PALETTE = [c for c in CATEGORICAL if c.upper() != "#F0E442"] + ["#F0E442"]
 SYMBOL_FILL = "#737373"
 SYMBOL_STROKE = "#252525"
-DIM_FILL = "#e4e4e4"  # counties outside the selection: context, not data
-BASE_FILL = "#ffffff"
 MAX_RADIUS_PX = 28.0
 LEGEND_WIDTH_PX = 210
 MAX_ZOOM = 18  # MarkerCluster needs a finite max zoom; a map without tiles has none
-SITE_ICON_PX = 16
-FILLED_PRECISIONS = ("exact", "township")
 
 CSS = (
     "<style>.bd-site-icon{background:none;border:none}"
@@ -66,41 +55,6 @@ CSS = (
     ".bd-popup{font-size:13px;line-height:1.45}.bd-popup b{font-size:14px}"
     ".bd-popup th{text-align:left;vertical-align:top;white-space:nowrap;padding-right:8px}</style>"
 )
-
-
-def _js(text: str) -> str:
-    """A Python string as a JS string literal that cannot close the surrounding <script>."""
-    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
-
-
-def rows_html(rows: Sequence[tuple[str, str]]) -> str:
-    """Label/value rows as an HTML table, every text escaped."""
-    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
-
-
-def popup_html(title: str, rows: Sequence[tuple[str, str]]) -> str:
-    return f"<div class='bd-popup'><b>{html.escape(title)}</b>{rows_html(rows)}</div>"
-
-
-class BoundText(MacroElement):
-    """Binds a popup and/or tooltip (already-escaped HTML) to its parent marker."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}
-        {%- if this.popup %}.bindPopup({{ this.popup }}, {maxWidth: 340}){% endif %}
-        {%- if this.tooltip %}.bindTooltip({{ this.tooltip }}, {direction: "top", sticky: true}){% endif %};
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, popup: str | None = None, tooltip: str | None = None):
-        super().__init__()
-        self._name = "BoundText"
-        self.popup = _js(popup) if popup else None
-        self.tooltip = _js(tooltip) if tooltip else None
 
 
 class ClusterSubGroups(MacroElement):
@@ -138,45 +92,8 @@ class ClusterSubGroups(MacroElement):
         self.groups = list(groups)
 
 
-class HtmlLegend(MacroElement):
-    """A Leaflet control holding legend HTML that the caller escaped."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-          var legend = L.control({position: {{ this.position_json }}});
-          legend.onAdd = function () {
-            var div = L.DomUtil.create("div", "bd-legend");
-            div.setAttribute("role", "figure");
-            div.innerHTML = {{ this.html_json }};
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-          };
-          legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend_markup: str, position: str = "topright"):
-        super().__init__()
-        self._name = "HtmlLegend"
-        self.html_json = _js(legend_markup)
-        self.position_json = _js(position)
-
-
 # ---------------------------------------------------------------------------
-# Colours and sizes
-
-
-def programme_colors(programmes: Sequence[str]) -> dict[str, str]:
-    """A colour per programme, in the order given (the catalogue order of programmes with sites).
-
-    Derived from the data, not from the current selection, so a programme keeps its colour
-    while the user switches others on and off. More than eight programmes reuse colours.
-    """
-    return {p: SITE_PALETTE[i % len(SITE_PALETTE)] for i, p in enumerate(programmes)}
+# Sizes
 
 
 @dataclass(frozen=True)
@@ -236,7 +153,7 @@ def size_legend_svg(scale: SymbolScale, lang: str) -> str:
             f"stroke='{SYMBOL_STROKE}' stroke-width='1'/>"
             f"<line x1='{cx:.1f}' y1='{top:.1f}' x2='{label_x - 3:.1f}' y2='{top:.1f}' stroke='#888' "
             "stroke-dasharray='2,2'/>"
-            f"<text x='{label_x:.1f}' y='{top + 4:.1f}' font-size='12'>{html.escape(format_number(v, lang))}</text>"
+            f"<text x='{label_x:.1f}' y='{top + 4:.1f}' font-size='12'>{text(format_number(v, lang))}</text>"
         )
     width = label_x + 60
     return f"<svg width='{width:.0f}' height='{height:.0f}' aria-hidden='true'>{''.join(parts)}</svg>"
@@ -246,40 +163,19 @@ def size_legend_svg(scale: SymbolScale, lang: str) -> str:
 # Layers
 
 
-@dataclass(frozen=True)
-class SymbolLayer:
-    """Proportional circles: WGS-84 points with columns ``adcode``, ``number``, ``rows``."""
-
-    points: gpd.GeoDataFrame
-    title: str  # indicator name with unit, for the legend and the layer control
-    n_no_data: int  # counties in view without a figure: no circle, said in the legend
-
-
-def site_marker_html(color: str, precision: str) -> str:
-    """Filled dot for a located place, hollow ring for a place known only to its county."""
-    kind = "bd-filled" if precision in FILLED_PRECISIONS else "bd-hollow"
-    fill = f"background:{color};" if kind == "bd-filled" else ""
-    return f"<span class='bd-site {kind}' style='{fill}border-color:{color}'></span>"
-
-
-def precision_text(precision: str, lang: str) -> str:
-    return t(f"precision_{precision}", lang)
+def _shifted(points: Sequence[Site] | Sequence[Symbol], basemap: Choice) -> list[tuple[float, float]]:
+    """(lat, lon) of each point in the basemap's datum."""
+    if not points:
+        return []
+    gdf = gpd.GeoDataFrame(geometry=[Point(p.lon, p.lat) for p in points], crs="EPSG:4326")
+    return [(g.y, g.x) for g in to_datum(gdf, basemap).geometry]
 
 
 def add_sites(
-    m: folium.Map,
-    sites: gpd.GeoDataFrame,
-    colors: Mapping[str, str],
-    programme_names: Mapping[str, str],
-    lang: str,
-    prefix: str = IFRAME_PREFIX,
+    m: folium.Map, sites: Sequence[Site], legend: Legend, basemap: Choice, lang: str, prefix: str = IFRAME_PREFIX
 ) -> list[folium.FeatureGroup]:
-    """One layer per programme (catalogue order of ``colors``), all clustered together.
-
-    ``sites`` are points in the map's datum with ``name_zh``/``name_en``, ``programme``,
-    ``precision`` and ``rows`` (popup label/value pairs).
-    """
-    if sites.empty:
+    """One layer per programme (the order of ``legend``'s entries, one per programme), all clustered together."""
+    if not sites:
         return []
     cluster = MarkerCluster(
         control=False,
@@ -292,63 +188,48 @@ def add_sites(
         ("markerclusterdefaultcss", asset_url("markercluster", "MarkerCluster.Default.css", prefix)),
     ]
     cluster.add_to(m)
-    name_col = "name_en" if lang == "en" else "name_zh"
+    where = _shifted(sites, basemap)
+    programmes = list(dict.fromkeys(s.programme for s in sites))  # the view orders sites as its legend
     groups = []
-    for programme, color in colors.items():
-        mine = sites[sites["programme"] == programme]
-        if mine.empty:
-            continue
-        label = f"{programme_names.get(programme, programme)}{paren(len(mine), lang)}"
+    for programme, entry in zip(programmes, legend.entries, strict=True):
+        color = entry.color
+        label = f"{entry.label}{paren(entry.count, lang)}"
         swatch = f"<span class='bd-site bd-filled' style='display:inline-block;width:11px;height:11px;background:{color};border-color:{color};box-shadow:none'></span> "  # noqa: E501
-        group = folium.FeatureGroup(name=swatch + html.escape(label), overlay=True, control=True)
-        for site in mine.itertuples(index=False):
-            name = str(getattr(site, name_col) or site.name_zh)
-            marker = folium.Marker(
-                [site.geometry.y, site.geometry.x],
-                icon=folium.DivIcon(
-                    html=site_marker_html(color, site.precision),
-                    icon_size=(SITE_ICON_PX, SITE_ICON_PX),
-                    icon_anchor=(SITE_ICON_PX // 2, SITE_ICON_PX // 2),
-                    class_name="bd-site-icon",
-                ),
-            )
-            marker.add_child(BoundText(popup_html(name, site.rows), html.escape(name)))
-            marker.add_to(group)
+        group = folium.FeatureGroup(name=swatch + text(label), overlay=True, control=True)
+        for site, (lat, lon) in zip(sites, where):
+            if site.programme == programme:
+                site_marker(site, DOT, lat, lon, lang).add_to(group)
         group.add_to(m)
         groups.append(group)
     ClusterSubGroups(cluster, groups).add_to(m)
     return groups
 
 
-def add_symbols(m: folium.Map, layer: SymbolLayer, scale: SymbolScale) -> folium.FeatureGroup:
+def add_symbols(m: folium.Map, view: MapView, scale: SymbolScale, basemap: Choice) -> folium.FeatureGroup:
     """Proportional circles, largest first so small ones stay on top and reachable."""
-    group = folium.FeatureGroup(name=html.escape(layer.title), overlay=True, control=True)
-    pts = layer.points.sort_values("number", ascending=False)
-    for row in pts.itertuples(index=False):
-        r = scale.radius(float(row.number))
+    group = folium.FeatureGroup(name=text(view.symbol_title), overlay=True, control=True)
+    ranked = sorted(zip(view.symbols, _shifted(view.symbols, basemap)), key=lambda pair: -pair[0].value)
+    for symbol, (lat, lon) in ranked:
+        r = scale.radius(symbol.value)
         if r <= 0:
             # A reported zero is a value, not a missing one: a small ring, never an invisible circle.
             r, fill_opacity = 3.0, 0.0
         else:
             fill_opacity = 0.38
         circle = folium.CircleMarker(
-            [row.geometry.y, row.geometry.x], radius=r, color=SYMBOL_STROKE, weight=1.2,
+            [lat, lon], radius=r, color=SYMBOL_STROKE, weight=1.2,
             fill=True, fill_color=SYMBOL_FILL, fill_opacity=fill_opacity,
         )  # fmt: skip
-        circle.add_child(BoundText(tooltip=rows_html(row.rows)))
+        circle.add_child(BoundText(tooltip=rows_html(symbol.rows)))
         circle.add_to(group)
     group.add_to(m)
     return group
 
 
 def county_layer(
-    counties: gpd.GeoDataFrame, styles: Mapping[str, FeatureStyle], in_view: set[str], tiles: bool
+    counties: gpd.GeoDataFrame, styles: dict[str, CountyFill], in_view: set[str], tiles: bool
 ) -> CompactGeoJson:
     """Counties in view filled per ``styles`` (None = no data, hatched); the rest dimmed as context."""
-    all_styles = {
-        a: styles.get(a, FeatureStyle(DIM_FILL, [("", n)])) if a in in_view else FeatureStyle(DIM_FILL, [("", n)])
-        for a, n in zip(counties["adcode"], counties["name_zh"])
-    }
 
     def style_of(p: dict) -> dict:
         dim = p["adcode"] not in in_view
@@ -363,66 +244,43 @@ def county_layer(
         return {"fillColor": p["fill"], "fillOpacity": opacity, "color": BORDER, "weight": 0.8}
 
     highlight = {"weight": 2.5, "color": "#111111"}
-    return county_geojson(counties, all_styles, "counties", style_of=style_of, highlight=highlight)
+    return county_geojson(counties, styles, "counties", style_of=style_of, highlight=highlight)
 
 
-def legend_markup(
-    colors: Mapping[str, str],
-    counts: Mapping[str, int],
-    programme_names: Mapping[str, str],
-    lang: str,
-    symbols: tuple[SymbolLayer, SymbolScale] | None = None,
-    fill: Legend | None = None,
-) -> str:
+def legend_markup(view: MapView, lang: str, scale: SymbolScale | None = None) -> str:
     """The legend: programme colours, filled vs hollow, then symbol sizes or fill classes."""
     parts = []
-    if counts:
-        parts.append(f"<b>{html.escape(t('legend_sites', lang))}</b>")
-        for p, color in colors.items():
-            if counts.get(p):
-                dot = f"<span class='dot' style='background:{color};border-color:{color}'></span>"
-                parts.append(
-                    f"<div>{dot}{html.escape(programme_names.get(p, p))}<span class='n'>({counts[p]})</span></div>"
-                )
+    if view.sites and view.site_legend is not None:
+        parts.append(f"<b>{text(view.site_legend.title)}</b>")
+        for e in view.site_legend.entries:
+            dot = f"<span class='dot' style='background:{e.color};border-color:{e.color}'></span>"
+            parts.append(f"<div>{dot}{text(e.label)}<span class='n'>({e.count})</span></div>")
         filled = "<span class='dot' style='background:#555;border-color:#555'></span>"
         hollow = "<span class='dot' style='background:#fff;border-color:#555'></span>"
-        parts.append(f"<div class='sec'></div><div>{filled}{html.escape(t('legend_filled', lang))}</div>")
-        parts.append(f"<div>{hollow}{html.escape(t('legend_hollow', lang))}</div>")
-    if symbols is not None:
-        layer, scale = symbols
-        parts.append(f"<div class='sec'>{html.escape(layer.title)}</div>")
+        parts.append(f"<div class='sec'></div><div>{filled}{text(t('legend_filled', lang))}</div>")
+        parts.append(f"<div>{hollow}{text(t('legend_hollow', lang))}</div>")
+    if scale is not None:
+        parts.append(f"<div class='sec'>{text(view.symbol_title)}</div>")
         parts.append(size_legend_svg(scale, lang))
-        parts.append(f"<div class='note'>{html.escape(t('legend_area', lang))}</div>")
-        if layer.n_no_data:
-            parts.append(f"<div class='note'>{html.escape(t('legend_no_circle', lang, n=layer.n_no_data))}</div>")
-    if fill is not None:
-        parts.append(f"<div class='sec'></div>{legend_html(fill)}")
+        parts.append(f"<div class='note'>{text(t('legend_area', lang))}</div>")
+        if view.no_data:
+            parts.append(f"<div class='note'>{text(t('legend_no_circle', lang, n=len(view.no_data)))}</div>")
+    if view.legend is not None:
+        parts.append(f"<div class='sec'></div>{legend_html(view.legend)}")
     return "".join(parts)
 
 
-def build_programme_map(
-    counties: gpd.GeoDataFrame,
-    *,
-    in_view: Sequence[str],
-    selected: Sequence[str],
-    styles: Mapping[str, FeatureStyle],
-    sites: gpd.GeoDataFrame,
-    colors: Mapping[str, str],
-    programme_names: Mapping[str, str],
-    basemap: Choice,
-    lang: str,
-    symbols: SymbolLayer | None = None,
-    fill_legend: Legend | None = None,
-    prefix: str = IFRAME_PREFIX,
+def programme_map(
+    view: MapView, counties: gpd.GeoDataFrame, basemap: Choice, lang: str, prefix: str = IFRAME_PREFIX
 ) -> folium.Map:
     """Counties, proportional symbols and programme sites, all shifted to the basemap's datum.
 
-    Inputs are WGS-84. ``in_view`` are the counties whose data are drawn (the others are
-    dimmed context); ``selected`` get the selection outline.
+    The view is WGS-84. Its ``in_view`` counties are drawn with their data (the others are
+    dimmed context) and fitted; its ``selection`` gets the selection outline.
     """
-    view = set(in_view)
+    in_view = set(view.in_view or view.counties)
     shifted = to_datum(counties, basemap)
-    bounds = bounds_of(shifted[shifted["adcode"].isin(view)])
+    bounds = bounds_of(shifted[shifted["adcode"].isin(in_view)])
     m = offline_map(bounds, prefix)
     m.options["max_zoom"] = MAX_ZOOM
     # Keep the legend's strip on the right clear of the counties in view, so no circle or
@@ -433,24 +291,20 @@ def build_programme_map(
     m.get_root().header.add_child(Element(CSS))
     for tiles in tile_layers(basemap):
         tiles.add_to(m)
-    if any(s.fill is None for a, s in styles.items() if a in view):
+    if any(c.fill is None for a, c in view.counties.items() if a in in_view):
         HatchPattern().add_to(m)
-    county_layer(shifted, styles, view, bool(basemap.tiles)).add_to(m)
-    for geom in shifted[shifted["adcode"].isin(selected)].geometry:
+    county_layer(shifted, view.counties, in_view, bool(basemap.tiles)).add_to(m)
+    for geom in shifted[shifted["adcode"].isin(view.selection)].geometry:
         single(geom, {"fill": False, "color": SELECTED, "weight": 2.5}, name="selected").add_to(m)
 
     scale = None
-    if symbols is not None and not symbols.points.empty:
-        scale = SymbolScale(float(symbols.points["number"].max()))
-        add_symbols(m, SymbolLayer(to_datum(symbols.points, basemap), symbols.title, symbols.n_no_data), scale)
-    add_sites(m, to_datum(sites, basemap) if not sites.empty else sites, colors, programme_names, lang, prefix)
-
-    counts = sites["programme"].value_counts().to_dict() if not sites.empty else {}
-    markup = legend_markup(
-        colors, counts, programme_names, lang,
-        (symbols, scale) if symbols is not None and scale is not None else None, fill_legend,
-    )  # fmt: skip
+    if view.symbols:
+        scale = SymbolScale(max(s.value for s in view.symbols))
+        add_symbols(m, view, scale, basemap)
+    if view.site_legend is not None:
+        add_sites(m, view.sites, view.site_legend, basemap, lang, prefix)
+    markup = legend_markup(view, lang, scale)
     if markup:
-        HtmlLegend(markup, "bottomright").add_to(m)
+        LegendControl(markup, "bottomright").add_to(m)
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m

@@ -1,40 +1,38 @@
-"""folium map builders: they return folium objects and never render them.
+"""folium map builders: they draw a geo.views.mapview.MapView and never render the map.
 
 Everything a map loads comes from the app's own static folder (see geo.render.leaflet.assets):
 no tiles by default, Leaflet from a pip package, legend and no-data hatch drawn here
-rather than through branca colormaps (which pull d3 from fixed CDN URLs).
+rather than through branca colormaps (which pull d3 from fixed CDN URLs). Colours come
+from the view (fills, legend) and geo.model.palette (borders, outlines, surroundings).
 """
 
 from __future__ import annotations
 
-import html
-import json
-import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo.model.classify import NO_DATA_FILL, NO_DATA_SWATCH, Legend
+from geo.model.classify import NO_DATA_FILL
+from geo.model.palette import (
+    BACKGROUND,
+    BORDER,
+    CONTEXT_FILL,
+    CONTEXT_LINE,
+    CONTEXT_TEXT,
+    HATCH_BG,
+    HATCH_LINE,
+    LABEL_TEXT,
+    PLANNED_LINE,
+    SELECTED,
+    XIONGAN_LINE,
+)
 from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
 from geo.render.leaflet.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
-
-BORDER = "#4d4d4d"
-PLANNED_SWATCH = "dashed"  # legend colour key for "target or forecast" outlines
-XIONGAN_SWATCH = "xiongan"  # legend colour key for the Xiong'an outline
-SELECTED = "#d7301f"
-BACKGROUND = "#f4f3ef"
-
-
-@dataclass(frozen=True)
-class FeatureStyle:
-    """What a county looks like and says: fill (None = no data) and tooltip rows."""
-
-    fill: str | None
-    rows: list[tuple[str, str]]
-    planned: bool = False  # a target or forecast rather than a reported figure: dashed outline
+from geo.render.leaflet.markup import legend_html, rows_html, text
+from geo.views.mapview import CountyFill, MapView, Outline
 
 
 def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> folium.Map:
@@ -66,7 +64,7 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-legend b{font-size:12px}.bd-legend i{width:14px;height:10px}}"
             ".bd-label{pointer-events:none}"
             f".bd-context-label div{{font-size:12px;color:{CONTEXT_TEXT};text-align:center;white-space:nowrap}}"
-            ".bd-label div{font-weight:600;font-size:13px;line-height:1.3;color:#1a1a1a;text-align:center;"
+            f".bd-label div{{font-weight:600;font-size:13px;line-height:1.3;color:{LABEL_TEXT};text-align:center;"
             "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
             ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
             ".leaflet-tooltip th{white-space:nowrap;vertical-align:top;text-align:left;padding-right:8px}</style>"
@@ -76,20 +74,15 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
     return m
 
 
-def _tooltip_html(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
-
-
-def county_properties(adcode: str, name: str, style: FeatureStyle) -> dict:
+def county_properties(adcode: str, name: str, style: CountyFill) -> dict:
     """What a county feature carries to the browser; every text is escaped before it enters."""
     return {
         "adcode": adcode,
-        "name": html.escape(str(name)),
+        "name": text(name),
         "fill": style.fill or NO_DATA_FILL,
         "nodata": style.fill is None,
         "planned": style.planned,
-        "tip": _tooltip_html(style.rows),
+        "tip": rows_html(style.rows),
     }
 
 
@@ -101,7 +94,7 @@ def _style(properties: dict) -> dict:
         "weight": 0.8,
     }
     if properties.get("planned"):
-        style.update(color="#111111", weight=2.2, dashArray="6 4")
+        style.update(color=PLANNED_LINE, weight=2.2, dashArray="6 4")
     return style
 
 
@@ -110,7 +103,7 @@ HIGHLIGHT = {"weight": 3, "color": "#111111"}
 
 def county_geojson(
     gdf: gpd.GeoDataFrame,
-    styles: dict[str, FeatureStyle],
+    styles: dict[str, CountyFill],
     name: str,
     style_of=_style,
     highlight: dict | None = HIGHLIGHT,
@@ -125,7 +118,7 @@ def county_geojson(
 
 def outline_layer(geometry, name: str, color: str, weight: float, tooltip: str | None = None) -> CompactGeoJson:
     """A non-filled outline that never takes clicks unless it has a tooltip."""
-    tip = html.escape(tooltip) if tooltip else None
+    tip = text(tooltip) if tooltip else None
     return single(geometry, {"fill": False, "color": color, "weight": weight}, tip=tip, name=name)
 
 
@@ -149,10 +142,10 @@ class HatchPattern(MacroElement):
             p.setAttribute("patternTransform", "rotate(45)");
             var bg = document.createElementNS(ns, "rect");
             bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
-            bg.setAttribute("fill", "#f2f2f2");
+            bg.setAttribute("fill", {{ this.bg_json }});
             var line = document.createElementNS(ns, "rect");
             line.setAttribute("width", "2.5"); line.setAttribute("height", "8");
-            line.setAttribute("fill", "#9e9e9e");
+            line.setAttribute("fill", {{ this.line_json }});
             p.appendChild(bg); p.appendChild(line); defs.appendChild(p);
             svg.insertBefore(defs, svg.firstChild);
           }
@@ -163,25 +156,16 @@ class HatchPattern(MacroElement):
         """
     )
 
-
-def legend_html(legend: Legend) -> str:
-    """The legend as escaped HTML; the no-data row shows the same hatch as the map."""
-    rows = []
-    for e in legend.entries:
-        if e.color == PLANNED_SWATCH:
-            swatch = "<i style='background:#fff;border:2px dashed #111'></i>"
-        elif e.color == XIONGAN_SWATCH:
-            swatch = "<i style='background:#fff;border:2px dotted #5e3c99'></i>"
-        else:
-            swatch = f"<i style='background:{NO_DATA_SWATCH if e.color == 'hatch' else e.color}'></i>"
-        count = f"<span class='n'>({e.count})</span>" if e.count is not None else ""
-        rows.append(f"<div>{swatch}{html.escape(e.label)}{count}</div>")
-    note = f"<div class='note'>{html.escape(legend.note)}</div>" if legend.note else ""
-    return f"<b>{html.escape(legend.title)}</b>{''.join(rows)}{note}"
+    def __init__(self):
+        super().__init__()
+        self._name = "HatchPattern"
+        self.bg_json = to_json(HATCH_BG)
+        self.line_json = to_json(HATCH_LINE)
 
 
 class LegendControl(MacroElement):
-    """The app-drawn legend, as a Leaflet layer that shows a control while it is on the map.
+    """The one legend control: escaped legend HTML (geo.render.leaflet.markup) in a Leaflet
+    control, shown while this layer is on the map.
 
     Being a layer, it can live in a FeatureGroup that st_folium swaps in and out
     (``feature_group_to_add``): the old legend leaves with the old indicator.
@@ -193,12 +177,13 @@ class LegendControl(MacroElement):
         (function () {
           var LegendLayer = L.Layer.extend({
             onAdd: function (map) {
-              var control = L.control({position: "topright"});
+              var control = L.control({position: {{ this.position_json }}});
               control.onAdd = function () {
                 var div = L.DomUtil.create("div", "bd-legend");
                 div.setAttribute("role", "figure");
                 div.innerHTML = {{ this.html_json }};
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
               };
               this._control = control.addTo(map);
@@ -212,11 +197,12 @@ class LegendControl(MacroElement):
         """
     )
 
-    def __init__(self, legend: Legend):
+    def __init__(self, markup: str, position: str = "topright"):
         super().__init__()
         self._name = "LegendControl"
-        self.legend = legend
-        self.html_json = json.dumps(legend_html(legend), ensure_ascii=False).replace("</", "<\\/")
+        self.markup = markup
+        self.html_json = to_json(markup)
+        self.position_json = to_json(position)
 
 
 def base_map(
@@ -233,16 +219,11 @@ def base_map(
     m = offline_map(bounds_of(counties), prefix)
     HatchPattern().add_to(m)
     if context is not None and not context.empty:
-        context_group(context, counties, lang).add_to(m)
+        surroundings_group(context, counties, lang).add_to(m)
     return m
 
 
-CONTEXT_FILL = "#e9e8e4"
-CONTEXT_LINE = "#b5b3ad"
-CONTEXT_TEXT = "#5f5d58"  # 5.4:1 on the context fill (WCAG AA), yet quieter than county names
-
-
-def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+def surroundings_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     """Neighbours, Beijing and Tianjin in grey with their names, and the Xiong'an outline; none takes clicks."""
     from geo.model.context import label_points, xiongan_outline
 
@@ -251,60 +232,45 @@ def context_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: s
     CompactGeoJson(payload([(g, {}) for g in context.geometry], [style]), name="context", interactive=False).add_to(fg)
     name_col = "name_en" if lang == "en" else "name_zh"
     rows = [
-        (point.y, point.x, f"<div>{html.escape(str(name))}</div>", 90, 18)
+        (point.y, point.x, f"<div>{text(name)}</div>", 90, 18)
         for point, name in zip(label_points(context).geometry, context[name_col])
     ]
     TextMarkers(rows, "bd-context-label").add_to(fg)
     xiongan = xiongan_outline(counties)
     if not xiongan.is_empty:
-        xiongan_style = {"fill": False, "color": "#5e3c99", "weight": 2, "dashArray": "2 5"}
+        xiongan_style = {"fill": False, "color": XIONGAN_LINE, "weight": 2, "dashArray": "2 5"}
         single(xiongan, xiongan_style, name="xiongan").add_to(fg)
     return fg
 
 
-def choropleth_group(
-    counties: gpd.GeoDataFrame, styles: dict[str, FeatureStyle], legend: Legend | None, name: str
-) -> folium.FeatureGroup:
-    """Counties coloured per ``styles`` (hatched where there is no data) with their legend."""
-    fg = folium.FeatureGroup(name=name)
-    county_geojson(counties, styles, name).add_to(fg)
-    if legend is not None:
-        LegendControl(legend).add_to(fg)
+def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") -> folium.FeatureGroup:
+    """The view's counties coloured (hatched where there is no data), or the city as one unit, with the legend."""
+    fg = folium.FeatureGroup(name=name or view.title)
+    if view.mode == "city" and view.city is not None:
+        city = counties.geometry.union_all()
+        city_style = {"fillColor": view.city.fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2}
+        single(city, city_style, tip=rows_html(view.city.rows), name=fg.layer_name).add_to(fg)
+        # The counties stay outlined and clickable (their names as tooltips) over the city's fill.
+        outline = {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
+        styles = {a: CountyFill("transparent", c.rows) for a, c in view.counties.items()}
+        county_geojson(counties, styles, "counties", style_of=lambda _p: outline).add_to(fg)
+    else:
+        county_geojson(counties, view.counties, fg.layer_name).add_to(fg)
+    if view.legend is not None:
+        LegendControl(legend_html(view.legend)).add_to(fg)
     return fg
 
 
 def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
     """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
-    styles = {
-        a: FeatureStyle(SELECTED if a in adcodes else "#e6e6e6", [("", str(n))])
+    fills = {
+        a: CountyFill(SELECTED if a in adcodes else "#e6e6e6", (("", str(n)),))
         for a, n in zip(counties["adcode"], counties["name_zh"])
     }
-    return choropleth_group(counties, styles, None, name)
+    return choropleth_group(counties, MapView("county", name, fills, None), name)
 
 
-def city_total_group(
-    counties: gpd.GeoDataFrame, fill: str, tooltip_rows: list[tuple[str, str]], legend: Legend, name: str
-) -> folium.FeatureGroup:
-    """The city as one unit for an indicator known only as a city total; counties stay outlined and clickable."""
-    fg = folium.FeatureGroup(name=name)
-    city = counties.geometry.union_all()
-    city_style = {"fillColor": fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2}
-    single(city, city_style, tip=_tooltip_html(tooltip_rows), name=name).add_to(fg)
-    styles = {a: FeatureStyle(fill="transparent", rows=[("", n)]) for a, n in zip(counties.adcode, counties.name_zh)}
-    outline = {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
-    county_geojson(counties, styles, "counties", style_of=lambda _p: outline).add_to(fg)
-    LegendControl(legend).add_to(fg)
-    return fg
-
-
-def standalone(base: folium.Map, groups: list[folium.FeatureGroup]) -> folium.Map:
-    """The base map with its layers added for good: for HTML tests and exports, not for st_folium."""
-    for group in groups:
-        group.add_to(base)
-    return base
-
-
-def selection_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "selection") -> folium.FeatureGroup:
+def selection_group(counties: gpd.GeoDataFrame, adcodes: Sequence[str], name: str = "selection") -> folium.FeatureGroup:
     """Strong outlines of the selected counties, for st_folium's feature_group_to_add.
 
     Passed that way, changing the selection does not rebuild the map (no flicker, zoom kept).
@@ -327,10 +293,6 @@ def asset_links(m: folium.Map) -> list[str]:
         links.extend(src for _, src in getattr(el, "default_js", []))
         links.extend(href for _, href in getattr(el, "default_css", []))
     return list(dict.fromkeys(links))
-
-
-def finite(x) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
 class LabelZoom(MacroElement):
@@ -403,20 +365,18 @@ def labels_group(labels, name: str = "labels") -> folium.FeatureGroup:
     rows = []
     for lb in labels:
         first, *rest = lb.text.split("\n")
-        extra = "".join(f"<small>{html.escape(line)}</small>" for line in rest)
-        body = f"<div data-minzoom='{lb.min_zoom:g}' data-adcode='{lb.adcode}'>{html.escape(first)}{extra}</div>"
+        extra = "".join(f"<small>{text(line)}</small>" for line in rest)
+        body = f"<div data-minzoom='{lb.min_zoom:g}' data-adcode='{text(lb.adcode)}'>{text(first)}{extra}</div>"
         rows.append((lb.lat, lb.lon, body, 2 * round(lb.width_px / 2) + 8, 2 * round(lb.height_px / 2)))
     TextMarkers(rows, "bd-label").add_to(fg)
     LabelZoom().add_to(fg)
     return fg
 
 
-def group_outline(
-    counties: gpd.GeoDataFrame, adcodes: list[str], name: str, color: str = "#111111"
-) -> folium.FeatureGroup:
+def group_outline(counties: gpd.GeoDataFrame, outline: Outline) -> folium.FeatureGroup:
     """One strong outline around a group of counties (e.g. the nine poor counties)."""
-    fg = folium.FeatureGroup(name=name)
-    chosen = counties[counties["adcode"].isin(adcodes)]
+    fg = folium.FeatureGroup(name=outline.name)
+    chosen = counties[counties["adcode"].isin(outline.adcodes)]
     if not chosen.empty:
-        outline_layer(chosen.geometry.union_all(), name, color, 3.5).add_to(fg)
+        outline_layer(chosen.geometry.union_all(), outline.name, outline.color, 3.5).add_to(fg)
     return fg

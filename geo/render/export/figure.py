@@ -1,0 +1,348 @@
+"""The map as a figure: a MapView (geo.views.mapview) drawn with geopandas + matplotlib.
+
+Object API only (no pyplot, no global state shared between sessions), in a projected metric
+CRS so the scale bar is true. Fills, legend, outlines, places and labels come from the view
+the screen draws, and the colours both renderers share from geo.model.palette, so paper and
+screen cannot disagree.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable
+
+import geopandas as gpd
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from pyproj import Transformer
+from shapely.geometry import box
+
+from geo.i18n import paren, t
+from geo.model import classify as cl
+from geo.model import indicators as ind
+from geo.model.boundaries import METRIC_CRS  # UTM 50N: metres across Baoding, for a true scale bar
+from geo.model.context import label_points, xiongan_outline
+from geo.model.labels import Label, anchor_points, place_labels, short_name
+from geo.model.palette import (
+    BORDER,
+    CONTEXT_FILL,
+    CONTEXT_LINE,
+    CONTEXT_TEXT,
+    FILLED_PRECISIONS,
+    HATCH_BG,
+    HATCH_LINE,
+    LABEL_TEXT,
+    PLANNED_LINE,
+    PLANNED_SWATCH,
+    XIONGAN_LINE,
+    XIONGAN_SWATCH,
+)
+from geo.model.themes import DEFAULT_THEME, Theme, get_theme
+from geo.render.export.fonts import configure, fit_lines, font_properties, wrap
+from geo.views.mapview import MapView
+from geo.views.overview import OverviewView
+
+HATCH = "////"
+MAP_PX = (1600, 1200)
+DPI = 150
+NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200)
+LABEL_PT = 8.5
+
+
+def _nice_km(span_m: float) -> int:
+    target = span_m / 5 / 1000
+    return max([k for k in NICE_KM if k <= max(target, 1)] or [1])
+
+
+def _north_angle(lon: float, lat: float) -> float:
+    """Angle (degrees, clockwise from the map's up) of true north at a point: UTM grid convergence."""
+    tr = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    x0, y0 = tr.transform(lon, lat)
+    x1, y1 = tr.transform(lon, lat + 0.05)
+    return math.degrees(math.atan2(x1 - x0, y1 - y0))
+
+
+def _counted(label: str, count: int | None, lang: str) -> str:
+    return label if count is None else f"{label}{paren(count, lang)}"
+
+
+def _legend_handles(legend: cl.Legend, theme: Theme, lang: str) -> tuple[list, list[str]]:
+    handles, labels = [], []
+    for e in legend.entries:
+        if e.color == "hatch":
+            handles.append(Patch(facecolor=HATCH_BG, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0.8))
+        elif e.color == PLANNED_SWATCH:
+            handles.append(Patch(facecolor="white", edgecolor=PLANNED_LINE, linestyle="--", linewidth=1.6))
+        elif e.color == XIONGAN_SWATCH:
+            handles.append(Patch(facecolor="white", edgecolor=XIONGAN_LINE, linestyle=":", linewidth=2))
+        else:
+            handles.append(Patch(facecolor=e.color, edgecolor=BORDER, linewidth=0.6))
+        labels.append(_counted(e.label, e.count, lang))
+    if legend.note:
+        handles.append(Patch(facecolor="none", edgecolor="none"))
+        labels.append(legend.note)
+    return handles, labels
+
+
+def _site_handles(legend: cl.Legend, lang: str) -> tuple[list, list[str]]:
+    handles = [
+        Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor="white",
+               markeredgecolor=e.color, markeredgewidth=2.6)
+        for e in legend.entries
+    ]  # fmt: skip
+    labels = [_counted(e.label, e.count, lang) for e in legend.entries]
+    if legend.note:
+        handles.append(Line2D([], [], linestyle="none"))
+        labels.append(legend.note)
+    return handles, labels
+
+
+def draw_map(
+    ax,
+    view: MapView,
+    counties: gpd.GeoDataFrame,
+    theme: Theme,
+    lang: str,
+    context: gpd.GeoDataFrame | None = None,
+    font_scale: float = 1.0,
+    labels: bool = True,
+) -> None:
+    """Counties, no-data hatch, outlines, places, legend, scale bar and north arrow on ``ax``.
+
+    ``counties`` and ``context`` (grey surroundings, light theme only) are WGS-84; ``labels``:
+    the view's placed labels, or the county names when the view has none.
+    """
+    wgs84 = counties
+    counties = counties.to_crs(METRIC_CRS)
+    ax.set_facecolor(theme.map_bg)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(theme.border)
+    city = counties.geometry.union_all()
+    show_context = context is not None and not context.empty and theme.name == "light"
+    if show_context:
+        context.to_crs(METRIC_CRS).plot(
+            ax=ax, facecolor=CONTEXT_FILL, edgecolor=CONTEXT_LINE, linewidth=0.6, zorder=0.5
+        )
+    gpd.GeoSeries([city], crs=METRIC_CRS).plot(ax=ax, facecolor="none", edgecolor=theme.halo, linewidth=3.2, zorder=1)
+    if view.mode == "city":
+        city_fill = view.city.fill if view.city is not None and view.city.fill else cl.CITY_FILL
+        gpd.GeoSeries([city], crs=METRIC_CRS).plot(ax=ax, color=city_fill, linewidth=0, zorder=2)
+    else:
+        fill = counties["adcode"].map(view.fills)
+        known = counties[fill.notna()]
+        if not known.empty:
+            known.plot(ax=ax, color=fill[fill.notna()].tolist(), linewidth=0, zorder=2)
+        missing = counties[fill.isna()]
+        if not missing.empty:
+            missing.plot(ax=ax, facecolor=HATCH_BG, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0, zorder=2)
+    counties.boundary.plot(ax=ax, color=BORDER, linewidth=0.7, zorder=3)
+    planned = counties[counties["adcode"].isin(view.planned)]
+    if not planned.empty:
+        planned.boundary.plot(ax=ax, color=PLANNED_LINE, linewidth=1.8, linestyle=(0, (4, 2.5)), zorder=4)
+    for outline in view.outlines:
+        group = counties[counties["adcode"].isin(outline.adcodes)]
+        if not group.empty:
+            gpd.GeoSeries([group.geometry.union_all()], crs=METRIC_CRS).boundary.plot(
+                ax=ax, color=outline.color, linewidth=2.2, zorder=4
+            )
+    if show_context:
+        xa = xiongan_outline(wgs84)
+        if not xa.is_empty:
+            gpd.GeoSeries([xa], crs=wgs84.crs).to_crs(METRIC_CRS).boundary.plot(
+                ax=ax, color=XIONGAN_LINE, linewidth=1.8, linestyle=(0, (1, 2.5)), zorder=4
+            )
+    if view.sites:
+        pts = gpd.GeoSeries(gpd.points_from_xy([s.lon for s in view.sites], [s.lat for s in view.sites]),
+                            crs="EPSG:4326").to_crs(METRIC_CRS)  # fmt: skip
+        ax.scatter(
+            pts.x, pts.y, s=190 * font_scale, zorder=5, linewidths=2.8,
+            facecolors=[s.color if s.precision in FILLED_PRECISIONS else "white" for s in view.sites],
+            edgecolors=[s.color for s in view.sites],
+        )  # fmt: skip
+
+    frame = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    x0, x1, y0, y1 = _fit_box(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    shown = frame.geometry.union_all()
+
+    def overlap(corner: str, w: float, h: float) -> float:
+        xs = (x0, x0 + w * (x1 - x0)) if "left" in corner else (x1 - w * (x1 - x0), x1)
+        ys = (y0, y0 + h * (y1 - y0)) if "lower" in corner else (y1 - h * (y1 - y0), y1)
+        return shown.intersection(box(xs[0], ys[0], xs[1], ys[1])).area
+
+    if labels:
+        _draw_labels(ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None)
+    corners = ["upper right", "upper left", "lower left", "lower right"]
+    # The legend goes where it hides least of the framed counties; scale bar and arrow take the next corners.
+    ranked = sorted(corners, key=lambda c: overlap(c, 0.34, 0.34))
+    size = 9.5 * font_scale
+    if view.legend is not None or view.site_legend is not None:
+        handles, labels = [], []
+        title = ""
+        if view.legend is not None:
+            handles, labels = _legend_handles(view.legend, theme, lang)
+            title = view.legend.title
+        if view.site_legend is not None:
+            h, lab = _site_handles(view.site_legend, lang)
+            if handles:
+                handles.append(Patch(facecolor="none", edgecolor="none"))
+                labels.append(view.site_legend.title)
+            else:
+                title = view.site_legend.title
+            handles += h
+            labels += lab
+        leg = ax.legend(
+            handles, labels, title=title, loc=ranked[0], fontsize=size, title_fontsize=size * 1.08,
+            frameon=True, framealpha=0.94, facecolor=theme.legend_bg, edgecolor=theme.border,
+            labelcolor=theme.legend_text, borderpad=0.7, handlelength=1.6, handleheight=1.1,
+        )  # fmt: skip
+        leg.get_title().set_color(theme.legend_text)
+        leg.set_zorder(10)
+    km = _nice_km(x1 - x0)
+    bar = AnchoredSizeBar(
+        ax.transData, km * 1000, f"{km} {t('km', lang)}", ranked[1], pad=0.5, borderpad=0.8, sep=4,
+        frameon=True, size_vertical=(y1 - y0) / 160, color=theme.legend_text,
+        fontproperties=font_properties(size),
+    )  # fmt: skip
+    bar.patch.set_facecolor(theme.legend_bg)
+    bar.patch.set_alpha(0.9)
+    bar.patch.set_edgecolor(theme.border)
+    bar.set_zorder(10)
+    ax.add_artist(bar)
+    lon, lat = gpd.GeoSeries([shown.centroid], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0].coords[0]
+    angle = math.radians(_north_angle(lon, lat))
+    corner = ranked[2]
+    ax_x = 0.06 if "left" in corner else 0.94
+    ax_y = 0.90 if "upper" in corner else 0.17
+    length = 34 * font_scale
+    ax.annotate(
+        t("north", lang), xy=(ax_x, ax_y), xycoords="axes fraction",
+        xytext=(-length * math.sin(angle), -length * math.cos(angle)), textcoords="offset points",
+        ha="center", va="top", fontsize=size * 1.15, fontweight="bold", color=theme.legend_text, zorder=11,
+        arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "color": theme.legend_text, "lw": 2},
+    )  # fmt: skip
+
+
+def _fit_box(ax, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
+    """Widen the shorter side of the extent so one metre is as long across as up, filling the axes."""
+    bbox = ax.get_position(original=True)
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box_ratio = (bbox.height * fig_h) / (bbox.width * fig_w)
+    w, h = x1 - x0, y1 - y0
+    if h / w < box_ratio:
+        grow = (w * box_ratio - h) / 2
+        return x0, x1, y0 - grow, y1 + grow
+    grow = (h / box_ratio - w) / 2
+    return x0 - grow, x1 + grow, y0, y1
+
+
+def _web_zoom(ax, x_span_m: float, lat: float) -> float:
+    """The Leaflet zoom at which the screen map has this export's scale, adjusted for the larger
+    print type, so the same labels show as on screen at that scale (geo.model.labels' min_zoom)."""
+    width_px = ax.get_window_extent().width
+    metres_per_px = x_span_m / max(width_px, 1)
+    zoom = math.log2(156543.03 * math.cos(math.radians(lat)) / metres_per_px)
+    label_px = LABEL_PT * ax.figure.dpi / 72
+    return zoom - math.log2(label_px / 13)
+
+
+def _draw_labels(
+    ax, view: MapView, counties: gpd.GeoDataFrame, lang: str, limits: tuple[float, ...],
+    context: gpd.GeoDataFrame | None,
+) -> None:  # fmt: skip
+    """The view's labels (names, with values when the screen shows them), each only where the screen
+    would show it at this scale; county names when the view has none."""
+    x0, x1, y0, y1 = limits
+    placed: Iterable[Label] = view.labels
+    if not placed:
+        names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"]
+        placed = place_labels(anchor_points(counties), {a: short_name(str(n), lang) for a, n in names.items()})
+    lat = float(counties.geometry.union_all().centroid.y)
+    zoom = _web_zoom(ax, x1 - x0, lat)
+    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    # A county with a place marker at its centre gets its name just below the marker.
+    marked = {s.adcode for s in view.sites}
+    tr = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    for lb in placed:
+        if lb.min_zoom > zoom + 1e-6:
+            continue
+        x, y = tr.transform(lb.lon, lb.lat)
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            below = lb.adcode in marked
+            ax.annotate(
+                lb.text, xy=(x, y), xytext=(0, -11 if below else 0), textcoords="offset points", ha="center",
+                va="top" if below else "center", fontsize=LABEL_PT, fontweight="bold", color=LABEL_TEXT,
+                path_effects=halo, zorder=6, annotation_clip=True,
+            )  # fmt: skip
+    if context is not None:
+        pts = label_points(context).to_crs(METRIC_CRS)
+        col = "name_en" if lang == "en" else "name_zh"
+        for p, name in zip(pts.geometry, pts[col]):
+            if x0 <= p.x <= x1 and y0 <= p.y <= y1:
+                ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=LABEL_PT * 0.9, color=CONTEXT_TEXT,
+                        zorder=0.8, clip_on=True)  # fmt: skip
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buf, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def map_figure(
+    view: MapView, counties: gpd.GeoDataFrame, title: str, source: str, lang: str, theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None, size: tuple[int, int] = MAP_PX, dpi: int = DPI,
+) -> Figure:  # fmt: skip
+    """One map with title and source line, ``size`` pixels at ``dpi``."""
+    theme = get_theme(theme_name)
+    configure()
+    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi, facecolor=theme.bg)
+    fig.text(0.03, 0.965, title, fontsize=17, fontweight="bold", color=theme.text, va="top")
+    ax = fig.add_axes((0.03, 0.09, 0.94, 0.80))
+    draw_map(ax, view, counties, theme, lang, context)
+    lines = fit_lines(wrap(source, 0.94 * size[0] / dpi * 72, 7.5), 3)
+    fig.text(0.03, 0.065, "\n".join(lines), fontsize=7.5, color=theme.muted, va="top", linespacing=1.35)
+    return fig
+
+
+def map_png(
+    view: MapView, counties: gpd.GeoDataFrame, title: str, source: str, lang: str, theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None, size: tuple[int, int] = MAP_PX,
+) -> bytes:  # fmt: skip
+    return png_bytes(map_figure(view, counties, title, source, lang, theme_name, context, size))
+
+
+def overview_png(
+    view: OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str, theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None, mapv: MapView | None = None,
+) -> bytes:  # fmt: skip
+    """The overview's map as a PNG (1600×1200), titled, with the sources of every figure on it.
+
+    ``mapv``: the map as the page shows it (the view's map with outlines and labels); the view's own
+    map when None. ``context``: the grey neighbours the overview draws, if any.
+    """
+    title = f"{view.indicator.name(lang)} · {view.year or t('latest_year', lang)}"
+    source = sources_line(ds, view.source_ids, lang)
+    return map_png(mapv or view.map, counties, title, source, lang, theme_name, context)
+
+
+def sources_line(ds: ind.Dataset, ids: Iterable[str], lang: str) -> str:
+    """``Source: publisher《title》; … · boundaries`` for the given source ids."""
+    src = ds.sources.set_index("source_id")
+    parts = [f"{src.loc[i, 'publisher']}《{src.loc[i, 'title']}》" for i in dict.fromkeys(ids)]
+    tail = t("export_boundaries", lang)
+    sep = "；" if lang == "zh" else "; "
+    return f"{t('source', lang)}{'：' if lang == 'zh' else ': '}{sep.join(parts) or '—'} · {tail}"

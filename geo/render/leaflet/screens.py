@@ -1,0 +1,172 @@
+"""One entry point per screen: the folium layers that draw that screen's MapView.
+
+Each map is split in two so st_folium never remounts it: a constant frame (its script is
+the same on every rerun, so zoom and centre survive) and layers passed as
+``feature_group_to_add``, which st_folium swaps in when they change.
+"""
+
+from __future__ import annotations
+
+import json
+
+import folium
+import geopandas as gpd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo.model.labels import anchor_points, place_labels, short_name
+from geo.model.themes import Theme, map_css
+from geo.render.leaflet.assets import IFRAME_PREFIX
+from geo.render.leaflet.maps import (
+    LegendControl,
+    base_map,
+    bounds_of,
+    choropleth_group,
+    group_outline,
+    labels_group,
+    outline_layer,
+    selection_group,
+)
+from geo.render.leaflet.markup import legend_html
+from geo.render.leaflet.sites import RING, sites_group
+from geo.views.mapview import MapView
+
+
+def overview_frame(
+    counties: gpd.GeoDataFrame,
+    context: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+    prefix: str = IFRAME_PREFIX,
+) -> folium.Map:
+    """The overview's constant frame: background, hatch pattern, grey surroundings."""
+    return base_map(counties, prefix, context, lang)
+
+
+def overview_layers(view: MapView, counties: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
+    """The choropleth with its legend, the outlined groups, the names, and the selection outline."""
+    groups = [choropleth_group(counties, view)]
+    groups += [group_outline(counties, outline) for outline in view.outlines]
+    if view.labels:
+        groups.append(labels_group(view.labels))
+    groups.append(selection_group(counties, view.selection))
+    return groups
+
+
+class FitOnAdd(MacroElement):
+    """A Leaflet layer that fits the map to ``bounds`` when its feature group is added.
+
+    st_folium re-adds the swappable feature groups only when they change, so a new slide
+    moves the map and a rerun of the same slide leaves the presenter's zoom alone.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var Fit = L.Layer.extend({
+            onAdd: function (map) {
+              function fit() {
+                map.invalidateSize(false);
+                // Keep the counties clear of the legend (top right): leave room either beside it or
+                // below it, whichever lets the map zoom in further.
+                var bounds = L.latLngBounds({{ this.bounds_json }});
+                map.bdFitBounds = bounds;  // what the slide is about (tests check the legend leaves it clear)
+                var box = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
+                map.getContainer().querySelectorAll(".leaflet-top.leaflet-right .bd-legend").forEach(function (el) {
+                  var r = el.getBoundingClientRect();  // legends stack down the right edge
+                  w = Math.max(w, box.right - r.left + 10);
+                  h = Math.max(h, r.bottom - box.top + 10);
+                });
+                // While the frame is still being laid out a legend can measure absurdly (wrapped to
+                // one character per line): room that would leave under 40 % of the map is ignored,
+                // and the fit runs again once the sizes settle (below).
+                var size = map.getSize();
+                if (w > 0.6 * size.x) { w = 0; }
+                if (h > 0.6 * size.y) { h = 0; }
+                var options = {animate: false, padding: [14, 14]};
+                if (w && h) {
+                  var beside = map.getBoundsZoom(bounds, false, L.point(28 + w, 28));
+                  var below = map.getBoundsZoom(bounds, false, L.point(28, 28 + h));
+                  options = beside >= below
+                    ? {animate: false, paddingTopLeft: [14, 14], paddingBottomRight: [14 + w, 14]}
+                    : {animate: false, paddingTopLeft: [14, 14 + h], paddingBottomRight: [14, 14]};
+                }
+                map.fitBounds(bounds, options);
+              }
+              fit();
+              // Fit again when the legends arrive or change size (they are layers of their own, added
+              // after this one or on a later tick) or when the frame is resized (the presenter view
+              // stretches it) -- only just after the slide changed, so that the presenter's own
+              // zooming is never undone.
+              var container = map.getContainer();
+              var corner = container.querySelector(".leaflet-top.leaflet-right");
+              if (corner && window.ResizeObserver) {
+                var size = function () {
+                  var c = container;
+                  return [corner.offsetWidth, corner.offsetHeight, c.offsetWidth, c.offsetHeight].join();
+                };
+                var seen = size();
+                var watch = new ResizeObserver(function () {
+                  var now = size();
+                  if (now !== seen) { seen = now; fit(); }
+                });
+                watch.observe(corner);
+                watch.observe(container);
+                setTimeout(function () { watch.disconnect(); }, 2500);
+              }
+              setTimeout(fit, 0);
+              // On a fresh map the frame's own animated first zoom ends after this one: fit once more then.
+              var refit = function () { map.off("zoomend", refit); fit(); };
+              map.on("zoomend", refit);
+              setTimeout(function () { map.off("zoomend", refit); }, 1500);
+              return this;
+            },
+            onRemove: function () { return this; }
+          });
+          new Fit().addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitOnAdd"
+        self.bounds = bounds
+        self.bounds_json = json.dumps([[round(v, 5) for v in corner] for corner in bounds])
+
+
+def briefing_frame(
+    counties: gpd.GeoDataFrame,
+    theme: Theme,
+    lang: str,
+    context: gpd.GeoDataFrame | None = None,
+    prefix: str = IFRAME_PREFIX,
+) -> folium.Map:
+    """The constant part of the briefing map for a theme and language: background, hatch,
+    grey surroundings (light theme), city outline and county names.
+
+    The names sit in Leaflet's marker pane, above whatever layer a slide adds.
+    """
+    m = base_map(counties, prefix, context if theme.name == "light" else None, lang)
+    m.get_root().header.add_child(Element(map_css(theme)))
+    outline_layer(counties.geometry.union_all(), "city", theme.halo, 5).add_to(m)
+    names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"]
+    texts = {a: short_name(n, lang) for a, n in names.items()}
+    labels_group(place_labels(anchor_points(counties), texts), "names").add_to(m)
+    return m
+
+
+def slide_layers(view: MapView, counties: gpd.GeoDataFrame, lang: str) -> list[folium.FeatureGroup]:
+    """A slide's layers: the counties with their legend, the places with theirs, and the fit to the extent."""
+    layers = [choropleth_group(counties, view)]
+    if view.sites:
+        group = sites_group(view.sites, RING, lang=lang)
+        if view.site_legend is not None:
+            LegendControl(legend_html(view.site_legend)).add_to(group)
+        layers.append(group)
+    fit = folium.FeatureGroup(name="fit")
+    extent = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
+    FitOnAdd(bounds_of(extent)).add_to(fit)
+    layers.append(fit)
+    return layers

@@ -1,0 +1,88 @@
+"""A map as data: what each county looks like and says, the legend, and what lies over it.
+
+Every screen's view builds one ``MapView``; every renderer draws it (folium for the page in
+geo.render.leaflet, matplotlib for PNG/PDF in geo.render.export). Nothing in it is a
+drawing object, so it pickles and caches, and no renderer reads colours out of another's
+output. Geometry is not part of it: renderers take the counties (keyed by ``adcode``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geo.model.classify import Legend
+from geo.model.labels import Label
+
+Rows = tuple[tuple[str, str], ...]  # (label, value) pairs of a tooltip or popup, unescaped
+
+
+@dataclass(frozen=True)
+class CountyFill:
+    """One county (or the whole city) as drawn: fill, tooltip, class."""
+
+    fill: str | None  # CSS colour; None = no data (hatched)
+    rows: Rows  # tooltip rows, the name first
+    planned: bool = False  # a target or forecast rather than a reported figure: dashed outline
+    label: str = ""  # the legend class it belongs to ("" for none)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """One strong outline around a group of counties (e.g. the nine poor counties)."""
+
+    name: str
+    adcodes: tuple[str, ...]
+    color: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place on the map, in WGS-84."""
+
+    lon: float
+    lat: float
+    programme: str
+    color: str
+    precision: str  # exact / township: a dot; county: a hollow ring at the county's point
+    names: tuple[str, ...]  # several places of one programme at one point share a marker
+    adcode: str
+    rows: Rows = ()  # popup rows
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A proportional circle at a county's point (area proportional to ``value``)."""
+
+    adcode: str
+    lon: float
+    lat: float
+    value: float
+    rows: Rows
+
+
+@dataclass(frozen=True)
+class MapView:
+    mode: str  # "county": counties coloured; "city": the city as one unit; "context": quiet counties under places
+    title: str
+    counties: dict[str, CountyFill]  # every county, keyed by adcode (in city mode only names)
+    legend: Legend | None
+    no_data: tuple[str, ...] = ()  # adcodes drawn hatched: no figure
+    city: CountyFill | None = None  # city mode: the whole city's fill and tooltip
+    outlines: tuple[Outline, ...] = ()
+    labels: tuple[Label, ...] = ()  # permanent names (and values) placed by geo.model.labels
+    sites: tuple[Site, ...] = ()
+    site_legend: Legend | None = None
+    symbols: tuple[Symbol, ...] = ()
+    symbol_title: str = ""
+    extent: tuple[str, ...] = ()  # adcodes to fit the map to; empty = all
+    selection: tuple[str, ...] = ()  # adcodes outlined as selected
+    in_view: tuple[str, ...] = ()  # counties whose data are drawn; empty = all (others dimmed)
+
+    @property
+    def fills(self) -> dict[str, str | None]:
+        """adcode -> fill (None = no data); empty in city mode, where the city is one unit."""
+        return {} if self.mode == "city" else {a: c.fill for a, c in self.counties.items()}
+
+    @property
+    def planned(self) -> frozenset[str]:
+        return frozenset(a for a, c in self.counties.items() if c.planned)

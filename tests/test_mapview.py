@@ -1,0 +1,167 @@
+"""The map as data (geo.views.mapview): fills, classes and no-data per county, overlays, and the
+rule that views and exports import no folium; data text drawn literally by matplotlib."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import io
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from matplotlib.backends.backend_pdf import PdfPages
+from PIL import Image
+
+from geo.model import classify as cl
+from geo.model.palette import POOR_OUTLINE, YT_OUTLINE
+from geo.views import overview as views
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_numeric_view_fills_classes_and_no_data(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "zh")
+    mapv = view.map
+    assert mapv.mode == "county" and set(mapv.counties) == {"000001", "000002", "000003"}
+    classes = cl.classify([30.0, 10.0], "quantiles")
+    assert mapv.fills == {"000001": classes.color_of(30), "000002": classes.color_of(10), "000003": None}
+    assert mapv.no_data == ("000003",)
+    assert {a: c.label for a, c in mapv.counties.items()} == {"000001": "30", "000002": "10", "000003": "无数据"}
+    assert mapv.counties["000002"].rows[0] == ("", "乙县")  # the name first, then the figure
+    assert ("贫困村", "10个") in mapv.counties["000002"].rows
+    assert mapv.legend == view.legend and [e.count for e in mapv.legend.entries] == [1, 1, 1]
+    assert view.source_ids == ("rep", "web")  # counties' sources, then the city total's
+    assert pickle.loads(pickle.dumps(mapv)) == mapv  # plain data: cacheable, sendable to a worker
+
+
+def test_city_only_view_is_one_unit(tiny_dataset, tiny_counties):
+    mapv = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "en").map
+    assert mapv.mode == "city" and mapv.fills == {} and mapv.no_data == ()
+    assert mapv.city is not None and mapv.city.fill == cl.CITY_FILL
+    assert ("PV on grid", "500 MW") in mapv.city.rows
+    assert [c.rows for c in mapv.counties.values()] == [(("", "Jia County"),), (("", "Yi County"),),
+                                                        (("", "Bad County"),)]  # fmt: skip
+
+
+def test_targets_are_planned_and_categories_take_their_colours(tiny_dataset, tiny_counties):
+    mapv = views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles", "zh").map
+    colours = cl.category_colors(["poor", "not_poor"])
+    assert mapv.fills == {"000001": colours["poor"], "000002": colours["not_poor"], "000003": colours["not_poor"]}
+    assert mapv.planned == frozenset() and mapv.no_data == ()
+
+
+def test_overlays_are_data(bundled):
+    ds, counties = bundled
+    view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
+    mapv = views.with_overlays(ds, counties, view, True, True, True, "zh", True, ["130624"])
+    assert [(o.name, o.color, len(o.adcodes)) for o in mapv.outlines] == [
+        ("yt_counties", YT_OUTLINE, 8), ("poor_counties", POOR_OUTLINE, 9)
+    ]  # fmt: skip
+    assert len(mapv.labels) == 24 and mapv.selection == ("130624",)
+    fuping = next(lb for lb in mapv.labels if lb.adcode == "130624")
+    assert fuping.text.startswith("阜平\n")  # with its value on the second line
+    assert mapv.fills == view.map.fills  # overlays leave the colours alone
+
+
+GUI = ("folium", "branca", "streamlit", "streamlit_folium", "jinja2")
+
+
+def test_views_import_no_drawing_library():
+    """geo/views names no drawing or Streamlit module, directly."""
+    for path in (ROOT / "geo" / "views").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in (*GUI, "matplotlib"), (path.name, name)
+                assert (not name.startswith("geo.render.leaflet") and not name.startswith("geo.render.export")) or (
+                    path.name == "programmes.py" and name == "geo.render.leaflet.basemaps"  # type-only
+                ), (path.name, name)
+
+
+def test_views_and_exports_load_no_folium():
+    """Importing every view and the matplotlib export loads neither folium nor a Leaflet builder."""
+    code = (
+        "import sys\n"
+        "import geo.views.overview, geo.views.briefing, geo.views.programmes, geo.views.county\n"
+        "import geo.render.export.deck, geo.render.export.figure, geo.render.export.fonts\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {GUI!r} or m.startswith('geo.render.leaflet'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.fixture(scope="module")
+def dollar_world(bundled):
+    """The bundled data with "$" in a county name (not even valid maths), a category label and a source."""
+    ds, counties = bundled
+    counties = counties.copy()
+    counties.loc[counties["adcode"] == "130624", "name_zh"] = "阜平$x_$县"
+    categories = ds.categories.copy()
+    categories.loc[categories["code"] == "not_poor", "label_zh"] = "US$5 to US$10"
+    sources = ds.sources.copy()
+    sources["publisher"] = "US$5 to US$10 出版社"
+    return dataclasses.replace(ds, categories=categories, sources=sources), counties
+
+
+def test_dollar_signs_are_drawn_as_text_in_png_and_pdf(dollar_world, tmp_path):
+    from geo.render.export import figure, fonts
+
+    ds, counties = dollar_world
+    view = views.overview(ds, counties, "poor_county_type", 2016, "quantiles", "zh")
+    assert any(e.label == "US$5 to US$10" for e in view.legend.entries)
+    png = figure.overview_png(view, ds, counties, "zh")
+    assert Image.open(io.BytesIO(png)).size == figure.MAP_PX
+    fonts.configure()
+    fig = figure.map_figure(view.map, counties, "$x$ 标题", figure.sources_line(ds, view.source_ids, "zh"), "zh")
+    buf = io.BytesIO()
+    with PdfPages(buf) as pdf:
+        pdf.savefig(fig)
+    if shutil.which("pdftotext"):
+        path = tmp_path / "map.pdf"
+        path.write_bytes(buf.getvalue())
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        assert "$x$ 标题" in text and "US$5 to US$10" in text  # county names are outlined (halo): not text
+
+
+def test_dollar_signs_in_a_slide_deck(dollar_world):
+    from geo.model import slides
+    from geo.render.export import deck as export
+
+    ds, counties = dollar_world
+    deck = slides.load_deck(ROOT / "data" / "slides.toml", ds, set(counties["adcode"]))
+    deck = dataclasses.replace(deck, slides=deck.slides[:1])
+    no_sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
+    assert export.deck_pdf(deck, ds, counties, no_sites, "zh").startswith(b"%PDF")
+
+
+def test_download_holds_the_view_with_numbers_as_numbers(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "en")
+    table = views.download_table(view, tiny_dataset, "en")
+    assert list(table.columns) == ["County", "adcode", "Value (villages)", "Year", "Status", "Source"]
+    assert table["Value (villages)"].tolist() == [30.0, 10.0, 100.0]  # the two counties, then the city total
+    assert table["adcode"].tolist() == ["000001", "000002", "130600"]
+    assert table["Source"].str.len().gt(0).all()
+
+
+def test_download_of_a_city_only_indicator_holds_the_city_figure(tiny_dataset, tiny_counties):
+    view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
+    table = views.download_table(view, tiny_dataset, "zh")
+    assert table.to_dict("records") == [
+        {"县（市、区）": "全市", "adcode": "130600", "数值（兆瓦）": 500.0, "年份": 2018, "性质": "目标",
+         "来源": "老促会《报告》 · 一、二是"}
+    ]  # fmt: skip
+    categories = views.download_table(views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles",
+                                                     "zh"), tiny_dataset, "zh")  # fmt: skip
+    assert categories["数值"].tolist() == ["贫困县", "非贫困县", "非贫困县"]
