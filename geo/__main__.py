@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from geo.store.core import Store
+    from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTIES = ROOT / "data" / "counties.geojson"
@@ -92,7 +92,7 @@ def _vendor_assets(args: argparse.Namespace) -> int:
 
 
 def _add_import(parser: argparse.ArgumentParser) -> None:
-    from geo.store.importer import BOUNDARY_MODES, KINDS
+    from geo.store.imports import BOUNDARY_MODES, KINDS
 
     parser.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, GeoJSON, GPKG or zip")
     parser.add_argument("--dry-run", action="store_true", help="check and preview only; write nothing")
@@ -110,8 +110,7 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
 
 
 def _open_store() -> Store:
-    from geo import settings
-    from geo.store import core as store
+    from geo import settings, store
 
     s = store.open_store()
     s.ensure(settings.data_dir())
@@ -122,7 +121,8 @@ def _import(args: argparse.Namespace) -> int:
     import getpass
 
     from geo.model.indicators import DataError
-    from geo.store import admin, auth, importer
+    from geo.store import admin, auth
+    from geo.store import imports as importer
 
     source = importer.SourceSpec(
         args.source, args.source_title, args.source_publisher, args.source_date, args.source_url

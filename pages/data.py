@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from geo import store as gs
 from geo.i18n import t
-from geo.store import admin, importer
-from geo.store import core as gs
+from geo.store import admin
+from geo.store import imports as importer
 from geo.web import loaders
 from geo.web.urlstate import ensure_router
 

@@ -8,8 +8,9 @@ import hashlib
 import pandas as pd
 import pytest
 
-from geo.store import admin, auth, importer
-from geo.store import core as st
+from geo import store as st
+from geo.store import admin, auth
+from geo.store import imports as importer
 
 
 def test_hash_and_verify():

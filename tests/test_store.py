@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo import store as st
 from geo.model import boundaries, indicators
 from geo.model.indicators import DataError
-from geo.store import core as st
+from geo.store import base
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -147,7 +148,7 @@ def test_concurrent_commits_are_serialised_and_both_land(store):
             inside.set()
             time.sleep(0.8)
 
-    st._hooks["before_commit"] = slow_first_writer
+    base._hooks["before_commit"] = slow_first_writer
     results: dict[str, st.Version | None] = {}
 
     def run(name: str, row: dict) -> None:
@@ -162,7 +163,7 @@ def test_concurrent_commits_are_serialised_and_both_land(store):
         first.join(30)
         second.join(30)
     finally:
-        st._hooks.clear()
+        base._hooks.clear()
     assert sorted(v.id for v in results.values()) == [2, 3]
     got = store.dataset().values
     exits = got[got["indicator_id"] == "village_exits"]
@@ -182,12 +183,13 @@ def test_killed_import_leaves_the_previous_version_intact(store):
         f"""
         import sys, time
         import pandas as pd
-        from geo.store import core as st
+        from geo import store as st
+        from geo.store import base
         s = {_store_args(store)}
         def pause():
             print("MID", flush=True)
             time.sleep(120)
-        st._hooks["history_written"] = pause
+        base._hooks["history_written"] = pause
         rows = [dict(indicator_id="village_exits", adcode="130624", year=str(1000 + i), value=str(i),
                      status="reported", source_id="report2016", locator="", note="") for i in range(2000)]
         s.commit({{"values": st.Change(pd.DataFrame(rows))}}, st.Meta("killed"))
