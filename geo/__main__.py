@@ -27,7 +27,7 @@ class Command(NamedTuple):
 
 def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
     from geo import settings
-    from geo.model.boundaries import DEFAULT_MAX_ERROR_M
+    from geo.build.simplify import DEFAULT_MAX_ERROR_M
 
     parser.add_argument(
         "--prefix",
@@ -51,20 +51,22 @@ def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
 
 def _build_boundaries(args: argparse.Namespace) -> int:
     # Imported here so that other commands do not need the build-only dependencies.
+    from geo.build import boundaries as build
+    from geo.build.simplify import choose_tolerance
     from geo.model import boundaries
 
-    raw = boundaries.read_cnmaps_units(args.prefix)
+    raw = build.read_cnmaps_units(args.prefix)
     tolerance = args.tolerance
     if tolerance is None:
-        tolerance, table = boundaries.choose_tolerance(raw, args.max_error_m)
+        tolerance, table = choose_tolerance(raw, args.max_error_m)
         print(f"Hausdorff error by tolerance (budget {args.max_error_m:g} m):")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-    counties, metrics = boundaries.build_counties(raw, tolerance)
+    counties, metrics = build.build_counties(raw, tolerance)
     defects = {k: metrics[k] for k in ("overlaps", "gaps", "invalid") if metrics[k]}
     if defects:
         print(f"not written: the coverage has defects {defects}", file=sys.stderr)
         return 1
-    boundaries.write_geojson(counties, args.out)
+    build.write_geojson(counties, args.out)
     # Read back what was written: the file, not the frame, is what the app gets.
     written = boundaries.read_counties(args.out)
     after = boundaries.coverage_defects(written)
@@ -212,7 +214,8 @@ def _add_build_context(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_context(args: argparse.Namespace) -> int:
-    from geo.model import boundaries, context
+    from geo.build import context
+    from geo.model import boundaries
 
     counties = boundaries.read_counties(args.counties)
     built = context.build_context(context.read_cnmaps_context(), counties)
