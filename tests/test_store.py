@@ -227,6 +227,25 @@ def test_geopackage_opens_in_gdal_like_qgis(tmp_path):
     assert pyogrio.read_info(s.path, layer="counties")["features"] == 24
 
 
+def test_geopackage_is_version_1_2_and_ogrinfo_opens_it_without_a_warning(tmp_path):
+    import sqlite3
+
+    from geo.store import gpkg
+
+    s = st.GeoPackageStore(tmp_path / "baoding.gpkg")
+    s.ensure(DATA)
+    with sqlite3.connect(s.path) as con:
+        application_id = con.execute("PRAGMA application_id").fetchone()[0]
+        user_version = con.execute("PRAGMA user_version").fetchone()[0]
+    assert (application_id, user_version) == (0x47504B47, 10200) == (gpkg.GPKG_APPLICATION_ID, gpkg.GPKG_USER_VERSION)
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("ogrinfo not installed (Debian gdal-bin; make system-deps installs it)")
+    run = subprocess.run([ogrinfo, "-so", str(s.path), "counties"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "Warning" not in run.stderr + run.stdout and "Feature Count: 24" in run.stdout
+
+
 def test_an_older_geopackage_gets_missing_tables(tmp_path):
     import sqlite3
 

@@ -31,6 +31,10 @@ from geo.store.tables import (
 # ---------------------------------------------------------------------------
 # GeoPackage (SQLite)
 
+GPKG_VERSION = "1.2"
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10200  # 1.2.0
+
 _SQLITE_SCHEMA = {
     "versions": "CREATE TABLE versions (id INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL, at TEXT NOT NULL, "
     "file_name TEXT, file_sha256 TEXT, added INTEGER, changed INTEGER, removed INTEGER, note TEXT)",
@@ -122,8 +126,11 @@ class GeoPackageStore(Store):
         try:
             # GDAL writes the GeoPackage frame (header, SRS, the counties feature table). No spatial
             # index: its triggers call GDAL's SQL functions, which a plain sqlite3 writer lacks.
+            # GeoPackage 1.2, not pyogrio's default 1.4: Debian 12's GDAL 3.6 (and the QGIS LTS builds on
+            # it) warn on every open of a 1.4 file that it "may only be partially supported".
             pyogrio.write_dataframe(
                 empty, tmp, layer="counties", driver="GPKG", geometry_type="MultiPolygon",
+                dataset_options={"VERSION": GPKG_VERSION},
                 layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom",
                                "DESCRIPTION": "county-level units of Baoding (WGS-84) as the app draws them now"},
             )  # fmt: skip
