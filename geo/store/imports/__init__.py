@@ -75,7 +75,7 @@ def prepare_import(
     if options.kind not in KINDS:
         return result(options.kind, 0, [ImportProblem(1, FILE_COLUMN, f"kind must be one of {', '.join(KINDS)}")])
     if len(data) > limits.MAX_UPLOAD_BYTES:
-        too_big = f"the file is larger than {limits.MAX_UPLOAD_BYTES // 2**20} MB"
+        too_big = limits.refusal("upload", limits.MAX_UPLOAD_BYTES // 2**20)
         return result(options.kind, 0, [ImportProblem(1, FILE_COLUMN, too_big)])
     cat = Catalogue.of(ds, counties)
     fmt = detect_format(data, file_name)

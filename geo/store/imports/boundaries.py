@@ -17,7 +17,7 @@ from geo.store.imports.cells import parse_datum
 from geo.store.imports.columns import BOUNDARY_ROLES, cell, role_of, split_header
 from geo.store.imports.files import frame_table
 from geo.store.imports.options import BOUNDARY_MODES, ImportOptions
-from geo.store.imports.problems import ImportProblem
+from geo.store.imports.problems import ImportProblem, stop_checking
 from geo.store.imports.sites import geographic
 from geo.store.tables import Change, Changeset
 
@@ -48,6 +48,8 @@ def import_boundaries(
     region = settings.get("BAODING_REGION")
     records, seen = [], {}
     for (row, cells), geom in zip(table.rows, geoms):
+        if stop_checking(problems, row):
+            break
         col = {r: table.header[i] for r, i in roles.items()}
         before = len(problems)
         adcode = cell(cells, roles["adcode"])

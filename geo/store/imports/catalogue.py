@@ -5,14 +5,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.model import indicators as ind
 from geo.model.boundaries import CountyMatchError, match_county
+from geo.store.imports import limits
 from geo.store.imports.columns import header_key
 from geo.store.imports.options import SourceSpec
 from geo.store.imports.problems import ImportProblem
@@ -29,6 +30,8 @@ class Catalogue:
     indicator_keys: dict[str, str]
     source_keys: dict[str, str]
     programme_keys: dict[str, str]
+    # (kind, text) -> suggestion: fuzzy matching costs ~1 ms, so each text once, and at most MAX_SUGGESTED
+    suggestions: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, ds: ind.Dataset, counties: gpd.GeoDataFrame) -> Catalogue:
@@ -50,14 +53,26 @@ class Catalogue:
         names = getattr(self.ds, table).set_index(id_col)[name_col]
         return {k: f"{v} ({names.get(v, '')})" for k, v in keys.items()}
 
+    def _suggest(self, kind: str, text: str, choices: Callable[[], dict[str, str]]) -> str:
+        key = (kind, text)
+        if key not in self.suggestions:
+            if len(self.suggestions) >= limits.MAX_SUGGESTED:
+                return ""
+            self.suggestions[key] = suggest(text, choices())
+        return self.suggestions[key]
+
     def suggest_indicator(self, text: str) -> str:
-        return suggest(text, self._shown(self.indicator_keys, "indicators", "indicator_id", "name_zh"))
+        return self._suggest(
+            "indicator", text, lambda: self._shown(self.indicator_keys, "indicators", "indicator_id", "name_zh")
+        )
 
     def suggest_programme(self, text: str) -> str:
-        return suggest(text, self._shown(self.programme_keys, "programmes", "programme_id", "name_zh"))
+        return self._suggest(
+            "programme", text, lambda: self._shown(self.programme_keys, "programmes", "programme_id", "name_zh")
+        )
 
     def suggest_source(self, text: str) -> str:
-        return suggest(text, self._shown(self.source_keys, "sources", "source_id", "title"))
+        return self._suggest("source", text, lambda: self._shown(self.source_keys, "sources", "source_id", "title"))
 
     def indicator(self, indicator_id: str) -> pd.Series:
         return self.ds.indicators.set_index("indicator_id").loc[indicator_id]
@@ -78,6 +93,7 @@ class Places:
         self.counties = counties
         self.allow_city = allow_city
         self.cache: dict[str, str | ImportProblem] = {}
+        self.unknown = 0
 
     def resolve(self, text: str, row: int, column: str) -> str | ImportProblem:
         if text not in self.cache:
@@ -89,8 +105,9 @@ class Places:
         if self.allow_city and (header_key(text) in CITY_NAMES or text.strip() == ind.CITY_ADCODE):
             return ind.CITY_ADCODE
         try:
-            return match_county(text, self.counties)
+            return match_county(text, self.counties, suggest=self.unknown < limits.MAX_SUGGESTED)
         except CountyMatchError as exc:
+            self.unknown += 1
             shown = ", ".join(f"{name} ({code})" for code, name in exc.candidates)
             reason = f"{exc.reason}: {text!r}" + (f"; closest: {shown}" if shown else "")
             return ImportProblem(0, "", reason)

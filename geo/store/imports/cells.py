@@ -44,7 +44,10 @@ def numeric_value(text: str, indicator: pd.Series, unit_hint: str = "") -> str:
     """The cell as a plain number in the indicator's unit; ValueError says what is wrong."""
     value, unit = units.with_unit(text, unit_hint)
     target = str(indicator["unit"])
-    value = units.convert(value, unit, target)
+    try:
+        value = units.convert(value, unit, target)
+    except ArithmeticError:  # decimal.Overflow converting a number near the context's limits
+        raise ValueError(f"{text!r} is implausibly large") from None
     if abs(value) > limits.MAX_ABS_VALUE:
         raise ValueError(f"{text!r} is implausibly large")
     if value < 0 and (units.dimension(target) in units.NON_NEGATIVE or is_share(indicator)):

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo.store.imports import limits
+
 FILE_COLUMN = "*"
+MAX_REASON_CHARS = 300  # a reason quotes the cell; a cell of thousands of characters is cut
 
 
 @dataclass(frozen=True, order=True)
@@ -15,6 +18,10 @@ class ImportProblem:
     row: int
     column: str
     reason: str
+
+    def __post_init__(self) -> None:
+        if len(self.reason) > MAX_REASON_CHARS:
+            object.__setattr__(self, "reason", self.reason[: MAX_REASON_CHARS - 1] + "…")
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.reason}"
@@ -30,6 +37,14 @@ class ImportFailed(Exception):
 
 def fail(reason: str, column: str = FILE_COLUMN, row: int = 1) -> ImportFailed:
     return ImportFailed([ImportProblem(row, column, reason)])
+
+
+def stop_checking(problems: list[ImportProblem], row: int) -> bool:
+    """True (and a last problem saying so) once ``problems`` reach MAX_PROBLEMS: the rest of the file goes unchecked."""
+    if len(problems) < limits.MAX_PROBLEMS:
+        return False
+    problems.append(ImportProblem(row, FILE_COLUMN, limits.refusal("problems", limits.MAX_PROBLEMS)))
+    return True
 
 
 def format_problems(problems: Iterable[ImportProblem]) -> str:

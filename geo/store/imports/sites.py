@@ -13,7 +13,7 @@ from geo.store.imports.cells import parse_coordinate, parse_datum
 from geo.store.imports.columns import ROLES, SITE_ROLES, cell, header_key, role_of, split_header
 from geo.store.imports.files import RawTable, frame_table
 from geo.store.imports.options import DATUM_NAMES, ImportOptions, ProgressFn
-from geo.store.imports.problems import ImportProblem, fail
+from geo.store.imports.problems import ImportProblem, fail, stop_checking
 from geo.store.tables import Change, Changeset
 
 
@@ -49,6 +49,8 @@ def import_sites(
     out: dict[tuple[str, str], dict[str, str]] = {}
     n = len(table.rows)
     for done, (row, cells) in enumerate(table.rows):
+        if stop_checking(problems, row):
+            break
         if progress and done % 200 == 0:
             progress(done / n, f"{done}/{n}")
         before = len(problems)
