@@ -206,3 +206,15 @@ def test_a_child_that_takes_too_long_is_stopped(world, monkeypatch):
     monkeypatch.setattr(child, "_CHILD_COMMAND", ["5"])
     result = child.prepare_in_child(json.dumps({}).encode(), "a.csv", ds, counties, seconds=0, grace_s=0.5)
     assert [str(p) for p in result.problems] == [f"row 1, column *: {limits.refusal('child_time', 0)}"]
+
+
+def test_an_extending_outline_that_overlaps_its_neighbours_is_refused(world):
+    """--mode extend gets the coverage checks of build-boundaries (issue 11, item 7)."""
+    ds, counties = world
+    fuping = counties[counties["adcode"] == "130624"]
+    grown = fuping.assign(geometry=fuping.geometry.to_crs(32650).buffer(5000).to_crs(4326))  # into its neighbours
+    result = im.prepare_import(grown.to_json().encode(), "b.geojson", ds, counties, im.ImportOptions(mode="extend"))
+    reasons = [p.reason for p in result.problems]
+    assert reasons and reasons[0].startswith("after this import ") and "pairs of units overlap (now 0)" in reasons[0]
+    same = im.prepare_import(fuping.to_json().encode(), "b.geojson", ds, counties, im.ImportOptions(mode="extend"))
+    assert same.ok, same.problems

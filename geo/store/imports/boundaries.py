@@ -12,6 +12,7 @@ from geo import settings
 from geo.model import datum as dt
 from geo.model import indicators as ind
 from geo.model import sites as st_sites
+from geo.model.boundaries import coverage_defects
 from geo.store.imports.catalogue import Catalogue
 from geo.store.imports.cells import parse_datum
 from geo.store.imports.columns import BOUNDARY_ROLES, cell, role_of, split_header
@@ -89,4 +90,26 @@ def import_boundaries(
     if problems:
         return {}, sorted(problems)
     new = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry="geometry", crs="EPSG:4326")
+    problems = coverage_problems(cat.counties, new, options.mode)
+    if problems:
+        return {}, problems
     return {"counties": Change(new, replace=options.mode == "replace")}, []
+
+
+def coverage_problems(current: gpd.GeoDataFrame, new: gpd.GeoDataFrame, mode: str) -> list[ImportProblem]:
+    """The checks ``build-boundaries`` applies, on the units as they would be after the import.
+
+    Overlaps, gaps and invalid shared edges may not grow beyond what the current units have (a real
+    enclave stays allowed); in extend mode the new outlines are checked with the units they join.
+    """
+    after = new if mode == "replace" else pd.concat([current[~current["adcode"].isin(new["adcode"])], new])
+    before = coverage_defects(current) if len(current) else {"overlaps": 0, "gaps": 0, "invalid": 0}
+    got = coverage_defects(gpd.GeoDataFrame(after, geometry="geometry", crs="EPSG:4326"))
+    what = {"overlaps": "pairs of units overlap", "gaps": "gaps open between units",
+            "invalid": "units whose edges do not match their neighbours'"}  # fmt: skip
+    fix = "fix the outlines so they share borders exactly"
+    return [
+        ImportProblem(1, "geometry", f"after this import {got[k]} {what[k]} (now {before[k]}); {fix}")
+        for k in ("overlaps", "gaps", "invalid")
+        if got[k] > before[k]
+    ]
