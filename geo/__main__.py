@@ -113,9 +113,14 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
 
 def _open_store() -> Store:
     from geo import settings, store
+    from geo.model.boundaries import BoundaryDataError
+    from geo.model.indicators import DataError
 
     s = store.open_store()
-    s.ensure(settings.data_dir())
+    try:
+        s.ensure(settings.data_dir())
+    except (DataError, BoundaryDataError) as exc:  # a broken seed file or store: one line, not a traceback
+        raise SystemExit(f"store: {exc}") from None
     return s
 
 

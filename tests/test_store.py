@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -270,3 +271,31 @@ def test_unreachable_postgis_is_a_store_error():
     s = st.PostGISStore("postgresql://nobody:x@127.0.0.1:9/none", "baoding")
     with pytest.raises(st.StoreError, match="cannot connect"):
         s.current_version()
+
+
+def test_stale_temp_files_of_a_killed_creation_are_removed(tmp_path):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)
+    stale = tmp_path / f".baoding.{dead_pid}.0123abcd.tmp.gpkg"
+    live = tmp_path / f".baoding.{os.getpid()}.4567ef.tmp.gpkg"  # a creation still under way
+    for path in (stale, Path(f"{stale}-wal"), live):
+        path.write_bytes(b"half a store")
+    st.GeoPackageStore(tmp_path / "baoding.gpkg").ensure(DATA)
+    assert not stale.exists() and not Path(f"{stale}-wal").exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "baoding.gpkg"])
+
+
+@pytest.mark.parametrize("command", [["versions"], ["rollback", "1"]])
+def test_cli_says_one_line_for_a_broken_seed_file(tmp_path, monkeypatch, command):
+    from geo.__main__ import main
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "counties.geojson").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("BAODING_DATA_DIR", str(data))
+    monkeypatch.setenv("BAODING_STORE", str(tmp_path / "var" / "baoding.gpkg"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    message = str(stopped.value.code)
+    assert message.startswith("store: ") and "invalid JSON at line 1" in message and "\n" not in message

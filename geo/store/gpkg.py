@@ -78,6 +78,16 @@ def _add_gpkg_tables(con: sqlite3.Connection) -> None:
         )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def gpkg_geometry(geom: Any, srs_id: int = SRID) -> bytes:
     """A GeoPackage geometry blob: 'GP' header with the xy envelope, then little-endian WKB."""
     minx, miny, maxx, maxy = shapely.bounds(geom)
@@ -119,6 +129,7 @@ class GeoPackageStore(Store):
         import pyogrio
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temp_files()
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp.gpkg")
         empty = gpd.GeoDataFrame(
             {c: pd.Series([], dtype=str) for c in TABLES["counties"].columns}, geometry=gpd.GeoSeries([], crs=WGS84)
@@ -146,6 +157,13 @@ class GeoPackageStore(Store):
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of a creation that was killed (``finally`` never ran): their process is gone."""
+        for path in self.path.parent.glob(f".{self.path.stem}.*.tmp.gpkg*"):
+            pid = path.name.split(".")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                path.unlink(missing_ok=True)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
