@@ -218,3 +218,26 @@ def test_an_extending_outline_that_overlaps_its_neighbours_is_refused(world):
     assert reasons and reasons[0].startswith("after this import ") and "pairs of units overlap (now 0)" in reasons[0]
     same = im.prepare_import(fuping.to_json().encode(), "b.geojson", ds, counties, im.ImportOptions(mode="extend"))
     assert same.ok, same.problems
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "ftp://a.cn/x"])
+def test_a_new_source_url_must_be_http(world, url):
+    ds, counties = world
+    spec = im.SourceSpec("", "某报告", "保定市", "2016", url)
+    data = (HEAD.replace(",source", "") + "阜平,village_exits,2016,5\n").encode()
+    result = im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=spec))
+    assert [p.reason for p in result.problems] == [f"URL {url!r} must start with http:// or https://"]
+    fine = im.SourceSpec("", "某报告", "保定市", "2016", "https://www.baoding.gov.cn/a.html")
+    assert im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=fine)).ok
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\x07", "\u200b", "\t"])
+def test_names_with_control_or_invisible_characters_are_refused(world, hidden):
+    ds, counties = world
+    programme = ds.programmes["programme_id"].iloc[0]
+    sites = f"name_zh,programme,county,source\n光伏{hidden}电站,{programme},阜平,report2016\n"
+    (problem,) = im.prepare_import(sites.encode(), "s.csv", ds, counties, im.ImportOptions(kind="sites")).problems
+    assert problem.column == "name_zh" and f"U+{ord(hidden):04X}" in problem.reason
+    one = counties[counties["adcode"] == "130624"].assign(name_zh=f"阜平{hidden}县")
+    (problem,) = im.prepare_import(one.to_json().encode(), "b.geojson", ds, counties).problems
+    assert problem.column == "name_zh" and "control or invisible character" in problem.reason

@@ -15,7 +15,7 @@ from geo.model import sites as st_sites
 from geo.model.boundaries import coverage_defects
 from geo.store.imports.catalogue import Catalogue
 from geo.store.imports.cells import parse_datum
-from geo.store.imports.columns import BOUNDARY_ROLES, cell, role_of, split_header
+from geo.store.imports.columns import BOUNDARY_ROLES, cell, hidden_characters, role_of, split_header
 from geo.store.imports.files import frame_table
 from geo.store.imports.options import BOUNDARY_MODES, ImportOptions
 from geo.store.imports.problems import ImportProblem, stop_checking
@@ -69,6 +69,9 @@ def import_boundaries(
         name_en = cell(cells, roles.get("name_en")) or (
             current["name_en"].get(adcode, "") if adcode in current.index else ""
         )
+        for column, text in (("name_zh", name_zh), ("name_en", name_en)):
+            if reason := hidden_characters(text):
+                problems.append(ImportProblem(row, column, f"the name {reason}"))
         if not name_zh or not name_en:
             problems.append(ImportProblem(row, "name_zh", f"a new unit {adcode} needs name_zh and name_en"))
         if geom is None or shapely.is_empty(geom) or shapely.get_type_id(geom) not in (3, 6):

@@ -14,7 +14,7 @@ import pandas as pd
 from geo.model import indicators as ind
 from geo.model.boundaries import CountyMatchError, match_county
 from geo.store.imports import limits
-from geo.store.imports.columns import header_key
+from geo.store.imports.columns import header_key, hidden_characters, url_problem
 from geo.store.imports.options import SourceSpec
 from geo.store.imports.problems import ImportProblem
 
@@ -142,6 +142,11 @@ def resolve_file_source(
         for what, text in (("title", spec.title), ("publisher", spec.publisher), ("date", spec.date))
         if not text.strip()
     ]
+    for what, text in (("title", spec.title), ("publisher", spec.publisher)):
+        if reason := hidden_characters(text.strip()):
+            problems.append(ImportProblem(1, "source", f"the {what} {reason}"))
+    if reason := url_problem(spec.url.strip()):
+        problems.append(ImportProblem(1, "source", reason))
     if spec.date.strip() and not _DATE.fullmatch(spec.date.strip()):
         problems.append(ImportProblem(1, "source", f"date {spec.date!r} must be YYYY, YYYY-MM or YYYY-MM-DD"))
     if problems:

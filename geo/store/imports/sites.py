@@ -10,7 +10,7 @@ from geo.model import datum as dt
 from geo.model import sites as st_sites
 from geo.store.imports.catalogue import Catalogue, Places, Sources, resolve_file_source
 from geo.store.imports.cells import parse_coordinate, parse_datum
-from geo.store.imports.columns import ROLES, SITE_ROLES, cell, header_key, role_of, split_header
+from geo.store.imports.columns import ROLES, SITE_ROLES, cell, header_key, hidden_characters, role_of, split_header
 from geo.store.imports.files import RawTable, frame_table
 from geo.store.imports.options import DATUM_NAMES, ImportOptions, ProgressFn
 from geo.store.imports.problems import ImportProblem, fail, stop_checking
@@ -64,6 +64,9 @@ def import_sites(
         name = get("name_zh")
         if not name:
             problem("name_zh", "no name")
+        for role in ("name_zh", "name_en"):
+            if reason := hidden_characters(get(role)):
+                problem(role, f"the name {reason}")
         programme_text = get("programme")
         programme = cat.programme_keys.get(header_key(programme_text))
         if not programme:
