@@ -26,10 +26,10 @@ run: $(VENV)/.run-installed
 # installed only when missing (needs root, as in CI).
 system-deps:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
-	    || ! command -v pdftotext >/dev/null; then \
-	  echo "Installing Debian chromium, fonts-noto-cjk and poppler-utils"; \
+	    || ! command -v pdftotext >/dev/null || ! command -v ogrinfo >/dev/null; then \
+	  echo "Installing Debian chromium, fonts-noto-cjk, poppler-utils and gdal-bin"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
-	    poppler-utils >/dev/null; \
+	    poppler-utils gdal-bin >/dev/null; \
 	fi
 
 # The PostGIS backend's tests need a server: started here (as root) unless DATABASE_URL_TEST points at one.

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from geo.model import boundaries
+from geo.build import boundaries
 
 prefix, tolerance, out = sys.argv[1], float(sys.argv[2]), Path(sys.argv[3])
 counties, metrics = boundaries.build_counties(boundaries.read_cnmaps_units(prefix), tolerance)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from geo.store.core import Store
+    from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTIES = ROOT / "data" / "counties.geojson"
@@ -27,7 +27,7 @@ class Command(NamedTuple):
 
 def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
     from geo import settings
-    from geo.model.boundaries import DEFAULT_MAX_ERROR_M
+    from geo.build.simplify import DEFAULT_MAX_ERROR_M
 
     parser.add_argument(
         "--prefix",
@@ -51,20 +51,22 @@ def _add_build_boundaries(parser: argparse.ArgumentParser) -> None:
 
 def _build_boundaries(args: argparse.Namespace) -> int:
     # Imported here so that other commands do not need the build-only dependencies.
+    from geo.build import boundaries as build
+    from geo.build.simplify import choose_tolerance
     from geo.model import boundaries
 
-    raw = boundaries.read_cnmaps_units(args.prefix)
+    raw = build.read_cnmaps_units(args.prefix)
     tolerance = args.tolerance
     if tolerance is None:
-        tolerance, table = boundaries.choose_tolerance(raw, args.max_error_m)
+        tolerance, table = choose_tolerance(raw, args.max_error_m)
         print(f"Hausdorff error by tolerance (budget {args.max_error_m:g} m):")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-    counties, metrics = boundaries.build_counties(raw, tolerance)
+    counties, metrics = build.build_counties(raw, tolerance)
     defects = {k: metrics[k] for k in ("overlaps", "gaps", "invalid") if metrics[k]}
     if defects:
         print(f"not written: the coverage has defects {defects}", file=sys.stderr)
         return 1
-    boundaries.write_geojson(counties, args.out)
+    build.write_geojson(counties, args.out)
     # Read back what was written: the file, not the frame, is what the app gets.
     written = boundaries.read_counties(args.out)
     after = boundaries.coverage_defects(written)
@@ -92,7 +94,7 @@ def _vendor_assets(args: argparse.Namespace) -> int:
 
 
 def _add_import(parser: argparse.ArgumentParser) -> None:
-    from geo.store.importer import BOUNDARY_MODES, KINDS
+    from geo.store.imports import BOUNDARY_MODES, KINDS
 
     parser.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, GeoJSON, GPKG or zip")
     parser.add_argument("--dry-run", action="store_true", help="check and preview only; write nothing")
@@ -110,11 +112,15 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
 
 
 def _open_store() -> Store:
-    from geo import settings
-    from geo.store import core as store
+    from geo import settings, store
+    from geo.model.boundaries import BoundaryDataError
+    from geo.model.indicators import DataError
 
     s = store.open_store()
-    s.ensure(settings.data_dir())
+    try:
+        s.ensure(settings.data_dir())
+    except (DataError, BoundaryDataError) as exc:  # a broken seed file or store: one line, not a traceback
+        raise SystemExit(f"store: {exc}") from None
     return s
 
 
@@ -122,7 +128,8 @@ def _import(args: argparse.Namespace) -> int:
     import getpass
 
     from geo.model.indicators import DataError
-    from geo.store import admin, auth, importer
+    from geo.store import admin, auth
+    from geo.store import imports as importer
 
     source = importer.SourceSpec(
         args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
@@ -212,7 +219,8 @@ def _add_build_context(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_context(args: argparse.Namespace) -> int:
-    from geo.model import boundaries, context
+    from geo.build import context
+    from geo.model import boundaries
 
     counties = boundaries.read_counties(args.counties)
     built = context.build_context(context.read_cnmaps_context(), counties)

@@ -23,7 +23,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "BAODING_TILE_URL": ("", "XYZ tile URL template of an intranet tile server ({z}/{x}/{y}); enables 'custom'"),
     "BAODING_TILE_DATUM": ("wgs84", "datum of those tiles: wgs84, gcj02 or bd09"),
     "BAODING_TILE_ATTRIBUTION": ("", "attribution text shown for those tiles"),
-    # Data store (geo/store/core.py) and administrator login (geo/store/auth.py).
+    # Data store (geo/store/) and administrator login (geo/store/auth.py).
     "BAODING_STORE": (str(ROOT / "var" / "baoding.gpkg"), "the GeoPackage data store, created from data/ on first run"),
     "DATABASE_URL": ("", "PostgreSQL/PostGIS URL; when set, the store lives there instead of the GeoPackage"),
     "BAODING_PG_SCHEMA": ("baoding", "schema of the PostGIS store"),

@@ -170,7 +170,7 @@ def store(request, tmp_path):
     """An empty store of each backend, seeded from data/ (PostGIS: a throwaway schema)."""
     import uuid
 
-    from geo.store import core as st
+    from geo import store as st
 
     if request.param == "gpkg":
         s = st.GeoPackageStore(tmp_path / "var" / "baoding.gpkg")

@@ -10,9 +10,10 @@ import time
 import pandas as pd
 import pytest
 
+from geo import store as st
 from geo.i18n import t
-from geo.store import admin, auth, importer
-from geo.store import core as st
+from geo.store import admin, auth
+from geo.store import imports as importer
 
 RIGHT = "right-password"
 

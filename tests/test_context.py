@@ -3,8 +3,9 @@
 import geopandas as gpd
 import pytest
 
+from geo.build.context import UNITS
 from geo.model.boundaries import BoundaryDataError, read_counties
-from geo.model.context import UNITS, read_context, xiongan_outline
+from geo.model.context import read_context, xiongan_outline
 from geo.model.palette import CONTEXT_FILL, CONTEXT_TEXT
 from geo.render.leaflet.compact import layers_in
 from geo.render.leaflet.maps import base_map

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo import store as st
 from geo.store import auth
-from geo.store import core as st
 from geo.web import login as login_glue
 
 ROOT = Path(__file__).resolve().parents[1]

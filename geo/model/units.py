@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # Chinese multipliers written between the number and the unit (10.81万人, 1.02亿元).
+# 万亿 (1e12) is the most anyone writes; a few more are allowed, thousands are an attack.
+MAX_MULTIPLIERS = 4
 MULTIPLIERS: dict[str, Decimal] = {
     "万": Decimal(10) ** 4,
     "亿": Decimal(10) ** 8,
@@ -89,7 +91,7 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
         number = Decimal(f"{sign}{(whole or '0').replace(',', '')}{frac or ''}")
         if exp:
             number = number.scaleb(int(exp))
-    except InvalidOperation:
+    except ArithmeticError:  # InvalidOperation, or Overflow of the decimal context
         raise ValueError(f"{text!r} is not a number") from None
     rest = s[m.end() :]
     if rest[:1] in (".", "e", "E") or rest[:1].isdigit():
@@ -98,15 +100,23 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
         raise ValueError(f"{text!r}: a comma must separate thousands (1,234)")
     unit = normalize_unit(rest)
     factor = Decimal(1)
-    # Peel multipliers off the front until what remains is a unit: 30万千瓦 = 30 x 万 x 千瓦.
+    # Peel multipliers off the front until what remains is a unit: 30万千瓦 = 30 x 万 x 千瓦. Only a few:
+    # peeling thousands of 亿 one by one takes quadratic time and overflows the decimal context.
+    peeled = 0
     while unit and unit not in UNITS and unit[0] in MULTIPLIERS:
+        peeled += 1
+        if peeled > MAX_MULTIPLIERS:
+            raise ValueError(f"more than {MAX_MULTIPLIERS} multipliers (万/亿/千/百) in one number")
         factor *= MULTIPLIERS[unit[0]]
         unit = unit[1:]
     if unit and unit not in UNITS:
         raise ValueError(f"unknown unit {rest!r} in {text!r}")
     if not number.is_finite():
         raise ValueError(f"{text!r} is not a finite number")
-    return number * factor, unit
+    try:
+        return number * factor, unit
+    except ArithmeticError:  # decimal.Overflow: beyond the context's exponent range
+        raise ValueError(f"{text!r} is too large a number") from None
 
 
 def convert(value: Decimal, unit: str, target: str) -> Decimal:

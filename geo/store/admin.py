@@ -7,9 +7,8 @@ every function here raises PermissionError before touching the store.
 
 from __future__ import annotations
 
-from geo.store import auth
-from geo.store.core import Meta, Store, Version
-from geo.store.importer import ImportResult
+from geo.store import Meta, Store, Version, auth
+from geo.store.imports import ImportResult
 
 
 def commit_import(admin: object, store: Store, result: ImportResult) -> Version | None:

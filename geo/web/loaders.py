@@ -1,6 +1,6 @@
 """Cached loaders of the app's data (the Streamlit edge, with urlstate and login).
 
-The data live in the store (geo/store/core.py: a GeoPackage, or PostGIS when DATABASE_URL is
+The data live in the store (geo/store/: a GeoPackage, or PostGIS when DATABASE_URL is
 set), created from the seed files in data/ on first run. Cached results are keyed on the
 store's current version, so an import shows up on the next rerun. Paths come from
 geo.settings (built from this package's location, never the working directory). Loaders
@@ -15,11 +15,10 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from geo import settings
+from geo import settings, store
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
 from geo.model import indicators
-from geo.store import core as store
 
 VERSION_TTL_S = 2
 

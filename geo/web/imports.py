@@ -1,0 +1,120 @@
+"""The data page's import and history panels (Streamlit edge): widgets in, geo.store calls out.
+
+An upload is checked in a child process with time and memory limits (geo.store.imports.child), with
+a progress bar; the result is kept in the session per (file, options) so a rerun does not check again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import store as gs
+from geo.i18n import t
+from geo.model import indicators as ind
+from geo.render import tables
+from geo.store import admin, auth
+from geo.store import imports as importer
+from geo.store.imports.child import prepare_in_child
+from geo.web import loaders
+
+DATUMS = ["", "WGS-84", "CGCS2000", "GCJ-02", "BD-09"]
+
+
+def backend_name(store: gs.Store) -> str:
+    return "postgis" if isinstance(store, gs.PostGISStore) else "gpkg"
+
+
+def template_bytes(ds: ind.Dataset, counties: pd.DataFrame) -> bytes:
+    """The import template as XLSX, written by the one spreadsheet writer (no cell becomes a formula)."""
+    return tables.workbook_xlsx([tables.Sheet(*sheet) for sheet in importer.template_sheets(ds, counties)])
+
+
+def import_options(ds: ind.Dataset, lang: str) -> importer.ImportOptions:
+    """The import form: what the file holds, its year, its source, and for geometries the datum and mode."""
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox(t("import_kind", lang), importer.KINDS, format_func=lambda k: t(f"kind_{k}", lang))
+    year = c2.number_input(t("file_year", lang), min_value=1949, max_value=2100, value=None, step=1)
+    sources = ["", *ds.sources["source_id"], "+"]
+    labels = {"": t("no_file_source", lang), "+": t("new_source", lang),
+              **dict(zip(ds.sources["source_id"], ds.sources["title"]))}  # fmt: skip
+    source_id = c3.selectbox(t("file_source", lang), sources, format_func=lambda s: labels.get(s, s))
+    spec = importer.SourceSpec(source_id if source_id != "+" else "")
+    if source_id == "+":
+        s1, s2, s3 = st.columns(3)
+        spec = importer.SourceSpec(
+            "", s1.text_input(t("source_title", lang)), s2.text_input(t("source_publisher", lang)),
+            s3.text_input(t("source_date", lang)),
+        )  # fmt: skip
+    datum, mode = "", "extend"
+    if kind in ("sites", "boundaries", "auto"):
+        d1, d2 = st.columns(2)
+        datum = d1.selectbox(t("datum", lang), DATUMS, format_func=lambda d: d or t("datum_default", lang))
+        mode = d2.radio(t("boundary_mode", lang), importer.BOUNDARY_MODES, format_func=lambda m: t(f"mode_{m}", lang))
+    return importer.ImportOptions(kind, int(year) if year else None, "reported", spec, datum, mode)
+
+
+def checked_upload(upload, options: importer.ImportOptions, ds: ind.Dataset, counties, lang: str):
+    """The upload checked in a child process (once per file and options), with a progress bar."""
+    cache_key = (upload.file_id, options)
+    if st.session_state.get("_import_key") != cache_key:
+        bar = st.progress(0.0, text=t("checking", lang, text="…"))
+
+        def report(fraction: float, text: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=t("checking", lang, text=text))
+
+        result = prepare_in_child(upload.getvalue(), upload.name, ds, counties, options, report)
+        bar.empty()
+        st.session_state.update(_import_key=cache_key, _import=result)
+    return st.session_state["_import"]
+
+
+def show_result(result: importer.ImportResult, store: gs.Store, user: auth.Admin, lang: str) -> None:
+    """Problems, or the preview of each table and the commit button."""
+    if result.problems:
+        st.error(t("problems_found", lang, n=len(result.problems)), icon=":material/error:")
+        cols = {"row": t("problem_row", lang), "column": t("problem_column", lang), "reason": t("problem_reason", lang)}
+        st.dataframe(importer.problems_frame(result.problems).rename(columns=cols), hide_index=True, width="stretch")
+        return
+    st.subheader(t("preview_title", lang))
+    for table, diff in store.preview(result.changeset).items():
+        st.markdown(f"**{t('table_name', lang, name=table)}**")
+        m1, m2, m3 = st.columns(3)
+        m1.metric(t("added", lang), len(diff.added))
+        m2.metric(t("changed", lang), len(diff.changed))
+        m3.metric(t("unchanged", lang), diff.unchanged)
+        st.dataframe(gs.diff_frame(table, diff), hide_index=True, width="stretch")
+    if st.button(t("commit", lang), type="primary", icon=":material/save:"):
+        version = admin.commit_import(user, store, result)
+        st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+        st.session_state.pop("_import_key", None)
+        loaders.data_changed()
+        done = t("committed", lang, n=version.id) if version else t("nothing_changed", lang)
+        st.session_state["_data_message"] = done
+        st.rerun()
+
+
+def versions_table(versions: list[gs.Version], lang: str) -> pd.DataFrame:
+    headers = {
+        "id": t("version", lang), "who": t("who", lang), "at": t("when_utc", lang), "file_name": t("file", lang),
+        "added": t("added", lang), "changed": t("changed", lang), "removed": t("removed", lang),
+        "note": t("note", lang), "file_sha256": t("sha256", lang),
+    }  # fmt: skip
+    return gs.versions_frame(versions).rename(columns=headers)
+
+
+def show_diff(store: gs.Store, older: int, newer: int, lang: str) -> None:
+    diffs = store.diff(older, newer)
+    if not diffs:
+        st.caption(t("no_differences", lang))
+    for table, diff in diffs.items():
+        st.markdown(f"**{t('table_name', lang, name=table)}**")
+        st.dataframe(gs.diff_frame(table, diff), hide_index=True, width="stretch")
+
+
+def rollback(store: gs.Store, user: auth.Admin, target: int, lang: str) -> None:
+    version = admin.rollback(user, store, target)
+    done = t("rolled_back", lang, n=version.id, v=target) if version else t("nothing_changed", lang)
+    loaders.data_changed()
+    st.session_state["_data_message"] = done
+    st.rerun()
