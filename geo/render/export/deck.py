@@ -37,6 +37,7 @@ from geo.model.context import label_points, xiongan_outline
 from geo.model.labels import anchor_points, place_labels, short_name
 from geo.model.slides import Deck
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
+from geo.render.export.notes import notes_figure
 from geo.render.leaflet.maps import BORDER, CONTEXT_FILL, CONTEXT_LINE, CONTEXT_TEXT, PLANNED_SWATCH, XIONGAN_SWATCH
 from geo.views import overview as views
 from geo.views.briefing import SlideView, layer_fills, slide_view, sources_line
@@ -551,9 +552,11 @@ def deck_pdf(
     deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
     theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
     png: Callable[[int, str, bytes], None] | None = None, context: gpd.GeoDataFrame | None = None,
+    notes: bool = False,
 ) -> bytes:  # fmt: skip
     """The whole deck as one PDF, a page per slide; ``progress(done, total)`` after each page,
-    ``png(number, slide_id, bytes)`` to also receive each slide as PNG."""
+    ``png(number, slide_id, bytes)`` to also receive each slide as PNG; ``notes``: a speaker-notes
+    page after each slide."""
     buf = io.BytesIO()
     metadata = {"Title": t("app_title", lang), "Subject": t("page_briefing", lang), "CreationDate": None}
     configure()
@@ -563,6 +566,8 @@ def deck_pdf(
             fig = slide_figure(view, ds, counties, lang, theme_name, context)
             FigureCanvasAgg(fig)
             pdf.savefig(fig)
+            if notes:
+                pdf.savefig(notes_figure(view, lang, theme_name, fig.get_size_inches()))
             if png is not None:
                 png(i + 1, view.slide.id, _png(fig))
             if progress is not None:
