@@ -105,3 +105,20 @@ def test_broken_deck_stops_with_a_message(tmp_path, monkeypatch):
     assert not at.exception
     assert at.error and "deck.toml" in at.error[0].value and "slide 1 (x)" in at.error[0].value
     assert not at.metric
+
+
+def test_speaker_notes_only_on_demand_and_never_in_the_link():
+    at = run(slide="3", present="1")
+    notes = tomllib.loads((ROOT / "data" / "slides.toml").read_text(encoding="utf-8"))["slides"][2]["notes_zh"]
+    first_line = notes.strip().splitlines()[0]
+
+    def shown() -> bool:
+        return any(first_line in md.value for md in at.markdown)
+
+    assert at.toggle(key="show_notes").value is False and not shown()  # off by default, also in presenter view
+    at.toggle(key="show_notes").set_value(True).run()
+    assert shown()
+    assert "show_notes" not in at.query_params and "notes" not in str(dict(at.query_params))
+    at.button(key="next_slide").click().run()
+    assert _url_slide(at) == "4" and not shown()  # the next slide's notes, not this one's
+    assert any("注意" in md.value for md in at.markdown)

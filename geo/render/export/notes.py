@@ -74,7 +74,7 @@ def notes_figure(view: SlideView, lang: str, theme_name: str, size_in: Sequence[
     fig.text(left, 0.93, heading, fontsize=13, color=theme.accent, fontweight="bold", va="top")
     fig.text(left, 0.885, view.title(lang), fontsize=20, color=theme.text, fontweight="bold", va="top")
     fig.add_artist(Line2D([left, right], [0.815, 0.815], color=theme.border, linewidth=0.8))
-    notes = view.slide.notes(lang) or t("notes_none", lang)
+    notes = (view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n")  # a blank line between paragraphs
     sources = [f"{f.label}{colon(lang)}{f.source}" for f in view.figures]
     source_head = t("source", lang)
     # Body type shrinks until notes and sources fit above the bottom margin (600 characters of
