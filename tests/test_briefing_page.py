@@ -122,3 +122,24 @@ def test_speaker_notes_only_on_demand_and_never_in_the_link():
     at.button(key="next_slide").click().run()
     assert _url_slide(at) == "4" and not shown()  # the next slide's notes, not this one's
     assert any("注意" in md.value for md in at.markdown)
+
+
+def test_deck_as_pptx_from_the_download_menu(monkeypatch):
+    from geo.render.export import pptx
+
+    calls = []
+
+    def fake(deck, ds, counties, sites, lang, theme, progress=None, context=None):
+        for i in range(len(deck)):
+            progress(i + 1, len(deck))
+        calls.append((len(deck), lang, theme))
+        return b"PK" + b"\0" * 1_500_000
+
+    monkeypatch.setattr(pptx, "deck_pptx", fake)  # what the PPTX holds is tests/test_pptx.py's business
+    at = run(lang="en", theme="dark")
+    assert not any(b.label.startswith("Download the deck (PowerPoint") for b in at.get("download_button"))
+    next(b for b in at.button if b.label == "Make the whole deck as PPTX (editable)").click().run()
+    assert not at.exception
+    assert calls == [(N_SLIDES, "en", "dark")]
+    labels = [b.label for b in at.get("download_button")]
+    assert f"Download the deck (PowerPoint, {N_SLIDES} slides, 1.5 MB)" in labels
