@@ -188,6 +188,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "deck_notes_pages": {"zh": "PDF 附演讲者备注页", "en": "Add speaker-notes pages to the PDF"},
     "speaker_notes": {"zh": "演讲者备注", "en": "Speaker notes"},
+    "speaker_notes_toggle": {"zh": "备注", "en": "Notes"},  # short: the bar stays one line at 1280×720
     "speaker_notes_help": {
         "zh": "只在本机显示，不写入链接；投屏前请关闭。",
         "en": "Shown on this screen only and never put in the link; turn it off before sharing your screen.",

@@ -66,7 +66,7 @@ bar.toggle(
     on_change=lambda: st.session_state.update(present="1" if st.session_state.present_on else "0"),
 )  # fmt: skip
 # The presenter's own notes: off by default and never in the link, so a shared screen does not show them.
-show_notes = bar.toggle(t("speaker_notes", lang), key="show_notes", help=t("speaker_notes_help", lang))
+show_notes = bar.toggle(t("speaker_notes_toggle", lang), key="show_notes")
 bar.segmented_control(
     t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
     required=True, label_visibility="collapsed",
@@ -94,10 +94,10 @@ with right:
         st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
                     unsafe_allow_html=True)  # fmt: skip
     st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
-    if show_notes:
-        with st.container(border=True, key="speaker_notes"):
-            st.caption(t("speaker_notes", lang))
-            st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
+if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
+    with st.container(border=True, key="speaker_notes"):
+        st.caption(f"{t('speaker_notes', lang)} · {t('speaker_notes_help', lang)}")
+        st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
 
 with bar.popover(t("downloads", lang), icon=":material/download:"):
     no_font = export.font_problem()  # PNG and PDF need a Chinese font; the tables do not
