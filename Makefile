@@ -22,14 +22,16 @@ run: $(VENV)/.run-installed
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Debian packages the tests need (browser, CJK font for browser and exports, pdftotext for the PDF test);
-# installed only when missing (needs root, as in CI).
+# Debian packages the tests need (browser, CJK font for browser and exports, pdftotext for the PDF test,
+# LibreOffice Impress to open the PPTX); installed only when missing (needs root, as in CI).
 system-deps:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
-	    || ! command -v pdftotext >/dev/null || ! command -v ogrinfo >/dev/null; then \
-	  echo "Installing Debian chromium, fonts-noto-cjk, poppler-utils and gdal-bin"; \
+	    || ! command -v pdftotext >/dev/null || ! command -v soffice >/dev/null \
+	    || ! command -v ogrinfo >/dev/null; then \
+	  echo "Installing Debian chromium, fonts-noto-cjk, poppler-utils, gdal-bin and libreoffice-impress"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
-	    poppler-utils gdal-bin >/dev/null; \
+	    poppler-utils gdal-bin >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends libreoffice-impress >/dev/null; \
 	fi
 
 # The PostGIS backend's tests need a server: started here (as root) unless DATABASE_URL_TEST points at one.

@@ -230,8 +230,9 @@ def _build_context(args: argparse.Namespace) -> int:
 
 
 def _add_export_deck(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", type=Path, help="the PDF to write, one page per slide")
-    parser.add_argument("--png", type=Path, default=None, metavar="DIR", help="also one PNG per slide in DIR")
+    parser.add_argument("out", type=Path, help="the .pdf (one page per slide) or .pptx (editable) to write")
+    parser.add_argument("--png", type=Path, default=None, metavar="DIR", help="PDF only: also one PNG per slide in DIR")
+    parser.add_argument("--notes", action="store_true", help="PDF only: a speaker-notes page after each slide")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the slides (default: zh)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colours (default: light)")
     parser.add_argument("--slides", type=Path, default=None, help="deck file (default: BAODING_SLIDES or data/)")
@@ -247,6 +248,13 @@ def _export_deck(args: argparse.Namespace) -> int:
     from geo.render.export import deck as export
     from geo.render.export import fonts
 
+    kind = args.out.suffix.lower()
+    if kind not in (".pdf", ".pptx"):
+        print(f"{args.out}: the file name must end in .pdf or .pptx", file=sys.stderr)
+        return 2
+    if kind == ".pptx" and (args.png or args.notes):
+        print("--png and --notes are for PDF; a PPTX carries its notes on every slide", file=sys.stderr)
+        return 2
     try:
         s = _open_store()
         ds, counties, sites = s.dataset(), s.counties(), s.sites()
@@ -266,15 +274,25 @@ def _export_deck(args: argparse.Namespace) -> int:
 
     start = time.monotonic()
     context = cached_context(settings.data_dir() / "context.geojson")
-    pdf = export.deck_pdf(
-        deck, ds, counties, sites, args.lang, args.theme, context=context,
-        progress=lambda done, total: print(f"slide {done}/{total}", file=sys.stderr),
-        png=save_png if args.png else None,
-    )  # fmt: skip
+
+    def progress(done: int, total: int) -> None:
+        print(f"slide {done}/{total}", file=sys.stderr)
+
+    if kind == ".pptx":
+        from geo.render.export import pptx
+
+        data = pptx.deck_pptx(deck, ds, counties, sites, args.lang, args.theme, progress, context)
+        made = f"{len(deck)} slides"
+    else:
+        data = export.deck_pdf(
+            deck, ds, counties, sites, args.lang, args.theme, context=context, progress=progress,
+            png=save_png if args.png else None, notes=args.notes,
+        )  # fmt: skip
+        made = f"{len(deck) * (2 if args.notes else 1)} pages"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(pdf)
+    args.out.write_bytes(data)
     took = time.monotonic() - start
-    print(f"wrote {args.out} ({len(deck)} pages, {len(pdf) / 1e6:.1f} MB, {took:.1f} s)")
+    print(f"wrote {args.out} ({made}, {len(data) / 1e6:.1f} MB, {took:.1f} s)")
     return 0
 
 
@@ -298,7 +316,9 @@ COMMANDS: dict[str, Command] = {
     "hash-password": Command("make an administrator password hash (reads the password)", _add_nothing, _hash_password),
     "versions": Command("list the data store's versions, newest first", _add_nothing, _versions),
     "rollback": Command("restore the content of an earlier version (as a new version)", _add_rollback, _rollback),
-    "export-deck": Command("draw the briefing deck as one PDF (and PNGs), no browser", _add_export_deck, _export_deck),
+    "export-deck": Command(
+        "draw the briefing deck as one PDF (and PNGs) or an editable PPTX, no browser", _add_export_deck, _export_deck
+    ),
 }
 
 

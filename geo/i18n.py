@@ -181,6 +181,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "make_deck_pdf": {"zh": "生成整套 PDF", "en": "Make the whole deck as PDF"},
     "download_deck_pdf": {"zh": "下载整套 PDF（{n} 页，{size}）", "en": "Download the deck (PDF, {n} pages, {size})"},
     "deck_progress": {"zh": "正在生成第 {n}/{total} 张", "en": "Drawing slide {n} of {total}"},
+    "make_deck_pptx": {"zh": "生成整套 PPTX（可编辑）", "en": "Make the whole deck as PPTX (editable)"},
+    "download_deck_pptx": {
+        "zh": "下载整套 PPTX（{n} 张，{size}）",
+        "en": "Download the deck (PowerPoint, {n} slides, {size})",
+    },
+    "deck_notes_pages": {"zh": "PDF 附演讲者备注页", "en": "Add speaker-notes pages to the PDF"},
+    "speaker_notes": {"zh": "演讲者备注", "en": "Speaker notes"},
+    "speaker_notes_toggle": {"zh": "备注", "en": "Notes"},  # short: the bar stays one line at 1280×720
+    "speaker_notes_help": {
+        "zh": "只在本机显示，不写入链接；投屏前请关闭。",
+        "en": "Shown on this screen only and never put in the link; turn it off before sharing your screen.",
+    },
+    "notes_none": {"zh": "本页没有备注。", "en": "No notes for this slide."},
     "slides_error_title": {"zh": "幻灯片文件有误", "en": "The slide file has a problem"},
     "export_font_missing": {"zh": "无法导出：缺少中文字体。", "en": "Cannot export: no Chinese font."},
     "legend_context": {"zh": "贫困县分布", "en": "Poor counties"},

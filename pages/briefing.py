@@ -10,6 +10,7 @@ from geo.model import slides, themes
 from geo.render import tables
 from geo.render.export import deck as export
 from geo.render.export import figure, fonts
+from geo.render.export import pptx as deck_pptx
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
 from geo.web import loaders
@@ -66,6 +67,8 @@ bar.toggle(
     t("present_mode", lang), key="present_on", help=t("present_help", lang),
     on_change=lambda: st.session_state.update(present="1" if st.session_state.present_on else "0"),
 )  # fmt: skip
+# The presenter's own notes: off by default and never in the link, so a shared screen does not show them.
+show_notes = bar.toggle(t("speaker_notes_toggle", lang), key="show_notes")
 bar.segmented_control(
     t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
     required=True, label_visibility="collapsed",
@@ -94,6 +97,10 @@ with right:
         st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
                     unsafe_allow_html=True)  # fmt: skip
     st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
+if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
+    with st.container(border=True, key="speaker_notes"):
+        st.caption(f"{t('speaker_notes', lang)} · {t('speaker_notes_help', lang)}")
+        st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
 
 with bar.popover(t("downloads", lang), icon=":material/download:"):
     no_font = fonts.font_problem()  # PNG and PDF need a Chinese font; the tables do not
@@ -123,11 +130,12 @@ with bar.popover(t("downloads", lang), icon=":material/download:"):
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
         on_click="ignore",
     )  # fmt: skip
-    deck_key = (lang, theme.name, deck.slides, int(pd.util.hash_pandas_object(ds.values).sum()))
+    with_notes = st.checkbox(t("deck_notes_pages", lang), key="deck_notes_pages")
+    deck_key = (lang, theme.name, deck.slides, int(pd.util.hash_pandas_object(ds.values).sum()), with_notes)
     if st.button(t("make_deck_pdf", lang), icon=":material/picture_as_pdf:", disabled=bool(no_font)):
         bar_ = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
         pdf = export.deck_pdf(
-            deck, ds, counties, sites, lang, theme.name, context=context,
+            deck, ds, counties, sites, lang, theme.name, context=context, notes=with_notes,
             progress=lambda done, total: bar_.progress(done / total, t("deck_progress", lang, n=done, total=total)),
         )  # fmt: skip
         st.session_state.deck_pdf = (deck_key, pdf)
@@ -135,6 +143,21 @@ with bar.popover(t("downloads", lang), icon=":material/download:"):
     if made and made[0] == deck_key:
         size = f"{len(made[1]) / 1e6:.1f} MB"
         st.download_button(
-            t("download_deck_pdf", lang, n=n, size=size), made[1], file_name=f"baoding-briefing-{lang}.pdf",
-            mime="application/pdf", icon=":material/download:", on_click="ignore", type="primary",
+            t("download_deck_pdf", lang, n=n * (2 if with_notes else 1), size=size), made[1],
+            file_name=f"baoding-briefing-{lang}.pdf", mime="application/pdf", icon=":material/download:",
+            on_click="ignore", type="primary",
+        )  # fmt: skip
+    if st.button(t("make_deck_pptx", lang), icon=":material/co_present:", disabled=bool(no_font)):
+        bar_ = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
+        pptx_bytes = deck_pptx.deck_pptx(
+            deck, ds, counties, sites, lang, theme.name, context=context,
+            progress=lambda done, total: bar_.progress(done / total, t("deck_progress", lang, n=done, total=total)),
+        )  # fmt: skip
+        st.session_state.deck_pptx = (deck_key[:-1], pptx_bytes)
+    made = st.session_state.get("deck_pptx")
+    if made and made[0] == deck_key[:-1]:
+        st.download_button(
+            t("download_deck_pptx", lang, n=n, size=f"{len(made[1]) / 1e6:.1f} MB"), made[1],
+            file_name=f"baoding-briefing-{lang}.pptx", mime=deck_pptx.MIME, icon=":material/download:",
+            on_click="ignore", type="primary",
         )  # fmt: skip

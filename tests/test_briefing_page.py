@@ -105,3 +105,41 @@ def test_broken_deck_stops_with_a_message(tmp_path, monkeypatch):
     assert not at.exception
     assert at.error and "deck.toml" in at.error[0].value and "slide 1 (x)" in at.error[0].value
     assert not at.metric
+
+
+def test_speaker_notes_only_on_demand_and_never_in_the_link():
+    at = run(slide="3", present="1")
+    notes = tomllib.loads((ROOT / "data" / "slides.toml").read_text(encoding="utf-8"))["slides"][2]["notes_zh"]
+    first_line = notes.strip().splitlines()[0]
+
+    def shown() -> bool:
+        return any(first_line in md.value for md in at.markdown)
+
+    assert at.toggle(key="show_notes").value is False and not shown()  # off by default, also in presenter view
+    at.toggle(key="show_notes").set_value(True).run()
+    assert shown()
+    assert "show_notes" not in at.query_params and "notes" not in str(dict(at.query_params))
+    at.button(key="next_slide").click().run()
+    assert _url_slide(at) == "4" and not shown()  # the next slide's notes, not this one's
+    assert any("注意" in md.value for md in at.markdown)
+
+
+def test_deck_as_pptx_from_the_download_menu(monkeypatch):
+    from geo.render.export import pptx
+
+    calls = []
+
+    def fake(deck, ds, counties, sites, lang, theme, progress=None, context=None):
+        for i in range(len(deck)):
+            progress(i + 1, len(deck))
+        calls.append((len(deck), lang, theme))
+        return b"PK" + b"\0" * 1_500_000
+
+    monkeypatch.setattr(pptx, "deck_pptx", fake)  # what the PPTX holds is tests/test_pptx.py's business
+    at = run(lang="en", theme="dark")
+    assert not any(b.label.startswith("Download the deck (PowerPoint") for b in at.get("download_button"))
+    next(b for b in at.button if b.label == "Make the whole deck as PPTX (editable)").click().run()
+    assert not at.exception
+    assert calls == [(N_SLIDES, "en", "dark")]
+    labels = [b.label for b in at.get("download_button")]
+    assert f"Download the deck (PowerPoint, {N_SLIDES} slides, 1.5 MB)" in labels

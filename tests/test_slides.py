@@ -88,9 +88,9 @@ def test_captions_are_not_copied_from_the_report(real):
     report = seed.read_text(encoding="utf-8")
     ds, _, adcodes = real
     for slide in slides.load_deck(DECK, ds, adcodes).slides:
-        text = slide.caption_zh
-        runs = {text[i : i + 12] for i in range(len(text) - 11)}
-        assert not [r for r in runs if r in report], slide.id
+        for text in (slide.caption_zh, slide.notes_zh):
+            runs = {text[i : i + 12] for i in range(len(text) - 11)}
+            assert not [r for r in runs if r in report], slide.id
 
 
 def test_good_small_deck(tmp_path, real):
@@ -119,6 +119,10 @@ BROKEN = [
     (('caption_en = "Our own words."', 'captoin_en = "Our own words."'), 1, "captoin_en", "unknown field"),
     (("year = 2016 },\n  { indicator = \"registered", "year = \"2016\" },\n  { indicator = \"registered"),
      1, "figures[1].year", "must be a year"),
+    (('caption_en = "Second."', 'caption_en = "Second."\nnotes_zh = "只有中文。"'), 2, "notes_en", "both languages"),
+    (('caption_en = "Second."', 'caption_en = "Second."\nnotes_zh = "中文"\nnotes_en = " "'), 2, "notes_en",
+     "non-empty"),
+    (('caption_en = "Second."', 'caption_en = "Second."\nnote_zh = "中文"'), 2, "note_zh", "unknown field"),
 ]  # fmt: skip
 
 
@@ -144,6 +148,53 @@ def test_too_many_figures(tmp_path, real):
     path = write(tmp_path, GOOD.replace("figures = [\n", "figures = [\n" + extra, 1))
     with pytest.raises(SlideError, match=r"slide 1 \(one\), field figures: 5 figures; a slide has 1 to 3"):
         slides.load_deck(path, ds, adcodes)
+
+
+def test_speaker_notes_are_optional_and_come_in_both_languages(tmp_path, real):
+    ds, _, adcodes = real
+    notes = 'notes_zh = """\n先讲范围。\n再讲注意。"""\nnotes_en = "Scope first."'
+    text = GOOD.replace('caption_en = "Our own words."', 'caption_en = "Our own words."\n' + notes)
+    deck = slides.load_deck(write(tmp_path, text), ds, adcodes)
+    assert deck.slides[0].notes("zh") == "先讲范围。\n再讲注意。"  # paragraphs kept, the TOML's first newline not
+    assert deck.slides[0].notes("en") == "Scope first."
+    assert deck.slides[1].notes("zh") == deck.slides[1].notes("en") == ""  # a slide without notes is fine
+
+
+def test_speaker_notes_too_long(tmp_path, real):
+    ds, _, adcodes = real
+    text = GOOD.replace('caption_en = "Second."', f'caption_en = "Second."\nnotes_zh = "{"长" * 601}"\nnotes_en = "x"')
+    with pytest.raises(SlideError, match=r"slide 2 \(two\), field notes_zh: 601 characters, at most 600"):
+        slides.load_deck(write(tmp_path, text), ds, adcodes)
+
+
+# Characters of the seed's Traditional rendering that Simplified Chinese writes otherwise.
+TRADITIONAL = "縣區貧脫發這個為會對產業設備點鄉鎮幫貸貼險網絡電農們說時來車東門間開關標準實現"
+
+
+def test_bundled_notes_cover_every_slide_and_its_caveats(real):
+    """Every slide has notes in Simplified Chinese and English, and they warn about what the slide can mislead on."""
+    import geopandas as gpd
+
+    ds, counties, adcodes = real
+    deck = slides.load_deck(DECK, ds, adcodes)
+    no_sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
+    for i, slide in enumerate(deck.slides):
+        zh, en = slide.notes("zh"), slide.notes("en")
+        assert zh and en, slide.id
+        assert not set(zh) & set(TRADITIONAL), (slide.id, sorted(set(zh) & set(TRADITIONAL)))
+        assert "注意" in zh and "Watch out" in en, slide.id  # what to say, then the caveats
+        view = briefing.slide_view(deck, i, ds, counties, no_sites, "en")
+        if view.map.mode == "county" and any(v is None for v in view.map.fills.values()):
+            assert "斜线" in zh and "atch" in en, slide.id  # hatched counties: no figure, not zero
+        if view.map.mode == "city":
+            assert "全市一种颜色" in zh and "one colour" in en, slide.id  # a city total is not each county's
+        statuses = {slides.find_row(ds, ref)["status"] for ref in slide.figures} | (
+            {"forecast"} if view.map.planned and slide.map.indicator_id == "exit_year_forecast" else set()
+        )
+        if "forecast" in statuses:
+            assert "预计" in zh and "forecast" in en, slide.id
+        if "target" in statuses:
+            assert "目标" in zh and ("target" in en), slide.id
 
 
 def test_caption_too_long_for_one_screen(tmp_path, real):

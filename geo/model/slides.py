@@ -23,7 +23,9 @@ EXTENTS = ("all", "poor")
 MAX_FIGURES = 3
 # Longer captions no longer fit one screen beside three figures at 1280×720.
 CAPTION_MAX = {"zh": 90, "en": 330}
-SLIDE_FIELDS = ("id", "title_zh", "title_en", "caption_zh", "caption_en", "map", "figures")
+# Speaker notes are read from the presenter's own screen or a notes page: longer ones no longer fit that page.
+NOTES_MAX = {"zh": 600, "en": 1800}
+SLIDE_FIELDS = ("id", "title_zh", "title_en", "caption_zh", "caption_en", "notes_zh", "notes_en", "map", "figures")
 MAP_FIELDS = ("indicator", "year", "programmes", "extent")
 FIGURE_FIELDS = ("indicator", "adcode", "year", "status")
 
@@ -71,12 +73,17 @@ class Slide:
     caption_en: str
     map: MapSpec
     figures: tuple[FigureRef, ...]
+    notes_zh: str = ""  # speaker notes: what to say and what not to get wrong; "" = none
+    notes_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
 
     def caption(self, lang: str) -> str:
         return self.caption_en if lang == "en" else self.caption_zh
+
+    def notes(self, lang: str) -> str:
+        return self.notes_en if lang == "en" else self.notes_zh
 
 
 @dataclass(frozen=True)
@@ -246,6 +253,17 @@ def _check_figure(c: _Checker, raw: object, i: int, ix: _Index, adcodes: Collect
     return ref
 
 
+def _check_notes(c: _Checker, raw: dict) -> dict[str, str]:
+    """Notes in both languages or in neither: a presenter must not find them only in the other language."""
+    given = [lang for lang in ("zh", "en") if f"notes_{lang}" in raw]
+    if not given:
+        return {"zh": "", "en": ""}
+    for lang in ("zh", "en"):
+        if lang not in given:
+            raise c.fail(f"notes_{lang}", "missing; give speaker notes in both languages or in neither")
+    return {lang: c.text(raw, f"notes_{lang}", max_len=NOTES_MAX[lang]) for lang in ("zh", "en")}
+
+
 def validate_deck(raw_slides: list, path: Path | str, ds: ind.Dataset, adcodes: Collection[str]) -> Deck:
     """Check every slide against the dataset and the county codes; the first problem raises SlideError."""
     path = Path(path)
@@ -265,13 +283,17 @@ def validate_deck(raw_slides: list, path: Path | str, ds: ind.Dataset, adcodes: 
         seen[slide_id] = number
         titles = {lang: c.text(raw, f"title_{lang}") for lang in ("zh", "en")}
         captions = {lang: c.text(raw, f"caption_{lang}", max_len=CAPTION_MAX[lang]) for lang in ("zh", "en")}
+        notes = _check_notes(c, raw)
         spec = _check_map(c, raw.get("map"), ix, adcodes)
         figures = raw.get("figures")
         if not isinstance(figures, list) or not 1 <= len(figures) <= MAX_FIGURES:
             n = len(figures) if isinstance(figures, list) else "no"
             raise c.fail("figures", f"{n} figures; a slide has 1 to {MAX_FIGURES}")
         refs = tuple(_check_figure(c, f, i, ix, adcodes) for i, f in enumerate(figures, start=1))
-        slides.append(Slide(slide_id, titles["zh"], titles["en"], captions["zh"], captions["en"], spec, refs))
+        slides.append(
+            Slide(slide_id, titles["zh"], titles["en"], captions["zh"], captions["en"], spec, refs, notes["zh"],
+                  notes["en"])
+        )  # fmt: skip
     return Deck(str(path), tuple(slides))
 
 

@@ -22,6 +22,7 @@ from geo.model.slides import Deck
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export.figure import DPI, draw_map, png_bytes
 from geo.render.export.fonts import configure, fit_lines, measure, wrap
+from geo.render.export.notes import notes_figure
 from geo.views.briefing import SlideView, slide_view, sources_line
 
 SLIDE_PX = (1920, 1080)
@@ -99,9 +100,11 @@ def deck_pdf(
     deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
     theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
     png: Callable[[int, str, bytes], None] | None = None, context: gpd.GeoDataFrame | None = None,
+    notes: bool = False,
 ) -> bytes:  # fmt: skip
     """The whole deck as one PDF, a page per slide; ``progress(done, total)`` after each page,
-    ``png(number, slide_id, bytes)`` to also receive each slide as PNG."""
+    ``png(number, slide_id, bytes)`` to also receive each slide as PNG; ``notes``: a speaker-notes
+    page after each slide."""
     buf = io.BytesIO()
     metadata = {"Title": t("app_title", lang), "Subject": t("page_briefing", lang), "CreationDate": None}
     configure()
@@ -111,6 +114,8 @@ def deck_pdf(
             fig = slide_figure(view, ds, counties, lang, theme_name, context)
             FigureCanvasAgg(fig)
             pdf.savefig(fig)
+            if notes:
+                pdf.savefig(notes_figure(view, lang, theme_name, fig.get_size_inches()))
             if png is not None:
                 png(i + 1, view.slide.id, png_bytes(fig))
             if progress is not None:
