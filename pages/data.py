@@ -5,12 +5,9 @@ import streamlit as st
 from geo.i18n import t
 from geo.store import admin, importer
 from geo.store import core as gs
-from geo.web import loaders
-from geo.web.urlstate import ensure_router
+from geo.web import frame, loaders
 
-ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 store, ds, counties = loaders.get_store(), loaders.load_dataset(), loaders.load_counties()
 backend = "postgis" if isinstance(store, gs.PostGISStore) else "gpkg"
 

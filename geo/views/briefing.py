@@ -322,6 +322,7 @@ def sites_group(points: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
         style = f"border-color:{row.color};background:{row.color if filled else '#ffffff'}"
         marker = folium.Marker(
             [row.geometry.y, row.geometry.x],
+            title=" / ".join(row.names),  # the focusable marker's accessible name (set as text, not HTML)
             icon=folium.DivIcon(
                 html=f"<span class='bd-ring' style='{style}'></span>", class_name="bd-ring-icon",
                 icon_size=(RING_PX, RING_PX), icon_anchor=(RING_PX // 2, RING_PX + RING_LIFT_PX),

@@ -305,6 +305,7 @@ def add_sites(
             name = str(getattr(site, name_col) or site.name_zh)
             marker = folium.Marker(
                 [site.geometry.y, site.geometry.x],
+                title=name,  # the focusable marker's accessible name (Leaflet sets it as text, not HTML)
                 icon=folium.DivIcon(
                     html=site_marker_html(color, site.precision),
                     icon_size=(SITE_ICON_PX, SITE_ICON_PX),
