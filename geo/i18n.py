@@ -7,6 +7,7 @@ languages complete and pages free of literal UI text.
 from __future__ import annotations
 
 import math
+import re
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -435,6 +436,10 @@ def field_for(base: str, lang: str = DEFAULT_LANG) -> str:
 # CommonMark lets a backslash escape every ASCII punctuation character; escaping them all
 # leaves no link, image, emphasis, heading, HTML tag, LaTeX ($) or Streamlit directive (:red[…]).
 _MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Streamlit's GFM turns bare URLs and e-mail addresses into links after escapes are read
+# (https://, www., a@b), so an invisible WORD JOINER (U+2060) is put where they would start.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def md_literal(text: object) -> str:
@@ -443,4 +448,5 @@ def md_literal(text: object) -> str:
     For anything that comes from a link or the data: ``[x](https://evil.example)`` stays
     those characters, not a link; ``{{7*7}}`` stays ``{{7*7}}``.
     """
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text))
+    unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in unlinked)

@@ -59,13 +59,17 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]] = TINY_TABLES)
 
 
 def shown(markdown: str) -> str:
-    """The text a reader sees of a Markdown element (AppTest gives its source): rendered, tags dropped."""
+    """The text a reader sees of a Markdown element (AppTest gives its source): rendered, tags and the
+    invisible word joiners (geo.i18n.md_literal) dropped."""
     import html
     import re
 
     from markdown_it import MarkdownIt
 
-    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt().render(markdown))).strip()
+    from geo.i18n import WORD_JOINER
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt().render(markdown)))
+    return text.replace(WORD_JOINER, "").strip()
 
 
 @pytest.fixture(autouse=True)
