@@ -6,9 +6,9 @@ from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.model.boundaries import BoundaryDataError
 from geo.model.indicators import DataError
 from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
-from geo.web import loaders
+from geo.web import frame, loaders
 from geo.web.params import share_link
-from geo.web.urlstate import seed_from_url, write_to_url
+from geo.web.urlstate import notify, seed_quietly, write_to_url
 
 st.set_page_config(
     page_title=t("app_title", DEFAULT_LANG),
@@ -19,17 +19,9 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
 ensure_static_assets()
-# Less empty space above the content and metric values that fit their cards.
-# st.html, not st.markdown(unsafe_allow_html=True): that one loads a 190 KB HTML parser.
-# Metric values and labels wrap instead of ending in "…" (English units are long: "911,200 persons").
-st.html(
-    "<style>.block-container{padding-top:3.2rem}[data-testid='stMetricValue']{font-size:1.9rem}"
-    "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *,[data-testid='stMetricLabel'] p"
-    "{white-space:normal!important;overflow:visible!important;text-overflow:clip!important;line-height:1.15}"
-    "</style>"
-)
+frame.style()
 
-bad_lang = seed_from_url("lang", LANGS, DEFAULT_LANG)
+bad_lang = seed_quietly("lang", LANGS, DEFAULT_LANG)
 with st.sidebar:
     lang = st.segmented_control(
         t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
@@ -37,16 +29,14 @@ with st.sidebar:
     )  # fmt: skip
 lang = lang or DEFAULT_LANG
 write_to_url("lang", lang, DEFAULT_LANG)
-if bad_lang:
-    st.warning(t("unknown_param", lang, param=t("language", lang), value=bad_lang), icon=":material/link_off:")
+notify("language", bad_lang)  # said in the language the page is shown in
 
 try:
-    loaders.load_counties()
+    counties = loaders.load_counties()
     loaders.load_dataset()
     loaders.load_sites()
 except (DataError, BoundaryDataError) as exc:
-    st.error(f"**{t('data_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
-    st.stop()
+    frame.stop_with_file_error(t("data_error_title", lang), exc.path, exc.reason)
 
 pages = [
     st.Page(
@@ -61,7 +51,9 @@ pages = [
 nav = st.navigation(pages)
 with st.sidebar:
     st.caption(t("app_subtitle", lang))
+frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
 nav.run()
+frame.after_page(lang)
 # After the page ran, the URL holds the whole view; offer it as a link to copy.
 link = share_link(st.context.url, st.query_params.to_dict())
 if link:

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]  # fmt: skip
 BARE_TEXT = "bare page for the benchmark"
-MAP_IFRAME = "iframe[title*='streamlit_folium']"
+MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # JS run in the top page: number of interactive paths inside the map's (same-origin) iframe.

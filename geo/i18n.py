@@ -7,6 +7,7 @@ languages complete and pages free of literal UI text.
 from __future__ import annotations
 
 import math
+import re
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -45,6 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_none": {"zh": "（不对比）", "en": "(no comparison)"},
     "compare_title": {"zh": "并列对比", "en": "Side by side"},
     "locator_map": {"zh": "位置", "en": "Location"},
+    "map_frame_title": {"zh": "地图：{what}", "en": "Map: {what}"},
     "copy_link": {"zh": "复制本视图链接", "en": "Copy a link to this view"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
     "lang_zh": {"zh": "中文", "en": "中文"},
@@ -443,3 +445,27 @@ def paren(text: object, lang: str = DEFAULT_LANG) -> str:
 def join_list(items: list[str], lang: str = DEFAULT_LANG) -> str:
     """Items of a list in running text: 、 in Chinese, commas in English."""
     return ("、" if lang == "zh" else ", ").join(items)
+
+
+def field_for(base: str, lang: str = DEFAULT_LANG) -> str:
+    """The column or attribute holding ``base`` in this language: ``field_for("name", "en") == "name_en"``."""
+    return f"{base}_en" if lang == "en" else f"{base}_zh"
+
+
+# CommonMark lets a backslash escape every ASCII punctuation character; escaping them all
+# leaves no link, image, emphasis, heading, HTML tag, LaTeX ($) or Streamlit directive (:red[…]).
+_MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Streamlit's GFM turns bare URLs and e-mail addresses into links after escapes are read
+# (https://, www., a@b), so an invisible WORD JOINER (U+2060) is put where they would start.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+
+
+def md_literal(text: object) -> str:
+    """Text for st.markdown (and every Streamlit label that renders Markdown) that shows as it is.
+
+    For anything that comes from a link or the data: ``[x](https://evil.example)`` stays
+    those characters, not a link; ``{{7*7}}`` stays ``{{7*7}}``.
+    """
+    unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in unlinked)

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import settings
 from geo.i18n import colon, t
 from geo.model import slides, themes
 from geo.render import tables
@@ -13,40 +12,27 @@ from geo.render.export import figure, fonts
 from geo.render.export import pptx as deck_pptx
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
-from geo.web import loaders
-from geo.web.urlstate import ensure_router, seed_from_url, write_to_url
+from geo.web import frame, loaders, widgets
+from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
-ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
 try:
-    deck = slides.load_deck(settings.slides_path(), ds, set(counties["adcode"]))
+    deck = loaders.load_deck()
 except slides.SlideError as exc:
-    st.error(f"**{t('slides_error_title', lang)}**\n\n`{exc.path}`: {exc.reason}")
-    st.stop()
-
+    frame.stop_with_file_error(t("slides_error_title", lang), exc.path, exc.reason)
 n = len(deck)
-notices = {
-    "slide": seed_from_url("slide", [str(i) for i in range(1, n + 1)], "1"),
-    "present_mode": seed_from_url("present", ["0", "1"], "0"),
-    "theme": seed_from_url("theme", list(themes.THEMES), themes.DEFAULT_THEME),
-}
-for key, bad in notices.items():
-    if bad:
-        st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
+seed_from_url("slide", [str(i) for i in range(1, n + 1)], "1")
+seed_from_url("present", ["0", "1"], "0", label="present_mode")
+seed_from_url("theme", list(themes.THEMES), themes.DEFAULT_THEME)
 
 
 def go(number: int) -> None:
     st.session_state.slide = str(min(max(number, 1), n))
 
 
-# The URL keeps stable strings; the widgets hold an int and a bool mirrored from them.
-current = int(st.session_state.slide)
-presenting = st.session_state.present == "1"
-for key, value in (("slide_page", current), ("present_on", presenting)):
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
+current, presenting = int(st.session_state.slide), st.session_state.present == "1"
+mirror(slide_page=current, present_on=presenting)
 theme = themes.get_theme(st.session_state.theme)
 st.markdown(themes.page_css(theme, presenting), unsafe_allow_html=True)
 
@@ -73,12 +59,12 @@ bar.segmented_control(
     t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
     required=True, label_visibility="collapsed",
 )  # fmt: skip
-write_to_url("slide", str(current), "1")
-write_to_url("present", st.session_state.present, "0")
-write_to_url("theme", st.session_state.theme, themes.DEFAULT_THEME)
+for key, default in (("slide", "1"), ("present", "0"), ("theme", themes.DEFAULT_THEME)):
+    write_to_url(key, st.session_state[key], default)
 
 context = loaders.load_context()
 view = briefing.slide_view(deck, current - 1, ds, counties, sites, lang, context if theme.name == "light" else None)
+frame.name_maps(t("map_frame_title", lang, what=briefing.map_title(view, lang)))
 st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
 
 left, right = st.columns([3, 2], gap="medium")
@@ -90,10 +76,7 @@ with left:
     )  # fmt: skip
 with right:
     for fig in view.figures:
-        st.metric(
-            fig.label, fig.value, delta=fig.note or None, delta_color="off", delta_arrow="off", border=True,
-            help=f"{t('source', lang)}{colon(lang)}{fig.source}",
-        )  # fmt: skip
+        widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note)
         st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
                     unsafe_allow_html=True)  # fmt: skip
     st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)

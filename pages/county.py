@@ -3,34 +3,21 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import colon, join_list, t
+from geo.i18n import colon, field_for, join_list, md_literal, t
 from geo.render.leaflet.maps import base_map, locator_group
 from geo.views import county as profile
-from geo.web import loaders
-from geo.web.urlstate import (
-    ensure_router,
-    seed_from_url,
-    seed_selection,
-    selected_counties,
-    set_selection,
-    write_to_url,
-)
+from geo.web import frame, loaders, widgets
+from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
-ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 adcodes = counties["adcode"].tolist()
-names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"].to_dict()
-
-bad = {"county": ",".join(seed_selection(adcodes)), "compare_with": seed_from_url("compare", ["", *adcodes], "")}
-for key, value in bad.items():
-    if value:
-        st.warning(t("unknown_param", lang, param=t(key, lang), value=value), icon=":material/link_off:")
+names = counties.set_index("adcode")[field_for("name", lang)].to_dict()
+seed_from_url("compare", ["", *adcodes], "", label="compare_with")
 
 selection = selected_counties()
 current = selection[0] if selection else profile.richest_county(ds, adcodes)
-st.title(f"{t('page_county', lang)} · {names[current]}")
+st.title(md_literal(f"{t('page_county', lang)} · {names[current]}"))
 c1, c2 = st.columns(2)
 choice = c1.selectbox(t("county", lang), adcodes, index=adcodes.index(current), format_func=names.get)
 if choice != current or not selection:
@@ -45,6 +32,7 @@ compare = c2.selectbox(
 write_to_url("compare", compare or None)
 
 p = profile.county_profile(ds, counties, current, lang)
+frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {names[current]}"))
 left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
@@ -57,28 +45,28 @@ with left:
     for col, fact in ((m1, p.designation), (m2, p.exit_year)):
         if fact:
             card = col.container(border=True)
-            card.caption(fact.label)
-            card.markdown(f"**{fact.value}**")
-            card.caption(f"{t('source', lang)}{colon(lang)}{fact.source}")
+            card.caption(md_literal(fact.label))
+            card.markdown(f"**{md_literal(fact.value)}**")
+            card.caption(md_literal(f"{t('source', lang)}{colon(lang)}{fact.source}"))
     m3.metric(t("profile_known", lang), p.table["indicator_id"].nunique() if not p.table.empty else 0, border=True)
-    st.info(profile.missing_text(p, len(ds.indicators), lang), icon=":material/info:")
+    st.info(md_literal(profile.missing_text(p, len(ds.indicators), lang)), icon=":material/info:")
     if p.programmes:
-        st.markdown(f"**{t('profile_programmes', lang)}**{colon(lang)}" + join_list(p.programmes, lang))
+        st.markdown(f"**{t('profile_programmes', lang)}**{colon(lang)}" + md_literal(join_list(p.programmes, lang)))
 
-st.subheader(t("profile_all_figures", lang))
+widgets.section("profile_all_figures", t("profile_all_figures", lang))
 if p.table.empty:
     st.caption(t("profile_no_figures", lang))
 else:
     st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
 
-st.subheader(t("profile_sites", lang))
+widgets.section("profile_sites", t("profile_sites", lang))
 places = profile.sites_table(loaders.load_sites(), ds, current, lang)
 if places.empty:
     st.caption(t("profile_no_sites", lang))
 else:
     st.dataframe(places, hide_index=True, width="stretch")
 
-st.subheader(t("profile_ranks", lang), help=t("profile_ranks_help", lang))
+widgets.section("profile_ranks", t("profile_ranks", lang), help=t("profile_ranks_help", lang))
 if p.ranks.empty:
     st.caption(t("profile_no_ranks", lang))
 else:
@@ -86,5 +74,5 @@ else:
 
 if compare:
     other = profile.county_profile(ds, counties, compare, lang)
-    st.subheader(f"{t('compare_title', lang)}{colon(lang)}{p.name} · {other.name}")
+    widgets.section("compare", f"{t('compare_title', lang)}{colon(lang)}{p.name} · {other.name}")
     st.dataframe(profile.compare_table(p, other, lang), hide_index=True, width="stretch")

@@ -3,12 +3,9 @@
 import streamlit as st
 
 from geo.i18n import t
-from geo.web import imports, loaders, login
-from geo.web.urlstate import ensure_router
+from geo.web import frame, imports, loaders, login
 
-ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 store, ds, counties = loaders.get_store(), loaders.load_dataset(), loaders.load_counties()
 
 st.title(t("page_data", lang))

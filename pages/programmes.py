@@ -3,34 +3,25 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import colon, t
+from geo.i18n import field_for, md_literal, t
 from geo.model import indicators as ind
 from geo.render.leaflet import basemaps, layers
 from geo.views import programmes as pg
-from geo.web import loaders
+from geo.web import frame, loaders, widgets
 from geo.web import urlstate as us
 
-us.ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
 adcodes = counties["adcode"].tolist()
-county_name = dict(zip(adcodes, counties["name_en" if lang == "en" else "name_zh"]))
+county_name = dict(zip(adcodes, counties[field_for("name", lang)]))
 pnames = pg.programme_names(ds, lang)
 options = basemaps.choices(loaders.basemap_config())
 usable = [k for k, c in options.items() if not c.unavailable]
 
-bad_basemap = us.seed_from_url("basemap", usable, basemaps.DEFAULT_BASEMAP)
-notices = {
-    "programme": ",".join(us.seed_list_from_url("programme", pg.programme_ids(ds))),
-    "county": ",".join(us.seed_selection(adcodes)),
-}
-for key, bad in notices.items():
-    if bad:
-        st.warning(t("unknown_param", lang, param=t(key, lang), value=bad), icon=":material/link_off:")
+bad_basemap = us.seed_quietly("basemap", usable, basemaps.DEFAULT_BASEMAP)
+us.seed_list_from_url("programme", pg.programme_ids(ds))
 if bad_basemap:
-    st.warning(pg.basemap_link_notice(bad_basemap, options, lang), icon=":material/link_off:")
-us.set_selection(us.selected_counties())  # keeps the selection in the URL after a page switch
+    st.warning(md_literal(pg.basemap_link_notice(bad_basemap, options, lang)), icon=":material/link_off:")
 # The county widget mirrors the app-wide selection, which other pages change too.
 st.session_state["county_pick"] = us.selected_counties()
 
@@ -78,10 +69,10 @@ with st.sidebar:
         st.info(t("basemap_online", lang, name=t(f"basemap_{basemap}", lang), datum=options[basemap].datum))
 
 view = pg.programmes_view(ds, counties, sites, programmes, selection, indicator_id, year, lang)
+frame.name_maps(t("map_frame_title", lang, what=t("programmes_title", lang)))
 st.markdown(f"#### {t('key_figures_programmes', lang)}")
-for row in range(0, len(view.figures), 3):
-    for col, fig in zip(st.columns(3), view.figures[row : row + 3]):
-        col.metric(fig.label, fig.value, help=f"{t('source', lang)}{colon(lang)}{fig.source}", border=True)
+for col, fig in widgets.in_columns(view.figures, 3):
+    widgets.figure(col, fig.label, fig.value, fig.source, lang)
 if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 
@@ -93,7 +84,7 @@ st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 if not ids:
     st.caption(t("no_county_indicator", lang))
 elif view.no_data:
-    st.caption(pg.no_data_text(view, lang))
+    st.caption(md_literal(pg.no_data_text(view, lang)))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
@@ -105,7 +96,7 @@ with left:
         st.dataframe(view.sums, hide_index=True, width="stretch", height=min(36 * (len(view.sums) + 1) + 4, 360))
 with right:
     if view.chart is not None:
-        st.markdown(f"#### {t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}")
+        widgets.text(f"{t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}", heading=4)
         height = max(140, 34 * len(view.chart["yAxis"]["data"]) + 40)
         st.echarts_chart(view.chart, key="programmes_chart", height=height)
 

@@ -2,39 +2,33 @@
 
 import streamlit as st
 
-from geo.i18n import t
+from geo.i18n import field_for, t
 from geo.model import indicators as ind
 from geo.render import charts, tables
 from geo.views import overview as views
-from geo.web import loaders
-from geo.web.urlstate import ensure_router, seed_selection, selected_counties, set_selection
+from geo.web import frame, loaders, widgets
+from geo.web.urlstate import selected_counties
 
-ensure_router()
-
-lang = st.session_state.get("lang") or "zh"
+lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
-names_zh = views.county_names(counties, "zh").to_dict()
-names_en = views.county_names(counties, "en").to_dict()
-for bad in seed_selection(counties["adcode"].tolist()):
-    st.warning(t("unknown_param", lang, param=t("county", lang), value=bad), icon=":material/link_off:")
+names = {code: views.county_names(counties, code).to_dict() for code in ("zh", "en")}
 selection = selected_counties()  # rows of the app-wide selection are marked, as on the map
-set_selection(selection)
 
 st.title(t("page_sources", lang))
 st.caption(t("sources_intro", lang))
 st.caption(t("indicators_count", lang, n=len(ds.indicators), v=len(ds.values), s=len(ds.sources)))
 
 programmes = ds.programmes["programme_id"].tolist()
-prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes["name_en" if lang == "en" else "name_zh"]))
+prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes[field_for("name", lang)]))
 c1, c2 = st.columns(2)
 chosen = c1.multiselect(
     t("programme", lang), programmes, format_func=prog_names.get, placeholder=t("all_programmes", lang)
 )
 places = ["130600", *counties["adcode"].tolist()]
-place_names = {"130600": t("whole_city", lang), **(names_en if lang == "en" else names_zh)}
+place_names = {"130600": t("whole_city", lang), **names[lang]}
 where = c2.multiselect(t("county", lang), places, format_func=place_names.get, placeholder=t("all_counties", lang))
 
-table = ind.values_table(ds, names_zh, names_en, lang)
+table = ind.values_table(ds, names["zh"], names["en"], lang)
 if chosen:
     table = table[table["programme"].isin(chosen)]
 if where:
@@ -60,7 +54,7 @@ st.download_button(
     file_name="baoding_values.csv", mime="text/csv", icon=":material/download:",
 )  # fmt: skip
 
-st.subheader(t("source_list", lang))
+widgets.section("source_list", t("source_list", lang))
 src_headers = {
     "title": t("title", lang),
     "publisher": t("publisher", lang),

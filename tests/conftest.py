@@ -58,6 +58,20 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]] = TINY_TABLES)
     return folder
 
 
+def shown(markdown: str) -> str:
+    """The text a reader sees of a Markdown element (AppTest gives its source): rendered, tags and the
+    invisible word joiners (geo.i18n.md_literal) dropped."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from geo.i18n import WORD_JOINER
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt().render(markdown)))
+    return text.replace(WORD_JOINER, "").strip()
+
+
 @pytest.fixture(autouse=True)
 def steady_navigation(monkeypatch):
     """Run AppTest as the app runs after its first request: through app.py's st.navigation.

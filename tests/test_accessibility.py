@@ -1,12 +1,15 @@
 """Colours people can tell apart (also with deuteranopia/protanopia) and text people can read."""
 
 import itertools
+import re
 
 import pytest
 
 from geo.model import classify as cl
+from geo.model import themes
 from geo.model.colour import contrast, delta_e
-from geo.model.palette import BACKGROUND, CONTEXT_FILL, CONTEXT_TEXT, SELECTED
+from geo.model.palette import SELECTED
+from geo.render.leaflet import maps
 
 KINDS = [None, "deuteranopia", "protanopia"]
 
@@ -34,17 +37,57 @@ def test_selection_outline_differs_from_every_fill(kind):
     assert min(delta_e(SELECTED, f, kind) for f in fills) >= 10
 
 
-def test_text_contrast_meets_wcag_aa():
-    assert contrast("#1a1a1a", "#ffffff") >= 4.5  # county names on their white halo
-    assert contrast("#1a1a1a", "#f0f0f0") >= 4.5  # legend text on the legend box
-    assert contrast("#555555", "#ffffff") >= 4.5  # legend counts
-    assert contrast(CONTEXT_TEXT, CONTEXT_FILL) >= 4.5  # neighbours' names
-    assert contrast("#444444", "#ffffff") >= 4.5  # legend notes
+def _hex(colour: str) -> str:
+    """#rgb -> #rrggbb (the style sheets use both)."""
+    return "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
 
 
-def test_no_data_hatch_is_visible_against_the_background():
-    assert contrast("#9e9e9e", "#f2f2f2") >= 2.0  # stripes against their ground
-    assert contrast("#9e9e9e", BACKGROUND) >= 2.0
+def _blend(rgba: str, under: str) -> str:
+    """A translucent CSS ``rgba(r,g,b,a)`` as painted over the colour ``under``."""
+    *rgb, alpha = (float(x) for x in re.fullmatch(r"rgba\(([^)]*)\)", rgba).group(1).split(","))
+    return "#" + "".join(
+        f"{round(c * alpha + int(under[i : i + 2], 16) * (1 - alpha)):02x}" for c, i in zip(rgb, (1, 3, 5))
+    )
+
+
+@pytest.fixture(scope="module")
+def map_page() -> str:
+    """The map page as the app renders it: its style sheet and the no-data hatch the script paints."""
+    m = maps.offline_map([[38.7, 113.6], [40.0, 116.3]])
+    maps.HatchPattern().add_to(m)
+    return m.get_root().render()
+
+
+def _rule(page: str, selector: str, prop: str) -> str:
+    block = re.search(re.escape(selector) + r"\{([^}]*)\}", page).group(1)
+    return _hex(re.search(rf"(?:^|;){prop}:([^;]+)", block).group(1).strip())
+
+
+def test_map_text_meets_wcag_aa(map_page):
+    legend_bg = _blend(_rule(map_page, ".bd-legend", "background"), maps.BACKGROUND)
+    pairs = {
+        "legend counts": (_rule(map_page, ".bd-legend .n", "color"), legend_bg),
+        "legend notes": (_rule(map_page, ".bd-legend .note", "color"), legend_bg),
+        "county names on their white halo": (_rule(map_page, ".bd-label div", "color"), "#ffffff"),
+        "values under the names": (_rule(map_page, ".bd-label small", "color"), "#ffffff"),
+        "neighbours' names": (_rule(map_page, ".bd-context-label div", "color"), maps.CONTEXT_FILL),
+    }
+    failing = {k: round(contrast(fg, bg), 2) for k, (fg, bg) in pairs.items() if contrast(fg, bg) < themes.AA}
+    assert failing == {}
+
+
+def test_captions_and_pages_meet_wcag_aa():
+    """The app's own captions (Streamlit draws them at 3.88:1 unless the frame's style sheet says otherwise)."""
+    for fg, bg in themes.APP_TEXT_PAIRS:
+        assert contrast(fg, bg) >= themes.AA, (fg, bg)
+    assert f"color:{themes.APP_CAPTION};opacity:1" in themes.app_css()  # the frame draws them in that colour
+
+
+def test_no_data_hatch_is_visible_against_the_background(map_page):
+    ground, line = re.findall(r'setAttribute\("fill", "(#[0-9a-f]{6})"\)', map_page)
+    assert contrast(line, ground) >= 2.0  # stripes against their ground
+    assert contrast(line, maps.BACKGROUND) >= 2.0
+    assert line in cl.NO_DATA_SWATCH and ground in cl.NO_DATA_SWATCH  # the legend shows the same hatch
 
 
 def test_the_simulation_would_catch_a_red_green_palette():

@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import shown
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def test_slide_in_the_link_in_english(number):
 def test_bad_slide_in_the_link_falls_back_to_the_first_with_a_note(bad):
     at = run(slide=bad)
     assert not at.exception
-    assert any(bad in w.value for w in at.warning)
+    assert any(bad in shown(w.value) for w in at.warning)
     assert f"1 / {N_SLIDES}" in _title(at)
 
 
@@ -93,7 +94,7 @@ def test_presenter_view_from_the_link_hides_the_chrome():
 def test_bad_presenter_and_theme_values_have_notes():
     at = run(present="yes", theme="neon")
     assert not at.exception
-    notes = " ".join(w.value for w in at.warning)
+    notes = " ".join(shown(w.value) for w in at.warning)
     assert "yes" in notes and "neon" in notes
 
 
@@ -103,7 +104,7 @@ def test_broken_deck_stops_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv("BAODING_SLIDES", str(bad))
     at = run()
     assert not at.exception
-    assert at.error and "deck.toml" in at.error[0].value and "slide 1 (x)" in at.error[0].value
+    assert at.error and "deck.toml" in shown(at.error[0].value) and "slide 1 (x)" in shown(at.error[0].value)
     assert not at.metric
 
 

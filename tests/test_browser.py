@@ -120,14 +120,14 @@ def largest_county_centre(page, frame) -> tuple[float, float]:
             if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
             return best; }"""
     )
-    iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
+    iframe = page.locator("iframe[data-testid='stCustomComponentV1']").first.bounding_box()
     return iframe["x"] + box["x"] + box["w"] / 2, iframe["y"] + box["y"] + box["h"] / 2
 
 
 def map_frame(page, painted: str = "path.leaflet-interactive"):
     """The map's iframe once a county shape matching ``painted`` is drawn."""
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
-    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    page.wait_for_selector("iframe[data-testid='stCustomComponentV1']", timeout=60_000)
+    frame = page.frame_locator("iframe[data-testid='stCustomComponentV1']").first
     frame.locator(painted).first.wait_for(timeout=60_000)
     return frame
 
@@ -429,7 +429,7 @@ def test_phone_map_first_no_sideways_scroll_tap_selects(browser, app_url):
         assert frame.locator("path.leaflet-interactive").count() == 24
         width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1] + 1  # no horizontal scrolling
-        iframe = page.locator("iframe[title*='streamlit_folium']").first.bounding_box()
+        iframe = page.locator("iframe[data-testid='stCustomComponentV1']").first.bounding_box()
         first_metric = page.locator("[data-testid='stMetric']").first.bounding_box()
         assert iframe["y"] < first_metric["y"]  # map first, figures below
         assert iframe["width"] >= 340  # full width

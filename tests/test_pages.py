@@ -5,7 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import shown
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
+
+from geo.views import overview as views
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -28,7 +32,7 @@ def test_overview_renders_key_figures_with_sources():
     assert len(at.metric) >= 4
     for metric in at.metric:
         assert metric.proto.help.startswith("来源")
-    assert any("保定市革命老区精准脱贫地图" in md.value for md in at.markdown)
+    assert any("保定市革命老区精准脱贫地图" in shown(md.value) for md in at.markdown)
 
 
 def test_overview_every_indicator_renders():
@@ -44,38 +48,83 @@ def test_overview_every_indicator_renders():
 def test_unknown_indicator_in_link_falls_back_with_a_note():
     at = run(indicator="no_such_thing")
     assert not at.exception
-    assert any("no_such_thing" in w.value for w in at.warning)
-    assert at.selectbox(key="indicator").value is not None
+    assert any("no_such_thing" in shown(w.value) for w in at.warning)
+    assert at.selectbox(key="indicator").value == views.DEFAULT_INDICATOR
+
+
+def test_page_opens_on_the_default_indicator():
+    at = run()
+    assert at.selectbox(key="indicator").value == views.DEFAULT_INDICATOR
+    assert not at.warning
+
+
+@pytest.mark.parametrize("bad", ["[x](https://evil.example)", "![i](https://evil.example/i.png)", "{{7*7}}", "**b**"])
+def test_link_values_are_shown_as_text(bad):
+    """A notice quotes what the link asked for literally: no link, image or emphasis on the app's own domain."""
+    at = run(indicator=bad)
+    assert not at.exception
+    notice = next(w.value for w in at.warning if "indicator" in w.value or "指标" in w.value)
+    assert bad in shown(notice)
+    assert not any(tag in MarkdownIt().render(notice) for tag in ("<a ", "<img", "<strong>", "<em>"))
+
+
+HOSTILE_NAME = "**粗体** <img src=x onerror=alert(1)> [l](https://evil.example) {{7*7}} $x$"
+
+
+@pytest.fixture
+def hostile_county(tmp_path, monkeypatch):
+    """The bundled data with 阜平县 (130624) renamed to a name full of Markdown and HTML."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    path = data / "counties.geojson"
+    geo = json.loads(path.read_text(encoding="utf-8"))
+    for feature in geo["features"]:
+        if feature["properties"]["adcode"] == "130624":
+            feature["properties"]["name_zh"] = HOSTILE_NAME
+    path.write_text(json.dumps(geo, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("BAODING_DATA_DIR", str(data))
+
+
+@pytest.mark.parametrize("page", [None, "pages/county.py"])
+def test_names_from_the_data_are_shown_as_text(hostile_county, page):
+    at = run(page, county="130624")
+    assert not at.exception
+    elements = [*at.markdown, *at.info, *at.title, *at.warning]
+    quoting = [e.value for e in elements if "粗体" in e.value]
+    assert quoting, "the county's name is shown somewhere"
+    for source in quoting:
+        assert HOSTILE_NAME in shown(source)
+        assert not any(tag in MarkdownIt().render(source) for tag in ("<a ", "<img", "<strong>", "<em>"))
 
 
 def test_unknown_county_in_link_falls_back_with_a_note():
     at = run(county="999999")
     assert not at.exception
-    assert any("999999" in w.value for w in at.warning)
+    assert any("999999" in shown(w.value) for w in at.warning)
 
 
 def test_indicator_in_link_is_shown():
     at = run(indicator="registered_poor_population")
     assert at.selectbox(key="indicator").value == "registered_poor_population"
-    assert any("占全市合计" in md.value for md in at.markdown)
+    assert any("占全市合计" in shown(md.value) for md in at.markdown)
 
 
 def test_unknown_language_falls_back_with_a_note():
     at = run(lang="fr")
     assert not at.exception
-    assert any("fr" in w.value for w in at.warning)
+    assert any("fr" in shown(w.value) for w in at.warning)
 
 
 def test_county_in_link_is_selected():
     at = run(county="130624")
     assert not at.exception
-    assert any("阜平县" in md.value for md in at.markdown)
+    assert any("阜平县" in shown(md.value) for md in at.markdown)
 
 
 def test_english_interface():
     at = run(lang="en")
     assert not at.exception
-    assert any("Baoding poverty-alleviation map" in md.value for md in at.markdown)
+    assert any("Baoding poverty-alleviation map" in shown(md.value) for md in at.markdown)
     assert at.selectbox(key="indicator").label == "Indicator"
 
 
@@ -101,9 +150,9 @@ def test_broken_data_file_stops_with_a_message(tmp_path, monkeypatch, broken):
 def test_several_counties_in_link_are_all_selected():
     at = run(county="130624,130630,bogus")
     assert not at.exception
-    text = " ".join(md.value for md in at.markdown)
+    text = " ".join(shown(md.value) for md in at.markdown)
     assert "阜平县" in text and "涞源县" in text
-    assert any("bogus" in w.value for w in at.warning)
+    assert any("bogus" in shown(w.value) for w in at.warning)
 
 
 COUNTIES = [
@@ -129,7 +178,7 @@ def test_county_profile_for_every_county(adcode):
     table = at.dataframe[0].value if at.dataframe else None
     if table is not None and "来源" in table.columns:
         assert table["来源"].str.len().gt(0).all()
-    assert any("在现有资料中有" in i.value for i in at.info)  # says plainly what is known and missing
+    assert any("在现有资料中有" in shown(i.value) for i in at.info)  # says plainly what is known and missing
 
 
 def test_county_profile_compare_shows_two_columns():
@@ -142,7 +191,7 @@ def test_county_profile_compare_shows_two_columns():
 def test_county_profile_bad_compare_param_has_a_note():
     at = run("pages/county.py", county="130624", compare="nowhere")
     assert not at.exception
-    assert any("nowhere" in w.value for w in at.warning)
+    assert any("nowhere" in shown(w.value) for w in at.warning)
 
 
 def _view_state(at: AppTest) -> dict:
@@ -181,7 +230,7 @@ def test_url_round_trip_reproduces_the_view(params):
 def test_bad_year_in_link_falls_back_with_a_note():
     at = run(indicator="poor_population_remaining", year="1999")
     assert not at.exception
-    assert any("1999" in w.value for w in at.warning)
+    assert any("1999" in shown(w.value) for w in at.warning)
 
 
 def test_year_control_changes_the_view():
@@ -191,7 +240,9 @@ def test_year_control_changes_the_view():
     year.select("2016").run()
     assert not at.exception
     assert at.query_params["year"] == ["2016"] or at.query_params["year"] == "2016"
-    assert any("2.84万人" in md.value for md in at.markdown) or any("2016" in md.value for md in at.markdown)
+    assert any("2.84万人" in shown(md.value) for md in at.markdown) or any(
+        "2016" in shown(md.value) for md in at.markdown
+    )
 
 
 def test_play_steps_through_every_year_and_stops():

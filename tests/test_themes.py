@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 
 from geo.model import classify as cl
-from geo.model import slides, themes
+from geo.model import colour, slides, themes
 from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, PLANNED_SWATCH, XIONGAN_SWATCH
 from geo.render.leaflet.maps import asset_links
 from geo.render.leaflet.screens import briefing_frame, slide_layers
@@ -28,16 +28,16 @@ def test_every_text_colour_meets_wcag_aa(name):
 
 
 def test_contrast_formula():
-    assert themes.contrast("#000000", "#ffffff") == pytest.approx(21.0)
-    assert themes.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # the classic AA near-miss
-    assert themes.contrast("#ffffff", "#ffffff") == pytest.approx(1.0)
+    assert colour.contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert colour.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # the classic AA near-miss
+    assert colour.contrast("#ffffff", "#ffffff") == pytest.approx(1.0)
     with pytest.raises(ValueError):
-        themes.luminance("red")
+        colour.luminance("red")
 
 
 def test_dark_theme_is_dark_and_light_is_light():
-    assert themes.luminance(themes.THEMES["dark"].bg) < 0.02
-    assert themes.luminance(themes.THEMES["light"].bg) > 0.9
+    assert colour.luminance(themes.THEMES["dark"].bg) < 0.02
+    assert colour.luminance(themes.THEMES["light"].bg) > 0.9
 
 
 def test_style_sheet_is_fixed_and_rejects_odd_colours():

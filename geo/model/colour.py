@@ -1,8 +1,12 @@
-"""Colour checks: WCAG contrast and colour-vision-deficiency simulation, for tests and palette choices."""
+"""Colour checks: WCAG contrast (themes and the app's style sheets) and colour-vision-deficiency simulation."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
 CVD = {
@@ -16,7 +20,9 @@ CVD = {
 
 
 def rgb(hex_colour: str) -> np.ndarray:
-    h = hex_colour.lstrip("#")
+    if not HEX.match(hex_colour):
+        raise ValueError(f"not a #rrggbb colour: {hex_colour!r}")
+    h = hex_colour[1:]
     return np.array([int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)])
 
 
@@ -25,11 +31,12 @@ def to_linear(c: np.ndarray) -> np.ndarray:
 
 
 def luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
     return float(np.dot([0.2126, 0.7152, 0.0722], to_linear(rgb(hex_colour))))
 
 
 def contrast(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio (1–21)."""
+    """WCAG 2 contrast ratio, 1 to 21 (symmetric: the order of the two colours does not matter)."""
     la, lb = sorted((luminance(a), luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
 

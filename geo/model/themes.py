@@ -11,10 +11,10 @@ nothing a user types can reach the unsafe-HTML style element.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 
-HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+from geo.model.colour import HEX, contrast
+
 AA = 4.5
 
 
@@ -51,6 +51,15 @@ THEMES: dict[str, Theme] = {
 }  # fmt: skip
 DEFAULT_THEME = "light"
 
+# The app's other pages keep Streamlit's light theme (.streamlit/config.toml), with captions
+# darker than its own (text colour at 60 % opacity, #828180: 3.88:1 on white, 3.80:1 in the sidebar).
+APP_BG = "#ffffff"
+APP_SIDEBAR_BG = "#f8f8f7"  # the sidebar as Streamlit 1.67's light theme paints it
+APP_CAPTION = "#6b6a68"
+# Section headings (h2 under a page's h1) carry this anchor prefix and keep st.subheader's size.
+SECTION_ANCHOR = "section-"
+APP_TEXT_PAIRS: tuple[tuple[str, str], ...] = ((APP_CAPTION, APP_BG), (APP_CAPTION, APP_SIDEBAR_BG))
+
 # Text colour -> the backgrounds it is drawn on; each pair must reach AA.
 TEXT_PAIRS: tuple[tuple[str, str], ...] = (
     ("text", "bg"), ("muted", "bg"), ("accent", "bg"), ("text", "surface"), ("muted", "surface"),
@@ -63,25 +72,6 @@ def get_theme(name: str) -> Theme:
         return THEMES[name]
     except KeyError:
         raise KeyError(f"unknown theme {name!r}; valid: {', '.join(THEMES)}") from None
-
-
-def _channel(c: int) -> float:
-    s = c / 255
-    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-
-def luminance(color: str) -> float:
-    """WCAG relative luminance of a #rrggbb colour."""
-    if not HEX.match(color):
-        raise ValueError(f"not a #rrggbb colour: {color!r}")
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
-
-
-def contrast(fg: str, bg: str) -> float:
-    """WCAG contrast ratio, 1 to 21."""
-    a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
-    return (a + 0.05) / (b + 0.05)
 
 
 def contrast_report(theme: Theme) -> list[tuple[str, str, float]]:
@@ -104,7 +94,8 @@ PRESENT_FONT = "clamp(16px, min(1.3vw, 2.35vh), 34px)"
 MAP_HEIGHT_PRESENT = "calc(100vh - 7.8rem)"
 MAP_HEIGHT_NORMAL = "calc(100vh - 14.5rem)"
 MAP_MIN_HEIGHT = "300px"
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# streamlit-folium's frame (the app's only custom component); its title is set per map by geo/web/frame.py.
+MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 
 _CHROME = (
     "[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "[data-testid='stExpandSidebarButton']",
@@ -155,6 +146,20 @@ def page_css(theme: Theme, presenting: bool) -> str:
             "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']{gap:.55rem}",
         ]
     return "<style>" + "".join(rules) + "</style>"
+
+
+def app_css() -> str:
+    """The style sheet every page gets (app.py's frame): readable captions, room for the content, whole figures."""
+    return (
+        "<style>.block-container{padding-top:3.2rem}"
+        f"[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{{color:{APP_CAPTION};opacity:1}}"
+        "[data-testid='stMetricValue']{font-size:1.9rem}"
+        f"h2[id^='{SECTION_ANCHOR}']{{font-size:1.75rem;line-height:1.2;padding:.75rem 0 1rem}}"
+        # Metric values and labels wrap instead of ending in "…" (English units are long: "911,200 persons").
+        "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *,[data-testid='stMetricLabel'] p"
+        "{white-space:normal!important;overflow:visible!important;text-overflow:clip!important;line-height:1.15}"
+        "</style>"
+    )
 
 
 def map_css(theme: Theme) -> str:

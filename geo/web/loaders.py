@@ -18,7 +18,7 @@ import streamlit as st
 from geo import settings, store
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
-from geo.model import indicators
+from geo.model import indicators, slides
 
 VERSION_TTL_S = 2
 
@@ -105,6 +105,20 @@ def load_context() -> gpd.GeoDataFrame:
     """The grey surroundings (data/context.geojson); empty when the file is absent."""
     path = settings.data_dir() / "context.geojson"
     return _context(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+# A shared object like the dataset: a Deck is read-only once checked against the data.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _deck(path: str, mtime: float, label: str, version: int) -> slides.Deck:
+    counties = _counties(label, version)
+    return slides.load_deck(Path(path), _dataset(label, version), set(counties["adcode"]))
+
+
+def load_deck() -> slides.Deck:
+    """The briefing's slides (settings.slides_path()), checked against the current data; read again when
+    the file or the data change. Raises slides.SlideError (not cached) for the page to report."""
+    path = settings.slides_path()
+    return _deck(str(path), path.stat().st_mtime if path.exists() else 0.0, *_key())
 
 
 def basemap_config() -> dict[str, str]:

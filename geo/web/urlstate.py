@@ -13,15 +13,41 @@ from collections.abc import Collection
 
 import streamlit as st
 
+from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t
 from geo.web.params import parse_county_list, resolve
 
 
-def seed_from_url(key: str, valid: Collection[str], default: str) -> str | None:
+def current_lang() -> str:
+    """The language app.py's switch chose for this run (the switch is drawn before any page runs)."""
+    return st.session_state.get("lang") or DEFAULT_LANG
+
+
+def notify(param: str, value: str | None) -> None:
+    """Say that the link asked for something that does not exist; the link's text is shown as text.
+
+    ``param`` is a UI string key naming the parameter (or the parameter itself when there is none).
+    """
+    if not value:
+        return
+    lang = current_lang()
+    label = t(param, lang) if param in STRINGS else param
+    st.warning(t("unknown_param", lang, param=md_literal(label), value=md_literal(value)), icon=":material/link_off:")
+
+
+def seed_from_url(key: str, valid: Collection[str], default: str, label: str | None = None) -> str | None:
     """Put the URL's value for ``key`` (or the default) into the session before the widget is drawn.
 
-    Returns the rejected URL value, if the link asked for something that does not exist.
+    A rejected URL value (the link asked for something that does not exist) is reported here,
+    under ``label`` (a UI string key; the parameter's own name by default), and returned.
     The session value wins once set, so page switches keep the user's choice.
     """
+    rejected = seed_quietly(key, valid, default)
+    notify(label or key, rejected)
+    return rejected
+
+
+def seed_quietly(key: str, valid: Collection[str], default: str) -> str | None:
+    """seed_from_url without the notice: for the caller that must say it later (the language switch)."""
     resolved = resolve(st.query_params.get(key), valid, default)
     _seed(key, key, resolved.value, lambda v: v in valid, default, accept=not resolved.rejected)
     return resolved.rejected
@@ -40,6 +66,16 @@ def _seed(url_key: str, session_key: str, value: object, still_valid, fallback: 
         st.session_state[marker] = raw
     elif not still_valid(st.session_state[session_key]):
         st.session_state[session_key] = fallback
+
+
+def mirror(**values: object) -> None:
+    """Widgets that hold a typed copy of a URL string (an int page number, a bool toggle) take its value.
+
+    The URL keeps stable strings; a widget's own state would otherwise lag one change behind.
+    """
+    for key, value in values.items():
+        if st.session_state.get(key) != value:
+            st.session_state[key] = value
 
 
 def write_to_url(key: str, value: str | None, default: str | None = None) -> None:
@@ -72,15 +108,19 @@ def ensure_router() -> None:
 SELECTION_KEY = "county"
 
 
-def seed_selection(valid: Collection[str]) -> list[str]:
+def sync_selection(valid: Collection[str]) -> None:
     """Load the app-wide county selection from ``county=a,b`` once per session (or when the link changes).
 
-    Returns the rejected parts of the link. The selection itself lives in
-    ``st.session_state["county"]`` as a list of adcodes, shared by every page.
+    The rejected parts of the link are reported. The selection itself lives in
+    ``st.session_state["county"]`` as a list of adcodes, shared by every page; it is put back
+    into the URL when a page switch dropped it, so the address bar always holds the view.
     """
     good, bad = parse_county_list(st.query_params.get(SELECTION_KEY), valid)
     _seed(SELECTION_KEY, SELECTION_KEY, good, lambda v: all(a in valid for a in v or []), [])
-    return bad
+    notify(SELECTION_KEY, ",".join(bad))
+    joined = ",".join(selected_counties()) or None
+    if st.query_params.get(SELECTION_KEY) != joined:
+        write_to_url(SELECTION_KEY, joined)
 
 
 def selected_counties() -> list[str]:
@@ -96,11 +136,12 @@ def set_selection(adcodes: list[str]) -> None:
 def seed_list_from_url(key: str, valid: Collection[str]) -> list[str]:
     """Like seed_from_url for a multi-select: ``key=a,b`` (stable ids) into ``st.session_state[key]``.
 
-    Returns the rejected parts of the link; the session value wins once set, so a
+    Reports and returns the rejected parts of the link; the session value wins once set, so a
     widget with ``persist_state="session"`` keeps the user's choice across pages.
     """
     good, bad = parse_county_list(st.query_params.get(key), valid)
     _seed(key, key, good, lambda v: all(x in valid for x in v or []), [])
+    notify(key, ",".join(bad))
     return bad
 
 
@@ -110,6 +151,7 @@ def seed_flag(key: str, default: bool) -> str | None:
     _seed(
         key, f"flag_{key}", resolved.value == "1", lambda v: isinstance(v, bool), default, accept=not resolved.rejected
     )
+    notify(key, resolved.rejected)
     return resolved.rejected
 
 

@@ -69,6 +69,7 @@ def site_marker(site: Site, look: Look, lat: float | None = None, lon: float | N
     """One marker; ``lat``/``lon`` when the map is in another datum than the site's WGS-84."""
     marker = folium.Marker(
         [site.lat if lat is None else lat, site.lon if lon is None else lon],
+        title=" / ".join(site.names),  # the focusable marker's accessible name (Leaflet sets it as text, not HTML)
         icon=folium.DivIcon(
             html=marker_html(look, site.color, site.precision), class_name=look.icon_class,
             icon_size=(look.px, look.px), icon_anchor=look.anchor,

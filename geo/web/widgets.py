@@ -1,0 +1,108 @@
+"""Widgets several pages draw the same way: sourced figure cards, text from the data, picks that select counties.
+
+Everything here that shows text from the data or a link goes through ``md_literal``:
+Streamlit renders Markdown in labels, values, help and st.markdown, and a name or note
+must show as the characters it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeVar
+
+import streamlit as st
+
+from geo.i18n import colon, md_literal, t
+from geo.model import themes
+from geo.render import charts
+from geo.web.params import clicked_county, fresh
+from geo.web.urlstate import selected_counties, set_selection
+
+T = TypeVar("T")
+
+
+def in_columns(items: Sequence[T], per_row: int) -> Iterator[tuple[st.delta_generator.DeltaGenerator, T]]:
+    """Each item with the column it goes in, ``per_row`` columns to a row."""
+    for row in range(0, len(items), per_row):
+        yield from zip(st.columns(per_row), items[row : row + per_row])
+
+
+def figure(where, label: str, value: str, source: str, lang: str, note: str | None = None) -> None:
+    """A sourced key figure as a bordered card; the source is in its help."""
+    where.metric(
+        md_literal(label), md_literal(value), delta=note or None, delta_color="off", delta_arrow="off", border=True,
+        help=f"{t('source', lang)}{colon(lang)}{md_literal(source)}",
+    )  # fmt: skip
+
+
+def text(body: object, where=st, bold: bool = False, heading: int = 0) -> None:
+    """Text from the data or a link, as Markdown that shows it literally (optionally bold or as a heading)."""
+    shown = md_literal(body)
+    if bold:
+        shown = f"**{shown}**"
+    where.markdown(f"{'#' * heading} {shown}" if heading else shown)
+
+
+def section(key: str, title: str, help: str | None = None) -> None:
+    """A section heading one level below the page title (h2), drawn at the size of st.subheader.
+
+    ``key`` names the section in its anchor (``#section-<key>``), which the frame's style sheet sizes.
+    """
+    st.header(md_literal(title), anchor=f"{themes.SECTION_ANCHOR}{key}", help=help)
+
+
+def follow(key: str, picked: list[str]) -> None:
+    """A new pick in a table or chart becomes the app-wide selection (map, tables, other pages)."""
+    if fresh(picked, st.session_state.get(key)):
+        st.session_state[key] = picked
+        if picked and picked != selected_counties():
+            set_selection(picked)
+            st.rerun()
+
+
+def take_map_click(map_key: str) -> None:
+    """A click on a county of map ``map_key`` selects it before the rerun starts: one run, not two, until it shows."""
+    adcode, st.session_state.last_click = clicked_county(
+        st.session_state.get(map_key), st.session_state.get("last_click")
+    )
+    if adcode:
+        set_selection([adcode])
+
+
+def view_notes(view, selection: list[str], names: Mapping[str, str], lang: str) -> None:
+    """Beside the overview's map: what the indicator is, the city figure, coverage, the selected counties' values."""
+    st.caption(md_literal(view.indicator.description(lang)))
+    if view.mode == "city":
+        st.info(t("city_only_info", lang), icon=":material/info:")
+    if view.city_text:
+        st.markdown(f"**{md_literal(view.city_text)}**")
+    st.markdown(md_literal(view.coverage_text))
+    for adcode in selection:
+        st.markdown(f"#### {md_literal(t('selected_county', lang) + colon(lang) + names[adcode])}")
+        for k, v in view.county_info.get(adcode, [(t("value", lang), t("no_value_for_county", lang))]):
+            st.markdown(f"- **{md_literal(k)}**{colon(lang)}{md_literal(v)}")
+
+
+def ranking(view, selection: list[str], lang: str) -> None:
+    """The overview's counties ranked (chart and table, numeric) or by category; a pick selects the county."""
+    if view.table.empty:
+        st.caption(t("ranking_empty", lang))
+        return
+    numeric = view.indicator.kind == "numeric"
+    st.markdown(f"#### {t('ranking_title' if numeric else 'categories_title', lang)}")
+    chart_col, table_col = st.columns([2, 3]) if numeric else (None, st.container())
+    in_table = view.table["adcode"].tolist()
+    if chart_col is not None:
+        with chart_col:
+            numbers = view.table["number"].astype(float).tolist()
+            spec = charts.ranking_spec(
+                view.table[t("county", lang)].tolist(), numbers, in_table, selection, view.indicator.unit_for(lang)
+            )
+            state = st.echarts_chart(spec, key="rank_chart", on_select="rerun", height=max(160, 34 * len(numbers)))
+            follow("_rank_chart", charts.picked(state, in_table))
+    with table_col:
+        shown = charts.highlight_rows(view.table.drop(columns=["adcode", "number"]), view.table["adcode"], selection)
+        event = st.dataframe(
+            shown, hide_index=True, width="stretch", key="rank_table", on_select="rerun", selection_mode="single-row"
+        )
+        follow("_rank_table", [in_table[i] for i in event.selection.rows])
