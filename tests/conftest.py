@@ -210,3 +210,25 @@ try:
     _hypothesis_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default"))
 except ImportError:  # requirements-dev.txt not installed: the property tests are skipped by importorskip
     pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser tests (marked ``browser``): one app server and one Playwright for the whole run.
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    from browser_support import serve_app
+
+    yield from serve_app()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -9,7 +9,7 @@ language, the map frames' titles, and link values shown as text.
 from __future__ import annotations
 
 import pytest
-from test_browser import CHROMIUM, app_url, browser, offline_context  # noqa: F401  (fixtures)
+from browser_support import CHROMIUM, offline_context
 
 from geo.i18n import WORD_JOINER, t
 from geo.model import themes
@@ -27,7 +27,7 @@ SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture
-def page(browser, app_url):  # noqa: F811
+def page(browser, app_url):
     context, external = offline_context(browser, app_url)
     p = context.new_page()
     yield p
@@ -60,7 +60,7 @@ def serious_violations(page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_passes_axe_and_says_its_language_and_title(page, app_url, path, lang):  # noqa: F811
+def test_every_page_passes_axe_and_says_its_language_and_title(page, app_url, path, lang):
     page.goto(f"{app_url}/{path}?lang={lang}")
     settled(page, path in MAP_PAGES)
     assert serious_violations(page) == []
@@ -73,7 +73,7 @@ def test_every_page_passes_axe_and_says_its_language_and_title(page, app_url, pa
         assert title.startswith(prefix) and len(title) > len(prefix) + 1, title
 
 
-def test_presenter_view_and_every_slide_pass_axe(page, app_url):  # noqa: F811
+def test_presenter_view_and_every_slide_pass_axe(page, app_url):
     page.goto(f"{app_url}/briefing?present=1")
     settled(page, True)
     total = int(page.locator(".bd-slide-no").inner_text().split("/")[-1])
@@ -89,7 +89,7 @@ def test_presenter_view_and_every_slide_pass_axe(page, app_url):  # noqa: F811
     assert found == {}
 
 
-def test_a_link_value_is_shown_as_text_not_as_a_link(page, app_url):  # noqa: F811
+def test_a_link_value_is_shown_as_text_not_as_a_link(page, app_url):
     page.goto(f"{app_url}/?indicator=%5Bx%5D(https%3A%2F%2Fevil.example)%20%7B%7B7*7%7D%7D")
     notice = page.locator("[data-testid='stAlert']", has_text="evil.example").first
     notice.wait_for(timeout=60_000)

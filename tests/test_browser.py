@@ -7,96 +7,17 @@ meeting room without internet would. Screenshots land in tests/artifacts/.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import tomllib
-import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium")
+from browser_support import ARTIFACTS, CHROMIUM, ROOT, offline_context, serve_app
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"),
 ]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_app(env: dict[str, str] | None = None):
-    """Run the app on a free port (with these extra environment variables); yields its URL, then stops it."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode(errors='replace')[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def app_url():
-    yield from serve_app()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def offline_context(browser, app_url, **options):
-    """A browser context as in a room without internet: requests off the app's host are aborted.
-
-    Returns the context and the list that collects the URLs it tried to reach.
-    """
-    context = browser.new_context(**{"viewport": {"width": 1400, "height": 900}, "locale": "zh-CN", **options})
-    host = urlparse(app_url).netloc
-    external: list[str] = []
-
-    def guard(route):
-        if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            external.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", guard)
-    return context, external
 
 
 @pytest.fixture
@@ -132,16 +53,24 @@ def map_frame(page, painted: str = "path.leaflet-interactive"):
     return frame
 
 
-def test_deep_link_to_a_page_as_the_servers_first_request(offline_page, app_url):
-    """Kept first in this file: the bug it guards against only shows on a fresh server."""
-    page = offline_page
-    page.goto(f"{app_url}/sources?lang=en")
+@pytest.fixture
+def fresh_app_url():
+    """A server of its own: the shared one has answered other tests' requests first."""
+    yield from serve_app()
+
+
+def test_deep_link_to_a_page_as_the_servers_first_request(browser, fresh_app_url):
+    """The bug it guards against only shows on a fresh server: a deep link run without app.py's frame."""
+    context, external = offline_context(browser, fresh_app_url)
+    page = context.new_page()
+    page.goto(f"{fresh_app_url}/sources?lang=en")
     page.get_by_text("Every number the app shows").wait_for(timeout=60_000)
-    assert page.get_by_text("English").count() >= 1  # app.py's language switch is there
+    page.get_by_text("English").first.wait_for(timeout=60_000)  # app.py's language switch is there
     links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
     assert any("Overview" in link for link in links)  # app.py's navigation ...
     assert not any(link.split()[-1] == "app" for link in links)  # ... not the one made from the pages folder
-    assert page.external == []
+    assert external == []
+    context.close()
 
 
 def test_overview_paints_24_counties_offline(offline_page, app_url):

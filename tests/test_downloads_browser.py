@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, browser, offline_context, serve_app  # noqa: F401  (browser: fixture)
+from browser_support import ARTIFACTS, CHROMIUM, offline_context, serve_app
 
 from geo.render.tables import FORMULA_TRIGGERS
 
@@ -63,7 +63,7 @@ DOWNLOADS = [
 
 
 @pytest.mark.parametrize("path, popover, label, suffix", DOWNLOADS)
-def test_download_has_no_formula_cell(browser, hostile_app_url, path, popover, label, suffix):  # noqa: F811
+def test_download_has_no_formula_cell(browser, hostile_app_url, path, popover, label, suffix):
     context, external = offline_context(browser, hostile_app_url, accept_downloads=True)
     page = context.new_page()
     try:
