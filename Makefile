@@ -37,6 +37,7 @@ system-deps:
 # The PostGIS backend's tests need a server: started here (as root) unless DATABASE_URL_TEST points at one.
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m geo vendor-assets
+	$(BIN)/lint-imports
 	@if [ -z "$$DATABASE_URL_TEST" ] && [ "$$(id -u)" = 0 ]; then eval "$$(bash .ci/postgis)"; fi; \
 	DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python -m pytest
 

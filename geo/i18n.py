@@ -452,6 +452,11 @@ def field_for(base: str, lang: str = DEFAULT_LANG) -> str:
     return f"{base}_en" if lang == "en" else f"{base}_zh"
 
 
+def localized(obj: object, base: str, lang: str = DEFAULT_LANG) -> str:
+    """``obj``'s attribute ``base`` in this language (``obj.name_en`` or ``obj.name_zh``)."""
+    return getattr(obj, field_for(base, lang))
+
+
 # CommonMark lets a backslash escape every ASCII punctuation character; escaping them all
 # leaves no link, image, emphasis, heading, HTML tag, LaTeX ($) or Streamlit directive (:red[…]).
 _MD_SPECIAL = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

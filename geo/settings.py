@@ -18,7 +18,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     # 1306 Baoding, 13 Hebei, empty for the whole country. The app draws whatever units it is given.
     "BAODING_REGION": ("1306", "adcode prefix of the region whose counties the boundary build extracts"),
     "BAODING_SLIDES": ("", "the briefing deck (TOML); empty: slides.toml in BAODING_DATA_DIR"),
-    # Basemaps (geo/render/leaflet/basemaps.py). The Tianditu key may also sit in .streamlit/secrets.toml.
+    # Basemaps (geo/model/basemaps.py). The Tianditu key may also sit in .streamlit/secrets.toml.
     "TIANDITU_KEY": ("", "Tianditu browser key; without it the 天地图 basemap is disabled"),
     "BAODING_TILE_URL": ("", "XYZ tile URL template of an intranet tile server ({z}/{x}/{y}); enables 'custom'"),
     "BAODING_TILE_DATUM": ("wgs84", "datum of those tiles: wgs84, gcj02 or bd09"),

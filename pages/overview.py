@@ -12,7 +12,7 @@ from geo.render import tables
 from geo.render.export import figure, fonts
 from geo.render.leaflet import screens as leaflet
 from geo.views import overview as views
-from geo.web import frame, loaders, playback, widgets
+from geo.web import frame, loaders, playback, results, widgets
 from geo.web import urlstate as us
 
 lang = frame.page()
@@ -64,12 +64,12 @@ with st.sidebar:
         us.write_flag(key, flags[key], default)
 
 context = loaders.load_context()
-view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
+view = results.overview(indicator_id, year, scheme, lang)
 frame.name_maps(t("map_frame_title", lang, what=f"{view.indicator.name(lang)} · {view.period(lang)}"))
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 with right:
-    for col, fig in widgets.in_columns(loaders.key_figures(lang), 2):
+    for col, fig in widgets.in_columns(results.key_figures(lang), 2):
         widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
 selection = us.selected_counties()
 take_click = partial(widgets.take_map_click, "overview_map")

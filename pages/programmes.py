@@ -4,8 +4,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.i18n import field_for, md_literal, t
+from geo.model import basemaps
 from geo.model import indicators as ind
-from geo.render.leaflet import basemaps, layers
+from geo.render import charts
+from geo.render.leaflet import layers
 from geo.views import programmes as pg
 from geo.web import frame, loaders, widgets
 from geo.web import urlstate as us
@@ -95,10 +97,10 @@ with left:
         st.caption(t("county_sums_caption", lang, total=len(selection) or len(adcodes)))
         st.dataframe(view.sums, hide_index=True, width="stretch", height=min(36 * (len(view.sums) + 1) + 4, 360))
 with right:
-    if view.chart is not None:
+    if (rank := view.ranking) is not None:  # every bar is in view: none singled out
         widgets.text(f"{t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}", heading=4)
-        height = max(140, 34 * len(view.chart["yAxis"]["data"]) + 40)
-        st.echarts_chart(view.chart, key="programmes_chart", height=height)
+        spec = charts.ranking_spec(list(rank.names), list(rank.values), list(rank.adcodes), [], rank.unit)
+        st.echarts_chart(spec, key="programmes_chart", height=max(140, 34 * len(rank.names) + 40))
 
 st.markdown(f"#### {t('county_values_title', lang)}")
 if view.table.empty:

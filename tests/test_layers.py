@@ -13,9 +13,10 @@ import pytest
 from shapely.geometry import Point
 
 from geo import settings
+from geo.model import basemaps
 from geo.model.classify import Legend, LegendEntry
 from geo.model.palette import SITE_PALETTE
-from geo.render.leaflet import basemaps, layers
+from geo.render.leaflet import layers, tiles
 from geo.render.leaflet.assets import PACKAGES, asset_url
 from geo.render.leaflet.maps import asset_links
 from geo.views import programmes as pg
@@ -100,13 +101,13 @@ def test_custom_tiles_come_from_settings():
     assert choice.datum == "gcj02" and choice.attribution == "tiles.intranet"
     assert basemaps.resolve("custom", {**cfg, "BAODING_TILE_DATUM": "mars"}).unavailable == "BAODING_TILE_DATUM"
     named = basemaps.resolve("custom", {**cfg, "BAODING_TILE_ATTRIBUTION": "© 保定测绘 <b>"})
-    layer = basemaps.tile_layers(named)[0]
+    layer = tiles.tile_layers(named)[0]
     assert "&lt;b&gt;" in layer.options["attribution"]
 
 
 def test_unavailable_basemap_cannot_draw():
     with pytest.raises(ValueError, match="TIANDITU_KEY"):
-        basemaps.tile_layers(basemaps.resolve("tianditu", {}))
+        tiles.tile_layers(basemaps.resolve("tianditu", {}))
 
 
 def test_shift_to_amap_moves_every_vertex_about_550_m(tiny_counties):

@@ -84,9 +84,7 @@ def test_views_import_no_drawing_library():
             for name in names:
                 top = name.split(".")[0]
                 assert top not in (*GUI, "matplotlib"), (path.name, name)
-                assert (not name.startswith("geo.render.leaflet") and not name.startswith("geo.render.export")) or (
-                    path.name == "programmes.py" and name == "geo.render.leaflet.basemaps"  # type-only
-                ), (path.name, name)
+                assert not name.startswith("geo.render"), (path.name, name)
 
 
 def test_views_and_exports_load_no_folium():

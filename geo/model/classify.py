@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import mapclassify
 import numpy as np
 
-from geo.i18n import format_number, paren
+from geo.i18n import format_number, paren, t
 
 # ColorBrewer sequential schemes flagged colour-blind safe (colorbrewer2.org), light to dark.
 PALETTES: dict[str, dict[int, list[str]]] = {
@@ -170,4 +170,4 @@ def categorical_legend(
 
 
 def _no_data(lang: str) -> str:
-    return "No data" if lang == "en" else "无数据"
+    return t("no_data", lang)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.i18n import field_for, localized
+
 CITY_ADCODE = "130600"
 STATUSES = ("reported", "target", "forecast")
 KINDS = ("numeric", "category")
@@ -91,13 +93,13 @@ class Indicator:
     description_en: str
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return localized(self, "name", lang)
 
     def unit_for(self, lang: str) -> str:
         return self.unit_en if lang == "en" else self.unit
 
     def description(self, lang: str) -> str:
-        return self.description_en if lang == "en" else self.description_zh
+        return localized(self, "description", lang)
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,7 @@ def ranking(ds: Dataset, indicator_id: str, year: int | None, names: pd.Series) 
 def category_labels(ds: Dataset, indicator_id: str, lang: str) -> dict[str, str]:
     """Code -> label in the legend order."""
     c = ds.categories[ds.categories["indicator_id"] == indicator_id]
-    col = "label_en" if lang == "en" else "label_zh"
+    col = field_for("label", lang)
     return dict(zip(c["code"], c[col]))
 
 
@@ -323,13 +325,13 @@ def values_table(ds: Dataset, names_zh: dict[str, str], names_en: dict[str, str]
     names = names_en if lang == "en" else names_zh
     place = v["adcode"].map(names)
     city = "Baoding (city)" if lang == "en" else "保定市（全市）"
-    label_col = "label_en" if lang == "en" else "label_zh"
+    label_col = field_for("label", lang)
     labels = dict(zip(zip(ds.categories["indicator_id"], ds.categories["code"]), ds.categories[label_col]))
     shown = [labels.get((i, x), x) for i, x in zip(v["indicator_id"], v["value"])]
     return pd.DataFrame(
         {
             "indicator_id": v["indicator_id"],
-            "indicator": v["indicator_id"].map(ind["name_en" if lang == "en" else "name_zh"]),
+            "indicator": v["indicator_id"].map(ind[field_for("name", lang)]),
             "programme": v["indicator_id"].map(ind["programme"]),
             "adcode": v["adcode"],
             "place": place.where(v["adcode"] != CITY_ADCODE, city),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.i18n import localized
 from geo.model import indicators as ind
 
 DECK_FILE = "slides.toml"
@@ -77,13 +78,13 @@ class Slide:
     notes_en: str = ""
 
     def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_zh
+        return localized(self, "title", lang)
 
     def caption(self, lang: str) -> str:
-        return self.caption_en if lang == "en" else self.caption_zh
+        return localized(self, "caption", lang)
 
     def notes(self, lang: str) -> str:
-        return self.notes_en if lang == "en" else self.notes_zh
+        return localized(self, "notes", lang)
 
 
 @dataclass(frozen=True)

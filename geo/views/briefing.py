@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, format_value, paren, t
+from geo.i18n import colon, field_for, format_value, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, FILLED_PRECISIONS, programme_colors
@@ -121,7 +121,7 @@ def slide_sites(
     mine = sites[sites["programme"].isin(programmes)].copy()
     if mine.empty:
         return (), None
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = field_for("name", lang)
     mine["name"] = mine[name_col].where(mine[name_col].astype(bool), mine["name_zh"])
     mine["key"] = mine.geometry.apply(lambda g: (round(g.x, 6), round(g.y, 6)))
     merged = []
@@ -135,7 +135,7 @@ def slide_sites(
                 ((t("site_location", lang), t(f"precision_{precision}", lang)),),
             )
         )  # fmt: skip
-    prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes["name_en" if lang == "en" else "name_zh"]))
+    prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes[field_for("name", lang)]))
     counts = mine["programme"].value_counts()
     entries = [cl.LegendEntry(prog_names[p], colors[p], int(counts[p])) for p in programmes if p in counts]
     hollow = any(s.precision not in FILLED_PRECISIONS for s in merged)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import format_value, join_list, paren, t
+from geo.i18n import field_for, format_value, join_list, paren, t
 from geo.model import indicators as ind
 
 DESIGNATION = "poor_county_type"
@@ -68,11 +68,11 @@ def _shown(ds: ind.Dataset, indicator: ind.Indicator, row: pd.Series, lang: str)
 
 def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lang: str) -> CountyProfile:
     """The profile of one county; an unknown adcode raises KeyError listing none of 24 silently."""
-    names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"]
+    names = counties.set_index("adcode")[field_for("name", lang)]
     if adcode not in names.index:
         raise KeyError(f"unknown county {adcode!r}")
     prog = ds.programmes.set_index("programme_id")
-    prog_name = prog["name_en" if lang == "en" else "name_zh"]
+    prog_name = prog[field_for("name", lang)]
     v = ds.values[ds.values["adcode"] == adcode].merge(
         ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left"
     )
@@ -145,11 +145,11 @@ def sites_table(sites: gpd.GeoDataFrame, ds: ind.Dataset, adcode: str, lang: str
     here = sites[sites["adcode"] == adcode]
     if here.empty:
         return pd.DataFrame()
-    prog = ds.programmes.set_index("programme_id")["name_en" if lang == "en" else "name_zh"]
+    prog = ds.programmes.set_index("programme_id")[field_for("name", lang)]
     src = ds.sources.set_index("source_id")
     return pd.DataFrame(
         {
-            t("site", lang): here["name_en" if lang == "en" else "name_zh"].to_numpy(),
+            t("site", lang): here[field_for("name", lang)].to_numpy(),
             t("programme", lang): here["programme"].map(prog).to_numpy(),
             t("precision", lang): [t(f"precision_{p}", lang) for p in here["precision"]],
             t("source", lang): [

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, format_share, format_value, join_list, paren, t
+from geo.i18n import colon, field_for, format_share, format_value, join_list, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.labels import anchor_points, place_labels, short_name
@@ -80,7 +80,7 @@ class OverviewView:
 
 
 def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
-    col = "name_en" if lang == "en" else "name_zh"
+    col = field_for("name", lang)
     return counties.set_index("adcode")[col]
 
 

@@ -6,29 +6,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, format_value, paren, t
+from geo.i18n import colon, field_for, format_value, localized, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
+from geo.model.basemaps import Choice
 from geo.model.boundaries import representative_points
 from geo.model.palette import BASE_FILL, DIM_FILL, programme_colors
 from geo.model.sites import filter_sites
-from geo.render import charts
 from geo.views.figures import KeyFigure
 from geo.views.mapview import CountyFill, MapView, Site, Symbol
 from geo.views.overview import county_names, status_text, value_rows
-
-if TYPE_CHECKING:  # a basemap is the map renderer's; these notices only name it
-    from geo.render.leaflet.basemaps import Choice
 
 TYPE_INDICATOR = "poor_county_type"
 NOT_POOR = "not_poor"
 YANTAI_CODES = ("national_key_yt", "yt_area")
 MAX_FIGURES = 6
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Counties in view ranked by the mapped figure: what the chart draws (geo.render.charts)."""
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    adcodes: tuple[str, ...]
+    unit: str
 
 
 @dataclass
@@ -41,7 +47,7 @@ class ProgrammesView:
     more_figures: int
     sums: pd.DataFrame  # one row per county indicator with data in view: sum and n/m counties
     table: pd.DataFrame
-    chart: dict | None
+    ranking: Ranking | None  # bars for the chart, largest first; None when the indicator is not numeric
     no_data: list[str] = field(default_factory=list)  # names of counties in view without a figure
     n_sites: int = 0
     n_county_precision: int = 0
@@ -52,7 +58,7 @@ def programme_ids(ds: ind.Dataset) -> list[str]:
 
 
 def programme_names(ds: ind.Dataset, lang: str) -> dict[str, str]:
-    return dict(zip(ds.programmes["programme_id"], ds.programmes["name_en" if lang == "en" else "name_zh"]))
+    return dict(zip(ds.programmes["programme_id"], ds.programmes[field_for("name", lang)]))
 
 
 def quick_choices(ds: ind.Dataset) -> dict[str, list[str]]:
@@ -200,7 +206,7 @@ def site_rows(
             (t("county", lang), str(cnames.get(s.adcode, s.adcode))),
             (t("site_location", lang), t(f"precision_{s.precision}", lang)),
         ]
-        facts = s.facts_en if lang == "en" else s.facts_zh
+        facts = localized(s, "facts", lang)
         if facts:
             rows.append((t("site_facts", lang), facts))
         if s.note and lang == "zh":
@@ -227,7 +233,7 @@ def map_sites(
     order = programme_ids(ds)
     colors = programme_colors([p for p in order if p in set(sites["programme"])])
     pnames = programme_names(ds, lang)
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = field_for("name", lang)
     rows = site_rows(sites, ds, counties, lang)
     drawn = [
         Site(
@@ -299,10 +305,12 @@ def programmes_view(
                 styles[a] = CountyFill(fill, styles[a].rows)
         if indicator.kind == "numeric" and not cv.empty:
             ranked = cv.sort_values("number", ascending=False)
-            chart = charts.ranking_spec(
-                [names[a] for a in ranked.index], ranked["number"].astype(float).tolist(), ranked.index.tolist(),
-                [], indicator.unit_for(lang),  # every bar is in view: none singled out
-            )  # fmt: skip
+            chart = Ranking(
+                tuple(names[a] for a in ranked.index),
+                tuple(ranked["number"].astype(float)),
+                tuple(ranked.index),
+                indicator.unit_for(lang),
+            )
 
     drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
     mapv = MapView(
@@ -314,7 +322,7 @@ def programmes_view(
     return ProgrammesView(
         map=mapv, indicator=indicator, year=year, mode=mode, figures=figures, more_figures=more,
         sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
-        chart=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
+        ranking=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
         n_county_precision=int((shown_sites["precision"] == "county").sum()),
     )  # fmt: skip
 

@@ -19,6 +19,7 @@ from geo import settings, store
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
 from geo.model import indicators, slides
+from geo.model.context import read_context
 
 VERSION_TTL_S = 2
 
@@ -63,41 +64,28 @@ def _sites(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().sites()
 
 
-def _key() -> tuple[str, int]:
+def data_key() -> tuple[str, int]:
+    """(store label, current version): the key every result derived from the data is cached under."""
     s = get_store()
     return s.label, _version(s.label)
 
 
 def load_counties() -> gpd.GeoDataFrame:
     """County-level units in EPSG:4326 (adcode, name_zh, name_en, geometry)."""
-    return _counties(*_key())
+    return _counties(*data_key())
 
 
 def load_dataset() -> indicators.Dataset:
-    return _dataset(*_key())
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _key_figures(label: str, version: int, lang: str) -> list:
-    from geo.views import overview as views
-
-    return views.key_figures(_dataset(label, version), lang)
-
-
-def key_figures(lang: str) -> list:
-    """The overview's city-wide figures (views.key_figures), computed once per data version."""
-    return _key_figures(*_key(), lang)
+    return _dataset(*data_key())
 
 
 def load_sites() -> gpd.GeoDataFrame:
     """Programme sites in WGS-84, county-precision ones at their county's representative point."""
-    return _sites(*_key())
+    return _sites(*data_key())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
-    from geo.model.context import read_context
-
     return read_context(Path(path))
 
 
@@ -118,7 +106,7 @@ def load_deck() -> slides.Deck:
     """The briefing's slides (settings.slides_path()), checked against the current data; read again when
     the file or the data change. Raises slides.SlideError (not cached) for the page to report."""
     path = settings.slides_path()
-    return _deck(str(path), path.stat().st_mtime if path.exists() else 0.0, *_key())
+    return _deck(str(path), path.stat().st_mtime if path.exists() else 0.0, *data_key())
 
 
 def basemap_config() -> dict[str, str]:

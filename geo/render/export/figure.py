@@ -22,7 +22,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 from shapely.geometry import box
 
-from geo.i18n import paren, t
+from geo.i18n import field_for, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.boundaries import METRIC_CRS  # UTM 50N: metres across Baoding, for a true scale bar
@@ -268,7 +268,7 @@ def _draw_labels(
     x0, x1, y0, y1 = limits
     placed: Iterable[Label] = view.labels
     if not placed:
-        names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"]
+        names = counties.set_index("adcode")[field_for("name", lang)]
         placed = place_labels(anchor_points(counties), {a: short_name(str(n), lang) for a, n in names.items()})
     lat = float(counties.geometry.union_all().centroid.y)
     zoom = _web_zoom(ax, x1 - x0, lat)
@@ -289,7 +289,7 @@ def _draw_labels(
             )  # fmt: skip
     if context is not None:
         pts = label_points(context).to_crs(METRIC_CRS)
-        col = "name_en" if lang == "en" else "name_zh"
+        col = field_for("name", lang)
         for p, name in zip(pts.geometry, pts[col]):
             if x0 <= p.x <= x1 and y0 <= p.y <= y1:
                 ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=LABEL_PT * 0.9, color=CONTEXT_TEXT,

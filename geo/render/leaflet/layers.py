@@ -23,14 +23,15 @@ from jinja2 import Template
 from shapely.geometry import Point
 
 from geo.i18n import format_number, paren, t
+from geo.model.basemaps import Choice, to_datum
 from geo.model.classify import Legend
 from geo.model.palette import BASE_FILL, BORDER, SELECTED
 from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
-from geo.render.leaflet.basemaps import Choice, tile_layers, to_datum
 from geo.render.leaflet.compact import CompactGeoJson, single
 from geo.render.leaflet.maps import HatchPattern, LegendControl, bounds_of, county_geojson, offline_map
 from geo.render.leaflet.markup import legend_html, rows_html, text
 from geo.render.leaflet.sites import DOT, BoundText, site_marker
+from geo.render.leaflet.tiles import tile_layers
 from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
 SYMBOL_FILL = "#737373"

@@ -15,6 +15,7 @@ import geopandas as gpd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo.i18n import field_for
 from geo.model.classify import NO_DATA_FILL
 from geo.model.palette import (
     BACKGROUND,
@@ -230,7 +231,7 @@ def surroundings_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, la
     fg = folium.FeatureGroup(name="context", control=False)
     style = {"fillColor": CONTEXT_FILL, "fillOpacity": 1, "color": CONTEXT_LINE, "weight": 0.8}
     CompactGeoJson(payload([(g, {}) for g in context.geometry], [style]), name="context", interactive=False).add_to(fg)
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = field_for("name", lang)
     rows = [
         (point.y, point.x, f"<div>{text(name)}</div>", 90, 18)
         for point, name in zip(label_points(context).geometry, context[name_col])

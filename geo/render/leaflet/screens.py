@@ -14,6 +14,7 @@ import geopandas as gpd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo.i18n import field_for
 from geo.model.labels import anchor_points, place_labels, short_name
 from geo.model.themes import Theme, map_css
 from geo.render.leaflet.assets import IFRAME_PREFIX
@@ -151,7 +152,7 @@ def briefing_frame(
     m = base_map(counties, prefix, context if theme.name == "light" else None, lang)
     m.get_root().header.add_child(Element(map_css(theme)))
     outline_layer(counties.geometry.union_all(), "city", theme.halo, 5).add_to(m)
-    names = counties.set_index("adcode")["name_en" if lang == "en" else "name_zh"]
+    names = counties.set_index("adcode")[field_for("name", lang)]
     texts = {a: short_name(n, lang) for a, n in names.items()}
     labels_group(place_labels(anchor_points(counties), texts), "names").add_to(m)
     return m

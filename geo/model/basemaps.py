@@ -11,14 +11,13 @@ internet cannot reach; tile URLs only ever enter a map when that basemap is chos
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import folium
 import geopandas as gpd
 
+from geo.i18n import localized
 from geo.model.datum import DATUMS, convert_gdf
 from geo.model.sites import normalize_datum
 
@@ -49,7 +48,7 @@ class Basemap:
     needs: str | None = None  # the setting without which the basemap is unavailable
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return localized(self, "name", lang)
 
 
 BASEMAPS: dict[str, Basemap] = {
@@ -138,19 +137,3 @@ def choices(config: Mapping[str, str]) -> dict[str, Choice]:
 def to_datum(gdf: gpd.GeoDataFrame, choice: Choice) -> gpd.GeoDataFrame:
     """WGS-84 geometries shifted to the datum the basemap's tiles are drawn in."""
     return convert_gdf(gdf, "wgs84", choice.datum)
-
-
-def tile_layers(choice: Choice) -> list[folium.TileLayer]:
-    """Tile layers to add under everything else; none for the offline basemap."""
-    if choice.unavailable:
-        raise ValueError(f"basemap {choice.key!r} is unavailable: set {choice.unavailable}")
-    attribution = html.escape(choice.attribution)
-    layers = []
-    for i, t in enumerate(choice.tiles):
-        layers.append(
-            folium.TileLayer(
-                tiles=t.url, attr=attribution if i == 0 else " ", name=f"{choice.key}_{i}", max_zoom=t.max_zoom,
-                subdomains=t.subdomains or "abc", control=False, overlay=i > 0,
-            )
-        )  # fmt: skip
-    return layers

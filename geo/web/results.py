@@ -1,0 +1,37 @@
+"""View results cached per data version (Streamlit edge): each computed once per question and shared.
+
+The views in geo/views are pure and cheap to call again, but a rerun asks the same question many
+times (every click, every page switch); the answer only changes when the data do. Results are
+shared objects (``st.cache_resource``), read-only once made, bounded in number.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.views import overview as views
+from geo.views.figures import KeyFigure
+from geo.web import loaders
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _key_figures(label: str, version: int, lang: str) -> list[KeyFigure]:
+    return views.key_figures(loaders.load_dataset(), lang)
+
+
+def key_figures(lang: str) -> list[KeyFigure]:
+    """The overview's city-wide figures, once per data version and language."""
+    return _key_figures(*loaders.data_key(), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _overview(label: str, version: int, indicator_id: str, year: int | None, scheme: str, lang: str, context: bool):
+    ctx = loaders.load_context() if context else None
+    return views.overview(
+        loaders.load_dataset(), loaders.load_counties(), indicator_id, year, scheme, lang, context=ctx
+    )
+
+
+def overview(indicator_id: str, year: int | None, scheme: str, lang: str) -> views.OverviewView:
+    """The overview's view result (map as data, legend, tables) for one question, once per data version."""
+    return _overview(*loaders.data_key(), indicator_id, year, scheme, lang, not loaders.load_context().empty)
