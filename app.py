@@ -6,7 +6,7 @@ from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.model.boundaries import BoundaryDataError
 from geo.model.indicators import DataError
 from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
-from geo.web import frame, loaders
+from geo.web import frame, loaders, login
 from geo.web.params import share_link
 from geo.web.urlstate import notify, seed_quietly, write_to_url
 
@@ -37,6 +37,8 @@ try:
     loaders.load_sites()
 except (DataError, BoundaryDataError) as exc:
     frame.stop_with_file_error(t("data_error_title", lang), exc.path, exc.reason)
+if login.admin_password_hash():
+    login.hash_problem()  # a weak or broken stored hash is refused from the start, logged once with how to fix it
 
 pages = [
     st.Page(
