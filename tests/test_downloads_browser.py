@@ -1,7 +1,7 @@
 """Every CSV/XLSX the app offers, downloaded in a real browser, has no cell a spreadsheet would execute;
 the views' data downloads hold the figure the page shows, as a number with its unit, year, status and source.
 
-The app runs on a copy of data/ whose sources and notes carry formula text (as an import could
+For the first, the app runs on a copy of data/ whose sources and notes carry formula text (as an import could
 bring in), so a download that passes that text through as it is fails here.
 """
 
