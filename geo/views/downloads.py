@@ -33,10 +33,14 @@ def figures_table(
         "status": t("status", lang), "source": t("source", lang), "note": t("note", lang),
     }  # fmt: skip
     out = []
+    indicators: dict[str, tuple[ind.Indicator, dict[str, str]]] = {}
     for role, row in rows:
-        indicator = ind.get_indicator(ds, row["indicator_id"])
+        if row["indicator_id"] not in indicators:
+            entry = ind.get_indicator(ds, row["indicator_id"])
+            labels = {} if entry.kind == "numeric" else ind.category_labels(ds, entry.indicator_id, lang)
+            indicators[entry.indicator_id] = entry, labels
+        indicator, labels = indicators[row["indicator_id"]]
         numeric = indicator.kind == "numeric"
-        labels = {} if numeric else ind.category_labels(ds, indicator.indicator_id, lang)
         adcode = str(row["adcode"])
         out.append(
             {
