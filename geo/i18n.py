@@ -71,6 +71,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "note": {"zh": "说明", "en": "Note"},
     "value": {"zh": "数值", "en": "Value"},
     "unit": {"zh": "单位", "en": "Unit"},
+    "category_value": {"zh": "类别", "en": "Category"},
     "county": {"zh": "县（市、区）", "en": "County"},
     "rank": {"zh": "排名", "en": "Rank"},
     "key_figures": {"zh": "全市关键数字", "en": "City-wide key figures"},
@@ -203,6 +204,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_role": {"zh": "用途", "en": "Shown as"},
     "export_role_figure": {"zh": "关键数字", "en": "Key figure"},
     "export_role_map": {"zh": "地图", "en": "Map"},
+    "export_role_table": {"zh": "分县数值表", "en": "County values table"},
     "km": {"zh": "公里", "en": "km"},
     "north": {"zh": "北", "en": "N"},
     "export_boundaries": {

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from geo.i18n import field_for, md_literal, t
 from geo.model import basemaps
 from geo.model import indicators as ind
-from geo.render import charts
+from geo.render import charts, tables
 from geo.render.leaflet import layers
 from geo.views import programmes as pg
 from geo.web import frame, loaders, widgets
@@ -83,6 +83,17 @@ st_folium(
     use_container_width=True, returned_objects=[],
 )  # fmt: skip
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
+with st.popover(t("downloads", lang), icon=":material/download:"):
+    data = pg.download_table(view, ds, counties, lang)
+    st.download_button(
+        t("download_view_csv", lang), tables.table_csv(data), file_name=f"baoding-programmes-{lang}.csv",
+        mime="text/csv", icon=":material/table_view:", on_click="ignore",
+    )  # fmt: skip
+    st.download_button(
+        t("download_view_xlsx", lang), lambda: tables.table_xlsx(data, "programmes"),
+        file_name=f"baoding-programmes-{lang}.xlsx", on_click="ignore", icon=":material/grid_on:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )  # fmt: skip
 if not ids:
     st.caption(t("no_county_indicator", lang))
 elif view.no_data:

@@ -73,8 +73,9 @@ def test_every_page_passes_axe_and_says_its_language_and_title(page, app_url, pa
         assert title.startswith(prefix) and len(title) > len(prefix) + 1, title
 
 
-def test_presenter_view_and_every_slide_pass_axe(page, app_url):
-    page.goto(f"{app_url}/briefing?present=1")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_presenter_view_and_every_slide_pass_axe(page, app_url, lang):
+    page.goto(f"{app_url}/briefing?present=1&lang={lang}")
     settled(page, True)
     total = int(page.locator(".bd-slide-no").inner_text().split("/")[-1])
     found = {}

@@ -167,7 +167,23 @@ def test_data_behind_a_slide_as_csv_and_xlsx(real):
     assert "阜平县" in csv.decode("utf-8-sig")
     wb = openpyxl.load_workbook(io.BytesIO(tables.table_xlsx(table, "relocation")))
     ws = wb["relocation"]
-    assert ws.max_row == len(table) + 1 and ws.cell(1, 2).value == "指标"
+    assert ws.max_row == len(table) + 1 and ws.cell(1, 3).value == "指标"
+    header = [c.value for c in ws[1]]
+    assert header[7:10] == ["数值", "单位", "类别"]  # the unit a column: the rows mix indicators
+    fuping = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "阜平县")
+    assert (fuping[7].value, fuping[7].data_type, fuping[8].value, fuping[6].value) == (53748, "n", "人", 2020)
+
+
+def test_a_city_only_slide_holds_its_city_figure(real):
+    ds, counties, deck = real
+    view = briefing.slide_view(deck, deck.ids().index("funds"), ds, counties, NO_SITES, "en")
+    assert view.map.mode == "city"
+    table = briefing.data_table(view, ds, counties, "en")
+    drawn = table[table["Shown as"] == "Map"]
+    assert drawn[["adcode", "indicator_id", "Value", "Unit", "Year", "Status"]].values.tolist() == [
+        ["130600", "city_special_funds", 102000000.0, "yuan", 2016, "reported"]
+    ]
+    assert drawn["Source"].str.contains("一、四是").all()
 
 
 def test_export_deck_command(tmp_path, capsys):

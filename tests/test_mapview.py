@@ -13,13 +13,16 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pytest
 from matplotlib.backends.backend_pdf import PdfPages
 from PIL import Image
 
 from geo.model import classify as cl
 from geo.model.palette import POOR_OUTLINE, YT_OUTLINE
+from geo.render import tables
 from geo.views import overview as views
+from geo.views import programmes as pg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,3 +166,50 @@ def test_download_of_a_city_only_indicator_holds_the_city_figure(tiny_dataset, t
     categories = views.download_table(views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles",
                                                      "zh"), tiny_dataset, "zh")  # fmt: skip
     assert categories["数值"].tolist() == ["贫困县", "非贫困县", "非贫困县"]
+
+
+NO_SITES = gpd.GeoDataFrame(
+    {"programme": [], "precision": [], "adcode": [], "name_zh": [], "name_en": []}, geometry=[], crs="EPSG:4326"
+)
+
+
+def test_programmes_download_holds_city_figures_map_values_and_the_table(tiny_dataset, tiny_counties):
+    view = pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, [], ["000002", "000001"], "poor_villages", None,
+                              "en")  # fmt: skip
+    table = pg.download_table(view, tiny_dataset, tiny_counties, "en")
+    assert list(table.columns) == ["Shown as", "Programme", "Indicator", "indicator_id", "County", "adcode", "Year",
+                                   "Value", "Unit", "Category", "Status", "Source", "Note"]  # fmt: skip
+    rows = table[["Shown as", "indicator_id", "adcode", "Year", "Value", "Unit", "Category", "Status"]]
+    assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
+        ["Key figure", "poor_villages", "130600", 2014, 100.0, "villages", "", "reported"],
+        ["Key figure", "pv_mw", "130600", 2018, 500.0, "MW", "", "target"],  # a city-only indicator
+        ["Map", "poor_villages", "000002", 2014, 10.0, "villages", "", "reported"],  # in the order chosen
+        ["Map", "poor_villages", "000001", 2014, 30.0, "villages", "", "reported"],
+        ["County values table", "county_type", "000001", 2016, None, "", "Poor county", "reported"],
+        ["County values table", "county_type", "000002", 2016, None, "", "Not a poor county", "reported"],
+    ]  # fmt: skip
+    assert table["Value"].dtype == float and table["Source"].str.len().gt(0).all()
+    assert table.loc[3, "Note"] == ""  # 000001's note is empty; 000002's is kept as written
+    assert table.loc[2, "Note"] == "<b>bold</b>"
+    only_pv = pg.download_table(
+        pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, ["pv"], [], None, None, "zh"), tiny_dataset,
+        tiny_counties, "zh",
+    )  # fmt: skip
+    assert only_pv[["indicator_id", "数值", "单位", "年份", "性质"]].values.tolist() == [
+        ["pv_mw", 500.0, "兆瓦", 2018, "目标"]
+    ]
+
+
+def test_the_download_writes_numbers_as_numbers_and_text_as_text(tiny_dataset, tiny_counties):
+    view = pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, [], [], "poor_villages", None, "zh")
+    table = pg.download_table(view, tiny_dataset, tiny_counties, "zh")
+    ws = openpyxl.load_workbook(io.BytesIO(tables.table_xlsx(table))).active
+    header = [c.value for c in ws[1]]
+    value, unit, category = (header.index(h) for h in ("数值", "单位", "类别"))
+    cells = list(ws.iter_rows(min_row=2))
+    assert [(c[value].value, c[value].data_type, c[unit].value) for c in cells[:3]] == [
+        (100, "n", "个"), (500, "n", "兆瓦"), (30, "n", "个"),
+    ]  # fmt: skip
+    assert cells[-1][value].value is None and cells[-1][category].value == "非贫困县"  # no number, never 0
+    csv_rows = tables.table_csv(table).decode("utf-8-sig").splitlines()
+    assert ',100.0,"个",' in csv_rows[1]  # unquoted: a number to any spreadsheet

@@ -16,6 +16,7 @@ from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, FILLED_PRECISIONS, programme_colors
 from geo.model.slides import Deck, FigureRef, Slide, find_row
+from geo.views import downloads
 from geo.views import overview as views
 from geo.views.county import poor_counties
 from geo.views.figures import KeyFigure
@@ -172,43 +173,18 @@ def slide_view(
 
 
 def data_table(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
-    """The data behind a slide: its key figures and every value its map shows, each with its source."""
-    names = views.county_names(counties, lang)
-    rows = []
-
-    def add(role: str, row: pd.Series) -> None:
-        indicator = ind.get_indicator(ds, row["indicator_id"])
-        labels = ind.category_labels(ds, indicator.indicator_id, lang)
-        place = t("whole_city", lang) if row["adcode"] == ind.CITY_ADCODE else str(names.get(row["adcode"], ""))
-        rows.append(
-            {
-                t("export_role", lang): role,
-                t("indicator", lang): indicator.name(lang),
-                "indicator_id": indicator.indicator_id,
-                t("county", lang): place,
-                "adcode": row["adcode"],
-                t("year", lang): int(row["year"]),
-                t("value", lang): labels.get(row["value"], row["value"]) if indicator.kind == "category"
-                else float(row["number"]),
-                t("unit", lang): indicator.unit_for(lang),
-                t("status", lang): views.status_text(row["status"], lang),
-                t("source", lang): ind.source_label(row),
-                t("note", lang): row.get("note", ""),
-            }
-        )  # fmt: skip
-
-    for ref in view.slide.figures:
-        add(t("export_role_figure", lang), find_row(ds, ref))
-    spec = view.slide.map
-    if spec.indicator_id is not None and view.overview is not None:
+    """The data behind a slide: its key figures and every value its map shows (in city mode the city
+    figure), each with year, status, source and note; numbers as numbers, the unit in a column
+    (geo.views.downloads says why)."""
+    figure_role = t("export_role_figure", lang)
+    rows: list[tuple[str, pd.Series]] = [(figure_role, find_row(ds, ref)) for ref in view.slide.figures]
+    if view.overview is not None:  # the map's values as the overview computed them for this slide
+        map_role = t("export_role_map", lang)
         year = view.overview.year
-        cv = ind.county_values(ds, spec.indicator_id, year)
-        for _, r in cv.iterrows():
-            add(t("export_role_map", lang), r)
-        city = ind.city_value(ds, spec.indicator_id, year)
-        if city is not None:
-            add(t("export_role_map", lang), city)
-    return pd.DataFrame(rows)
+        rows += [(map_role, r) for _, r in ind.county_values(ds, view.overview.indicator.indicator_id, year).iterrows()]
+        if view.overview.city_row is not None:
+            rows.append((map_role, view.overview.city_row))
+    return downloads.figures_table(ds, rows, views.county_names(counties, lang), lang)
 
 
 def title_html(view: SlideView, lang: str) -> str:

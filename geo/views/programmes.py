@@ -17,6 +17,7 @@ from geo.model.basemaps import Choice
 from geo.model.boundaries import representative_points
 from geo.model.palette import BASE_FILL, DIM_FILL, programme_colors
 from geo.model.sites import filter_sites
+from geo.views import downloads
 from geo.views.figures import KeyFigure
 from geo.views.mapview import CountyFill, MapView, Site, Symbol
 from geo.views.overview import county_names, status_text, value_rows
@@ -51,6 +52,8 @@ class ProgrammesView:
     no_data: list[str] = field(default_factory=list)  # names of counties in view without a figure
     n_sites: int = 0
     n_county_precision: int = 0
+    programmes: tuple[str, ...] = ()  # the choice (empty: all)
+    city_rows: tuple[pd.Series, ...] = ()  # every city figure of the choice (figures shows the first few)
 
 
 def programme_ids(ds: ind.Dataset) -> list[str]:
@@ -111,33 +114,34 @@ def symbol_mode(indicator: ind.Indicator) -> str:
     return "symbols" if indicator.kind == "numeric" and indicator.additive else "fill"
 
 
-def city_figures(
-    ds: ind.Dataset, programmes: Sequence[str], lang: str, limit: int = MAX_FIGURES
-) -> tuple[list[KeyFigure], int]:
-    """City-wide numeric figures of the programmes, taken in turn from each programme.
-
-    Returns at most ``limit`` figures and how many more there are.
-    """
+def city_rows(ds: ind.Dataset, programmes: Sequence[str]) -> list[pd.Series]:
+    """The city-wide numeric figure (latest year) of each indicator of the programmes, taken in turn
+    from each programme, with its source."""
     catalogue = ds.indicators.set_index("indicator_id")
+    city = ds.values[ds.values["adcode"] == ind.CITY_ADCODE]
+    latest = city.groupby("indicator_id")["year"].max()  # one pass, not one scan of the values per indicator
     queues: dict[str, list[str]] = {}
     for i in _of_programmes(ds, programmes):
-        if catalogue.at[i, "kind"] == "numeric" and ind.years(ds, i, "city"):
+        if catalogue.at[i, "kind"] == "numeric" and i in latest.index:
             queues.setdefault(catalogue.at[i, "programme"], []).append(i)
     order: list[str] = []
     while any(queues.values()):
         for q in queues.values():
             if q:
                 order.append(q.pop(0))
+    return [ind.city_value(ds, i, int(latest[i])) for i in order]
+
+
+def city_figures(rows: Sequence[pd.Series], ds: ind.Dataset, lang: str, limit: int = MAX_FIGURES) -> list[KeyFigure]:
+    """The first ``limit`` of the city figures (city_rows) as key figures."""
     figures = []
-    for i in order[:limit]:
-        entry = ind.get_indicator(ds, i)
-        year = ind.years(ds, i, "city")[-1]
-        row = ind.city_value(ds, i, year)
-        label = f"{entry.name(lang)}{paren(year, lang)}"
+    for row in rows[:limit]:
+        entry = ind.get_indicator(ds, row["indicator_id"])
+        label = f"{entry.name(lang)}{paren(row['year'], lang)}"
         if row["status"] != "reported":
             label += f" · {status_text(row['status'], lang)}"
         figures.append(KeyFigure(label, format_value(row["number"], entry.unit_for(lang), lang), ind.source_label(row)))
-    return figures, max(0, len(order) - limit)
+    return figures
 
 
 def county_sums(ds: ind.Dataset, programmes: Sequence[str], in_view: Sequence[str], lang: str) -> pd.DataFrame:
@@ -189,6 +193,30 @@ def county_table(
         "note": t("note", lang),
     }  # fmt: skip
     return table[list(headers)].rename(columns=headers).reset_index(drop=True)
+
+
+def download_table(view: ProgrammesView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
+    """The data behind the page, for CSV/XLSX: every city figure of the chosen programmes (the key
+    figures, those past the first few included), the county figures the map draws, then every other
+    county value of the table, each with year, status, source and note. Numbers are numbers."""
+    rows: list[tuple[str, pd.Series | dict]] = [(t("export_role_figure", lang), r) for r in view.city_rows]
+    in_view = list(view.map.in_view)
+    drawn: set[tuple] = set()
+    if view.indicator is not None:
+        cv = ind.county_values(ds, view.indicator.indicator_id, view.year)
+        cv = cv[cv["adcode"].isin(in_view)].sort_values("adcode", key=lambda a: a.map(in_view.index))
+        on_map = cv.to_dict("records")
+        rows += [(t("export_role_map", lang), r) for r in on_map]
+        drawn = {(r["indicator_id"], r["adcode"], r["year"], r["status"]) for r in on_map}
+    chosen = set(_of_programmes(ds, view.programmes))
+    v = ds.values[ds.values["indicator_id"].isin(chosen) & ds.values["adcode"].isin(in_view)]
+    v = v.merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
+    rows += [
+        (t("export_role_table", lang), r)
+        for r in v.to_dict("records")
+        if (r["indicator_id"], r["adcode"], r["year"], r["status"]) not in drawn
+    ]
+    return downloads.figures_table(ds, rows, county_names(counties, lang), lang)
 
 
 def site_rows(
@@ -318,12 +346,14 @@ def programmes_view(
         symbol_title=title if mode == "symbols" else "", extent=tuple(in_view), selection=tuple(selected),
         in_view=tuple(in_view),
     )  # fmt: skip
-    figures, more = city_figures(ds, programmes, lang)
+    rows = city_rows(ds, programmes)
     return ProgrammesView(
-        map=mapv, indicator=indicator, year=year, mode=mode, figures=figures, more_figures=more,
+        map=mapv, indicator=indicator, year=year, mode=mode, figures=city_figures(rows, ds, lang),
+        more_figures=max(0, len(rows) - MAX_FIGURES),
         sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
         ranking=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
-        n_county_precision=int((shown_sites["precision"] == "county").sum()),
+        n_county_precision=int((shown_sites["precision"] == "county").sum()), programmes=tuple(programmes),
+        city_rows=tuple(rows),
     )  # fmt: skip
 
 
