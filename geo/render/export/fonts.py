@@ -90,7 +90,7 @@ def _width(ch: str) -> float:
     return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
 
 
-def _tokens(paragraph: str) -> list[str]:
+def break_tokens(paragraph: str) -> list[str]:
     """Units a line may break between: single CJK characters, Latin words with their space."""
     tokens: list[str] = []
     word = ""
@@ -128,7 +128,7 @@ def wrap(text: str, width_pt: float, size_pt: float, bold: bool = False) -> list
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for tok in _tokens(paragraph):
+        for tok in break_tokens(paragraph):
             candidate = line + tok
             if line and measure(candidate.rstrip(), size_pt, bold) > width_pt and tok[0] not in CLOSING:
                 lines.append(line.rstrip())

@@ -16,10 +16,10 @@ from matplotlib.lines import Line2D
 
 from geo.i18n import colon, t
 from geo.model.themes import Theme, get_theme
+from geo.render.export.fonts import CLOSING, break_tokens
 from geo.views.briefing import SlideView
 
 LATIN_EM = 0.56  # average advance of Latin letters, digits and spaces in both fonts, in ems
-CLOSING = "，。；、：）》”！？,.;:)!?"
 
 
 def em_width(text: str) -> float:
@@ -27,32 +27,12 @@ def em_width(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else LATIN_EM for ch in text)
 
 
-def _tokens(paragraph: str) -> list[str]:
-    """Units a line may break between: single CJK characters, Latin words with their space."""
-    tokens: list[str] = []
-    word = ""
-    for ch in paragraph:
-        if unicodedata.east_asian_width(ch) in ("W", "F"):
-            if word:
-                tokens.append(word)
-                word = ""
-            tokens.append(ch)
-        elif ch == " ":
-            tokens.append(word + " ")
-            word = ""
-        else:
-            word += ch
-    if word:
-        tokens.append(word)
-    return tokens
-
-
 def wrap_ems(text: str, width_em: float) -> list[str]:
     """Lines no wider than ``width_em`` ems; closing punctuation never starts a line."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for tok in _tokens(paragraph):
+        for tok in break_tokens(paragraph):
             if line and em_width((line + tok).rstrip()) > width_em and tok[0] not in CLOSING:
                 lines.append(line.rstrip())
                 line = tok.lstrip()
