@@ -183,23 +183,29 @@ class Indicator:
         self.context.close()
 
 
-def measure(browser, floor_server: c.Server, app: c.Server, units: int, slides: int, runs: int) -> dict:
-    """Every interaction ``runs`` times, interleaved with the floor; times in seconds."""
+def measure(browser, floor_server: c.Server, apps: dict[str, c.Server], units: int, slides: int, runs: int) -> dict:
+    """Every interaction on every app ``runs`` times, interleaved with the floor; times in seconds.
+
+    Returns ``{"floor": [...], app name: {interaction: [...]}}``.
+    """
     floor = Floor(browser, floor_server)
-    deck = Slides(browser, app, slides)
-    picker = Indicator(browser, app, units)
-    out: dict[str, list[float]] = {"floor": [], "click": [], "slide_counter": [], "slide_map": [], "indicator": []}
+    decks = {name: Slides(browser, app, slides) for name, app in apps.items()}
+    pickers = {name: Indicator(browser, app, units) for name, app in apps.items()}
+    out: dict = {"floor": [], **{name: {k: [] for k in ("click", "slide_counter", "slide_map", "indicator")}
+                                 for name in apps}}  # fmt: skip
     try:
         for k in range(runs):
             out["floor"].append(floor.measure())
-            out["click"].append(county_click(browser, app, units))
-            counter, repainted = deck.measure()
-            out["slide_counter"].append(counter)
-            out["slide_map"].append(repainted)
-            out["indicator"].append(picker.measure())
-            print(f"interactions run {k + 1}: " + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in out.items()),
-                  flush=True)  # fmt: skip
+            for name, app in apps.items():
+                times = out[name]
+                times["click"].append(county_click(browser, app, units))
+                counter, repainted = decks[name].measure()
+                times["slide_counter"].append(counter)
+                times["slide_map"].append(repainted)
+                times["indicator"].append(pickers[name].measure())
+                print(f"interactions run {k + 1}, {name}: floor {out['floor'][-1] * 1000:.0f} ms, "
+                      + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in times.items()), flush=True)  # fmt: skip
     finally:
-        for x in (floor, deck, picker):
+        for x in (floor, *decks.values(), *pickers.values()):
             x.close()
     return out

@@ -167,35 +167,48 @@ INTERACTIONS = {
 TARGETED = ("click", "slide_map", "indicator")
 
 
-def floor_ratios(times: dict[str, list[float]]) -> dict[str, float]:
-    floor = statistics.median(times["floor"])
-    return {k: statistics.median(times[k]) / floor for k in INTERACTIONS}
+def floor_ratios(times: dict[str, list[float]], floor: list[float]) -> dict[str, float]:
+    return {k: statistics.median(times[k]) / statistics.median(floor) for k in INTERACTIONS}
 
 
 def ratio_table(r: dict) -> list[str]:
-    """First-map rows against the bare page and interactions against the round-trip floor, side by side."""
-    lines = ["| measure | time: median (min–max; IQR) | × floor | target |", "|---|---|---:|---:|"]
+    """First-map rows against the bare page and interactions against the round-trip floor, side by side.
+
+    With a baseline (``--baseline``), its ratios from the same run are in a column of their own.
+    """
+    before = "before" in r.get("first_map", {}) or "before" in r.get("interactions", {})
+    head = "| measure | time: median (min–max; IQR) | × floor |" + (" before: × floor |" if before else "")
+    lines = [head + " target |", "|---|---|---:|" + ("---:|" if before else "") + "---:|"]
+
+    def row(label: str, time: str, ratio: str, was: str, target: str) -> str:
+        return f"| {label} | {time} | {ratio} |" + (f" {was} |" if before else "") + f" {target} |"
+
+    def per_run(values: list[float]) -> str:
+        s = c.spread(values)
+        return f"**{s['median']:.2f}** ({s['min']:.2f}–{s['max']:.2f})"
+
     if r.get("first_map"):
-        fm, per_run = r["first_map"], c.spread(r["first_map_ratio"])
-        only = c.spread(r["map_only_ratio"])
+        fm = r["first_map"]
+        was = per_run(r["before_ratio"]) if "before_ratio" in r else ""
         lines += [
-            f"| first map: bare page (floor) | {fmt_spread(fm['bare'])} | 1 | |",
-            f"| first map: overview, every county painted | {fmt_spread(fm['baoding'])} | "
-            f"**{per_run['median']:.2f}** ({per_run['min']:.2f}–{per_run['max']:.2f}) | ≤ 1.45 |",
-            f"| first map: the overview's map alone (map-only) | {fmt_spread(fm['map-only'])} | "
-            f"{only['median']:.2f} ({only['min']:.2f}–{only['max']:.2f}) | |",
-        ]
+            row("first map: bare page (floor)", fmt_spread(fm["bare"]), "1", "", ""),
+            row("first map: overview, every county painted", fmt_spread(fm["baoding"]),
+                per_run(r["first_map_ratio"]), was, "≤ 1.45"),
+            row("first map: the overview's map alone (map-only)", fmt_spread(fm["map-only"]),
+                per_run(r["map_only_ratio"]), "", ""),
+        ]  # fmt: skip
     if r.get("interactions"):
-        times = r["interactions"]
-        ratios = floor_ratios(times)
-        floor = fmt_spread(c.spread(times["floor"]))
-        lines.append(f"| round trip: bare page, button → new text (floor) | {floor} | 1 | |")
+        times, floor = r["interactions"]["baoding"], r["interactions"]["floor"]
+        old = r["interactions"].get("before")
+        ratios = floor_ratios(times, floor)
+        old_ratios = floor_ratios(old, floor) if old else {}
+        lines.append(row("round trip: bare page, button → new text (floor)", fmt_spread(c.spread(floor)), "1", "", ""))
         for k, label in INTERACTIONS.items():
-            per_run = [a / b for a, b in zip(times[k], times["floor"])]
-            lines.append(
-                f"| {label} | {fmt_spread(c.spread(times[k]))} | **{ratios[k]:.2f}** "
-                f"({min(per_run):.2f}–{max(per_run):.2f}) | {'≤ 2' if k in TARGETED else ''} |"
-            )
+            runs = [a / b for a, b in zip(times[k], floor)]
+            was = f"{old_ratios[k]:.2f}" if old else ""
+            lines.append(row(label, fmt_spread(c.spread(times[k])),
+                             f"**{ratios[k]:.2f}** ({min(runs):.2f}–{max(runs):.2f})", was,
+                             "≤ 2" if k in TARGETED else ""))  # fmt: skip
     return lines
 
 
@@ -218,6 +231,11 @@ def main() -> int:
         "--only", default=",".join(PARTS),
         help=f"comma-separated parts of {PARTS}; a partial run prints its ratios and leaves RESULTS.md alone",
     )  # fmt: skip
+    parser.add_argument(
+        "--baseline", type=Path,
+        help="another checkout of the app (e.g. `git archive <commit> | tar -x -C DIR`, static assets vendored): "
+        "served beside this one as `before` for the first map, payload and interactions, in the same run",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -233,6 +251,8 @@ def main() -> int:
                                            "ok": True, "seconds": 0.0}}  # fmt: skip
     servers: dict[str, c.Server] = {"bare": c.Server("bare", c.BENCH_BARE)}
     servers["baoding"] = c.Server("baoding", c.ROOT / "app.py")
+    if args.baseline:
+        servers["before"] = c.Server("before", args.baseline.resolve() / "app.py", cwd=args.baseline.resolve())
     servers["map-only"] = c.Server("map-only", map_only_script(tmp), env={"BAODING_ROOT": str(c.ROOT)})
     for name in regions:
         if name == "baoding":
@@ -247,7 +267,7 @@ def main() -> int:
             print(builds[name]["log"], file=sys.stderr)
     floor = c.Server("floor", BENCH / "floor_app.py")
     if not parts & {"first-map", "payload"}:  # the interactions need only the app and the floor
-        servers = {"baoding": servers["baoding"]}
+        servers = {k: v for k, v in servers.items() if k in ("baoding", "before")}
     results: dict = {"first_map": {}, "payload": {}, "builds": builds}
     try:
         for s in [*servers.values(), floor]:
@@ -255,8 +275,9 @@ def main() -> int:
             s.start()
         with sync_playwright() as p:
             browser = c.launch(p)
-            units = {name: builds[name]["units"] for name in servers if name not in ("bare", "map-only")}
+            units = {name: builds[name]["units"] for name in servers if name in builds}
             units["bare"], units["map-only"] = None, builds["baoding"]["units"]
+            units["before"] = builds["baoding"]["units"]
             if "first-map" in parts:
                 for name, s in servers.items():  # warm-up: caches, store creation, imports
                     first_map(browser, s, units[name])
@@ -268,15 +289,16 @@ def main() -> int:
                 results["first_map"] = {name: c.spread(v) for name, v in times.items()}
                 results["first_map_ratio"] = [a / b for a, b in zip(times["baoding"], times["bare"])]
                 results["map_only_ratio"] = [a / b for a, b in zip(times["map-only"], times["bare"])]
+                if "before" in times:
+                    results["before_ratio"] = [a / b for a, b in zip(times["before"], times["bare"])]
             if "payload" in parts:
                 for name, s in servers.items():
                     results["payload"][name] = payload(browser, s, units[name])
                 print("payload:", json.dumps(results["payload"]), flush=True)
             if "interactions" in parts:
                 slides = len(tomllib.loads((c.ROOT / "data" / "slides.toml").read_text(encoding="utf-8"))["slides"])
-                results["interactions"] = ia.measure(
-                    browser, floor, servers["baoding"], units["baoding"], slides, args.runs
-                )
+                apps = {k: v for k, v in servers.items() if k in ("baoding", "before")}
+                results["interactions"] = ia.measure(browser, floor, apps, units["baoding"], slides, args.runs)
             if "sessions" in parts:
                 # A fresh server for the per-session cost, so earlier runs' sessions do not blur it.
                 fresh = c.Server("sessions", c.ROOT / "app.py").start()
@@ -338,7 +360,7 @@ def report(r: dict) -> str:
         "|---|---:|---:|---|---:|",
     ]
     for name, s in fm.items():
-        region = "baoding" if name == "map-only" else name
+        region = "baoding" if name in ("map-only", "before") else name
         units = "—" if name == "bare" else b[region]["units"]
         size = "—" if name == "bare" else f"{b[region]['bytes'] / 1024:.0f} KB"
         lines.append(f"| {name} | {units} | {size} | {fmt_spread(s)} | {s['median'] / base:.2f} |")
