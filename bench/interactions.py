@@ -24,13 +24,11 @@ SELECTED = "已选县（市、区）"
 MAP_DOC = """(() => { for (const f of document.querySelectorAll('iframe')) { try {
   const d = f.contentDocument; if (d && d.querySelector('.leaflet-container')) return d } catch (e) {} }
   return null })()"""
-# What a slide's map shows: each county's fill and stroke, and the markers (positions left out:
-# they move while the map pans).
+# What a slide's map shows: its shapes and markers as markup, less what moves while the map
+# pans (path outlines, positions).
 MAP_SIGNATURE = f"""(() => {{ const d = {MAP_DOC}; if (!d) return '';
-  const ps = [...d.querySelectorAll('.leaflet-overlay-pane path')].map(p =>
-    [p.getAttribute('fill'), p.getAttribute('fill-opacity'), p.getAttribute('stroke'), p.getAttribute('class')].join());
-  const ms = [...d.querySelectorAll('.leaflet-marker-pane > *')].map(m => m.className + m.innerHTML.length);
-  return ps.join('|') + '#' + ms.join('|') }})()"""
+  return [...d.querySelectorAll('.leaflet-overlay-pane path, .leaflet-marker-pane > *')].map(e =>
+    e.outerHTML.replace(/ (d|style)="[^"]*"/g, '')).join('|') }})()"""
 FILLS = f"""(() => {{ const d = {MAP_DOC}; if (!d) return '';
   return [...d.querySelectorAll('path.leaflet-interactive')].map(p => p.getAttribute('fill')).join('|') }})()"""
 
