@@ -443,7 +443,7 @@ def report(r: dict) -> str:
         ("Baoding first map ≤ 1.45× bare page", f"{ratio['median']:.2f}×", ratio["median"] <= 1.45),
         *[
             (f"{INTERACTIONS[k]} ≤ 2× round-trip floor", f"{x:.2f}×", x <= 2)
-            for k, x in floor_ratios(r["interactions"]).items()
+            for k, x in floor_ratios(r["interactions"]["baoding"], r["interactions"]["floor"]).items()
             if k in TARGETED
         ],
         ("map payload < 150 KB (Baoding)", kb(pay["baoding"]["map_total"]), pay["baoding"]["map_total"] < 150 * 1024),
