@@ -1,6 +1,7 @@
 # make run  — set up a virtualenv and start the app on the bundled data
 # make test — set up everything the tests need (Python packages, Debian chromium and a CJK font) and run the suite
-# make bench — first map, interaction, payload, per-session cost and regions in Chromium -> bench/RESULTS.md (~10 min)
+# make bench — first map, interactions against the round-trip floor, payload, per-session cost and regions in Chromium -> bench/RESULTS.md (~12 min);
+#   one part alone: .venv/bin/python bench/run.py --only interactions (or first-map, payload, sessions)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -50,6 +50,7 @@ class Server:
     port: int = 0
     proc: subprocess.Popen | None = None
     tmp: Path | None = None
+    cwd: Path = ROOT  # another checkout of the app (run.py --baseline) runs from its own folder
 
     @property
     def url(self) -> str:
@@ -64,7 +65,7 @@ class Server:
             [PYTHON, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT,
+            cwd=self.cwd, env=env, stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

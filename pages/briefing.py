@@ -85,12 +85,21 @@ if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
         st.caption(f"{t('speaker_notes', lang)} · {t('speaker_notes_help', lang)}")
         st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
 
+
+# The downloads are built when asked for, not on every slide change (the presenter's → key).
+def map_source() -> str:
+    return briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
+
+
+def data_table() -> pd.DataFrame:
+    return briefing.data_table(view, ds, counties, lang)
+
+
 with bar.popover(t("downloads", lang), icon=":material/download:"):
     no_font = fonts.font_problem()  # PNG and PDF need a Chinese font; the tables do not
     if no_font:
         st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
     name = f"baoding-{current:02d}-{view.slide.id}-{lang}"
-    source = briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
     st.download_button(
         t("download_slide_png", lang), lambda: export.slide_png(view, ds, counties, lang, theme.name, context),
         file_name=f"{name}.png", mime="image/png", icon=":material/slideshow:", on_click="ignore",
@@ -99,17 +108,16 @@ with bar.popover(t("downloads", lang), icon=":material/download:"):
     map_title = briefing.map_title(view, lang)
     st.download_button(
         t("download_map_png", lang),
-        lambda: figure.map_png(view.map, counties, map_title, source, lang, theme.name, context),
+        lambda: figure.map_png(view.map, counties, map_title, map_source(), lang, theme.name, context),
         file_name=f"{name}-map.png", mime="image/png", icon=":material/map:", on_click="ignore",
         disabled=bool(no_font),
     )  # fmt: skip
-    table = briefing.data_table(view, ds, counties, lang)
     st.download_button(
-        t("download_data_csv", lang), tables.table_csv(table), file_name=f"{name}.csv", mime="text/csv",
+        t("download_data_csv", lang), lambda: tables.table_csv(data_table()), file_name=f"{name}.csv", mime="text/csv",
         icon=":material/table_view:", on_click="ignore",
     )  # fmt: skip
     st.download_button(
-        t("download_data_xlsx", lang), lambda: tables.table_xlsx(table, view.slide.id), file_name=f"{name}.xlsx",
+        t("download_data_xlsx", lang), lambda: tables.table_xlsx(data_table(), view.slide.id), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
         on_click="ignore",
     )  # fmt: skip

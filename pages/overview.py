@@ -11,6 +11,7 @@ from geo.model.classify import DEFAULT_SCHEME, SCHEMES
 from geo.render import tables
 from geo.render.export import figure, fonts
 from geo.render.leaflet import screens as leaflet
+from geo.render.leaflet.instant import instant_click_group
 from geo.views import overview as views
 from geo.web import frame, loaders, playback, results, widgets
 from geo.web import urlstate as us
@@ -31,46 +32,53 @@ def indicator_label(i: str) -> str:
     return entry.name(lang) + ("" if entry.level == "county" else t("city_only_suffix", lang))
 
 
-with st.sidebar:
-    indicator_id = st.selectbox(
-        t("indicator", lang), ids, format_func=indicator_label, key="indicator", persist_state="session"
-    )
-    us.write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
-    options, default = views.year_options(ds, indicator_id)
-    us.seed_from_url("year", options, default)
-    playback.take_step("year", options)
-    chosen, steps = default, [o for o in options if o != LATEST]
-    if len(options) > 1:
-        chosen = st.selectbox(
-            t("year", lang), options, key="year", persist_state="session",
-            format_func=lambda y: t("latest_year", lang) if y == LATEST else y,
-        )  # fmt: skip
-    playback.button(steps, lang)
-    us.write_to_url("year", chosen, default)
-    year = None if chosen == LATEST else int(chosen)
-    scheme = DEFAULT_SCHEME
-    entry = ind.get_indicator(ds, indicator_id)
-    if entry.kind == "numeric" and entry.level == "county":
-        scheme = st.selectbox(
-            t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
-            key="scheme", persist_state="session",
-        )  # fmt: skip
-        us.write_to_url("scheme", scheme, DEFAULT_SCHEME)
-    st.markdown(f"**{t('map_options', lang)}**")
-    flags = {}
-    for key, (label, default) in FLAGS.items():
-        us.seed_flag(key, default)
-        flags[key] = st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
-        us.write_flag(key, flags[key], default)
+# What the sidebar's widgets hold for this run (their state is set before the run starts, seeded
+# from the link above): read first, so that the map goes out before the sidebar is drawn.
+indicator_id = st.session_state.indicator
+options, default = views.year_options(ds, indicator_id)
+us.seed_from_url("year", options, default)
+playback.take_step("year", options)
+steps = [o for o in options if o != LATEST]
+chosen = st.session_state.year if len(options) > 1 else default
+year = None if chosen == LATEST else int(chosen)
+entry = ind.get_indicator(ds, indicator_id)
+has_scheme = entry.kind == "numeric" and entry.level == "county"
+scheme = st.session_state.scheme if has_scheme else DEFAULT_SCHEME
+flags = {}
+for key, (_label, default_on) in FLAGS.items():
+    us.seed_flag(key, default_on)
+    flags[key] = st.session_state[f"flag_{key}"]
+
+
+def sidebar() -> None:
+    """The sidebar's controls, drawn after the map and the notes beside it."""
+    with st.sidebar:
+        st.selectbox(t("indicator", lang), ids, format_func=indicator_label, key="indicator", persist_state="session")
+        us.write_to_url("indicator", indicator_id, views.DEFAULT_INDICATOR)
+        if len(options) > 1:
+            st.selectbox(
+                t("year", lang), options, key="year", persist_state="session",
+                format_func=lambda y: t("latest_year", lang) if y == LATEST else y,
+            )  # fmt: skip
+        playback.button(steps, lang)
+        us.write_to_url("year", chosen, default)
+        if has_scheme:
+            st.selectbox(
+                t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
+                key="scheme", persist_state="session",
+            )  # fmt: skip
+            us.write_to_url("scheme", scheme, DEFAULT_SCHEME)
+        st.markdown(f"**{t('map_options', lang)}**")
+        for key, (label, default_on) in FLAGS.items():
+            st.toggle(t(label, lang), key=f"flag_{key}", persist_state="session")
+            us.write_flag(key, flags[key], default_on)
+
 
 context = loaders.load_context()
 view = results.overview(indicator_id, year, scheme, lang)
 frame.name_maps(t("map_frame_title", lang, what=f"{view.indicator.name(lang)} · {view.period(lang)}"))
 st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
-with right:
-    for col, fig in widgets.in_columns(results.key_figures(lang), 2):
-        widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
 selection = us.selected_counties()
 take_click = partial(widgets.take_map_click, "overview_map")
 
@@ -82,9 +90,18 @@ with left:
     st_folium(
         leaflet.overview_frame(counties, context, lang), key="overview_map", height=640, use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=leaflet.overview_layers(mapv, counties), on_change=take_click,
+        feature_group_to_add=[*leaflet.overview_layers(mapv, counties), instant_click_group()], on_change=take_click,
     )  # fmt: skip
     st.caption(t("click_hint", lang))
+with right:
+    for col, fig in widgets.in_columns(results.key_figures(lang), 2):
+        widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
+    widgets.view_notes(view, selection, names, lang)
+    if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
+        us.set_selection([])
+        st.rerun()
+sidebar()
+with left:
     with st.popover(t("downloads", lang), icon=":material/download:"):
         name = f"baoding-{indicator_id}-{view.year or 'latest'}-{lang}"
         no_font = fonts.font_problem()
@@ -97,7 +114,7 @@ with left:
         )  # fmt: skip
         data = views.download_table(view, ds, lang)
         st.download_button(
-            t("download_view_csv", lang), tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
+            t("download_view_csv", lang), lambda: tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
             icon=":material/table_view:", on_click="ignore",
         )  # fmt: skip
         st.download_button(
@@ -107,11 +124,6 @@ with left:
         )  # fmt: skip
     with st.expander(t("map_as_table", lang)):
         st.dataframe(view.classes, hide_index=True, width="stretch")
-with right:
-    widgets.view_notes(view, selection, names, lang)
-    if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
-        us.set_selection([])
-        st.rerun()
 
 st.divider()
 widgets.ranking(view, selection, lang)
