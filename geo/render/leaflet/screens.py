@@ -21,6 +21,7 @@ from geo.render.leaflet.maps import (
     LegendControl,
     base_map,
     bounds_of,
+    callouts_group,
     choropleth_group,
     group_outline,
     labels_group,
@@ -48,6 +49,8 @@ def overview_layers(view: MapView, counties: gpd.GeoDataFrame) -> list[folium.Fe
     groups += [group_outline(counties, outline) for outline in view.outlines]
     if view.labels:
         groups.append(labels_group(view.labels))
+    if view.callouts:
+        groups.append(callouts_group(view.callouts))
     groups.append(selection_group(counties, view.selection))
     return groups
 
@@ -158,13 +161,16 @@ def briefing_frame(
 
 
 def slide_layers(view: MapView, counties: gpd.GeoDataFrame, lang: str) -> list[folium.FeatureGroup]:
-    """A slide's layers: the counties with their legend, the places with theirs, and the fit to the extent."""
+    """A slide's layers: the counties with their legend, the places with theirs, the callouts, and the fit
+    to the extent."""
     layers = [choropleth_group(counties, view)]
     if view.sites:
         group = sites_group(view.sites, RING, lang=lang)
         if view.site_legend is not None:
             LegendControl(legend_html(view.site_legend)).add_to(group)
         layers.append(group)
+    if view.callouts:
+        layers.append(callouts_group(view.callouts, {s.adcode for s in view.sites}))
     fit = folium.FeatureGroup(name="fit")
     extent = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
     FitOnAdd(bounds_of(extent)).add_to(fit)
