@@ -161,6 +161,31 @@ def test_overview_paints_24_counties_offline(offline_page, app_url):
     assert page.external == []
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900), (1920, 1080)], ids=["1366", "1440", "1920"])
+def test_overview_legend_covers_no_county_or_name(offline_page, app_url, size):
+    """The legend (top right) used to cover Laishui and its name at 1440×900: the first view now fits
+    the city clear of it (beside or below), as the briefing does."""
+    page = offline_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    frame.locator(".bd-legend").wait_for(timeout=30_000)
+    frame.locator(".bd-label").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(1200)
+    covered = _leaflet(
+        page,
+        """(() => { const c = window.map.getContainer(), rect = e => e.getBoundingClientRect();
+          const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const legends = [...c.querySelectorAll('.bd-legend')].map(rect);
+          const shown = [...c.querySelectorAll('path.leaflet-interactive, .bd-label div')]
+            .filter(e => e.getClientRects().length && rect(e).width > 0);
+          return [shown.length, shown.filter(e => legends.some(l => hit(l, rect(e))))
+            .map(e => e.textContent || e.tagName)]; })()""",
+    )
+    assert covered[0] >= 24 + 12 and covered[1] == [], covered  # the counties and their names, none under it
+    assert page.external == []
+
+
 def test_no_data_counties_are_hatched_and_city_only_says_so(offline_page, app_url):
     page = offline_page
     page.goto(f"{app_url}/?indicator=registered_poor_population")
@@ -212,6 +237,11 @@ def test_changing_the_indicator_restyles_without_losing_zoom(offline_page, app_u
     page.goto(f"{app_url}/?indicator=poor_county_type")
     frame = map_frame(page)
     page.wait_for_timeout(800)
+    # The user zooms (with the wheel: until then the overview keeps the city fitted clear of the legend).
+    iframe = page.locator("iframe[data-testid='stCustomComponentV1']").first.bounding_box()
+    page.mouse.move(iframe["x"] + iframe["width"] / 2, iframe["y"] + iframe["height"] / 2)
+    page.mouse.wheel(0, -120)
+    page.wait_for_timeout(500)
     _leaflet(page, "window.map.setView([38.85, 114.3], 10, {animate: false})")
     page.wait_for_timeout(500)
     before = _leaflet(page, "[window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
