@@ -125,13 +125,13 @@ def page_css(theme: Theme, presenting: bool) -> str:
         "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
         # Style-only elements (this sheet, app.py's) take no room in the layout.
         ".stElementContainer:has(style),[data-testid='stElementContainer']:has(style){display:none}",
-        ".st-key-briefing_bar{gap:.4rem 1rem !important}",
+        ".st-key-briefing_bar{gap:.4rem .6rem !important}",
         # The arrow icons say which way; Streamlit's shortcut hint would draw a second arrow ("← 上一张 ←").
         # The keys are named in the buttons' help.
         ".st-key-prev_slide kbd,.st-key-next_slide kbd{display:none}",
         # The page numbers (arrows, five numbers, an ellipsis, the last) grow with the type: a width in
         # pixels cut off the last arrow in the presenter's large type. The widget shows as many as fit.
-        ".st-key-slide_page{flex:0 0 22rem !important;width:22rem !important}",
+        ".st-key-slide_page{flex:0 0 20.5rem !important;width:20.5rem !important}",
         f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
         f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
         ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",
