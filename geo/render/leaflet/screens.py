@@ -62,6 +62,12 @@ def overview_layers(view: MapView, counties: gpd.GeoDataFrame) -> list[folium.Fe
 # leaving room either beside them or below them, whichever lets the map zoom in further.
 FIT_CLEAR_JS = """
 function bdFitClear(map, bounds) {
+  // A view set while a zoom animation runs leaves the markers (names, places, callouts) where that
+  // animation would have put them, off their counties: fit once it has ended.
+  if (map._animatingZoom) {
+    map.once("zoomend", function () { bdFitClear(map, bounds); });
+    return;
+  }
   map.invalidateSize(false);
   map.bdFitBounds = bounds;  // what the map is about (tests check the legend leaves it clear)
   var box = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
