@@ -201,6 +201,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_font_missing": {"zh": "无法导出：缺少中文字体。", "en": "Cannot export: no Chinese font."},
     "legend_context": {"zh": "贫困县分布", "en": "Poor counties"},
     "legend_poor_counties": {"zh": "贫困县", "en": "Poor county"},
+    "legend_poor_no_figure": {"zh": "贫困县，无分县数字", "en": "Poor county, no county figure"},
+    "legend_other_no_figure": {"zh": "其他县（市、区），无分县数字", "en": "Other unit, no county figure"},
+    "legend_hatch_not_zero": {
+        "zh": "斜线：无公开分县数字（不是零）",
+        "en": "Hatched: no published county figure (not zero)",
+    },
     "export_role": {"zh": "用途", "en": "Shown as"},
     "export_role_figure": {"zh": "关键数字", "en": "Key figure"},
     "export_role_map": {"zh": "地图", "en": "Map"},

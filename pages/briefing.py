@@ -46,7 +46,8 @@ with bar:
         n, key="slide_page", on_change=lambda: go(st.session_state.slide_page), max_visible_pages=7, width=440
     )
 bar.button(
-    t("next_slide", lang), icon=":material/arrow_forward:", on_click=go, args=(current + 1,), shortcut="Right",
+    t("next_slide", lang), icon=":material/arrow_forward:", icon_position="right", on_click=go, args=(current + 1,),
+    shortcut="Right",
     disabled=current == n, type="tertiary", help=t("keys_help", lang), key="next_slide",
 )  # fmt: skip
 bar.toggle(

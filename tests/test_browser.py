@@ -90,6 +90,31 @@ def test_overview_paints_24_counties_offline(offline_page, app_url):
     assert page.external == []
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900), (1920, 1080)], ids=["1366", "1440", "1920"])
+def test_overview_legend_covers_no_county_or_name(offline_page, app_url, size):
+    """The legend (top right) used to cover Laishui and its name at 1440×900: the first view now fits
+    the city clear of it (beside or below), as the briefing does."""
+    page = offline_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/?indicator=poor_county_type")
+    frame = map_frame(page)
+    frame.locator(".bd-legend").wait_for(timeout=30_000)
+    frame.locator(".bd-label").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(1200)
+    covered = _leaflet(
+        page,
+        """(() => { const c = window.map.getContainer(), rect = e => e.getBoundingClientRect();
+          const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const legends = [...c.querySelectorAll('.bd-legend')].map(rect);
+          const shown = [...c.querySelectorAll('path.leaflet-interactive, .bd-label div')]
+            .filter(e => e.getClientRects().length && rect(e).width > 0);
+          return [shown.length, shown.filter(e => legends.some(l => hit(l, rect(e))))
+            .map(e => e.textContent || e.tagName)]; })()""",
+    )
+    assert covered[0] >= 24 + 12 and covered[1] == [], covered  # the counties and their names, none under it
+    assert page.external == []
+
+
 def test_no_data_counties_are_hatched_and_city_only_says_so(offline_page, app_url):
     page = offline_page
     page.goto(f"{app_url}/?indicator=registered_poor_population")
@@ -141,6 +166,11 @@ def test_changing_the_indicator_restyles_without_losing_zoom(offline_page, app_u
     page.goto(f"{app_url}/?indicator=poor_county_type")
     frame = map_frame(page)
     page.wait_for_timeout(800)
+    # The user zooms (with the wheel: until then the overview keeps the city fitted clear of the legend).
+    iframe = page.locator("iframe[data-testid='stCustomComponentV1']").first.bounding_box()
+    page.mouse.move(iframe["x"] + iframe["width"] / 2, iframe["y"] + iframe["height"] / 2)
+    page.mouse.wheel(0, -120)
+    page.wait_for_timeout(500)
     _leaflet(page, "window.map.setView([38.85, 114.3], 10, {animate: false})")
     page.wait_for_timeout(500)
     before = _leaflet(page, "[window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
@@ -422,6 +452,79 @@ def _legend_clear_of_focus(page) -> bool:
     )
 
 
+# Slides whose indicator only these counties have a figure for: each is called out on the map.
+CALLOUTS = {2: ("阜平",), 3: ("望都", "博野"), 6: ("涞水",), 10: ("阜平",), 13: ("阜平",), 16: ("阜平",)}
+
+
+def _overlaps(a: dict, b: dict, slack: float = 0.5) -> bool:
+    return (
+        a["left"] < b["right"] - slack and b["left"] < a["right"] - slack
+        and a["top"] < b["bottom"] - slack and b["top"] < a["bottom"] - slack
+    )  # fmt: skip
+
+
+_BOXES = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length)
+    .map(e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top,
+                bottom: r.bottom, text: e.textContent.trim().slice(0, 40)}; })"""
+
+
+def _slide_layout_problems(page) -> list:
+    """What is clipped or overlaps on the slide: the bar's controls, the cards, sources and caption."""
+    problems = []
+    boxes = lambda sel: page.evaluate(f"({_BOXES})({sel!r})")  # noqa: E731
+    inner = page.evaluate("() => ({w: innerWidth, h: innerHeight})")
+    bar = boxes(".st-key-briefing_bar > [data-testid='stElementContainer'], .st-key-briefing_bar > div > .stPopover")
+    panel = boxes("[data-testid='stMetric'], .bd-source, .bd-caption")
+    for group in (bar, panel):
+        for i, a in enumerate(group):
+            if a["left"] < -0.5 or a["right"] > inner["w"] + 0.5 or a["bottom"] > inner["h"] + 0.5:
+                problems.append(("off screen", a["text"]))
+            problems += [("overlap", a["text"], b["text"]) for b in group[i + 1 :] if _overlaps(a, b)]
+    # Nothing cut off inside the page numbers (the last arrow was), and one arrow per slide button.
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll("[data-testid='stPagination'] [role=navigation]")]
+             .filter(n => n.scrollWidth > n.clientWidth + 1).length"""
+    )
+    if cut:
+        problems.append(("page numbers cut off", cut))
+    for key in ("prev_slide", "next_slide"):
+        arrows = page.evaluate(
+            f"""() => [...document.querySelectorAll(".st-key-{key} [data-testid=stIconMaterial], .st-key-{key} kbd")]
+                 .filter(e => e.getClientRects().length).length"""
+        )
+        if arrows != 1:
+            problems.append(("arrows", key, arrows))
+    return problems
+
+
+def _map_problems(page) -> list:
+    """Inside the map: callouts on the map, apart from each other and from the legends, and large enough;
+    every marker at its point."""
+    return _leaflet(
+        page,
+        """(() => { const c = window.map.getContainer(), box = c.getBoundingClientRect(), out = [];
+          const rect = e => e.getBoundingClientRect();
+          const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const callouts = [...c.querySelectorAll('.bd-callout-box')], legends = [...c.querySelectorAll('.bd-legend')];
+          callouts.forEach((e, i) => { const r = rect(e);
+            if (r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom)
+              out.push(['callout off the map', e.textContent]);
+            if (parseFloat(getComputedStyle(e).fontSize) < 14) out.push(['callout too small', e.textContent]);
+            legends.forEach(l => { if (hit(r, rect(l))) out.push(['legend over callout', e.textContent]); });
+            callouts.slice(i + 1).forEach(o => { if (hit(r, rect(o))) out.push(['callouts overlap', e.textContent]); });
+          });
+          // Names, places and callouts sit where the map puts their point (a fit during a zoom animation
+          // once left them all off their counties).
+          window.map.eachLayer(l => { if (l._icon && l._icon._leaflet_pos) {
+            const want = window.map.latLngToLayerPoint(l._latlng), has = l._icon._leaflet_pos;
+            if (Math.abs(want.x - has.x) > 1 || Math.abs(want.y - has.y) > 1) out.push(['marker off its point']); } });
+          const controls = [...c.querySelectorAll('.leaflet-control-zoom, .leaflet-control-scale')];
+          legends.forEach(l => controls.forEach(k => {
+            if (hit(rect(l), rect(k))) out.push(['legend over control']); }));
+          return out; })()""",
+    )
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
 def test_briefing_presenter_view_fits_every_slide_on_one_screen(offline_page, app_url, size):
     width, height = size
@@ -442,7 +545,14 @@ def test_briefing_presenter_view_fits_every_slide_on_one_screen(offline_page, ap
         page.locator(".bd-slide-no", has_text=f"{number} / {BRIEFING_SLIDES}").wait_for(timeout=30_000)
         page.wait_for_timeout(300)
         assert _painted(frame) > 0, number
+        for name in CALLOUTS.get(number, ()):  # few counties have a figure: they are written on the map
+            frame.locator(".bd-callout-box", has_text=name).wait_for(timeout=10_000)
+        assert frame.locator(".bd-callout-box").count() == len(CALLOUTS.get(number, ())), number
+        if number in CALLOUTS:
+            assert frame.locator(".bd-legend", has_text="不是零").count() == 1, number
         assert _legend_clear_of_focus(page), number
+        assert _slide_layout_problems(page) == [], number
+        assert _map_problems(page) == [], number
         s = _fits_one_screen(page)
         assert s["doc"] <= s["inner"] + 2, (number, s)
         assert s["main"] <= s["client"] + 2, (number, s)  # Streamlit scrolls inside stMain, not the document

@@ -209,3 +209,45 @@ def test_export_deck_command_reports_a_broken_deck(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.toml" in err and "slide 1 (x), field title_zh: missing" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def _texts(ax) -> dict[str, object]:
+    return {a.get_text(): a for a in ax.texts}
+
+
+def test_callouts_and_tint_on_paper_and_the_north_arrow_clear_of_names(real):
+    """Slide 2 on paper: Fuping's figure in a box (its plain name left out), the poor counties tinted
+    under the hatch; on slide 6 the north arrow covers no county name or callout (it sat on 容城)."""
+    from geo.model.palette import HATCH_POOR
+
+    ds, counties, deck = real
+    fonts.configure()
+    view = briefing.slide_view(deck, deck.ids().index("targeting"), ds, counties, NO_SITES, "zh")
+    fig = Figure(figsize=(8, 6), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    figure.draw_map(ax, view.map, counties, get_theme("light"), "zh")
+    texts = _texts(ax)
+    assert "阜平\n10.81万人" in texts and "阜平" not in texts
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3].astype(int)
+    p = counties.to_crs(METRIC_CRS).set_index("adcode").loc["130630", "geometry"].representative_point()  # Laiyuan
+    col, row = _pixel_of(ax, p.x, p.y)
+    pixels = rgb[row - 10 : row + 10, col - 10 : col + 10].reshape(-1, 3)
+    tint = np.array([int(HATCH_POOR[i : i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(pixels - tint).sum(axis=1) < 30).mean() > 0.3
+
+    for slide in ("tourism", "targeting", "progress", "start"):
+        view = briefing.slide_view(deck, deck.ids().index(slide), ds, counties, NO_SITES, "zh")
+        fig = export.slide_figure(view, ds, counties, "zh")
+        ax = fig.axes[0]
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        (arrow,) = [a for a in ax.texts if a.get_text() == "北"]
+        box = arrow.get_tightbbox(renderer)
+        names = [a for a in ax.texts if a is not arrow and a.get_zorder() >= 6 and a.get_visible()]
+        assert names, slide
+        hit = [a.get_text() for a in names if a.get_window_extent(renderer).overlaps(box)]
+        assert hit == [], (slide, hit)
+        callouts = [a for a in ax.texts if a.get_zorder() == 7]
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not any(c.get_window_extent(renderer).overlaps(legend) for c in callouts), slide

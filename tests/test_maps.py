@@ -189,3 +189,36 @@ def test_shared_borders_are_sent_once_and_islands_and_holes_close(bundled):
     assert len(island["a"]) == 2 and island["f"][0]["r"][0][1] == [~island["f"][1]["r"][0][0][0]]
     back = decode_payload(island)["features"]
     assert shape(back[0]["geometry"]).equals(outer) and shape(back[1]["geometry"]).equals(inner)
+
+
+def test_callouts_and_tinted_hatch_on_the_slide_map(numeric_view, tiny_counties):
+    """A callout carries the escaped name and value (standing off with a leader when the view says so);
+    a tinted no-data county asks for its own hatch pattern, the legend shows the same tint."""
+    from geo.model.palette import HATCH_POOR, HATCH_POOR_SWATCH
+    from geo.model.themes import get_theme
+    from geo.render.leaflet.maps import hatch_fill
+    from geo.views.mapview import Callout, CountyFill, MapView
+
+    fills = {
+        "000001": CountyFill("#2c7fb8", (("", "甲县"),)),
+        "000002": CountyFill(None, (("", "乙县"),), tint=HATCH_POOR),
+        "000003": CountyFill(None, (("", "丙"),)),
+    }
+    legend = Legend("t", [LegendEntry("poor", HATCH_POOR_SWATCH, 1), LegendEntry("other", "hatch", 1)], "not zero")
+    view = MapView("county", "t", fills, legend, callouts=(
+        Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
+        Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),
+    ))  # fmt: skip
+    m = screens.briefing_frame(tiny_counties, get_theme("light"), "zh")
+    for layer in screens.slide_layers(view, tiny_counties, "zh"):
+        layer.add_to(m)
+    page = _decoded(m)
+    assert hatch_fill(HATCH_POOR) == f"url(#nodata-hatch-{HATCH_POOR[1:]})" and hatch_fill(None) == NO_DATA_FILL
+    assert f"url(#nodata-hatch-{HATCH_POOR[1:]})" in page and NO_DATA_FILL in page
+    print([page[i - 20 : i + 40] for i in [page.find("甲&")]])
+    page = page.replace("<\\/", "</")  # JSON's escaped slashes
+    assert "<b>&lt;b&gt;甲&lt;/b&gt;</b>" in page and "<b><b>甲</b></b>" not in page
+    assert "30个" in page and "class='bd-leader'" in page and "translate(0,0)" in page  # se: box's corner at the leader
+    assert HATCH_POOR in legend_html(legend) and "not zero" in legend_html(legend)
+    with pytest.raises(ValueError):
+        hatch_fill("red);background:url(x")

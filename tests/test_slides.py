@@ -250,3 +250,36 @@ def test_slide_view_fits_the_extent_and_marks_no_data(real):
     assert view.map.fills["130623"] is not None
     assert sum(v is None for v in view.map.fills.values()) == 23  # hatched, never zero
     assert len(view.map.no_data) == 23 and "130623" not in view.map.no_data
+
+
+def test_a_slide_few_counties_have_a_figure_for_calls_them_out(real):
+    """Slide 2: one county has a figure. It is written on the map, the poor counties without one are
+    tinted under the hatch, and the legend says the hatching is no published figure, not zero."""
+    import geopandas as gpd
+
+    from geo.model.palette import HATCH_POOR, HATCH_POOR_SWATCH
+    from geo.views.county import poor_counties
+
+    ds, counties, adcodes = real
+    deck = slides.load_deck(DECK, ds, adcodes)
+    sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
+    for lang, value, note in (("zh", "10.81万人", "不是零"), ("en", "108,100 persons", "not zero")):
+        view = briefing.slide_view(deck, deck.ids().index("targeting"), ds, counties, sites, lang)
+        (fuping,) = view.map.callouts
+        assert (fuping.adcode, fuping.value, fuping.side) == ("130624", value, "")  # large: the box sits on it
+        assert 113.7 < fuping.lon < 114.6 and 38.5 < fuping.lat < 39.2
+        poor = set(poor_counties(ds)) - {"130624"}
+        tints = {a: c.tint for a, c in view.map.counties.items() if c.fill is None}
+        assert {a for a, tint in tints.items() if tint == HATCH_POOR} == poor
+        assert all(tint is None for a, tint in tints.items() if a not in poor)
+        entries = {e.color: e.count for e in view.map.legend.entries}
+        assert entries[HATCH_POOR_SWATCH] == 8 and entries["hatch"] == 15
+        assert note in view.map.legend.note
+    # Small neighbours (Wangdu, Boye) keep their colour in view: their boxes stand off, apart.
+    view = briefing.slide_view(deck, deck.ids().index("progress"), ds, counties, sites, "zh")
+    sides = {c.adcode: c.side for c in view.map.callouts}
+    assert set(sides) == {"130631", "130637"} and "" not in sides.values()
+    assert sides["130631"] != sides["130637"]
+    # A map most counties have a figure for is left as it is.
+    view = briefing.slide_view(deck, deck.ids().index("start"), ds, counties, sites, "zh")
+    assert view.map.callouts == () and all(c.tint is None for c in view.map.counties.values())

@@ -25,6 +25,10 @@ XIONGAN_SWATCH = "xiongan"
 # No data: grey stripes on near-white (the screen's SVG pattern and the export's hatch).
 HATCH_BG = "#f2f2f2"
 HATCH_LINE = "#9e9e9e"
+# A slide whose indicator few counties have: the poor counties without a figure keep their context
+# colour under the hatch (the same as on the programme slides); the legend names it with this key.
+HATCH_POOR = "#cfd6de"
+HATCH_POOR_SWATCH = "hatch-poor"
 
 # Grey surroundings (neighbours, Beijing, Tianjin).
 CONTEXT_FILL = "#e9e8e4"
@@ -32,7 +36,7 @@ CONTEXT_LINE = "#b5b3ad"
 CONTEXT_TEXT = "#5f5d58"  # 5.4:1 on the context fill (WCAG AA), yet quieter than county names
 
 # Briefing slides about programmes: the poor counties as quiet context under the places.
-CONTEXT_POOR = "#cfd6de"
+CONTEXT_POOR = HATCH_POOR
 CONTEXT_OTHER = "#f7f7f5"
 
 # Programmes page: counties in view are plain white under the places; the others dimmed as context.

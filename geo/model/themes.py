@@ -116,7 +116,7 @@ def page_css(theme: Theme, presenting: bool) -> str:
         f"[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{{color:{c['muted']} !important}}",
         f"[data-testid='stMetric']{{background:{c['surface']};border-color:{c['border']} !important;"
         "padding:.3rem .75rem .25rem !important}",
-        "[data-testid='stMetric'] > div{gap:0 !important}",
+        "[data-testid='stMetric'] > div{gap:0 !important;padding:.35rem .1rem !important}",
         f"[data-testid='stMetricLabel'] p{{color:{c['muted']} !important;font-size:.9rem !important;"
         "white-space:normal !important}",
         f"[data-testid='stMetricValue']{{color:{c['text']} !important;font-size:2.05rem !important;"
@@ -125,10 +125,20 @@ def page_css(theme: Theme, presenting: bool) -> str:
         "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
         # Style-only elements (this sheet, app.py's) take no room in the layout.
         ".stElementContainer:has(style),[data-testid='stElementContainer']:has(style){display:none}",
-        ".st-key-briefing_bar{gap:.4rem 1rem !important}",
+        ".st-key-briefing_bar{gap:.4rem .6rem !important}",
+        # The arrow icons say which way; Streamlit's shortcut hint would draw a second arrow ("← 上一张 ←").
+        # The keys are named in the buttons' help.
+        ".st-key-prev_slide kbd,.st-key-next_slide kbd{display:none}",
+        # The page numbers (arrows, five numbers, an ellipsis, the last) grow with the type: a width in
+        # pixels cut off the last arrow in the presenter's large type. The widget shows as many as fit.
+        ".st-key-slide_page{flex:0 0 20.5rem !important;width:20.5rem !important}",
         f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
         f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
         ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",
+        # Streamlit pulls the block after a Markdown element up by its paragraph margin; these blocks have
+        # none, so a two-line source ran into the next card.
+        "[data-testid='stMarkdownContainer']:has(> .bd-source),[data-testid='stMarkdownContainer']:has(> .bd-caption)"
+        "{margin-bottom:0 !important}",
         ".stApp h2{padding:.1rem 0 .2rem 0 !important;font-size:1.85rem !important;line-height:1.2}",
         # Every button but the small help icons, which sit on the cards' own background.
         f".stApp button:not([data-testid='stTooltipIcon'] button)"
@@ -172,7 +182,11 @@ def map_css(theme: Theme) -> str:
         "font-size:clamp(12px, 2.2vh, 16px) !important;"
         "max-width:300px !important}"
         ".bd-legend b{font-size:clamp(13px, 2.4vh, 17px) !important}"
+        ".bd-legend .note{font-size:.85em !important}"
         f".bd-legend .n,.bd-legend .note{{color:{c['legend_muted']} !important}}"
+        f".bd-callout .bd-callout-box{{background:{c['legend_bg']};color:{c['legend_text']};"
+        f"border-color:{c['legend_text']}}}.bd-leader line{{stroke:{c['legend_text']}}}"
+        f".bd-leader circle{{fill:{c['legend_text']};stroke:{c['legend_bg']}}}"
         ".bd-ring-icon{background:none;border:none}"
         ".bd-ring{display:block;width:22px;height:22px;border-radius:50%;box-sizing:border-box;border:5px solid;"
         "box-shadow:0 0 0 2px rgba(255,255,255,.95),0 1px 4px rgba(0,0,0,.5)}"

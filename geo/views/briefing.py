@@ -6,6 +6,7 @@ behind the view. geo.render.leaflet.screens draws the map on the page, geo.rende
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -14,13 +15,55 @@ import pandas as pd
 from geo.i18n import colon, field_for, format_value, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
-from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, FILLED_PRECISIONS, programme_colors
+from geo.model.labels import anchor_points, short_name
+from geo.model.palette import (
+    CONTEXT_OTHER,
+    CONTEXT_POOR,
+    FILLED_PRECISIONS,
+    HATCH_POOR,
+    HATCH_POOR_SWATCH,
+    programme_colors,
+)
 from geo.model.slides import Deck, FigureRef, Slide, find_row
 from geo.views import downloads
 from geo.views import overview as views
 from geo.views.county import poor_counties
 from geo.views.figures import KeyFigure
-from geo.views.mapview import CountyFill, MapView, Site
+from geo.views.mapview import SIDES, Callout, CountyFill, MapView, Site
+
+# A slide whose indicator at most this many counties have a figure for gets them written on the map,
+# and the poor counties tinted under the hatch: otherwise the room sees a hatched map and one colour.
+FEW_COUNTIES = 3
+# A county smaller than this holds no callout box at a whole-city scale (Boye, 330 km², is about 50 px
+# across at 1280×720): its box stands off to one side.
+CALLOUT_INSIDE_KM2 = 1200
+REPEL = 0.03  # degrees: two callouts this far apart push each other as hard as the city's middle does
+
+
+def callout_sides(anchors: gpd.GeoDataFrame, chosen: list[str]) -> dict[str, str]:
+    """Where each chosen county's callout stands: on its point ("") when the county is large enough to
+    hold it, else off to the compass point away from the city's middle and from the other callouts."""
+    lat0 = float(anchors.geometry.y.mean())
+    scale = math.cos(math.radians(lat0))  # degrees of longitude are shorter than degrees of latitude
+    xy = {a: (g.x * scale, g.y) for a, g in zip(anchors["adcode"], anchors.geometry)}
+    middle = (sum(x for x, _ in xy.values()) / len(xy), sum(y for _, y in xy.values()) / len(xy))
+    area = dict(zip(anchors["adcode"], anchors["area"]))
+    sides = {}
+    for a in chosen:
+        if area[a] >= CALLOUT_INSIDE_KM2 * 1e6:
+            sides[a] = ""
+            continue
+        x, y = xy[a]
+        dx, dy = x - middle[0], y - middle[1]
+        norm = math.hypot(dx, dy) or 1.0
+        dx, dy = dx / norm, dy / norm
+        for b in chosen:
+            if b != a:  # the other callouts push this one away, the nearer the harder (1/distance)
+                ox, oy = x - xy[b][0], y - xy[b][1]
+                d2 = ox * ox + oy * oy or 1e-9
+                dx, dy = dx + REPEL * ox / d2, dy + REPEL * oy / d2
+        sides[a] = max(SIDES, key=lambda s: SIDES[s][0] * dx + SIDES[s][1] * dy)
+    return sides
 
 
 @dataclass
@@ -110,6 +153,52 @@ def context_view(ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> MapV
     return MapView("context", "context", fills, legend)
 
 
+def few_counties_view(mapv: MapView, view: views.OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame,
+                      lang: str) -> MapView:  # fmt: skip
+    """A choropleth that few counties have a figure for, made to carry information: each figure
+    called out on the map (name and value), the poor counties without one tinted under the hatch as
+    context, and the legend saying what the hatching means (no published county figure, not zero).
+
+    Any other map is returned as it is.
+    """
+    known = [a for a, c in mapv.counties.items() if c.fill is not None]
+    if mapv.mode != "county" or not 0 < len(known) <= FEW_COUNTIES:
+        return mapv
+    poor = set(poor_counties(ds))
+    names = views.county_names(counties, lang)
+    points = anchor_points(counties)
+    anchors = points.set_index("adcode").geometry
+    sides = callout_sides(points, known)
+    status = ind.county_values(ds, view.indicator.indicator_id, view.year).set_index("adcode")["status"]
+    callouts = []
+    for a in known:
+        value = view.value_texts[a]
+        # A category names its status itself ("预计2016年摘帽"); a number says whether it is a target or forecast.
+        if status[a] != "reported" and view.indicator.kind == "numeric":
+            value += paren(views.status_text(status[a], lang), lang)
+        callouts.append(Callout(a, short_name(str(names[a]), lang), value, anchors[a].x, anchors[a].y, sides[a]))
+    poor_label, other_label = t("legend_poor_no_figure", lang), t("legend_other_no_figure", lang)
+    fills = {
+        a: c if c.fill is not None
+        else replace(c, tint=HATCH_POOR, label=poor_label) if a in poor
+        else replace(c, label=other_label)
+        for a, c in mapv.counties.items()
+    }  # fmt: skip
+    missing = [a for a in mapv.counties if a not in known]
+    n_poor = sum(a in poor for a in missing)
+    hatch = [cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor), cl.LegendEntry(other_label, "hatch",
+             len(missing) - n_poor)]  # fmt: skip
+    entries = []
+    for e in mapv.legend.entries if mapv.legend is not None else []:
+        if e.color == "hatch":
+            entries += [h for h in hatch if h.count]
+        else:
+            entries.append(e)
+    title = mapv.legend.title if mapv.legend is not None else mapv.title
+    legend = cl.Legend(title, entries, t("legend_hatch_not_zero", lang))
+    return replace(mapv, counties=fills, legend=legend, callouts=tuple(callouts))
+
+
 def slide_sites(
     ds: ind.Dataset, sites: gpd.GeoDataFrame, programmes: tuple[str, ...], lang: str
 ) -> tuple[tuple[Site, ...], cl.Legend | None]:
@@ -163,7 +252,7 @@ def slide_view(
     overview = None
     if spec.indicator_id is not None:
         overview = views.overview(ds, counties, spec.indicator_id, spec.year, cl.DEFAULT_SCHEME, lang, context=context)
-        mapv = overview.map
+        mapv = few_counties_view(overview.map, overview, ds, counties, lang)
     else:
         mapv = context_view(ds, counties, lang)
     points, site_legend = slide_sites(ds, sites, spec.programmes, lang)

@@ -24,6 +24,7 @@ class CountyFill:
     rows: Rows  # tooltip rows, the name first
     planned: bool = False  # a target or forecast rather than a reported figure: dashed outline
     label: str = ""  # the legend class it belongs to ("" for none)
+    tint: str | None = None  # no data: a CSS colour under the hatch that sets the county in context (None: plain)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,27 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class Callout:
+    """A county's figure written on the map in large type: where only a few counties have one,
+    the map says them rather than leaving the room to hover."""
+
+    adcode: str
+    name: str
+    value: str  # as shown: number with unit, and the status when not a reported figure
+    lon: float  # the anchor (the county's label point), WGS-84
+    lat: float
+    side: str = ""  # "" = the box on the point (the county holds it); else a compass point ("n", "se", …):
+    # the box stands off that way with a leader line to the point, leaving a small county's colour in view
+
+
+# Compass points a callout may stand off to, as (east, north) unit steps.
+SIDES: dict[str, tuple[float, float]] = {
+    "n": (0.0, 1.0), "ne": (0.7071, 0.7071), "e": (1.0, 0.0), "se": (0.7071, -0.7071),
+    "s": (0.0, -1.0), "sw": (-0.7071, -0.7071), "w": (-1.0, 0.0), "nw": (-0.7071, 0.7071),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class MapView:
     mode: str  # "county": counties coloured; "city": the city as one unit; "context": quiet counties under places
     title: str
@@ -77,6 +99,7 @@ class MapView:
     extent: tuple[str, ...] = ()  # adcodes to fit the map to; empty = all
     selection: tuple[str, ...] = ()  # adcodes outlined as selected
     in_view: tuple[str, ...] = ()  # counties whose data are drawn; empty = all (others dimmed)
+    callouts: tuple[Callout, ...] = ()  # figures written on the map (a slide whose indicator few counties have)
 
     @property
     def fills(self) -> dict[str, str | None]:

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 from shapely.geometry import box
@@ -36,6 +37,8 @@ from geo.model.palette import (
     FILLED_PRECISIONS,
     HATCH_BG,
     HATCH_LINE,
+    HATCH_POOR,
+    HATCH_POOR_SWATCH,
     LABEL_TEXT,
     PLANNED_LINE,
     PLANNED_SWATCH,
@@ -44,7 +47,7 @@ from geo.model.palette import (
 )
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export.fonts import configure, fit_lines, font_properties, wrap
-from geo.views.mapview import MapView
+from geo.views.mapview import SIDES, MapView
 from geo.views.overview import OverviewView
 
 HATCH = "////"
@@ -52,6 +55,8 @@ MAP_PX = (1600, 1200)
 DPI = 150
 NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200)
 LABEL_PT = 8.5
+CALLOUT_PT = 12.5  # a county's figure written on the map: readable on a projected slide
+LEADER_PT = 22  # how far a callout that stands off its county sits from the county's point
 
 
 def _nice_km(span_m: float) -> int:
@@ -74,8 +79,9 @@ def _counted(label: str, count: int | None, lang: str) -> str:
 def _legend_handles(legend: cl.Legend, theme: Theme, lang: str) -> tuple[list, list[str]]:
     handles, labels = [], []
     for e in legend.entries:
-        if e.color == "hatch":
-            handles.append(Patch(facecolor=HATCH_BG, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0.8))
+        if e.color in ("hatch", HATCH_POOR_SWATCH):
+            tint = HATCH_BG if e.color == "hatch" else HATCH_POOR
+            handles.append(Patch(facecolor=tint, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0.8))
         elif e.color == PLANNED_SWATCH:
             handles.append(Patch(facecolor="white", edgecolor=PLANNED_LINE, linestyle="--", linewidth=1.6))
         elif e.color == XIONGAN_SWATCH:
@@ -141,7 +147,8 @@ def draw_map(
             known.plot(ax=ax, color=fill[fill.notna()].tolist(), linewidth=0, zorder=2)
         missing = counties[fill.isna()]
         if not missing.empty:
-            missing.plot(ax=ax, facecolor=HATCH_BG, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0, zorder=2)
+            tints = [view.counties[a].tint or HATCH_BG if a in view.counties else HATCH_BG for a in missing["adcode"]]
+            missing.plot(ax=ax, facecolor=tints, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0, zorder=2)
     counties.boundary.plot(ax=ax, color=BORDER, linewidth=0.7, zorder=3)
     planned = counties[counties["adcode"].isin(view.planned)]
     if not planned.empty:
@@ -177,18 +184,30 @@ def draw_map(
     ax.set_xlabel("")
     ax.set_ylabel("")
     shown = frame.geometry.union_all()
+    callouts = _draw_callouts(ax, view, theme, (x0, x1, y0, y1))
+    # Text sizes are measured to keep names, callouts, legend and arrow apart: an Agg canvas measures them
+    # (savefig to PDF or PNG later draws on its own canvas).
+    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(ax.figure)
+    renderer = ax.figure.canvas.get_renderer()
+    called = [a.get_window_extent(renderer) for a in callouts]
+    placed = _draw_labels(
+        ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None, renderer, called, labels
+    )
+    points = [(p.x0, p.y0, p.x1, p.y1) for p in called]
 
     def overlap(corner: str, w: float, h: float) -> float:
         xs = (x0, x0 + w * (x1 - x0)) if "left" in corner else (x1 - w * (x1 - x0), x1)
         ys = (y0, y0 + h * (y1 - y0)) if "lower" in corner else (y1 - h * (y1 - y0), y1)
-        return shown.intersection(box(xs[0], ys[0], xs[1], ys[1])).area
+        corner_px = Bbox(ax.transData.transform([(xs[0], ys[0]), (xs[1], ys[1])]))
+        hidden = sum(corner_px.overlaps(Bbox.from_extents(*p)) for p in points)  # a callout weighs a whole corner
+        return shown.intersection(box(xs[0], ys[0], xs[1], ys[1])).area + hidden * w * h * (x1 - x0) * (y1 - y0)
 
-    if labels:
-        _draw_labels(ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None)
     corners = ["upper right", "upper left", "lower left", "lower right"]
-    # The legend goes where it hides least of the framed counties; scale bar and arrow take the next corners.
+    # The legend goes where it hides least of the framed counties and none of the callouts.
     ranked = sorted(corners, key=lambda c: overlap(c, 0.34, 0.34))
     size = 9.5 * font_scale
+    taken = list(called) + [a.get_window_extent(renderer) for a in placed]
     if view.legend is not None or view.site_legend is not None:
         handles, labels = [], []
         title = ""
@@ -211,29 +230,59 @@ def draw_map(
         )  # fmt: skip
         leg.get_title().set_color(theme.legend_text)
         leg.set_zorder(10)
+        taken.append(leg.get_window_extent(renderer))
+    # Scale bar and north arrow go where they cover the fewest counties, names and callouts: on a map
+    # framed to a few counties the neighbours' names fill the corners the legend left.
+    land = counties.geometry.union_all()
+
+    def clutter(px: Bbox) -> float:
+        (bx0, by0), (bx1, by1) = ax.transData.inverted().transform([(px.x0, px.y0), (px.x1, px.y1)])
+        area = box(bx0, by0, bx1, by1)
+        return land.intersection(area).area / max(area.area, 1.0) + sum(px.overlaps(b) for b in taken)
+
     km = _nice_km(x1 - x0)
-    bar = AnchoredSizeBar(
-        ax.transData, km * 1000, f"{km} {t('km', lang)}", ranked[1], pad=0.5, borderpad=0.8, sep=4,
-        frameon=True, size_vertical=(y1 - y0) / 160, color=theme.legend_text,
-        fontproperties=font_properties(size),
-    )  # fmt: skip
-    bar.patch.set_facecolor(theme.legend_bg)
-    bar.patch.set_alpha(0.9)
-    bar.patch.set_edgecolor(theme.border)
-    bar.set_zorder(10)
-    ax.add_artist(bar)
+
+    def scale_bar(corner: str) -> AnchoredSizeBar:
+        bar = AnchoredSizeBar(
+            ax.transData, km * 1000, f"{km} {t('km', lang)}", corner, pad=0.5, borderpad=0.8, sep=4,
+            frameon=True, size_vertical=(y1 - y0) / 160, color=theme.legend_text,
+            fontproperties=font_properties(size),
+        )  # fmt: skip
+        bar.patch.set_facecolor(theme.legend_bg)
+        bar.patch.set_alpha(0.9)
+        bar.patch.set_edgecolor(theme.border)
+        bar.set_zorder(10)
+        return bar
+
+    bars = [scale_bar(c) for c in ranked[1:]]
+    for bar in bars:
+        ax.add_artist(bar)
+    extents = [bar.get_window_extent(renderer) for bar in bars]
+    best = min(range(len(bars)), key=lambda i: clutter(extents[i]))
+    for i, bar in enumerate(bars):
+        if i != best:
+            bar.remove()
+    taken.append(extents[best])
     lon, lat = gpd.GeoSeries([shown.centroid], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0].coords[0]
     angle = math.radians(_north_angle(lon, lat))
-    corner = ranked[2]
-    ax_x = 0.06 if "left" in corner else 0.94
-    ax_y = 0.90 if "upper" in corner else 0.17
     length = 34 * font_scale
-    ax.annotate(
-        t("north", lang), xy=(ax_x, ax_y), xycoords="axes fraction",
-        xytext=(-length * math.sin(angle), -length * math.cos(angle)), textcoords="offset points",
-        ha="center", va="top", fontsize=size * 1.15, fontweight="bold", color=theme.legend_text, zorder=11,
-        arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "color": theme.legend_text, "lw": 2},
-    )  # fmt: skip
+
+    def north_arrow(ax_x: float, ax_y: float):
+        return ax.annotate(
+            t("north", lang), xy=(ax_x, ax_y), xycoords="axes fraction",
+            xytext=(-length * math.sin(angle), -length * math.cos(angle)), textcoords="offset points",
+            ha="center", va="top", fontsize=size * 1.15, fontweight="bold", color=theme.legend_text, zorder=11,
+            arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "color": theme.legend_text, "lw": 2},
+        )  # fmt: skip
+
+    # Along the edges, corners first: beside the scale bar when the corners are taken.
+    spots = [(x, y) for x in (0.05, 0.95, 0.13, 0.87, 0.21, 0.79) for y in (0.93, 0.17)]
+    arrows = [north_arrow(x, y) for x, y in spots]
+    scores = [clutter(a.get_tightbbox(renderer)) for a in arrows]
+    keep = scores.index(min(scores))
+    for i, arrow in enumerate(arrows):
+        if i != keep:
+            arrow.remove()
 
 
 def _fit_box(ax, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
@@ -259,13 +308,55 @@ def _web_zoom(ax, x_span_m: float, lat: float) -> float:
     return zoom - math.log2(label_px / 13)
 
 
+def _draw_callouts(ax, view: MapView, theme: Theme, limits: tuple[float, ...]) -> list:
+    """Each callout of the view (name and value in a box) at its county's point, below the point when
+    a place marker sits there, as on the screen."""
+    x0, x1, y0, y1 = limits
+    marked = {s.adcode for s in view.sites}
+    tr = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    drawn = []
+    for c in view.callouts:
+        x, y = tr.transform(c.lon, c.lat)
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            continue
+        style = {
+            "fontsize": CALLOUT_PT, "fontweight": "bold", "color": theme.legend_text, "linespacing": 1.25,
+            "multialignment": "center",
+            "zorder": 7, "annotation_clip": True, "textcoords": "offset points",
+            "bbox": {"boxstyle": "round,pad=0.35", "facecolor": theme.legend_bg, "edgecolor": theme.legend_text,
+                     "linewidth": 1.1},
+        }  # fmt: skip
+        if c.side:  # off to one side, a leader line from the county's point to the box's near edge
+            east, north = SIDES[c.side]
+            ha = "center" if abs(east) < 0.01 else ("left" if east > 0 else "right")
+            va = "center" if abs(north) < 0.01 else ("bottom" if north > 0 else "top")
+            ax.plot([x], [y], marker="o", markersize=5, color=theme.legend_text, markeredgecolor=theme.legend_bg,
+                    zorder=7)  # fmt: skip
+            arrow = {"arrowstyle": "-", "color": theme.legend_text, "lw": 1.3, "shrinkA": 0, "shrinkB": 0}
+            offset = (east * LEADER_PT, north * LEADER_PT)
+            drawn.append(ax.annotate(f"{c.name}\n{c.value}", xy=(x, y), xytext=offset, ha=ha, va=va,
+                                     arrowprops=arrow, **style))  # fmt: skip
+        else:
+            below = c.adcode in marked
+            drawn.append(ax.annotate(f"{c.name}\n{c.value}", xy=(x, y), xytext=(0, -11 if below else 0),
+                                     ha="center", va="top" if below else "center", **style))  # fmt: skip
+    return drawn
+
+
 def _draw_labels(
     ax, view: MapView, counties: gpd.GeoDataFrame, lang: str, limits: tuple[float, ...],
-    context: gpd.GeoDataFrame | None,
-) -> None:  # fmt: skip
+    context: gpd.GeoDataFrame | None, renderer, called: list[Bbox], names: bool = True,
+) -> list:  # fmt: skip
     """The view's labels (names, with values when the screen shows them), each only where the screen
-    would show it at this scale; county names when the view has none."""
+    would show it at this scale; county names when the view has none (``names``: draw them at all).
+
+    A county with a callout has its name in the callout; a name a callout (``called``, display boxes)
+    would cover is left out. Returns the county labels drawn.
+    """
     x0, x1, y0, y1 = limits
+    drawn: list = []
+    if not names:
+        return drawn
     placed: Iterable[Label] = view.labels
     if not placed:
         names = counties.set_index("adcode")[field_for("name", lang)]
@@ -275,18 +366,23 @@ def _draw_labels(
     halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     # A county with a place marker at its centre gets its name just below the marker.
     marked = {s.adcode for s in view.sites}
+    with_callout = {c.adcode for c in view.callouts}
     tr = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
     for lb in placed:
-        if lb.min_zoom > zoom + 1e-6:
+        if lb.min_zoom > zoom + 1e-6 or lb.adcode in with_callout:
             continue
         x, y = tr.transform(lb.lon, lb.lat)
         if x0 <= x <= x1 and y0 <= y <= y1:
             below = lb.adcode in marked
-            ax.annotate(
+            label = ax.annotate(
                 lb.text, xy=(x, y), xytext=(0, -11 if below else 0), textcoords="offset points", ha="center",
                 va="top" if below else "center", fontsize=LABEL_PT, fontweight="bold", color=LABEL_TEXT,
                 path_effects=halo, zorder=6, annotation_clip=True,
             )  # fmt: skip
+            if any(label.get_window_extent(renderer).overlaps(b) for b in called):
+                label.remove()
+            else:
+                drawn.append(label)
     if context is not None:
         pts = label_points(context).to_crs(METRIC_CRS)
         col = field_for("name", lang)
@@ -294,6 +390,7 @@ def _draw_labels(
             if x0 <= p.x <= x1 and y0 <= p.y <= y1:
                 ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=LABEL_PT * 0.9, color=CONTEXT_TEXT,
                         zorder=0.8, clip_on=True)  # fmt: skip
+    return drawn
 
 
 def png_bytes(fig: Figure) -> bytes:

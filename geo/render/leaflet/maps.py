@@ -8,7 +8,8 @@ from the view (fills, legend) and geo.model.palette (borders, outlines, surround
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 
 import folium
 import geopandas as gpd
@@ -33,7 +34,7 @@ from geo.model.palette import (
 from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
 from geo.render.leaflet.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
 from geo.render.leaflet.markup import legend_html, rows_html, text
-from geo.views.mapview import CountyFill, MapView, Outline
+from geo.views.mapview import SIDES, Callout, CountyFill, MapView, Outline
 
 
 def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> folium.Map:
@@ -68,6 +69,19 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             f".bd-label div{{font-weight:600;font-size:13px;line-height:1.3;color:{LABEL_TEXT};text-align:center;"
             "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
             ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
+            # A callout: a 0×0 marker at the county's point, the box centred on it (below it under a
+            # place marker); names it covers are hidden (bd-covered) rather than drawn through it.
+            ".bd-callout{pointer-events:none}"
+            ".bd-callout .bd-callout-box{position:absolute;left:0;top:0;transform:translate(-50%,-50%);"
+            f"white-space:nowrap;text-align:center;background:rgba(255,255,255,.96);color:{LABEL_TEXT};"
+            f"border:1.5px solid {LABEL_TEXT};border-radius:6px;padding:3px 9px 4px;"
+            "box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:clamp(14px, 2.5vh, 22px);line-height:1.25}"
+            ".bd-callout .bd-callout-box.below{transform:translate(-50%,2px)}"
+            f".bd-leader{{position:absolute;left:0;top:0;overflow:visible}}.bd-leader line{{stroke:{LABEL_TEXT};"
+            f"stroke-width:1.8}}.bd-leader circle{{fill:{LABEL_TEXT};stroke:#fff;stroke-width:1.5}}"
+            ".bd-callout b{display:block;font-size:.85em;font-weight:600}"
+            ".bd-callout strong{display:block;font-weight:800}"
+            ".bd-covered{visibility:hidden}"
             ".leaflet-tooltip th{white-space:nowrap;vertical-align:top;text-align:left;padding-right:8px}</style>"
         )
     )
@@ -75,12 +89,24 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
     return m
 
 
+def hatch_fill(tint: str | None) -> str:
+    """The SVG fill of a county without data: the grey hatch, on ``tint`` (a #rrggbb colour) if given.
+
+    The pattern of a tint is made in the browser from its id (HatchPattern), so a view may bring any tint.
+    """
+    if tint is None:
+        return NO_DATA_FILL
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", tint):
+        raise ValueError(f"a hatch tint must be a #rrggbb colour, not {tint!r}")
+    return f"url(#nodata-hatch-{tint[1:].lower()})"
+
+
 def county_properties(adcode: str, name: str, style: CountyFill) -> dict:
     """What a county feature carries to the browser; every text is escaped before it enters."""
     return {
         "adcode": adcode,
         "name": text(name),
-        "fill": style.fill or NO_DATA_FILL,
+        "fill": style.fill or hatch_fill(style.tint),
         "nodata": style.fill is None,
         "planned": style.planned,
         "tip": rows_html(style.rows),
@@ -131,24 +157,38 @@ class HatchPattern(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
           var map = {{ this._parent.get_name() }};
-          function addHatch() {
-            var svg = map.getPanes().overlayPane.querySelector("svg");
-            if (!svg || svg.querySelector("#nodata-hatch")) { return; }
+          function pattern(svg, defs, id, background) {
             var ns = svg.namespaceURI;
-            var defs = document.createElementNS(ns, "defs");
             var p = document.createElementNS(ns, "pattern");
-            p.setAttribute("id", "nodata-hatch");
+            p.setAttribute("id", id);
             p.setAttribute("patternUnits", "userSpaceOnUse");
             p.setAttribute("width", "8"); p.setAttribute("height", "8");
             p.setAttribute("patternTransform", "rotate(45)");
             var bg = document.createElementNS(ns, "rect");
             bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
-            bg.setAttribute("fill", {{ this.bg_json }});
+            bg.setAttribute("fill", background);
             var line = document.createElementNS(ns, "rect");
             line.setAttribute("width", "2.5"); line.setAttribute("height", "8");
             line.setAttribute("fill", {{ this.line_json }});
             p.appendChild(bg); p.appendChild(line); defs.appendChild(p);
-            svg.insertBefore(defs, svg.firstChild);
+          }
+          function addHatch() {
+            var svg = map.getPanes().overlayPane.querySelector("svg");
+            if (!svg) { return; }
+            var defs = svg.querySelector("defs#nodata-defs");
+            if (!defs) {
+              defs = document.createElementNS(svg.namespaceURI, "defs");
+              defs.setAttribute("id", "nodata-defs");
+              svg.insertBefore(defs, svg.firstChild);
+              pattern(svg, defs, "nodata-hatch", {{ this.bg_json }});
+            }
+            // A tinted hatch (url(#nodata-hatch-rrggbb)) gets its pattern the first time a county asks for it.
+            svg.querySelectorAll("path[fill^='url(#nodata-hatch-']").forEach(function (path) {
+              var id = path.getAttribute("fill").slice(5, -1);
+              if (/^nodata-hatch-[0-9a-f]{6}$/.test(id) && !defs.querySelector("#" + id)) {
+                pattern(svg, defs, id, "#" + id.slice(13));
+              }
+            });
           }
           addHatch();
           map.on("layeradd", addHatch);
@@ -372,6 +412,100 @@ def labels_group(labels, name: str = "labels") -> folium.FeatureGroup:
     TextMarkers(rows, "bd-label").add_to(fg)
     LabelZoom().add_to(fg)
     return fg
+
+
+class Callouts(MacroElement):
+    """Counties' figures in boxes on the map; the names they cover are hidden while they are shown.
+
+    Each row is [lat, lon, html, adcode] (HTML escaped by the caller, see ``callout_html``). The
+    county names (and any label) that a box would cover get the class bd-covered, measured again
+    after each zoom.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var group = {{ this._parent.get_name() }};
+          var rows = {{ this.rows_json }};
+          var boxes = rows.map(function (r) {
+            var icon = L.divIcon({html: r[2], className: "bd-callout", iconSize: [0, 0], iconAnchor: [0, 0]});
+            return L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false, zIndexOffset: 1000})
+              .addTo(group);
+          });
+          var mine = rows.map(function (r) { return r[3]; });
+          function covered(a, b) {
+            return a.left < b.right + 3 && b.left < a.right + 3 && a.top < b.bottom + 3 && b.top < a.bottom + 3;
+          }
+          function update() {
+            var map = group._map; if (!map) { return; }
+            var rects = boxes.map(function (m) {
+              var el = m.getElement() && m.getElement().querySelector(".bd-callout-box");
+              return el ? el.getBoundingClientRect() : null;
+            }).filter(Boolean);
+            map.getPane("markerPane").querySelectorAll(".bd-label").forEach(function (label) {
+              var inner = label.firstChild;
+              label.classList.remove("bd-covered");
+              if (!inner) { return; }
+              var r = inner.getBoundingClientRect();
+              var hide = mine.indexOf(inner.getAttribute("data-adcode")) >= 0
+                || (r.width > 0 && rects.some(function (b) { return covered(r, b); }));
+              if (hide) { label.classList.add("bd-covered"); }
+            });
+          }
+          function later() { setTimeout(update, 0); }
+          group.on("add", function () { later(); group._map.on("zoomend", later); });
+          group.on("remove", function (e) {
+            var map = e.target._map;  // still set while "remove" fires
+            if (!map) { return; }
+            map.off("zoomend", later);
+            map.getPane("markerPane").querySelectorAll(".bd-covered").forEach(function (el) {
+              el.classList.remove("bd-covered");
+            });
+          });
+          if (group._map) { later(); group._map.on("zoomend", later); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list]):
+        super().__init__()
+        self._name = "Callouts"
+        self.rows = rows
+        self.rows_json = to_json(rows)
+
+
+def callouts_group(
+    callouts: Sequence[Callout], marked: Collection[str] = (), name: str = "callouts"
+) -> folium.FeatureGroup:
+    """The view's callouts: name and value of each county that has a figure, in large type on the map.
+
+    ``marked``: adcodes whose point carries a place marker (the box then hangs below it).
+    """
+    fg = folium.FeatureGroup(name=name)
+    rows = [[round(c.lat, 5), round(c.lon, 5), callout_html(c, c.adcode in marked), text(c.adcode)] for c in callouts]
+    Callouts(rows).add_to(fg)
+    return fg
+
+
+LEADER_PX = 30  # how far a callout that stands off its county sits from the county's point
+
+
+def callout_html(c: Callout, below: bool = False) -> str:
+    """A callout's box (escaped name and value), at the point, below it (``below``: a place marker sits
+    there) or, when the view says so, off to one side at the end of a leader line from the point."""
+    body = f"<b>{text(c.name)}</b><strong>{text(c.value)}</strong>"
+    if not c.side:
+        return f"<div class='bd-callout-box{' below' if below else ''}'>{body}</div>"
+    east, north = SIDES[c.side]
+    x, y = round(east * LEADER_PX), round(-north * LEADER_PX)  # the screen's y grows downwards
+    # The box's edge (or corner) facing the point touches the leader's end.
+    tx = "-50%" if abs(east) < 0.01 else ("0" if east > 0 else "-100%")
+    ty = "-50%" if abs(north) < 0.01 else ("-100%" if north > 0 else "0")
+    leader = f"<svg class='bd-leader' width='1' height='1'><line x1='0' y1='0' x2='{x}' y2='{y}'/><circle r='4'/></svg>"
+    style = f"left:{x}px;top:{y}px;transform:translate({tx},{ty})"
+    return f"{leader}<div class='bd-callout-box' style='{style}'>{body}</div>"
 
 
 def group_outline(counties: gpd.GeoDataFrame, outline: Outline) -> folium.FeatureGroup:

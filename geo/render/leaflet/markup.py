@@ -10,7 +10,18 @@ import html
 from collections.abc import Sequence
 
 from geo.model.classify import NO_DATA_SWATCH, Legend
-from geo.model.palette import PLANNED_LINE, PLANNED_SWATCH, XIONGAN_LINE, XIONGAN_SWATCH
+from geo.model.palette import (
+    HATCH_LINE,
+    HATCH_POOR,
+    HATCH_POOR_SWATCH,
+    PLANNED_LINE,
+    PLANNED_SWATCH,
+    XIONGAN_LINE,
+    XIONGAN_SWATCH,
+)
+
+# The hatch on the poor counties' tint, as the legend shows it (the map's own hatch is an SVG pattern).
+HATCH_POOR_CSS = f"repeating-linear-gradient(45deg,{HATCH_LINE} 0 2px,{HATCH_POOR} 2px 6px)"
 
 
 def text(value: object) -> str:
@@ -37,7 +48,8 @@ def legend_html(legend: Legend) -> str:
         elif e.color == XIONGAN_SWATCH:
             swatch = f"<i style='background:#fff;border:2px dotted {XIONGAN_LINE}'></i>"
         else:
-            swatch = f"<i style='background:{NO_DATA_SWATCH if e.color == 'hatch' else e.color}'></i>"
+            background = {"hatch": NO_DATA_SWATCH, HATCH_POOR_SWATCH: HATCH_POOR_CSS}.get(e.color, e.color)
+            swatch = f"<i style='background:{background}'></i>"
         count = f"<span class='n'>({e.count})</span>" if e.count is not None else ""
         rows.append(f"<div>{swatch}{text(e.label)}{count}</div>")
     note = f"<div class='note'>{text(legend.note)}</div>" if legend.note else ""
