@@ -6,7 +6,7 @@ import re
 import pytest
 
 from geo.model import classify as cl
-from geo.model import themes
+from geo.model import palette, themes
 from geo.model.colour import contrast, delta_e
 from geo.model.palette import SELECTED
 from geo.render.leaflet import maps
@@ -84,10 +84,16 @@ def test_captions_and_pages_meet_wcag_aa():
 
 
 def test_no_data_hatch_is_visible_against_the_background(map_page):
-    ground, line = re.findall(r'setAttribute\("fill", "(#[0-9a-f]{6})"\)', map_page)
+    # The colours the page's hatch script draws with: the plain pattern's ground and stripes, and the
+    # stripes it puts on a tinted ground (a poor county without a figure on a slide).
+    plain = re.search(r'pattern\(svg, defs, "nodata-hatch", "(#[0-9a-f]{6})", "(#[0-9a-f]{6})"\)', map_page)
+    tinted = re.search(r'pattern\(svg, defs, id, "#" \+ id\.slice\(13\), "(#[0-9a-f]{6})"\)', map_page)
+    assert plain and tinted, "the hatch script changed: read its colours again"
+    ground, line = plain.groups()
     assert contrast(line, ground) >= 2.0  # stripes against their ground
     assert contrast(line, maps.BACKGROUND) >= 2.0
     assert line in cl.NO_DATA_SWATCH and ground in cl.NO_DATA_SWATCH  # the legend shows the same hatch
+    assert contrast(tinted.group(1), palette.HATCH_POOR) >= 2.0  # and on the tint the views use
 
 
 def test_the_simulation_would_catch_a_red_green_palette():

@@ -28,6 +28,7 @@ HATCH_LINE = "#9e9e9e"
 # A slide whose indicator few counties have: the poor counties without a figure keep their context
 # colour under the hatch (the same as on the programme slides); the legend names it with this key.
 HATCH_POOR = "#cfd6de"
+HATCH_TINT_LINE = "#858585"  # stripes on a tinted ground: 2.5:1 on HATCH_POOR, as the plain hatch's 2.4:1
 HATCH_POOR_SWATCH = "hatch-poor"
 
 # Grey surroundings (neighbours, Beijing, Tianjin).

@@ -39,6 +39,7 @@ from geo.model.palette import (
     HATCH_LINE,
     HATCH_POOR,
     HATCH_POOR_SWATCH,
+    HATCH_TINT_LINE,
     LABEL_TEXT,
     PLANNED_LINE,
     PLANNED_SWATCH,
@@ -80,8 +81,8 @@ def _legend_handles(legend: cl.Legend, theme: Theme, lang: str) -> tuple[list, l
     handles, labels = [], []
     for e in legend.entries:
         if e.color in ("hatch", HATCH_POOR_SWATCH):
-            tint = HATCH_BG if e.color == "hatch" else HATCH_POOR
-            handles.append(Patch(facecolor=tint, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0.8))
+            tint, stripe = (HATCH_BG, HATCH_LINE) if e.color == "hatch" else (HATCH_POOR, HATCH_TINT_LINE)
+            handles.append(Patch(facecolor=tint, edgecolor=stripe, hatch=HATCH, linewidth=0.8))
         elif e.color == PLANNED_SWATCH:
             handles.append(Patch(facecolor="white", edgecolor=PLANNED_LINE, linestyle="--", linewidth=1.6))
         elif e.color == XIONGAN_SWATCH:
@@ -148,7 +149,8 @@ def draw_map(
         missing = counties[fill.isna()]
         if not missing.empty:
             tints = [view.counties[a].tint or HATCH_BG if a in view.counties else HATCH_BG for a in missing["adcode"]]
-            missing.plot(ax=ax, facecolor=tints, edgecolor=HATCH_LINE, hatch=HATCH, linewidth=0, zorder=2)
+            stripes = [HATCH_LINE if tint == HATCH_BG else HATCH_TINT_LINE for tint in tints]
+            missing.plot(ax=ax, facecolor=tints, edgecolor=stripes, hatch=HATCH, linewidth=0, zorder=2)
     counties.boundary.plot(ax=ax, color=BORDER, linewidth=0.7, zorder=3)
     planned = counties[counties["adcode"].isin(view.planned)]
     if not planned.empty:

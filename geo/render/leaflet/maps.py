@@ -26,6 +26,7 @@ from geo.model.palette import (
     CONTEXT_TEXT,
     HATCH_BG,
     HATCH_LINE,
+    HATCH_TINT_LINE,
     LABEL_TEXT,
     PLANNED_LINE,
     SELECTED,
@@ -157,7 +158,7 @@ class HatchPattern(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
           var map = {{ this._parent.get_name() }};
-          function pattern(svg, defs, id, background) {
+          function pattern(svg, defs, id, background, stripe) {
             var ns = svg.namespaceURI;
             var p = document.createElementNS(ns, "pattern");
             p.setAttribute("id", id);
@@ -169,7 +170,7 @@ class HatchPattern(MacroElement):
             bg.setAttribute("fill", background);
             var line = document.createElementNS(ns, "rect");
             line.setAttribute("width", "2.5"); line.setAttribute("height", "8");
-            line.setAttribute("fill", {{ this.line_json }});
+            line.setAttribute("fill", stripe);
             p.appendChild(bg); p.appendChild(line); defs.appendChild(p);
           }
           function addHatch() {
@@ -180,13 +181,13 @@ class HatchPattern(MacroElement):
               defs = document.createElementNS(svg.namespaceURI, "defs");
               defs.setAttribute("id", "nodata-defs");
               svg.insertBefore(defs, svg.firstChild);
-              pattern(svg, defs, "nodata-hatch", {{ this.bg_json }});
+              pattern(svg, defs, "nodata-hatch", {{ this.bg_json }}, {{ this.line_json }});
             }
             // A tinted hatch (url(#nodata-hatch-rrggbb)) gets its pattern the first time a county asks for it.
             svg.querySelectorAll("path[fill^='url(#nodata-hatch-']").forEach(function (path) {
               var id = path.getAttribute("fill").slice(5, -1);
               if (/^nodata-hatch-[0-9a-f]{6}$/.test(id) && !defs.querySelector("#" + id)) {
-                pattern(svg, defs, id, "#" + id.slice(13));
+                pattern(svg, defs, id, "#" + id.slice(13), {{ this.tint_line_json }});
               }
             });
           }
@@ -202,6 +203,7 @@ class HatchPattern(MacroElement):
         self._name = "HatchPattern"
         self.bg_json = to_json(HATCH_BG)
         self.line_json = to_json(HATCH_LINE)
+        self.tint_line_json = to_json(HATCH_TINT_LINE)
 
 
 class LegendControl(MacroElement):

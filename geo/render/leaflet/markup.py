@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from geo.model.classify import NO_DATA_SWATCH, Legend
 from geo.model.palette import (
-    HATCH_LINE,
     HATCH_POOR,
     HATCH_POOR_SWATCH,
+    HATCH_TINT_LINE,
     PLANNED_LINE,
     PLANNED_SWATCH,
     XIONGAN_LINE,
@@ -21,7 +21,7 @@ from geo.model.palette import (
 )
 
 # The hatch on the poor counties' tint, as the legend shows it (the map's own hatch is an SVG pattern).
-HATCH_POOR_CSS = f"repeating-linear-gradient(45deg,{HATCH_LINE} 0 2px,{HATCH_POOR} 2px 6px)"
+HATCH_POOR_CSS = f"repeating-linear-gradient(45deg,{HATCH_TINT_LINE} 0 2px,{HATCH_POOR} 2px 6px)"
 
 
 def text(value: object) -> str:
