@@ -1,18 +1,13 @@
 """汇报 Briefing: the report's story as slides, a presenter view, and print-ready exports."""
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.i18n import colon, t
 from geo.model import slides, themes
-from geo.render import tables
-from geo.render.export import deck as export
-from geo.render.export import figure, fonts
-from geo.render.export import pptx as deck_pptx
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
-from geo.web import frame, loaders, widgets
+from geo.web import downloads, frame, loaders, widgets
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
 lang = frame.page()
@@ -87,69 +82,5 @@ if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
         st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
 
 
-# The downloads are built when asked for, not on every slide change (the presenter's → key).
-def map_source() -> str:
-    return briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
-
-
-def data_table() -> pd.DataFrame:
-    return briefing.data_table(view, ds, counties, lang)
-
-
 with bar.popover(t("downloads", lang), icon=":material/download:"):
-    no_font = fonts.font_problem()  # PNG and PDF need a Chinese font; the tables do not
-    if no_font:
-        st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
-    name = f"baoding-{current:02d}-{view.slide.id}-{lang}"
-    st.download_button(
-        t("download_slide_png", lang), lambda: export.slide_png(view, ds, counties, lang, theme.name, context),
-        file_name=f"{name}.png", mime="image/png", icon=":material/slideshow:", on_click="ignore",
-        disabled=bool(no_font),
-    )  # fmt: skip
-    map_title = briefing.map_title(view, lang)
-    st.download_button(
-        t("download_map_png", lang),
-        lambda: figure.map_png(view.map, counties, map_title, map_source(), lang, theme.name, context),
-        file_name=f"{name}-map.png", mime="image/png", icon=":material/map:", on_click="ignore",
-        disabled=bool(no_font),
-    )  # fmt: skip
-    st.download_button(
-        t("download_data_csv", lang), lambda: tables.table_csv(data_table()), file_name=f"{name}.csv", mime="text/csv",
-        icon=":material/table_view:", on_click="ignore",
-    )  # fmt: skip
-    st.download_button(
-        t("download_data_xlsx", lang), lambda: tables.table_xlsx(data_table(), view.slide.id), file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
-        on_click="ignore",
-    )  # fmt: skip
-    with_notes = st.checkbox(t("deck_notes_pages", lang), key="deck_notes_pages")
-    deck_key = (lang, theme.name, deck.slides, int(pd.util.hash_pandas_object(ds.values).sum()), with_notes)
-    if st.button(t("make_deck_pdf", lang), icon=":material/picture_as_pdf:", disabled=bool(no_font)):
-        bar_ = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
-        pdf = export.deck_pdf(
-            deck, ds, counties, sites, lang, theme.name, context=context, notes=with_notes,
-            progress=lambda done, total: bar_.progress(done / total, t("deck_progress", lang, n=done, total=total)),
-        )  # fmt: skip
-        st.session_state.deck_pdf = (deck_key, pdf)
-    made = st.session_state.get("deck_pdf")
-    if made and made[0] == deck_key:
-        size = f"{len(made[1]) / 1e6:.1f} MB"
-        st.download_button(
-            t("download_deck_pdf", lang, n=n * (2 if with_notes else 1), size=size), made[1],
-            file_name=f"baoding-briefing-{lang}.pdf", mime="application/pdf", icon=":material/download:",
-            on_click="ignore", type="primary",
-        )  # fmt: skip
-    if st.button(t("make_deck_pptx", lang), icon=":material/co_present:", disabled=bool(no_font)):
-        bar_ = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
-        pptx_bytes = deck_pptx.deck_pptx(
-            deck, ds, counties, sites, lang, theme.name, context=context,
-            progress=lambda done, total: bar_.progress(done / total, t("deck_progress", lang, n=done, total=total)),
-        )  # fmt: skip
-        st.session_state.deck_pptx = (deck_key[:-1], pptx_bytes)
-    made = st.session_state.get("deck_pptx")
-    if made and made[0] == deck_key[:-1]:
-        st.download_button(
-            t("download_deck_pptx", lang, n=n, size=f"{len(made[1]) / 1e6:.1f} MB"), made[1],
-            file_name=f"baoding-briefing-{lang}.pptx", mime=deck_pptx.MIME, icon=":material/download:",
-            on_click="ignore", type="primary",
-        )  # fmt: skip
+    downloads.briefing_menu(deck, view, ds, counties, sites, lang, theme.name, context)

@@ -8,12 +8,10 @@ from streamlit_folium import st_folium
 from geo.i18n import t
 from geo.model import indicators as ind
 from geo.model.classify import DEFAULT_SCHEME, SCHEMES
-from geo.render import tables
-from geo.render.export import figure, fonts
 from geo.render.leaflet import screens as leaflet
 from geo.render.leaflet.instant import instant_click_group
 from geo.views import overview as views
-from geo.web import frame, loaders, playback, results, widgets
+from geo.web import downloads, frame, loaders, playback, results, widgets
 from geo.web import urlstate as us
 
 lang = frame.page()
@@ -103,25 +101,7 @@ with right:
 sidebar()
 with left:
     with st.popover(t("downloads", lang), icon=":material/download:"):
-        name = f"baoding-{indicator_id}-{view.year or 'latest'}-{lang}"
-        no_font = fonts.font_problem()
-        if no_font:
-            st.error(f"{t('export_font_missing', lang)} {no_font}", icon=":material/font_download_off:")
-        st.download_button(
-            t("download_view_png", lang), disabled=bool(no_font), on_click="ignore", icon=":material/map:",
-            data=lambda: figure.overview_png(view, ds, counties, lang, context=context, mapv=mapv),
-            file_name=f"{name}.png", mime="image/png",
-        )  # fmt: skip
-        data = views.download_table(view, ds, lang)
-        st.download_button(
-            t("download_view_csv", lang), lambda: tables.table_csv(data), file_name=f"{name}.csv", mime="text/csv",
-            icon=":material/table_view:", on_click="ignore",
-        )  # fmt: skip
-        st.download_button(
-            t("download_view_xlsx", lang), lambda: tables.table_xlsx(data, indicator_id[:31]), file_name=f"{name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/grid_on:",
-            on_click="ignore",
-        )  # fmt: skip
+        downloads.overview_menu(view, mapv, ds, counties, lang, context)
     with st.expander(t("map_as_table", lang)):
         st.dataframe(view.classes, hide_index=True, width="stretch")
 
