@@ -18,7 +18,6 @@ import pandas as pd
 from geo.i18n import localized
 from geo.model import indicators as ind
 
-DECK_FILE = "slides.toml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 EXTENTS = ("all", "poor")
 MAX_FIGURES = 3
