@@ -1,0 +1,169 @@
+"""st_folium's overview beside the components-v2 prototype (bench/cv2_map_app.py), in one run.
+
+Measures, interleaved run by run: first map (× a bare page) for the app's overview, the
+map-only page (the st_folium floor) and the prototype; county click → "已选县（市、区）" shown
+and indicator change → fills restyled (× the round-trip floor) for the overview and the
+prototype. The prototype's map is in the page, not in an iframe, so its measures look for
+Leaflet's paths in the top document; everything else is bench/interactions.py's.
+
+    python bench/cv2_compare.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import common as c
+import interactions as ia
+from playwright.sync_api import sync_playwright
+from run import first_map, map_only_script
+
+BENCH = Path(__file__).resolve().parent
+TOP_PATHS_JS = "() => document.querySelectorAll('path.leaflet-interactive[fill]').length"
+TOP_FILLS = "[...document.querySelectorAll('path.leaflet-interactive')].map(p => p.getAttribute('fill')).join('|')"
+
+
+def cv2_script(tmp: Path) -> Path:
+    folder = tmp / "cv2"
+    folder.mkdir()
+    (folder / "static").symlink_to(c.ROOT / "static", target_is_directory=True)
+    return Path(shutil.copy(BENCH / "cv2_map_app.py", folder / "cv2_map_app.py"))
+
+
+def cv2_first_map(browser, server: c.Server, units: int) -> float:
+    context = c.offline_context(browser, urlparse(server.url).netloc)
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(server.url + "/", wait_until="commit")
+    page.wait_for_function(f"() => ({TOP_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
+    elapsed = time.perf_counter() - t0
+    assert not context.blocked, context.blocked
+    context.close()
+    return elapsed
+
+
+def cv2_open(browser, server: c.Server, units: int):
+    context = c.offline_context(browser, urlparse(server.url).netloc)
+    page = context.new_page()
+    page.goto(server.url + "/?indicator=poor_county_type")
+    page.wait_for_function(f"() => ({TOP_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
+    page.wait_for_timeout(1000)
+    return context, page
+
+
+def cv2_click(browser, server: c.Server, units: int) -> float:
+    """As interactions.county_click: a click inside the largest county of a fresh page."""
+    context, page = cv2_open(browser, server, units)
+    box = page.locator("path.leaflet-interactive").evaluate_all(
+        """ps => { let best = null; for (const p of ps) { const r = p.getBoundingClientRect();
+            if (!best || r.width * r.height > best.w * best.h) best = {x: r.x, y: r.y, w: r.width, h: r.height}; }
+            return best; }"""
+    )
+    ia.arm(page, shown=ia.text_shown(ia.SELECTED))
+    page.mouse.click(box["x"] + box["w"] / 2, box["y"] + box["h"] / 2)
+    t = ia.hits(page)["shown"]
+    assert not context.blocked, context.blocked
+    context.close()
+    return t
+
+
+class Cv2Indicator(ia.Indicator):
+    """As interactions.Indicator, with the fills read from the top document."""
+
+    def __init__(self, browser, server: c.Server, units: int):
+        self.context, self.page = cv2_open(browser, server, units)
+        self.box = self.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+        self.k = 0
+
+    def measure(self) -> float:
+        before = self.page.evaluate(f"() => {TOP_FILLS}")
+        self.box.click()
+        self.page.keyboard.type(self.LABELS[self.k % 2])
+        self.k += 1
+        ia.arm(self.page, fills=f"(f => f !== '' && f !== {json.dumps(before)})({TOP_FILLS})")
+        self.page.keyboard.press("Enter")
+        t = ia.hits(self.page)["fills"]
+        self.page.wait_for_timeout(1500)
+        return t
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    units = c.unit_count(c.ROOT / "data" / "counties.geojson")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cv2-"))
+    env = {"BAODING_ROOT": str(c.ROOT)}
+    servers = {
+        "bare": c.Server("bare", c.BENCH_BARE),
+        "overview": c.Server("overview", c.ROOT / "app.py"),
+        "map-only": c.Server("map-only", map_only_script(tmp), env=env),
+        "cv2": c.Server("cv2", cv2_script(tmp), env=env),
+        "floor": c.Server("floor", BENCH / "floor_app.py"),
+    }
+    load_before = c.machine()["load"]
+    fm: dict[str, list[float]] = {k: [] for k in ("bare", "overview", "map-only", "cv2")}
+    it: dict[str, list[float]] = {k: [] for k in ("floor", "click:overview", "click:cv2", "ind:overview", "ind:cv2")}
+    try:
+        for s in servers.values():
+            s.start()
+        with sync_playwright() as p:
+            browser = c.launch(p)
+            firsts = {
+                "bare": lambda: first_map(browser, servers["bare"], None),
+                "overview": lambda: first_map(browser, servers["overview"], units),
+                "map-only": lambda: first_map(browser, servers["map-only"], units),
+                "cv2": lambda: cv2_first_map(browser, servers["cv2"], units),
+            }
+            for f in firsts.values():  # warm-up: caches, store creation, imports
+                f()
+            for k in range(args.runs):
+                for name, f in firsts.items():
+                    fm[name].append(f())
+                print(f"first map run {k + 1}: " + ", ".join(f"{n} {v[-1]:.2f}s" for n, v in fm.items()), flush=True)
+            floor = ia.Floor(browser, servers["floor"])
+            pickers = {"overview": ia.Indicator(browser, servers["overview"], units),
+                       "cv2": Cv2Indicator(browser, servers["cv2"], units)}  # fmt: skip
+            try:
+                for k in range(args.runs):
+                    it["floor"].append(floor.measure())
+                    it["click:overview"].append(ia.county_click(browser, servers["overview"], units))
+                    it["click:cv2"].append(cv2_click(browser, servers["cv2"], units))
+                    it["ind:overview"].append(pickers["overview"].measure())
+                    it["ind:cv2"].append(pickers["cv2"].measure())
+                    print(f"interactions run {k + 1}: "
+                          + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in it.items()), flush=True)  # fmt: skip
+            finally:
+                floor.close()
+                for x in pickers.values():
+                    x.close()
+            browser.close()
+    finally:
+        for s in servers.values():
+            s.stop()
+    out = {
+        "load_before": load_before,
+        "load_after": c.machine()["load"],
+        "runs": args.runs,
+        "first_map_s": {k: c.spread(v) for k, v in fm.items()},
+        "first_map_ratio": {k: med([a / b for a, b in zip(v, fm["bare"])]) for k, v in fm.items() if k != "bare"},
+        "interactions_s": {k: c.spread(v) for k, v in it.items()},
+        "floor_ratio": {k: med(v) / med(it["floor"]) for k, v in it.items() if k != "floor"},
+    }
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
