@@ -6,7 +6,6 @@ screen's view result and built when asked for, not on every rerun (a click, the 
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from geo.i18n import t
@@ -20,6 +19,7 @@ from geo.views import briefing
 from geo.views import overview as views
 from geo.views.briefing import SlideView
 from geo.views.mapview import MapView
+from geo.web import loaders
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,7 +86,7 @@ def briefing_menu(
         mime=XLSX, icon=":material/grid_on:", on_click="ignore",
     )  # fmt: skip
     with_notes = st.checkbox(t("deck_notes_pages", lang), key="deck_notes_pages")
-    deck_key = (lang, theme, deck.slides, int(pd.util.hash_pandas_object(ds.values).sum()), with_notes)
+    deck_key = (lang, theme, deck.slides, loaders.data_key(), with_notes)  # a new data version makes new files
 
     def progress_bar():
         bar = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))

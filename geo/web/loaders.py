@@ -16,11 +16,10 @@ import geopandas as gpd
 import streamlit as st
 
 from geo import settings, store
-
-# Another app server sharing a PostGIS store may import at any time: look again this often.
 from geo.model import indicators, slides
 from geo.model.context import read_context
 
+# Another app server sharing a PostGIS store may import at any time: look again this often.
 VERSION_TTL_S = 2
 
 

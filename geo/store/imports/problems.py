@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from geo.store.imports import limits
+from geo.store.imports.options import ProgressFn
 
 FILE_COLUMN = "*"
 MAX_REASON_CHARS = 300  # a reason quotes the cell; a cell of thousands of characters is cut
@@ -45,6 +46,20 @@ def stop_checking(problems: list[ImportProblem], row: int) -> bool:
         return False
     problems.append(ImportProblem(row, FILE_COLUMN, limits.refusal("problems", limits.MAX_PROBLEMS)))
     return True
+
+
+def rows_to_check(
+    rows: Sequence[tuple[int, list[str]]], problems: list[ImportProblem], progress: ProgressFn | None, every: int
+) -> Iterator[tuple[int, list[str]]]:
+    """The table's (row number, cells) in turn, reporting progress every ``every`` rows, until the
+    problems reach MAX_PROBLEMS (stop_checking)."""
+    n = len(rows)
+    for done, (row, cells) in enumerate(rows):
+        if stop_checking(problems, row):
+            return
+        if progress and done % every == 0:
+            progress(done / n, f"{done}/{n}")
+        yield row, cells
 
 
 def format_problems(problems: Iterable[ImportProblem]) -> str:

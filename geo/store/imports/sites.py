@@ -13,7 +13,7 @@ from geo.store.imports.cells import parse_coordinate, parse_datum
 from geo.store.imports.columns import ROLES, SITE_ROLES, cell, header_key, hidden_characters, role_of, split_header
 from geo.store.imports.files import RawTable, frame_table
 from geo.store.imports.options import DATUM_NAMES, ImportOptions, ProgressFn
-from geo.store.imports.problems import ImportProblem, fail, stop_checking
+from geo.store.imports.problems import ImportProblem, fail, rows_to_check
 from geo.store.tables import Change, Changeset
 
 
@@ -47,12 +47,7 @@ def import_sites(
     metric = cat.counties.to_crs(st_sites.METRIC_CRS)
     city = metric.geometry.union_all()
     out: dict[tuple[str, str], dict[str, str]] = {}
-    n = len(table.rows)
-    for done, (row, cells) in enumerate(table.rows):
-        if stop_checking(problems, row):
-            break
-        if progress and done % 200 == 0:
-            progress(done / n, f"{done}/{n}")
+    for row, cells in rows_to_check(table.rows, problems, progress, 200):
         before = len(problems)
 
         def get(role: str, cells: list[str] = cells) -> str:

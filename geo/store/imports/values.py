@@ -10,7 +10,7 @@ from geo.store.imports.cells import category_value, numeric_value, parse_status,
 from geo.store.imports.columns import cell, header_key, layout_of
 from geo.store.imports.files import RawTable
 from geo.store.imports.options import ImportOptions, ProgressFn
-from geo.store.imports.problems import FILE_COLUMN, ImportProblem, stop_checking
+from geo.store.imports.problems import FILE_COLUMN, ImportProblem, rows_to_check
 from geo.store.tables import Change, Changeset
 
 
@@ -33,12 +33,7 @@ def import_values(
     col.setdefault("source", "source")
     out: dict[tuple[str, str, str, str], dict[str, str]] = {}
     first_row: dict[tuple[str, str, str, str], int] = {}
-    n = len(table.rows)
-    for done, (row, cells) in enumerate(table.rows):
-        if stop_checking(problems, row):
-            break
-        if progress and done % 500 == 0:
-            progress(done / n, f"{done}/{n}")
+    for row, cells in rows_to_check(table.rows, problems, progress, 500):
         row_problems: list[ImportProblem] = []
 
         def problem(column: str, reason: str, row: int = row, bucket: list = row_problems) -> None:
@@ -106,7 +101,7 @@ def import_values(
             }  # fmt: skip
         problems += row_problems
     if progress:
-        progress(1.0, f"{n}/{n}")
+        progress(1.0, f"{len(table.rows)}/{len(table.rows)}")
     if not out and not problems:
         problems.append(ImportProblem(1, FILE_COLUMN, "no figures in the file (every value cell is empty)"))
     if problems:
