@@ -6,7 +6,7 @@ from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.model.boundaries import BoundaryDataError
 from geo.model.indicators import DataError
 from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
-from geo.web import frame, loaders, login
+from geo.web import frame, loaders, login, mapelement
 from geo.web.params import share_link
 from geo.web.urlstate import notify, seed_quietly, write_to_url
 
@@ -22,12 +22,10 @@ ensure_static_assets()
 frame.style()
 
 bad_lang = seed_quietly("lang", LANGS, DEFAULT_LANG)
-with st.sidebar:
-    lang = st.segmented_control(
-        t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
-        required=True, persist_state="session",
-    )  # fmt: skip
-lang = lang or DEFAULT_LANG
+# The language switch sits at the top of the sidebar but is drawn after the page, so that a
+# page's map leaves the server first; its value is in the session already (seeded above).
+lang_slot = st.sidebar.empty()
+lang = st.session_state.get("lang") or DEFAULT_LANG
 write_to_url("lang", lang, DEFAULT_LANG)
 notify("language", bad_lang)  # said in the language the page is shown in
 
@@ -56,6 +54,13 @@ with st.sidebar:
 frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
 nav.run()
 frame.after_page(lang)
+if mapelement.drew_map_first():
+    st.stop()  # the page drew its map alone; the switch and the link come with the rest, once it is painted
+with lang_slot:
+    st.segmented_control(
+        t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
+        required=True, persist_state="session",
+    )  # fmt: skip
 # After the page ran, the URL holds the whole view; offer it as a link to copy.
 link = share_link(st.context.url, st.query_params.to_dict())
 if link:

@@ -38,7 +38,12 @@ async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float
     t0 = time.perf_counter()
     t_map = None
     size = 0
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as ws:
+    # No User-Agent: the app then draws the whole overview in this one run (a browser's first run draws
+    # the map alone and the rest in a second run once the map reports it painted: geo/web/mapelement.py),
+    # so each request here stays one full overview run, as in earlier measurements.
+    async with websockets.connect(
+        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None
+    ) as ws:
         await ws.send(rerun_request(query))
         while True:
             raw = await asyncio.wait_for(ws.recv(), timeout=timeout)

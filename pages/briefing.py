@@ -1,13 +1,12 @@
 """汇报 Briefing: the report's story as slides, a presenter view, and print-ready exports."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.i18n import colon, t
 from geo.model import slides, themes
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
-from geo.web import downloads, frame, loaders, widgets
+from geo.web import downloads, frame, loaders, mapelement, widgets
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
 lang = frame.page()
@@ -65,10 +64,11 @@ st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    st_folium(
-        leaflet.briefing_frame(counties, theme, lang, context), key=f"briefing_map_{theme.name}_{lang}", height=560,
-        use_container_width=True, returned_objects=[],
-        feature_group_to_add=leaflet.slide_layers(view.map, counties, lang),
+    mapelement.show_map(
+        f"briefing_map_{theme.name}_{lang}", (theme.name, lang, current, view.slide), height=560, returned_objects=[],
+        build=lambda: (
+            leaflet.briefing_frame(counties, theme, lang, context), leaflet.slide_layers(view.map, counties, lang)
+        ),
     )  # fmt: skip
 with right:
     for fig in view.figures:

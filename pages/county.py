@@ -1,12 +1,11 @@
 """县域 County profile: one county, everything the sources say about it, and what they do not."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.i18n import colon, field_for, join_list, md_literal, t
 from geo.render.leaflet.maps import base_map, locator_group
 from geo.views import county as profile
-from geo.web import frame, loaders, widgets
+from geo.web import frame, loaders, mapelement, widgets
 from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
 lang = frame.page()
@@ -36,9 +35,9 @@ frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {n
 left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
-    st_folium(
-        base_map(counties), key="locator_map", height=300, use_container_width=True, returned_objects=[],
-        feature_group_to_add=locator_group(counties, [current]),
+    mapelement.show_map(
+        "locator_map", current, height=300, returned_objects=[],
+        build=lambda: (base_map(counties), [locator_group(counties, [current])]),
     )  # fmt: skip
 with left:
     m1, m2, m3 = st.columns([5, 3, 2])

@@ -3,7 +3,6 @@
 from functools import partial
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.i18n import t
 from geo.model import indicators as ind
@@ -11,7 +10,7 @@ from geo.model.classify import DEFAULT_SCHEME, SCHEMES
 from geo.render.leaflet import screens as leaflet
 from geo.render.leaflet.instant import instant_click_group
 from geo.views import overview as views
-from geo.web import downloads, frame, loaders, playback, results, widgets
+from geo.web import downloads, frame, loaders, mapelement, playback, results, widgets
 from geo.web import urlstate as us
 
 lang = frame.page()
@@ -79,32 +78,38 @@ st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 selection = us.selected_counties()
 take_click = partial(widgets.take_map_click, "overview_map")
+question = (indicator_id, year, scheme, lang, tuple(sorted(flags.items())), tuple(selection))
+# A browser's first view: the map alone, the rest once its counties are painted (geo/web/mapelement.py).
+first = mapelement.map_first()
 
 with left:
     widgets.text(f"{view.indicator.name(lang)} · {view.period(lang)}", heading=4)
-    mapv = views.with_overlays(
-        ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"], selection
-    )
-    st_folium(
-        leaflet.overview_frame(counties, context, lang), key="overview_map", height=640, use_container_width=True,
-        returned_objects=["last_active_drawing", "last_object_clicked"],
-        feature_group_to_add=[*leaflet.overview_layers(mapv, counties), instant_click_group()], on_change=take_click,
+    mapelement.show_map(
+        "overview_map", question, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
+        build=lambda: (
+            leaflet.overview_frame(counties, context, lang),
+            [*leaflet.overview_layers(results.overview_map(question), counties), instant_click_group()],
+        ),
+        on_change=take_click, report_painted=first,
     )  # fmt: skip
     st.caption(t("click_hint", lang))
-with right:
-    for col, fig in widgets.in_columns(results.key_figures(lang), 2):
-        widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
-    widgets.view_notes(view, selection, names, lang)
-    if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
-        us.set_selection([])
-        st.rerun()
-sidebar()
-with left:
-    with st.popover(t("downloads", lang), icon=":material/download:"):
-        downloads.overview_menu(view, mapv, ds, counties, lang, context)
-    with st.expander(t("map_as_table", lang)):
-        st.dataframe(view.classes, hide_index=True, width="stretch")
+if first:
+    mapelement.rest_after_map()
+else:
+    with right:
+        for col, fig in widgets.in_columns(results.key_figures(lang), 2):
+            widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
+        widgets.view_notes(view, selection, names, lang)
+        if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
+            us.set_selection([])
+            st.rerun()
+    sidebar()
+    with left:
+        with st.popover(t("downloads", lang), icon=":material/download:"):
+            downloads.overview_menu(view, results.overview_map(question), ds, counties, lang, context)
+        with st.expander(t("map_as_table", lang)):
+            st.dataframe(view.classes, hide_index=True, width="stretch")
 
-st.divider()
-widgets.ranking(view, selection, lang)
-playback.advance(steps, chosen)
+    st.divider()
+    widgets.ranking(view, selection, lang)
+    playback.advance(steps, chosen)

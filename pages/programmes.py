@@ -1,7 +1,6 @@
 """专项 Programmes: one choice of programmes and counties drives map, key figures, chart and table."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.i18n import field_for, md_literal, t
 from geo.model import basemaps
@@ -9,7 +8,7 @@ from geo.model import indicators as ind
 from geo.render import charts, tables
 from geo.render.leaflet import layers
 from geo.views import programmes as pg
-from geo.web import frame, loaders, widgets
+from geo.web import frame, loaders, mapelement, widgets
 from geo.web import urlstate as us
 
 lang = frame.page()
@@ -78,9 +77,9 @@ for col, fig in widgets.in_columns(view.figures, 3):
 if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 
-st_folium(
-    layers.programme_map(view.map, counties, options[basemap], lang), key="programmes_map", height=620,
-    use_container_width=True, returned_objects=[],
+mapelement.show_map(
+    "programmes_map", (tuple(programmes), tuple(selection), indicator_id, year, basemap, lang), height=620,
+    returned_objects=[], build=lambda: (layers.programme_map(view.map, counties, options[basemap], lang), []),
 )  # fmt: skip
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 with st.popover(t("downloads", lang), icon=":material/download:"):

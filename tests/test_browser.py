@@ -405,6 +405,9 @@ def test_main_controls_reachable_by_keyboard(offline_page, app_url):
     page = offline_page
     page.goto(f"{app_url}/?indicator=poor_county_type")
     map_frame(page)
+    # A new session's overview draws the rest of the page once the map is painted (tests/test_mapfirst_browser.py).
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stSidebar'] button", has_text="English").wait_for(timeout=30_000)
     reached = set()
     for _ in range(40):
         page.keyboard.press("Tab")

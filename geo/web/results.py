@@ -35,3 +35,18 @@ def _overview(label: str, version: int, indicator_id: str, year: int | None, sch
 def overview(indicator_id: str, year: int | None, scheme: str, lang: str) -> views.OverviewView:
     """The overview's view result (map as data, legend, tables) for one question, once per data version."""
     return _overview(*loaders.data_key(), indicator_id, year, scheme, lang, not loaders.load_context().empty)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _overview_map(label: str, version: int, question: tuple):
+    indicator_id, year, scheme, lang, flags, selection = question
+    f = dict(flags)
+    return views.with_overlays(
+        loaders.load_dataset(), loaders.load_counties(), overview(indicator_id, year, scheme, lang),
+        f["labels"], f["values"], f["poor"], lang, f["yt"], list(selection),
+    )  # fmt: skip
+
+
+def overview_map(question: tuple):
+    """The overview's MapView with its overlays for ``(indicator, year, scheme, lang, flags, selection)``."""
+    return _overview_map(*loaders.data_key(), question)

@@ -10,6 +10,9 @@ function sends only when the value changed, so the debounced call that follows s
 nothing and the click causes one rerun, as before. If a later st_folium renames it, the
 ``typeof`` guard leaves the debounced path alone: clicks still work, 250 ms later
 (tests/test_browser.py clicks a county either way; bench/run.py times it).
+
+The same script reports, once per frame and only when the page asked for it (a meta tag
+in the frame's head), that the counties have been painted: see geo/web/mapelement.py.
 """
 
 from __future__ import annotations
@@ -28,6 +31,19 @@ class InstantClick(MacroElement):
           map.bdInstantClick = true;  // the layers are evaluated again on every change: listen once
           map.on("click", function () { updateComponentValue(map); });
         })(window.map);
+        (function () {
+          // Asked for by the page (a meta tag in the frame's head, geo/web/mapelement.py): once the
+          // counties are painted, tell the server, which then draws the rest of the page.
+          if (window.bdPaintedReported || !document.querySelector('meta[name="bd-report-painted"]')) { return; }
+          var S = window.Streamlit, data = window.__GLOBAL_DATA__;
+          if (!S || !data) { return; }
+          window.bdPaintedReported = true;
+          requestAnimationFrame(function () {
+            setTimeout(function () {
+              S.setComponentValue(Object.assign({}, data.previous_data || {}, {bd_painted: true}));
+            }, 0);
+          });
+        })();
         {% endmacro %}
         """
     )

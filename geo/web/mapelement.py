@@ -1,0 +1,137 @@
+"""Every map on the app's pages: st_folium's arguments built once per question, then only sent.
+
+st_folium renders the folium map to Leaflet script on every call: for the overview that is
+30-90 ms of each rerun (jinja templates compiled for every element, the encoded rings written
+out again), spent before the map's element can leave the server. What it sends depends only
+on the question the map answers (data version, view, language, options), so the arguments
+are computed once per question, kept in a bounded shared cache, and handed to
+streamlit-folium's own component on every later run. They are st_folium's own output,
+captured by running st_folium with its component function swapped for a recorder (under a
+lock; this module is the only caller of st_folium, which tests/test_mapelement.py and the
+import contracts check), so the frame's script, the component's key and hence the browser's
+map state are exactly what st_folium would have made.
+
+Map first: on a session's first view of a map page, the page may draw the map alone, and the
+rest once the map's frame reports its counties painted (``map_first``/``painted``): the rest of
+the page's elements then no longer compete with the map's frame for the browser's connections
+and main thread. A browser that never reports (a failed frame) gets the rest after
+``FALLBACK_SECONDS``; sessions without a browser (AppTest, scripts) draw everything at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Hashable, Sequence
+
+import folium
+import streamlit as st
+import streamlit_folium
+from streamlit_folium import st_folium
+
+from geo.web import loaders
+
+_COMPONENT = streamlit_folium._component_func  # the component st_folium declares (streamlit-folium 0.27)
+_CAPTURE_LOCK = threading.Lock()
+_PAINTED = "_map_painted"
+_FIRST_RUN = "_map_first_run"
+# A page waits at most this long for the map's frame to report before drawing the rest.
+FALLBACK_SECONDS = 3.0
+# Read by geo/render/leaflet/instant.py's script: report once the counties are painted.
+PAINTED_META = '<meta name="bd-report-painted" content="1">'
+
+Build = Callable[[], tuple[folium.Map, Sequence[folium.FeatureGroup]]]
+
+
+def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | None) -> dict:
+    """What st_folium passes to its component for this map (height and change callback set per call)."""
+    fig, layers = build()
+    seen: dict = {}
+
+    def record(**kwargs):
+        seen.update(kwargs)
+
+    with _CAPTURE_LOCK:
+        streamlit_folium._component_func = record
+        try:
+            st_folium(
+                fig, key=key, use_container_width=True, feature_group_to_add=list(layers) or None,
+                returned_objects=None if returned_objects is None else list(returned_objects),
+            )  # fmt: skip
+        finally:
+            streamlit_folium._component_func = _COMPONENT
+    for per_call in ("on_change", "height", "width"):
+        seen.pop(per_call, None)
+    return seen
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _args(key: str, question: Hashable, returned: tuple[str, ...] | None, label: str, version: int, _build: Build):
+    return _captured_args(_build, key, returned)
+
+
+def args_for(key: str, question: Hashable, build: Build, returned_objects: Sequence[str] | None = None) -> dict:
+    """st_folium's component arguments for map ``key`` answering ``question`` (cached per data version).
+
+    ``question`` must name everything ``build`` depends on besides the data (view, language,
+    options): two calls with equal questions get the same map.
+    """
+    returned = None if returned_objects is None else tuple(returned_objects)
+    return _args(key, question, returned, *loaders.data_key(), build)
+
+
+def show_map(
+    key: str,
+    question: Hashable,
+    build: Build,
+    *,
+    height: int,
+    returned_objects: Sequence[str] | None = None,
+    on_change: Callable[[], None] | None = None,
+    report_painted: bool = False,
+):
+    """Draw map ``key`` as st_folium would (same element, same returned value in ``st.session_state[key]``).
+
+    ``report_painted``: the frame tells the server once its counties are painted (see ``map_first``).
+    """
+    args = dict(args_for(key, question, build, returned_objects))
+    args["default"] = copy.deepcopy(args["default"])
+    if report_painted:
+        args["header"] = (args.get("header") or "") + PAINTED_META
+    state_key = args["key"]
+
+    def changed() -> None:
+        value = st.session_state.get(state_key, {})
+        st.session_state[key] = value
+        if isinstance(value, dict) and value.get("bd_painted"):
+            st.session_state[_PAINTED] = True
+        if on_change is not None:
+            on_change()
+
+    return _COMPONENT(**args, height=height, width=None, on_change=changed)
+
+
+def map_first() -> bool:
+    """True when this run should draw the map alone: a browser's first map view in this session."""
+    first = not st.session_state.get(_PAINTED) and bool(st.context.headers.get("User-Agent"))
+    st.session_state[_FIRST_RUN] = first
+    return first
+
+
+def drew_map_first() -> bool:
+    """Whether this run's page drew its map alone (app.py then leaves its own extras to the next run)."""
+    return bool(st.session_state.pop(_FIRST_RUN, False))
+
+
+def rest_after_map() -> None:
+    """In a map-first run: draw the rest anyway if the frame has not reported within ``FALLBACK_SECONDS``."""
+    calls: list[int] = []
+
+    @st.fragment(run_every=FALLBACK_SECONDS)
+    def fallback() -> None:
+        calls.append(1)
+        if len(calls) > 1:  # a timed rerun, not the script's own call: the frame has not reported
+            st.session_state[_PAINTED] = True
+            st.rerun()
+
+    fallback()
