@@ -6,7 +6,7 @@ from geo.i18n import colon, t
 from geo.model import slides, themes
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
-from geo.web import downloads, frame, loaders, mapelement, widgets
+from geo.web import downloads, frame, loaders, mapelement, results, widgets
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
 lang = frame.page()
@@ -58,18 +58,27 @@ for key, default in (("slide", "1"), ("present", "0"), ("theme", themes.DEFAULT_
     write_to_url(key, st.session_state[key], default)
 
 context = loaders.load_context()
-view = briefing.slide_view(deck, current - 1, ds, counties, sites, lang, context if theme.name == "light" else None)
+light = theme.name == "light"
+view = results.slide(deck, current - 1, lang, light)
 frame.name_maps(t("map_frame_title", lang, what=briefing.map_title(view, lang)))
 st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
+map_key = f"briefing_map_{theme.name}_{lang}"
+
+
+def slide_map(number: int):
+    """(question, build) of slide ``number``'s map: the theme's constant frame and the slide's layers."""
+    shown = results.slide(deck, number - 1, lang, light)
+    return (theme.name, lang, number, shown.slide), lambda: (
+        leaflet.briefing_frame(counties, theme, lang, context),
+        leaflet.slide_layers(shown.map, counties, lang),
+    )
+
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    mapelement.show_map(
-        f"briefing_map_{theme.name}_{lang}", (theme.name, lang, current, view.slide), height=560, returned_objects=[],
-        build=lambda: (
-            leaflet.briefing_frame(counties, theme, lang, context), leaflet.slide_layers(view.map, counties, lang)
-        ),
-    )  # fmt: skip
+    mapelement.show_map(map_key, *slide_map(current), height=560, returned_objects=[])
+if current < n:  # the presenter's next step: its view and map ready before the key is pressed
+    mapelement.prepare(map_key, lambda: slide_map(current + 1), returned_objects=[])
 with right:
     for fig in view.figures:
         widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note)

@@ -99,3 +99,24 @@ def test_without_a_browser_the_page_is_drawn_whole(steady_navigation):
     assert not at.exception
     assert at.sidebar.selectbox(key="indicator") is not None  # the page's own controls, first run
     assert len(at.metric) >= 4 and at.get("segmented_control")
+
+
+def test_a_prepared_map_is_ready_when_asked_for(bundled):
+    """The briefing prepares the next slide's map in the background: pressing → then builds nothing."""
+    question = ("registered_poor_population", None, "quantiles", "en", FLAGS, ("130681",))
+    mapelement.prepare("prepared_map", lambda: (question, overview_build(question)), RETURNED).join(timeout=60)
+
+    def must_not_build():
+        raise AssertionError("built again")
+
+    args = mapelement.args_for("prepared_map", question, must_not_build, RETURNED)
+    assert args["feature_group"] and "130681" in args["feature_group"]
+
+
+def test_a_failing_preparation_is_left_for_the_page(bundled):
+    def broken():
+        raise ValueError("bad slide")
+
+    mapelement.prepare("failing_map", broken).join(timeout=10)  # no exception escapes the thread
+    with pytest.raises(ValueError, match="bad slide"):
+        mapelement.args_for("failing_map", "q", lambda: broken())

@@ -101,11 +101,16 @@ def _deck(path: str, mtime: float, label: str, version: int) -> slides.Deck:
     return slides.load_deck(Path(path), _dataset(label, version), set(counties["adcode"]))
 
 
+def deck_key() -> tuple[str, float]:
+    """(slides file, its modification time): with data_key(), what a result derived from the deck is cached under."""
+    path = settings.slides_path()
+    return str(path), path.stat().st_mtime if path.exists() else 0.0
+
+
 def load_deck() -> slides.Deck:
     """The briefing's slides (settings.slides_path()), checked against the current data; read again when
     the file or the data change. Raises slides.SlideError (not cached) for the page to report."""
-    path = settings.slides_path()
-    return _deck(str(path), path.stat().st_mtime if path.exists() else 0.0, *data_key())
+    return _deck(*deck_key(), *data_key())
 
 
 def basemap_config() -> dict[str, str]:

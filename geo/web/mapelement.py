@@ -111,6 +111,25 @@ def show_map(
     return _COMPONENT(**args, height=height, width=None, on_change=changed)
 
 
+def prepare(
+    key: str, make: Callable[[], tuple[Hashable, Build]], returned_objects: Sequence[str] | None = None
+) -> threading.Thread:
+    """Build a map's arguments in the background (the next slide's, while the presenter talks), so that
+    asking for them later is a cache hit. ``make`` returns ``(question, build)``; errors are left for the
+    page to meet (and report) when it asks for that map itself."""
+
+    def work() -> None:
+        try:
+            question, build = make()
+            args_for(key, question, build, returned_objects)
+        except Exception:  # the page's own call for that map raises it again, in the page, where it is shown
+            pass
+
+    thread = threading.Thread(target=work, name=f"prepare {key}", daemon=True)
+    thread.start()
+    return thread
+
+
 def map_first() -> bool:
     """True when this run should draw the map alone: a browser's first map view in this session."""
     first = not st.session_state.get(_PAINTED) and bool(st.context.headers.get("User-Agent"))

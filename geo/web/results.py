@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.model.slides import Deck
+from geo.views import briefing
 from geo.views import overview as views
 from geo.views.figures import KeyFigure
 from geo.web import loaders
@@ -50,3 +52,15 @@ def _overview_map(label: str, version: int, question: tuple):
 def overview_map(question: tuple):
     """The overview's MapView with its overlays for ``(indicator, year, scheme, lang, flags, selection)``."""
     return _overview_map(*loaders.data_key(), question)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _slide(label: str, version: int, deck: tuple, index: int, lang: str, light: bool, _deck: Deck):
+    ctx = loaders.load_context() if light else None
+    ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
+    return briefing.slide_view(_deck, index, ds, counties, sites, lang, ctx)
+
+
+def slide(deck: Deck, index: int, lang: str, light: bool) -> briefing.SlideView:
+    """Slide ``index`` (0-based) as shown (figures, map as data), with the grey surroundings if ``light``."""
+    return _slide(*loaders.data_key(), loaders.deck_key(), index, lang, light, deck)
