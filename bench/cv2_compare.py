@@ -1,10 +1,14 @@
-"""st_folium's overview beside the components-v2 prototype (bench/cv2_map_app.py), in one run.
+"""st_folium's overview beside the components-v2 prototype, in one run, at two page weights.
 
-Measures, interleaved run by run: first map (× a bare page) for the app's overview, the
-map-only page (the st_folium floor) and the prototype; county click → "已选县（市、区）" shown
-and indicator change → fills restyled (× the round-trip floor) for the overview and the
-prototype. The prototype's map is in the page, not in an iframe, so its measures look for
-Leaflet's paths in the top document; everything else is bench/interactions.py's.
+Pages: the app's overview (st_folium), the map-only page (st_folium alone), cv2 light
+(bench/cv2_map_app.py: a title, one selectbox and the element) and cv2 full
+(bench/cv2_full_app.py: the app's own overview with only its map swapped for the element),
+beside the bare page and the round-trip floor. Measures, interleaved run by run: first map
+(× a bare page) for the four map pages; county click → "已选县（市、区）" shown and indicator
+change → fills restyled (× the round-trip floor) for the overview and both cv2 pages. The
+element's map is in the page, not in an iframe, so its measures look for Leaflet's paths in
+the top document; everything else is bench/interactions.py's. Prints the runs, a JSON
+summary and the table for bench/RESULTS.md.
 
     python bench/cv2_compare.py [--runs 7]
 """
@@ -30,11 +34,14 @@ TOP_PATHS_JS = "() => document.querySelectorAll('path.leaflet-interactive[fill]'
 TOP_FILLS = "[...document.querySelectorAll('path.leaflet-interactive')].map(p => p.getAttribute('fill')).join('|')"
 
 
-def cv2_script(tmp: Path) -> Path:
-    folder = tmp / "cv2"
+def cv2_script(tmp: Path, name: str) -> Path:
+    """bench/<name> in a folder of its own beside links to static/ and (for app.py's navigation) pages/."""
+    folder = tmp / name.removesuffix(".py")
     folder.mkdir()
-    (folder / "static").symlink_to(c.ROOT / "static", target_is_directory=True)
-    return Path(shutil.copy(BENCH / "cv2_map_app.py", folder / "cv2_map_app.py"))
+    for linked in ("static", "pages"):
+        (folder / linked).symlink_to(c.ROOT / linked, target_is_directory=True)
+    shutil.copy(BENCH / "cv2_map_app.py", folder / "cv2_map_app.py")  # cv2_full_app.py imports the element
+    return Path(shutil.copy(BENCH / name, folder / name))
 
 
 def cv2_first_map(browser, server: c.Server, units: int) -> float:
@@ -98,6 +105,32 @@ def med(values: list[float]) -> float:
     return statistics.median(values)
 
 
+MAP_PAGES = ("overview", "map-only", "cv2-light", "cv2-full")
+TALKING = ("overview", "cv2-light", "cv2-full")  # pages whose click and indicator change are measured
+LABELS = {"bare": "bare page", "overview": "overview (st_folium)", "map-only": "map-only (st_folium alone)",
+          "cv2-light": "cv2 light (title, selectbox, map)", "cv2-full": "cv2 full (the overview, map swapped)",
+          "floor": "floor"}  # fmt: skip
+
+
+def table(fm: dict[str, list[float]], it: dict[str, list[float]]) -> str:
+    """The run as bench/RESULTS.md's rows: median (min–max), and × bare page or × floor."""
+
+    def row(label: str, values: list[float], ratio: str) -> str:
+        s = c.spread(values)
+        return f"| {label} | {s['median'] * 1000:.0f} ms ({s['min'] * 1000:.0f}–{s['max'] * 1000:.0f}) | {ratio} |"
+
+    rows = ["| measure | median (min–max) | × |", "|---|---|---:|"]
+    for name, v in fm.items():
+        ratio = "1" if name == "bare" else f"**{med([a / b for a, b in zip(v, fm['bare'])]):.2f}**"
+        rows.append(row(f"first map: {LABELS[name]}", v, ratio))
+    rows.append(row("round trip: floor", it["floor"], "1"))
+    for what, label in (("click", "county click → shown"), ("ind", "indicator → fills restyled")):
+        for name in TALKING:
+            v = it[f"{what}:{name}"]
+            rows.append(row(f"{label}: {LABELS[name]}", v, f"**{med(v) / med(it['floor']):.2f}**"))
+    return "\n".join(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -109,12 +142,13 @@ def main() -> int:
         "bare": c.Server("bare", c.BENCH_BARE),
         "overview": c.Server("overview", c.ROOT / "app.py"),
         "map-only": c.Server("map-only", map_only_script(tmp), env=env),
-        "cv2": c.Server("cv2", cv2_script(tmp), env=env),
+        "cv2-light": c.Server("cv2-light", cv2_script(tmp, "cv2_map_app.py"), env=env),
+        "cv2-full": c.Server("cv2-full", cv2_script(tmp, "cv2_full_app.py"), env=env),
         "floor": c.Server("floor", BENCH / "floor_app.py"),
     }
     load_before = c.machine()["load"]
-    fm: dict[str, list[float]] = {k: [] for k in ("bare", "overview", "map-only", "cv2")}
-    it: dict[str, list[float]] = {k: [] for k in ("floor", "click:overview", "click:cv2", "ind:overview", "ind:cv2")}
+    fm: dict[str, list[float]] = {k: [] for k in ("bare", *MAP_PAGES)}
+    it: dict[str, list[float]] = {"floor": [], **{f"{w}:{n}": [] for w in ("click", "ind") for n in TALKING}}
     try:
         for s in servers.values():
             s.start()
@@ -124,7 +158,8 @@ def main() -> int:
                 "bare": lambda: first_map(browser, servers["bare"], None),
                 "overview": lambda: first_map(browser, servers["overview"], units),
                 "map-only": lambda: first_map(browser, servers["map-only"], units),
-                "cv2": lambda: cv2_first_map(browser, servers["cv2"], units),
+                "cv2-light": lambda: cv2_first_map(browser, servers["cv2-light"], units),
+                "cv2-full": lambda: cv2_first_map(browser, servers["cv2-full"], units),
             }
             for f in firsts.values():  # warm-up: caches, store creation, imports
                 f()
@@ -133,15 +168,18 @@ def main() -> int:
                     fm[name].append(f())
                 print(f"first map run {k + 1}: " + ", ".join(f"{n} {v[-1]:.2f}s" for n, v in fm.items()), flush=True)
             floor = ia.Floor(browser, servers["floor"])
+            clicks = {"overview": lambda: ia.county_click(browser, servers["overview"], units),
+                      "cv2-light": lambda: cv2_click(browser, servers["cv2-light"], units),
+                      "cv2-full": lambda: cv2_click(browser, servers["cv2-full"], units)}  # fmt: skip
             pickers = {"overview": ia.Indicator(browser, servers["overview"], units),
-                       "cv2": Cv2Indicator(browser, servers["cv2"], units)}  # fmt: skip
+                       "cv2-light": Cv2Indicator(browser, servers["cv2-light"], units),
+                       "cv2-full": Cv2Indicator(browser, servers["cv2-full"], units)}  # fmt: skip
             try:
                 for k in range(args.runs):
                     it["floor"].append(floor.measure())
-                    it["click:overview"].append(ia.county_click(browser, servers["overview"], units))
-                    it["click:cv2"].append(cv2_click(browser, servers["cv2"], units))
-                    it["ind:overview"].append(pickers["overview"].measure())
-                    it["ind:cv2"].append(pickers["cv2"].measure())
+                    for name in TALKING:
+                        it[f"click:{name}"].append(clicks[name]())
+                        it[f"ind:{name}"].append(pickers[name].measure())
                     print(f"interactions run {k + 1}: "
                           + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in it.items()), flush=True)  # fmt: skip
             finally:
@@ -162,6 +200,7 @@ def main() -> int:
         "floor_ratio": {k: med(v) / med(it["floor"]) for k, v in it.items() if k != "floor"},
     }
     print(json.dumps(out, indent=1))
+    print(f"\nload {load_before} → {out['load_after']}, medians of {args.runs}\n\n{table(fm, it)}")
     return 0
 
 

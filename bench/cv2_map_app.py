@@ -8,7 +8,9 @@ click comes back as a trigger value (the adcode). What it leaves out of the real
 labels, hatching, sites, outlines, the grey surroundings, the rich tooltips.
 
 bench/cv2_compare.py copies this file into a folder beside a link to static/, as run.py does
-for map_only_app.py, and serves it like the app.
+for map_only_app.py, and serves it like the app. bench/cv2_full_app.py imports the element and
+``geometry`` from here to put the same map into the app's whole overview; the light page below
+runs only when this file is the served script.
 """
 
 import os
@@ -93,6 +95,8 @@ export default function (component) {
     } else {
       for (const [a, layer] of Object.entries(st.layers)) layer.setStyle(style(data.fills[a]));
     }
+    // Map first (geo/web/mapelement.py): say so once the counties are on screen, a frame later.
+    if (data.report) requestAnimationFrame(() => setTriggerValue('painted', true));
   });
 }
 """.replace("%LEAFLET%", f'"{LEAFLET}"')
@@ -104,28 +108,40 @@ cv2_map = st.components.v2.component(
     isolate_styles=False,  # Leaflet's stylesheet is the page's: the map's DOM must be in the page too
 )
 
-ensure_static_assets()
-ds, counties = loaders.load_dataset(), loaders.load_counties()
-names = views.county_names(counties, "zh")
-ids = ind.indicator_ids(ds)
-if "indicator" not in st.session_state:
-    wanted = st.query_params.get("indicator", views.DEFAULT_INDICATOR)
-    st.session_state.indicator = wanted if wanted in ids else views.DEFAULT_INDICATOR
-with st.sidebar:
-    st.selectbox("指标", ids, format_func=lambda i: ind.get_indicator(ds, i).name("zh"), key="indicator")
 
-view = views.overview(ds, counties, st.session_state.indicator, None, "quantiles", "zh", context=loaders.load_context())
-fills = {a: (view.map.fills.get(a) or NO_DATA) for a in counties["adcode"]}
-data: dict = {"fills": fills}
-if not st.session_state.get("cv2_rings_sent"):
-    data["geometry"] = compact.topo_payload(
+def geometry(counties, names: dict[str, str]) -> dict:
+    """The county rings as the compact topology, with adcode and name: sent once per session."""
+    return compact.topo_payload(
         (geom, {"adcode": a, "name": names[a]}, {}) for a, geom in zip(counties["adcode"], counties.geometry)
     )
-    st.session_state.cv2_rings_sent = True
 
-st.title(view.map.title)
-result = cv2_map(data=data, key="overview_map", on_clicked_change=lambda: None)
-if result.clicked:
-    st.session_state.selected = result.clicked
-if st.session_state.get("selected"):
-    st.markdown(f"#### 已选县（市、区）：{names[st.session_state.selected]}")
+
+def light_page() -> None:
+    """A title, one selectbox and the map: the element at its lightest."""
+    ensure_static_assets()
+    ds, counties = loaders.load_dataset(), loaders.load_counties()
+    names = views.county_names(counties, "zh")
+    ids = ind.indicator_ids(ds)
+    if "indicator" not in st.session_state:
+        wanted = st.query_params.get("indicator", views.DEFAULT_INDICATOR)
+        st.session_state.indicator = wanted if wanted in ids else views.DEFAULT_INDICATOR
+    with st.sidebar:
+        st.selectbox("指标", ids, format_func=lambda i: ind.get_indicator(ds, i).name("zh"), key="indicator")
+
+    ctx = loaders.load_context()
+    view = views.overview(ds, counties, st.session_state.indicator, None, "quantiles", "zh", context=ctx)
+    data: dict = {"fills": {a: (view.map.fills.get(a) or NO_DATA) for a in counties["adcode"]}}
+    if not st.session_state.get("cv2_rings_sent"):
+        data["geometry"] = geometry(counties, names)
+        st.session_state.cv2_rings_sent = True
+
+    st.title(view.map.title)
+    result = cv2_map(data=data, key="overview_map", on_clicked_change=lambda: None)
+    if result.clicked:
+        st.session_state.selected = result.clicked
+    if st.session_state.get("selected"):
+        st.markdown(f"#### 已选县（市、区）：{names[st.session_state.selected]}")
+
+
+if __name__ == "__main__":
+    light_page()
