@@ -40,7 +40,7 @@ def show_map(key, question, build, *, height, returned_objects=None, on_change=N
     shown, counties = results.overview_map(question), loaders.load_counties()
     city = shown.city.fill if shown.city else None  # city mode: the city is one unit, one fill
     data: dict = {"fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
-                  "report": report_painted}  # fmt: skip
+                  "report": report_painted and not st.session_state.get(mapelement._PAINTED)}  # fmt: skip
     if not st.session_state.get("cv2_rings_sent"):
         data["geometry"] = geometry(counties, views.county_names(counties, question[3]))
         st.session_state.cv2_rings_sent = True

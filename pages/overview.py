@@ -90,7 +90,7 @@ with left:
             leaflet.overview_frame(counties, context, lang),
             [*leaflet.overview_layers(results.overview_map(question), counties), instant_click_group()],
         ),
-        on_change=take_click, report_painted=first,
+        on_change=take_click, report_painted=True,
     )  # fmt: skip
     st.caption(t("click_hint", lang))
 if first:

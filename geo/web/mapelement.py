@@ -92,7 +92,10 @@ def show_map(
 ):
     """Draw map ``key`` as st_folium would (same element, same returned value in ``st.session_state[key]``).
 
-    ``report_painted``: the frame tells the server once its counties are painted (see ``map_first``).
+    ``report_painted``: the frame tells the server once its counties are painted (see ``map_first``); the
+    browser reports once per tab. Pass it on every run of the page, not only the map-first one: the map's
+    arguments then stay the same between the map-first run and the next, so Streamlit sends the second
+    copy as a reference to the first, not the map again.
     """
     args = dict(args_for(key, question, build, returned_objects))
     args["default"] = copy.deepcopy(args["default"])

@@ -34,10 +34,13 @@ class InstantClick(MacroElement):
         (function () {
           // Asked for by the page (a meta tag in the frame's head, geo/web/mapelement.py): once the
           // counties are painted, tell the server, which then draws the rest of the page.
-          if (window.bdPaintedReported || !document.querySelector('meta[name="bd-report-painted"]')) { return; }
+          // Once per browser tab (the app's top window lives as long as its Streamlit session): a map drawn
+          // again later, on a return to the page, has nothing to report.
+          var top = window.parent || window;
+          if (top.bdPaintedReported || !document.querySelector('meta[name="bd-report-painted"]')) { return; }
           var S = window.Streamlit, data = window.__GLOBAL_DATA__;
           if (!S || !data) { return; }
-          window.bdPaintedReported = true;
+          top.bdPaintedReported = true;
           requestAnimationFrame(function () {
             setTimeout(function () {
               S.setComponentValue(Object.assign({}, data.previous_data || {}, {bd_painted: true}));
