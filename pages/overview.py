@@ -82,6 +82,16 @@ question = (indicator_id, year, scheme, lang, tuple(sorted(flags.items())), tupl
 # A browser's first view: the map alone, the rest once its counties are painted (geo/web/mapelement.py).
 first = mapelement.map_first()
 
+if not first:
+    # Beside the map, drawn before it: a click's answer (the selected county's values) leaves the server
+    # ahead of the map, which then takes its head start over the heavier elements below (mapelement).
+    with right:
+        for col, fig in widgets.in_columns(results.key_figures(lang), 2):
+            widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
+        widgets.view_notes(view, selection, names, lang)
+        if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
+            us.set_selection([])
+            st.rerun()
 with left:
     widgets.text(f"{view.indicator.name(lang)} · {view.period(lang)}", heading=4)
     mapelement.show_map(
@@ -96,13 +106,6 @@ with left:
 if first:
     mapelement.rest_after_map()
 else:
-    with right:
-        for col, fig in widgets.in_columns(results.key_figures(lang), 2):
-            widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
-        widgets.view_notes(view, selection, names, lang)
-        if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
-            us.set_selection([])
-            st.rerun()
     sidebar()
     with left:
         with st.popover(t("downloads", lang), icon=":material/download:"):

@@ -77,7 +77,7 @@ def test_the_component_is_restored_when_a_build_fails(bundled):
     def broken():
         return object(), []  # not a folium map: st_folium raises while rendering it
 
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):
         mapelement._captured_args(broken, "broken_map", None)
     assert streamlit_folium._component_func is mapelement._COMPONENT
 
@@ -90,9 +90,8 @@ def test_st_folium_still_declares_the_component_we_call():
 
 def test_without_a_browser_the_page_is_drawn_whole(steady_navigation):
     """AppTest sends no User-Agent: no frame would report, so nothing waits for one."""
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()

@@ -38,7 +38,7 @@ def test_the_rest_of_the_page_follows_the_painted_map(browser, app_url):
 
 
 def test_a_frame_that_never_reports_still_gets_the_rest(browser, app_url):
-    context, external = offline_context(browser, app_url)
+    context, _external = offline_context(browser, app_url)
     # streamlit-folium's frame script never loads: no map, no report.
     context.route("**/component/streamlit_folium.st_folium/static/js/**", lambda route: route.abort())
     page = context.new_page()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 
 import folium
@@ -35,8 +36,11 @@ _COMPONENT = streamlit_folium._component_func  # the component st_folium declare
 _CAPTURE_LOCK = threading.Lock()
 _PAINTED = "_map_painted"
 _FIRST_RUN = "_map_first_run"
+_SENT = "_maps_sent"
 # A page waits at most this long for the map's frame to report before drawing the rest.
 FALLBACK_SECONDS = 3.0
+# How long a changed map goes ahead of the elements after it (bench/NOTES.md: 0, 15 and 40 ms measured).
+HEAD_START_SECONDS = 0.04
 # Read by geo/render/leaflet/instant.py's script: report once the counties are painted.
 PAINTED_META = '<meta name="bd-report-painted" content="1">'
 
@@ -111,7 +115,16 @@ def show_map(
         if on_change is not None:
             on_change()
 
-    return _COMPONENT(**args, height=height, width=None, on_change=changed)
+    value = _COMPONENT(**args, height=height, width=None, on_change=changed)
+    # A head start when the map changed: Streamlit's frontend draws the deltas that arrive within a few
+    # milliseconds of each other in one React pass, and passes a component its new arguments only after
+    # that pass. Pausing here lets the map's pass (and the frame's restyle) go before the heavier elements
+    # that follow (ranking chart and table, sidebar controls). The script thread waits; no CPU is spent.
+    sent = (state_key, hash(args["feature_group"] or ""), args["header"])
+    if st.session_state.get(_SENT, {}).get(key) != sent:
+        st.session_state.setdefault(_SENT, {})[key] = sent
+        time.sleep(HEAD_START_SECONDS)
+    return value
 
 
 def prepare(
