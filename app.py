@@ -52,6 +52,7 @@ nav = st.navigation(pages)
 with st.sidebar:
     st.caption(t("app_subtitle", lang))
 frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
+mapelement.begin_page()
 nav.run()
 frame.after_page(lang)
 if mapelement.drew_map_first():

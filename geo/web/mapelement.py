@@ -11,11 +11,15 @@ lock; this module is the only caller of st_folium, which tests/test_mapelement.p
 import contracts check), so the frame's script, the component's key and hence the browser's
 map state are exactly what st_folium would have made.
 
-Map first: on a session's first view of a map page, the page may draw the map alone, and the
-rest once the map's frame reports its counties painted (``map_first``/``painted``): the rest of
-the page's elements then no longer compete with the map's frame for the browser's connections
-and main thread. A browser that never reports (a failed frame) gets the rest after
-``FALLBACK_SECONDS``; sessions without a browser (AppTest, scripts) draw everything at once.
+Map first (the overview, ``map_first``): a browser session's first view draws the map alone, and
+the rest once the map's frame reports its counties painted; the rest of the page's elements then
+no longer compete with the map's frame for the browser's connections and main thread. A browser
+that never reports (a failed frame) gets the rest after ``FALLBACK_SECONDS``; sessions without a
+browser (AppTest, scripts) draw everything at once.
+
+Head start (``show_map``): a map whose arguments changed goes ``HEAD_START_SECONDS`` ahead of the
+elements after it. Prepared maps (``prepare``): the briefing builds the next slide's map in the
+background. bench/NOTES.md has what each of these gave.
 """
 
 from __future__ import annotations
@@ -151,6 +155,11 @@ def map_first() -> bool:
     first = not st.session_state.get(_PAINTED) and bool(st.context.headers.get("User-Agent"))
     st.session_state[_FIRST_RUN] = first
     return first
+
+
+def begin_page() -> None:
+    """Before each page runs: forget a map-first mark left by a run that ended early (an error)."""
+    st.session_state.pop(_FIRST_RUN, None)
 
 
 def drew_map_first() -> bool:
