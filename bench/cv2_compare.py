@@ -84,21 +84,8 @@ def cv2_click(browser, server: c.Server, units: int) -> float:
 class Cv2Indicator(ia.Indicator):
     """As interactions.Indicator, with the fills read from the top document."""
 
-    def __init__(self, browser, server: c.Server, units: int):
-        self.context, self.page = cv2_open(browser, server, units)
-        self.box = self.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
-        self.k = 0
-
-    def measure(self) -> float:
-        before = self.page.evaluate(f"() => {TOP_FILLS}")
-        self.box.click()
-        self.page.keyboard.type(self.LABELS[self.k % 2])
-        self.k += 1
-        ia.arm(self.page, fills=f"(f => f !== '' && f !== {json.dumps(before)})({TOP_FILLS})")
-        self.page.keyboard.press("Enter")
-        t = ia.hits(self.page)["fills"]
-        self.page.wait_for_timeout(1500)
-        return t
+    FILLS = TOP_FILLS
+    open_page = staticmethod(cv2_open)
 
 
 def med(values: list[float]) -> float:

@@ -164,18 +164,20 @@ class Indicator:
     """The overview, kept open; each ``measure`` is one indicator chosen in the sidebar → fills changed."""
 
     LABELS = ("建档立卡贫困人口", "贫困县类型")  # registered_poor_population, poor_county_type
+    FILLS = FILLS  # where the map's fills are read (a page whose map is not in a frame reads them elsewhere)
+    open_page = staticmethod(open_overview)
 
     def __init__(self, browser, server: c.Server, units: int):
-        self.context, self.page = open_overview(browser, server, units)
+        self.context, self.page = self.open_page(browser, server, units)
         self.box = self.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
         self.k = 0
 
     def measure(self) -> float:
-        before = self.page.evaluate(f"() => {FILLS}")
+        before = self.page.evaluate(f"() => {self.FILLS}")
         self.box.click()
         self.page.keyboard.type(self.LABELS[self.k % 2])
         self.k += 1
-        arm(self.page, fills=f"(f => f !== '' && f !== {json.dumps(before)})({FILLS})")
+        arm(self.page, fills=f"(f => f !== '' && f !== {json.dumps(before)})({self.FILLS})")
         self.page.keyboard.press("Enter")
         t = hits(self.page)["fills"]
         self.page.wait_for_timeout(1500)  # let the rest of the rerun finish before the next change

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -75,3 +76,16 @@ def offline_context(browser, app_url, **options):
 
     context.route("**/*", guard)
     return context, external
+
+
+@contextmanager
+def closed_after(context, page, name: str):
+    """Run a browser check; on failure keep a screenshot as tests/artifacts/<name>.png; close the context either way."""
+    try:
+        yield
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        raise
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, offline_context, serve_app
+from browser_support import CHROMIUM, closed_after, offline_context, serve_app
 from test_browser import map_frame
 
 from geo.render.tables import FORMULA_TRIGGERS
@@ -70,7 +70,7 @@ DOWNLOADS = [
 def test_download_has_no_formula_cell(browser, hostile_app_url, path, popover, label, suffix):
     context, external = offline_context(browser, hostile_app_url, accept_downloads=True)
     page = context.new_page()
-    try:
+    with closed_after(context, page, f"failed-download-{path.split('?')[0]}-{suffix[1:]}"):
         page.goto(f"{hostile_app_url}/{path}")
         if popover:  # the popovers sit under maps: drawn first, the map frame no longer moves them
             map_frame(page)
@@ -81,12 +81,6 @@ def test_download_has_no_formula_cell(browser, hostile_app_url, path, popover, l
         download = info.value
         assert download.suggested_filename.endswith(suffix)
         data = Path(download.path()).read_bytes()
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-download-{path.split('?')[0]}-{suffix[1:]}.png"))
-        raise
-    finally:
-        context.close()
     found = cells(download.suggested_filename, data)
     assert [(v, t) for v, t in found if t == "f"] == []
     texts = [v for v, _ in found if isinstance(v, str)]
@@ -145,7 +139,7 @@ def test_download_holds_the_figure_the_view_shows(browser, app_url, bundled, cas
     context, external = offline_context(browser, app_url, accept_downloads=True)
     page = context.new_page()
     files = {}
-    try:
+    with closed_after(context, page, f"failed-held-{case}"):
         page.goto(f"{app_url}/{path}")
         map_frame(page)  # the map drawn first: its frame growing would move the popover's button away
         page.get_by_test_id("stPopover").get_by_role("button", name="下载").click(timeout=60_000)
@@ -156,12 +150,6 @@ def test_download_holds_the_figure_the_view_shows(browser, app_url, bundled, cas
             files[suffix] = Path(info.value.path()).read_bytes()
         page.keyboard.press("Escape")
         shown = _shown_texts(page, where)
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-held-{case}.png"))
-        raise
-    finally:
-        context.close()
     assert format_value(number, unit, "zh") in shown  # the figure the file must hold is the one on the page
     assert external == []
 
