@@ -1,71 +1,95 @@
-"""Router and frame: page config, shared sidebar, data check, navigation over pages/."""
+"""Router and frame: page config, shared sidebar, data check, navigation over pages/.
+
+One file, two roles. Streamlit runs it as a script for every session (``__name__ == "__main__"``):
+that is ``main()``. The server imports it as a module (``streamlit run app.py`` finds the ``st.App``
+below, and ``uvicorn app:app`` in the deployment): then it defines only ``app``, the ASGI application
+with the project's own routes and middleware (geo/server/), so ``make run``, the deployment and the
+tests all serve the same edge.
+"""
 
 import streamlit as st
 
-from geo.i18n import DEFAULT_LANG, LANGS, t
-from geo.model.boundaries import BoundaryDataError
-from geo.model.indicators import DataError
-from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
-from geo.web import frame, loaders, login, mapelement
-from geo.web.params import share_link
-from geo.web.urlstate import notify, seed_quietly, write_to_url
 
-st.set_page_config(
-    page_title=t("app_title", DEFAULT_LANG),
-    # A local file: a Material icon as page icon is fetched from Google's font servers.
-    page_icon=str(STATIC_DIR / "icon.png"),
-    layout="wide",
-    # Open on desktops, folded away on phones; closed in the briefing's presenter view (present=1).
-    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
-)
-ensure_static_assets()
-frame.style()
+def main() -> None:
+    # Imported here: the server role (below) needs none of the page code.
+    from geo.i18n import DEFAULT_LANG, LANGS, t
+    from geo.model.boundaries import BoundaryDataError
+    from geo.model.indicators import DataError
+    from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
+    from geo.web import frame, loaders, login, mapelement
+    from geo.web.params import share_link
+    from geo.web.urlstate import notify, seed_quietly, write_to_url
 
-bad_lang = seed_quietly("lang", LANGS, DEFAULT_LANG)
-# The language switch sits at the top of the sidebar but is drawn after the page, so that a
-# page's map leaves the server first; its value is in the session already (seeded above).
-lang_slot = st.sidebar.empty()
-lang = st.session_state.get("lang") or DEFAULT_LANG
-write_to_url("lang", lang, DEFAULT_LANG)
-notify("language", bad_lang)  # said in the language the page is shown in
+    st.set_page_config(
+        page_title=t("app_title", DEFAULT_LANG),
+        # A local file: a Material icon as page icon is fetched from Google's font servers.
+        page_icon=str(STATIC_DIR / "icon.png"),
+        layout="wide",
+        # Open on desktops, folded away on phones; closed in the briefing's presenter view (present=1).
+        initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
+    )
+    ensure_static_assets()
+    frame.style()
 
-try:
-    counties = loaders.load_counties()
-    loaders.load_dataset()
-    loaders.load_sites()
-except (DataError, BoundaryDataError) as exc:
-    frame.stop_with_file_error(t("data_error_title", lang), exc.path, exc.reason)
-if login.admin_password_hash():
-    login.hash_problem()  # a weak or broken stored hash is refused from the start, logged once with how to fix it
+    bad_lang = seed_quietly("lang", LANGS, DEFAULT_LANG)
+    # The language switch sits at the top of the sidebar but is drawn after the page, so that a
+    # page's map leaves the server first; its value is in the session already (seeded above).
+    lang_slot = st.sidebar.empty()
+    lang = st.session_state.get("lang") or DEFAULT_LANG
+    write_to_url("lang", lang, DEFAULT_LANG)
+    notify("language", bad_lang)  # said in the language the page is shown in
 
-pages = [
-    st.Page(
-        "pages/overview.py", title=t("page_overview", lang), icon=":material/map:", url_path="overview", default=True
-    ),
-    st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
-    st.Page("pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"),
-    st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
-    st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
-]
-nav = st.navigation(pages)
-with st.sidebar:
-    st.caption(t("app_subtitle", lang))
-frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
-mapelement.begin_page()
-nav.run()
-frame.after_page(lang)
-if mapelement.drew_map_first():
-    st.stop()  # the page drew its map alone; the switch and the link come with the rest, once it is painted
-with lang_slot:
-    st.segmented_control(
-        t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
-        required=True, persist_state="session",
-    )  # fmt: skip
-# After the page ran, the URL holds the whole view; offer it as a link to copy.
-link = share_link(st.context.url, st.query_params.to_dict())
-if link:
-    # In a popover: st.code's copy button needs a 1.5 MB syntax-highlighter bundle, which the
-    # browser then fetches only when the popover is opened, not on every first view.
-    with st.sidebar, st.popover(t("copy_link", lang), icon=":material/link:", width="stretch"):
-        st.code(link, language=None, wrap_lines=True)
+    try:
+        counties = loaders.load_counties()
+        loaders.load_dataset()
+        loaders.load_sites()
+    except (DataError, BoundaryDataError) as exc:
+        frame.stop_with_file_error(t("data_error_title", lang), exc.path, exc.reason)
+    if login.admin_password_hash():
+        login.hash_problem()  # a weak or broken stored hash is refused from the start, logged once with how to fix it
+
+    pages = [
+        st.Page(
+            "pages/overview.py",
+            title=t("page_overview", lang),
+            icon=":material/map:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page("pages/county.py", title=t("page_county", lang), icon=":material/location_city:", url_path="county"),
+        st.Page(
+            "pages/programmes.py", title=t("page_programmes", lang), icon=":material/category:", url_path="programmes"
+        ),
+        st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/slideshow:", url_path="briefing"),
+        st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/table_view:", url_path="sources"),
+        st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
+    ]
+    nav = st.navigation(pages)
+    with st.sidebar:
+        st.caption(t("app_subtitle", lang))
+    frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
+    mapelement.begin_page()
+    nav.run()
+    frame.after_page(lang)
+    if mapelement.drew_map_first():
+        st.stop()  # the page drew its map alone; the switch and the link come with the rest, once it is painted
+    with lang_slot:
+        st.segmented_control(
+            t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
+            required=True, persist_state="session",
+        )  # fmt: skip
+    # After the page ran, the URL holds the whole view; offer it as a link to copy.
+    link = share_link(st.context.url, st.query_params.to_dict())
+    if link:
+        # In a popover: st.code's copy button needs a 1.5 MB syntax-highlighter bundle, which the
+        # browser then fetches only when the popover is opened, not on every first view.
+        with st.sidebar, st.popover(t("copy_link", lang), icon=":material/link:", width="stretch"):
+            st.code(link, language=None, wrap_lines=True)
+
+
+if __name__ == "__main__":
+    main()
+else:
+    from geo.server import edge
+
+    app = st.App(__file__, **edge.options())
