@@ -46,6 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_none": {"zh": "（不对比）", "en": "(no comparison)"},
     "compare_title": {"zh": "并列对比", "en": "Side by side"},
     "locator_map": {"zh": "位置", "en": "Location"},
+    "legend_other_counties": {"zh": "其他县（市、区）", "en": "Other counties"},
     "map_frame_title": {"zh": "地图：{what}", "en": "Map: {what}"},
     "copy_link": {"zh": "复制本视图链接", "en": "Copy a link to this view"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
@@ -388,6 +389,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "已回滚：新版本 {n} 恢复了版本 {v} 的内容。",
         "en": "Rolled back: version {n} restores version {v}.",
     },
+    # Light view (geo/server/light.py, geo/render/svg/): a plain page for phones, no JavaScript
+    "light_open_app": {"zh": "打开交互地图", "en": "Open the interactive map"},
+    "light_badge": {"zh": "轻量版", "en": "Light version"},
+    "light_intro": {
+        "zh": "轻量版：不需要 JavaScript，适合手机和慢速网络；数字与交互地图相同，均注明出处。",
+        "en": "Light version: no JavaScript needed, made for phones and slow networks; the same sourced "
+        "figures as the interactive map.",
+    },
+    "light_pages": {"zh": "页面", "en": "Pages"},
+    "light_settings": {"zh": "语言与配色", "en": "Language and colours"},
+    "light_theme_light": {"zh": "浅色", "en": "Light"},
+    "light_theme_dark": {"zh": "深色", "en": "Dark"},
+    "light_legend": {"zh": "图例", "en": "Legend"},
+    "light_selected": {"zh": "所选县（市、区）", "en": "Selected counties"},
+    "light_slides": {"zh": "全部幻灯片", "en": "All slides"},
+    "light_data_version": {"zh": "数据版本 {v}", "en": "Data version {v}"},
+    "light_hover_hint": {
+        "zh": "在电脑上把鼠标停在县上可看数值与来源；下方“地图内容（文字版）”列出全部数值。",
+        "en": "On a computer, rest the pointer on a county for its value and source; "
+        "“What the map shows (as text)” below lists every value.",
+    },
+    "light_not_available": {
+        "zh": "“{page}”页面没有轻量版（它需要交互）。可打开交互地图，或看下面的轻量版页面。",
+        "en": "The “{page}” page has no light version (it needs interaction). Open the interactive map, "
+        "or one of the light pages below.",
+    },
+    "light_count_source": {"zh": "按下表“本县全部数字”计数", "en": "counted from “Every figure for this county” below"},
+    "key_figures_slide": {"zh": "关键数字", "en": "Key figures"},
+    "light_figures": {"zh": "本县数字", "en": "Figures for this county"},
+    "link_interactive": {"zh": "交互地图", "en": "Interactive map"},
+    "link_light": {"zh": "轻量版（手机、无需 JavaScript）", "en": "Light version (phones, no JavaScript)"},
+    "qr_toggle": {"zh": "二维码", "en": "QR code"},
+    "qr_help": {
+        "zh": "在角落显示本张幻灯片轻量版的二维码，会场里的人可用手机扫码打开。",
+        "en": "Show a QR code of this slide's light version in the corner, so people in the room open it on "
+        "their phones.",
+    },
+    "qr_no_public_url": {
+        "zh": "未设置 BAODING_PUBLIC_URL（大家访问本服务器所用的地址），无法生成二维码。",
+        "en": "BAODING_PUBLIC_URL (the address people reach this server by) is not set, so there is no QR code.",
+    },
+    "qr_bad_public_url": {
+        "zh": "BAODING_PUBLIC_URL 的值“{value}”不是 http(s) 地址，无法生成二维码。",
+        "en": "BAODING_PUBLIC_URL “{value}” is not an http(s) address, so there is no QR code.",
+    },
+    "qr_caption": {"zh": "扫码在手机上打开本张", "en": "Scan to open this slide on a phone"},
 }
 
 

@@ -20,8 +20,7 @@ ids = ind.indicator_ids(ds)
 names = views.county_names(counties, lang)
 us.seed_from_url("indicator", ids, views.DEFAULT_INDICATOR)
 us.seed_from_url("scheme", list(SCHEMES), DEFAULT_SCHEME)
-FLAGS = {"labels": ("show_labels", True), "values": ("show_values", False), "poor": ("outline_poor", False),
-         "yt": ("outline_yt", False)}  # fmt: skip
+FLAGS = views.MAP_FLAGS
 
 
 def indicator_label(i: str) -> str:

@@ -13,6 +13,7 @@ from geo.model.classify import CATEGORICAL
 BORDER = "#4d4d4d"  # county borders
 BACKGROUND = "#f4f3ef"  # the map's ground outside the counties (screen)
 SELECTED = "#d7301f"  # outline of the selected counties
+LOCATOR_OTHER = "#e6e6e6"  # the other counties on a county's locator map
 LABEL_TEXT = "#1a1a1a"  # county names
 
 # Targets and forecasts: a dashed dark outline; the legend names it with this key.

@@ -12,10 +12,14 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from geo.server import light
+
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
-    return []
+    return [
+        *light.routes(),  # /light/P?Q: app page P as a plain HTML page (phones, no JavaScript)
+    ]
 
 
 def middleware() -> list[Middleware]:

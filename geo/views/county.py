@@ -8,7 +8,10 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.i18n import field_for, format_value, join_list, paren, t
+from geo.model import classify as cl
 from geo.model import indicators as ind
+from geo.model.palette import LOCATOR_OTHER, SELECTED
+from geo.views.mapview import CountyFill, MapView
 
 DESIGNATION = "poor_county_type"
 EXIT_YEAR = "exit_year"
@@ -190,6 +193,28 @@ def compare_table(a: CountyProfile, b: CountyProfile, lang: str) -> pd.DataFrame
             b.name: merged["shown_b"].fillna(no),
         }
     )
+
+
+def locator_view(counties: gpd.GeoDataFrame, adcode: str, lang: str,
+                 rows: dict[str, list[tuple[str, str]]] | None = None) -> MapView:  # fmt: skip
+    """Where the county is: it in the selection colour, the others quiet grey, a legend naming both.
+
+    ``rows``: what each county's tooltip says under its name (e.g. its designation with year and source).
+    """
+    names = counties.set_index("adcode")[field_for("name", lang)]
+    if adcode not in names.index:
+        raise KeyError(f"unknown county {adcode!r}")
+    others = t("legend_other_counties", lang)
+    fills = {
+        a: CountyFill(SELECTED if a == adcode else LOCATOR_OTHER, (("", str(n)), *(rows or {}).get(a, [])),
+                      label=str(n) if a == adcode else others)
+        for a, n in names.items()
+    }  # fmt: skip
+    legend = cl.Legend(
+        t("locator_map", lang),
+        [cl.LegendEntry(str(names[adcode]), SELECTED), cl.LegendEntry(others, LOCATOR_OTHER, len(names) - 1)],
+    )
+    return MapView("county", t("locator_map", lang), fills, legend)
 
 
 def richest_county(ds: ind.Dataset, adcodes: list[str]) -> str:

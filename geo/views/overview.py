@@ -44,6 +44,13 @@ def year_options(ds: ind.Dataset, indicator_id: str) -> tuple[list[str], str]:
     return options, LATEST if first is None else str(first)  # the one county indicator every unit has a value for
 
 
+# The map's yes/no options, in the link as key=1/key=0: key -> (UI string of its toggle, shown by default).
+MAP_FLAGS: dict[str, tuple[str, bool]] = {
+    "labels": ("show_labels", True), "values": ("show_values", False), "poor": ("outline_poor", False),
+    "yt": ("outline_yt", False),
+}  # fmt: skip
+
+
 # The strip of city-wide figures on the overview: (indicator_id, year), all from the report.
 KEY_FIGURES: list[tuple[str, int]] = [
     ("poor_counties", 2016),

@@ -22,6 +22,7 @@ from geo.model.palette import (
     BACKGROUND,
     BORDER,
     CONTEXT_FILL,
+    LOCATOR_OTHER,
     CONTEXT_LINE,
     CONTEXT_TEXT,
     HATCH_BG,
@@ -307,7 +308,7 @@ def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") 
 def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
     """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
     fills = {
-        a: CountyFill(SELECTED if a in adcodes else "#e6e6e6", (("", str(n)),))
+        a: CountyFill(SELECTED if a in adcodes else LOCATOR_OTHER, (("", str(n)),))
         for a, n in zip(counties["adcode"], counties["name_zh"])
     }
     return choropleth_group(counties, MapView("county", name, fills, None), name)

@@ -1,0 +1,354 @@
+"""A MapView (geo.views.mapview) as inline SVG: the light view's map, with no script and no tiles.
+
+The fourth renderer beside folium (screen), matplotlib (paper) and the tables: it reads only the view
+result and the counties, and the colours the others share (geo.model.palette). Drawn in the export's
+metric projection (UTM 50N), so shapes match the PDF; the view box frames the view's extent.
+
+Every county is one ``<path>`` with a ``<title>``: its name and the rows the screen's tooltip shows
+(value with unit, year and status, source). Stroke widths do not scale with the map
+(``vector-effect``); the type is sized in CSS from ``--u`` (view-box units per CSS pixel at a phone's
+width), so names stay readable on a phone and modest on a desktop.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from geo.i18n import field_for, paren, t
+from geo.model.boundaries import METRIC_CRS, per_boundaries
+from geo.model.context import label_points, xiongan_outline
+from geo.model.labels import FONT_PX, Label, anchor_points, place_labels, short_name, text_width_px
+from geo.model.palette import (
+    BORDER,
+    FILLED_PRECISIONS,
+    HATCH_BG,
+    HATCH_LINE,
+    HATCH_TINT_LINE,
+    LABEL_TEXT,
+    PLANNED_LINE,
+    SELECTED,
+    XIONGAN_LINE,
+    XIONGAN_SWATCH,
+)
+from geo.views.mapview import SIDES, CountyFill, MapView
+
+WIDTH = 1000.0  # view-box units across the whole boundary set
+PHONE_PX = 340.0  # the map's width on a 390-pixel phone (the page's margins off): labels are chosen for it
+PAD = 0.04  # of the framed extent, on each side
+SYMBOL_MAX_PX = 26.0
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The counties projected once per boundary set: SVG path data per adcode and the transform."""
+
+    paths: dict[str, str]
+    boxes: dict[str, tuple[float, float, float, float]]  # x0, y0, x1, y1 in view-box units
+    city: str
+    x0: float
+    y1: float
+    scale: float  # view-box units per metre
+
+    def to_svg(self, xy: np.ndarray) -> np.ndarray:
+        """Metric coordinates (n × 2) to view-box units."""
+        return np.column_stack(((xy[:, 0] - self.x0) * self.scale, (self.y1 - xy[:, 1]) * self.scale))
+
+    def path(self, geom_metric) -> str:
+        return path_data(geom_metric, self.to_svg)
+
+    def point(self, lon: float, lat: float) -> tuple[float, float]:
+        x, y = _TO_METRIC.transform(lon, lat)
+        return (x - self.x0) * self.scale, (self.y1 - y) * self.scale
+
+
+_TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if v == int(v) else f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def path_data(geom, to_svg) -> str:
+    """``M x y l dx dy …z`` for every ring, in whole view-box units, repeated points dropped."""
+    geom = shapely.transform(geom, to_svg)
+    out: list[str] = []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            pts = np.rint(np.asarray(ring.coords)).astype(int)
+            keep = np.ones(len(pts), dtype=bool)
+            keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)
+            pts = pts[keep]
+            if len(pts) < 4:  # a ring smaller than a unit: nothing to see
+                continue
+            steps = " ".join(f"{dx} {dy}" for dx, dy in np.diff(pts[:-1], axis=0))  # z closes the ring
+            out.append(f"M{pts[0][0]} {pts[0][1]}l{steps}z".replace(" -", "-"))
+    return "".join(out)
+
+
+def frame(counties: gpd.GeoDataFrame) -> Frame:
+    """The projected counties, computed once per boundary set."""
+
+    def compute() -> Frame:
+        metric = counties.geometry.to_crs(METRIC_CRS)
+        minx, miny, maxx, maxy = metric.total_bounds
+        scale = WIDTH / (maxx - minx)
+
+        def to_svg(xy):
+            return np.column_stack(((xy[:, 0] - minx) * scale, (maxy - xy[:, 1]) * scale))
+
+        paths, boxes = {}, {}
+        for adcode, geom in zip(counties["adcode"], metric):
+            paths[str(adcode)] = path_data(geom, to_svg)
+            bx0, by0, bx1, by1 = geom.bounds
+            boxes[str(adcode)] = ((bx0 - minx) * scale, (maxy - by1) * scale, (bx1 - minx) * scale, (maxy - by0) * scale)
+        city = path_data(shapely.union_all(metric.to_numpy()), to_svg)
+        return Frame(paths, boxes, city, float(minx), float(maxy), float(scale))
+
+    return per_boundaries("svg_frame", counties, compute, *counties["adcode"])
+
+
+def _outline(fr: Frame, counties: gpd.GeoDataFrame, adcodes: tuple[str, ...]) -> str:
+    """The outer edge of a group of counties (their union), as path data."""
+
+    def compute() -> str:
+        group = counties[counties["adcode"].isin(adcodes)].geometry.to_crs(METRIC_CRS)
+        return fr.path(shapely.union_all(group.to_numpy())) if not group.empty else ""
+
+    return per_boundaries("svg_outline", counties, compute, *sorted(adcodes))
+
+
+def _context_paths(fr: Frame, context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, lang: str):
+    """The grey neighbours: (name, path data, label point) each."""
+
+    def compute():
+        metric = context.geometry.to_crs(METRIC_CRS)
+        pts = label_points(context).geometry
+        return [(i, fr.path(geom), fr.point(pts.iloc[i].x, pts.iloc[i].y)) for i, geom in enumerate(metric)]
+
+    drawn = per_boundaries("svg_context", context, compute, *counties["adcode"])
+    names = context[field_for("name", lang)].tolist()
+    return [(names[i], d, xy) for i, d, xy in drawn]
+
+
+def _xiongan(fr: Frame, counties: gpd.GeoDataFrame) -> str:
+    xa = xiongan_outline(counties)
+    if xa.is_empty:
+        return ""
+    return fr.path(gpd.GeoSeries([xa], crs=counties.crs).to_crs(METRIC_CRS).iloc[0])
+
+
+def view_box(fr: Frame, view: MapView) -> tuple[float, float, float, float]:
+    """x, y, width, height around the view's extent (all counties when it has none)."""
+    boxes = [fr.boxes[a] for a in (view.extent or fr.boxes) if a in fr.boxes]
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    w, h = x1 - x0, y1 - y0
+    pad = PAD * max(w, h)
+    # A phone holds a map about as tall as wide: a very flat extent gets more sky.
+    if h < 0.62 * w:
+        grow = (0.62 * w - h) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    return x0 - pad, y0 - pad, (x1 - x0) + 2 * pad, (y1 - y0) + 2 * pad
+
+
+def _title(rows) -> str:
+    lines = []
+    for label, value in rows:
+        if not label and not value:
+            continue
+        lines.append(f"{label}：{value}" if label and value else str(label or value))
+    return "\n".join(lines)
+
+
+def _fill(c: CountyFill | None) -> str:
+    if c is None or c.fill is None:
+        tint = c.tint if c is not None else None
+        return f"url(#hatch-{tint.lstrip('#').lower()})" if tint else "url(#hatch)"
+    return c.fill
+
+
+def _hatch(pid: str, bg: str, line: str, size: float) -> str:
+    return (
+        f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{_num(size)}" height="{_num(size)}" '
+        f'patternTransform="rotate(45)"><rect width="{_num(size)}" height="{_num(size)}" fill="{bg}"/>'
+        f'<rect width="{_num(size * 0.32)}" height="{_num(size)}" fill="{line}"/></pattern>'
+    )
+
+
+def _zoom_for(fr: Frame, vb_width: float, lat: float) -> float:
+    """The Leaflet zoom at which the framed width spans PHONE_PX: labels placed by geo.model.labels show from it."""
+    metres = vb_width / fr.scale
+    metres_per_px = metres / PHONE_PX
+    return math.log2(156543.03 * math.cos(math.radians(lat)) / metres_per_px)
+
+
+def _labels(view: MapView, counties: gpd.GeoDataFrame, lang: str) -> list[Label]:
+    if view.labels:
+        return list(view.labels)
+    names = counties.set_index("adcode")[field_for("name", lang)]
+    texts = {a: short_name(str(n), lang) for a, n in names.items()}
+    return per_boundaries("svg_names", counties, lambda: place_labels(anchor_points(counties), texts), lang)
+
+
+def map_svg(
+    view: MapView,
+    counties: gpd.GeoDataFrame,
+    lang: str,
+    label: str,
+    context: gpd.GeoDataFrame | None = None,
+    names: bool = True,
+) -> str:
+    """The map as one ``<svg>`` element (``label``: what a screen reader hears for the whole map).
+
+    Colours that follow the page's theme are CSS variables (--map-bg, --halo, --ctx-fill, --ctx-line,
+    --ctx-text, --ink, --paper); class and category fills are the palettes', the same in both themes.
+    """
+    fr = frame(counties)
+    vx, vy, vw, vh = view_box(fr, view)
+    unit = vw / PHONE_PX  # view-box units per CSS pixel on a phone
+    lat = float(counties.geometry.union_all().centroid.y)
+    zoom = _zoom_for(fr, vw, lat)
+    hatch = unit * 6
+    tints = sorted({c.tint for c in view.counties.values() if c.fill is None and c.tint})
+    defs = [_hatch("hatch", HATCH_BG, HATCH_LINE, hatch)]
+    defs += [_hatch(f"hatch-{tint.lstrip('#').lower()}", tint, HATCH_TINT_LINE, hatch) for tint in tints]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="{_num(vx)} {_num(vy)} {_num(vw)} {_num(vh)}" '
+        f'role="img" aria-label="{esc(label)}" style="--u:{unit:.3f}" preserveAspectRatio="xMidYMid meet">',
+        f"<defs>{''.join(defs)}</defs>",
+        f'<rect class="bg" x="{_num(vx)}" y="{_num(vy)}" width="{_num(vw)}" height="{_num(vh)}"/>',
+    ]
+    if context is not None and not context.empty:
+        ctx = _context_paths(fr, context, counties, lang)
+        parts.append('<g class="ctx">' + "".join(f'<path d="{d}"/>' for _, d, _ in ctx) + "</g>")
+        parts.append(
+            '<g class="ctx-names">'
+            + "".join(
+                f'<text x="{_num(x)}" y="{_num(y)}">{esc(n)}</text>'
+                for n, _, (x, y) in ctx
+                if vx <= x <= vx + vw and vy <= y <= vy + vh
+            )
+            + "</g>"
+        )
+    parts.append(f'<path class="halo" d="{fr.city}"/>')
+    if view.mode == "city" and view.city is not None:
+        parts.append(
+            f'<path class="city" d="{fr.city}" fill="{esc(view.city.fill or "#cccccc")}">'
+            f"<title>{esc(_title(view.city.rows))}</title></path>"
+        )
+    parts.append('<g class="counties">')
+    for adcode, d in fr.paths.items():
+        c = view.counties.get(adcode)
+        fill = "none" if view.mode == "city" else _fill(c)
+        title = _title(c.rows) if c is not None else adcode
+        parts.append(f'<path id="c{esc(adcode)}" d="{d}" fill="{esc(fill)}"><title>{esc(title)}</title></path>')
+    parts.append("</g>")
+    for adcode in sorted(view.planned):
+        if adcode in fr.paths:
+            parts.append(f'<path class="planned" d="{fr.paths[adcode]}" stroke="{PLANNED_LINE}"/>')
+    for outline in view.outlines:
+        d = _outline(fr, counties, tuple(outline.adcodes))
+        if d:
+            parts.append(f'<path class="group" d="{d}" stroke="{esc(outline.color)}"/>')
+    legend_keys = {e.color for e in view.legend.entries} if view.legend is not None else set()
+    if XIONGAN_SWATCH in legend_keys:
+        d = per_boundaries("svg_xiongan", counties, lambda: _xiongan(fr, counties))
+        if d:
+            parts.append(f'<path class="xiongan" d="{d}" stroke="{XIONGAN_LINE}"/>')
+    for adcode in view.selection:
+        if adcode in fr.paths:
+            parts.append(f'<path class="sel" d="{fr.paths[adcode]}" stroke="{SELECTED}"/>')
+    if view.symbols:
+        top = max((s.value for s in view.symbols), default=0) or 1
+        parts.append('<g class="symbols">')
+        for s in sorted(view.symbols, key=lambda s: -s.value):
+            x, y = fr.point(s.lon, s.lat)
+            r = SYMBOL_MAX_PX * unit * math.sqrt(max(s.value, 0) / top)
+            parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}"><title>{esc(_title(s.rows))}</title></circle>')
+        parts.append("</g>")
+    marked = {s.adcode for s in view.sites}
+    called = {c.adcode for c in view.callouts}
+    if names:
+        parts.append(_name_layer(view, counties, lang, fr, (vx, vy, vw, vh), unit, zoom, marked, called))
+    if view.sites:
+        parts.append('<g class="sites">')
+        for s in view.sites:
+            x, y = fr.point(s.lon, s.lat)
+            filled = s.precision in FILLED_PRECISIONS
+            where = "；".join(f"{k}：{v}" for k, v in s.rows) if lang == "zh" else "; ".join(f"{k}: {v}" for k, v in s.rows)
+            tip = "、".join(s.names) if lang == "zh" else ", ".join(s.names)
+            parts.append(
+                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" stroke="{esc(s.color)}" '
+                f'fill="{esc(s.color) if filled else "#ffffff"}"><title>{esc(tip)}{esc(paren(where, lang)) if where else ""}</title></circle>'
+            )  # fmt: skip
+        parts.append("</g>")
+    if view.callouts:
+        parts.append(_callouts(view, fr, unit, marked))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called) -> str:
+    vx, vy, vw, vh = box
+    out = ['<g class="names">']
+    for lb in _labels(view, counties, lang):
+        if lb.min_zoom > zoom + 1e-6 or lb.adcode in called:
+            continue
+        x, y = fr.point(lb.lon, lb.lat)
+        if not (vx <= x <= vx + vw and vy <= y <= vy + vh):
+            continue
+        lines = lb.text.split("\n")
+        if lb.adcode in marked:
+            y += 13 * unit  # below the place marker at the county's point
+        first = y - (len(lines) - 1) * 0.6 * FONT_PX * unit
+        spans = "".join(
+            f'<tspan x="{_num(x)}" y="{_num(first + i * 1.2 * FONT_PX * unit)}"{" class=v" if i else ""}>{esc(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        out.append(f"<text>{spans}</text>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _callouts(view: MapView, fr: Frame, unit: float, marked: set[str]) -> str:
+    """Figures written on the map: a box with the name and value at (or off, with a leader) the county's point."""
+    out = ['<g class="callouts">']
+    size = 13 * unit
+    for c in view.callouts:
+        x, y = fr.point(c.lon, c.lat)
+        w = max(text_width_px(c.name, 13), text_width_px(c.value, 13)) * unit + 12 * unit
+        h = 2 * 1.25 * size + 8 * unit
+        if c.side:
+            east, north = SIDES[c.side]
+            lx, ly = x + east * 26 * unit, y - north * 26 * unit
+            bx = lx - w / 2 + east * w / 2
+            by = ly - h / 2 - north * h / 2
+            out.append(f'<line x1="{_num(x)}" y1="{_num(y)}" x2="{_num(lx)}" y2="{_num(ly)}"/>')
+            out.append(f'<circle class="anchor" cx="{_num(x)}" cy="{_num(y)}" r="{_num(3 * unit)}"/>')
+        else:
+            bx, by = x - w / 2, y - h / 2 + (h / 2 + 10 * unit if c.adcode in marked else 0)
+        cx = bx + w / 2
+        out.append(
+            f'<rect x="{_num(bx)}" y="{_num(by)}" width="{_num(w)}" height="{_num(h)}" rx="{_num(4 * unit)}"/>'
+            f'<text x="{_num(cx)}" y="{_num(by + 4 * unit + size)}">{esc(c.name)}'
+            f'<tspan x="{_num(cx)}" y="{_num(by + 4 * unit + 2.2 * size)}">{esc(c.value)}</tspan></text>'
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+# Colours of the SVG's own strokes that do not follow the theme (shared with the other renderers).
+STROKES = {"border": BORDER, "label": LABEL_TEXT}
