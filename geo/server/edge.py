@@ -12,10 +12,14 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from geo.server import firsthtml
+
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
-    return []
+    return [
+        *firsthtml.routes(),  # each page's index.html: its language, title, description and the way to the light view
+    ]
 
 
 def middleware() -> list[Middleware]:
