@@ -14,13 +14,16 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
+from geo.server import firsthtml
 
 _LOG = logging.getLogger(__name__)
 
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
-    return []
+    return [
+        *firsthtml.routes(),  # each page's index.html: its language, title, description and the way to the light view
+    ]
 
 
 def middleware() -> list[Middleware]:
