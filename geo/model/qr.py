@@ -38,7 +38,7 @@ def svg(text: str, dark: str = "#000000", light: str = "#ffffff", title: str = "
     label = f"<title>{_esc(title)}</title>" if title else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges" role="img"'
-        f'{" aria-label=" + chr(34) + _esc(title) + chr(34) if title else ""}>{label}'
+        f"{' aria-label=' + chr(34) + _esc(title) + chr(34) if title else ''}>{label}"
         f'<rect width="{n}" height="{n}" fill="{light}"/><path fill="{dark}" d="{"".join(runs)}"/></svg>'
     )
 

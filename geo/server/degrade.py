@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from geo.i18n import t
+from geo.views.links import DEFAULT_PAGE, PAGES  # the app's pages by url_path (a test keeps them in step with app.py)
 
-# The app's pages by url_path (app.py's st.navigation; a test keeps the two in step). "" is the overview.
-PAGES: tuple[str, ...] = ("overview", "county", "programmes", "briefing", "sources", "data")
-DEFAULT_PAGE = "overview"
+__all__ = ["DEFAULT_PAGE", "PAGES", "WHY", "WHY_PARAM", "light_href", "why_notice", "without_why"]
 WHY_PARAM = "why"
 WHY: tuple[str, ...] = ("browser", "noscript")
 

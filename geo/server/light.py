@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +34,9 @@ from geo.model.palette import POOR_OUTLINE, YT_OUTLINE
 from geo.render.svg import page as html
 from geo.render.svg.mapsvg import map_svg
 from geo.server import data as server_data
-from geo.views import briefing
+from geo.server.degrade import why_notice
+from geo.views import briefing, links
 from geo.views import county as profile
-from geo.views import links
 from geo.views import overview as views
 from geo.web.params import parse_county_list, resolve
 
@@ -344,6 +344,9 @@ def render(page: str, raw: Mapping[str, str], data: server_data.Data) -> str:
     if state.open_mark not in body:
         body += state.open_mark
     chrome = _chrome(state, data, q)
+    why = why_notice(raw, lang)  # the app sent the reader here (old browser, JavaScript off): say so first
+    if why:
+        chrome.notices.insert(0, why)
     return html.document(chrome, title, body.replace(state.open_mark, html.open_link(chrome), 1))
 
 

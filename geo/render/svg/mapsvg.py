@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from geo.i18n import field_for, paren, t
+from geo.i18n import field_for, paren
 from geo.model.boundaries import METRIC_CRS, per_boundaries
 from geo.model.context import label_points, xiongan_outline
 from geo.model.labels import FONT_PX, Label, anchor_points, place_labels, short_name, text_width_px
@@ -103,7 +103,7 @@ def frame(counties: gpd.GeoDataFrame) -> Frame:
 
     def compute() -> Frame:
         metric = counties.geometry.to_crs(METRIC_CRS)
-        minx, miny, maxx, maxy = metric.total_bounds
+        minx, _, maxx, maxy = metric.total_bounds
         scale = WIDTH / (maxx - minx)
 
         def to_svg(xy):
@@ -113,7 +113,12 @@ def frame(counties: gpd.GeoDataFrame) -> Frame:
         for adcode, geom in zip(counties["adcode"], metric):
             paths[str(adcode)] = path_data(geom, to_svg)
             bx0, by0, bx1, by1 = geom.bounds
-            boxes[str(adcode)] = ((bx0 - minx) * scale, (maxy - by1) * scale, (bx1 - minx) * scale, (maxy - by0) * scale)
+            boxes[str(adcode)] = (
+                (bx0 - minx) * scale,
+                (maxy - by1) * scale,
+                (bx1 - minx) * scale,
+                (maxy - by0) * scale,
+            )
         city = path_data(shapely.union_all(metric.to_numpy()), to_svg)
         return Frame(paths, boxes, city, float(minx), float(maxy), float(scale))
 
@@ -217,7 +222,8 @@ def map_svg(
     --ctx-text, --ink, --paper); class and category fills are the palettes', the same in both themes.
     """
     fr = frame(counties)
-    vx, vy, vw, vh = view_box(fr, view)
+    marked = {s.adcode for s in view.sites}
+    vx, vy, vw, vh = _fit_callouts(view_box(fr, view), view, fr, marked)
     unit = vw / PHONE_PX  # view-box units per CSS pixel on a phone
     lat = float(counties.geometry.union_all().centroid.y)
     zoom = _zoom_for(fr, vw, lat)
@@ -277,9 +283,10 @@ def map_svg(
         for s in sorted(view.symbols, key=lambda s: -s.value):
             x, y = fr.point(s.lon, s.lat)
             r = SYMBOL_MAX_PX * unit * math.sqrt(max(s.value, 0) / top)
-            parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}"><title>{esc(_title(s.rows))}</title></circle>')
+            parts.append(
+                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}"><title>{esc(_title(s.rows))}</title></circle>'
+            )
         parts.append("</g>")
-    marked = {s.adcode for s in view.sites}
     called = {c.adcode for c in view.callouts}
     if names:
         parts.append(_name_layer(view, counties, lang, fr, (vx, vy, vw, vh), unit, zoom, marked, called))
@@ -288,12 +295,16 @@ def map_svg(
         for s in view.sites:
             x, y = fr.point(s.lon, s.lat)
             filled = s.precision in FILLED_PRECISIONS
-            where = "；".join(f"{k}：{v}" for k, v in s.rows) if lang == "zh" else "; ".join(f"{k}: {v}" for k, v in s.rows)
+            where = (
+                "；".join(f"{k}：{v}" for k, v in s.rows) if lang == "zh" else "; ".join(f"{k}: {v}" for k, v in s.rows)
+            )
             tip = "、".join(s.names) if lang == "zh" else ", ".join(s.names)
+            tip += paren(where, lang) if where else ""
+            fill = esc(s.color) if filled else "#ffffff"
             parts.append(
-                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" stroke="{esc(s.color)}" '
-                f'fill="{esc(s.color) if filled else "#ffffff"}"><title>{esc(tip)}{esc(paren(where, lang)) if where else ""}</title></circle>'
-            )  # fmt: skip
+                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" stroke="{esc(s.color)}" fill="{fill}">'
+                f"<title>{esc(tip)}</title></circle>"
+            )
         parts.append("</g>")
     if view.callouts:
         parts.append(_callouts(view, fr, unit, marked))
@@ -315,7 +326,8 @@ def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called) -> st
             y += 13 * unit  # below the place marker at the county's point
         first = y - (len(lines) - 1) * 0.6 * FONT_PX * unit
         spans = "".join(
-            f'<tspan x="{_num(x)}" y="{_num(first + i * 1.2 * FONT_PX * unit)}"{" class=v" if i else ""}>{esc(line)}</tspan>'
+            f'<tspan x="{_num(x)}" y="{_num(first + i * 1.2 * FONT_PX * unit)}"{" class=v" if i else ""}>'
+            f"{esc(line)}</tspan>"
             for i, line in enumerate(lines)
         )
         out.append(f"<text>{spans}</text>")
@@ -323,10 +335,20 @@ def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called) -> st
     return "".join(out)
 
 
-def _callouts(view: MapView, fr: Frame, unit: float, marked: set[str]) -> str:
-    """Figures written on the map: a box with the name and value at (or off, with a leader) the county's point."""
-    out = ['<g class="callouts">']
+@dataclass(frozen=True)
+class _Box:
+    x: float  # the county's point
+    y: float
+    bx: float  # the box's top left corner, width and height
+    by: float
+    w: float
+    h: float
+    leader: tuple[float, float] | None  # where the leader line meets the box, for a box off to one side
+
+
+def _callout_boxes(view: MapView, fr: Frame, unit: float, marked: set[str]) -> list[_Box]:
     size = 13 * unit
+    out = []
     for c in view.callouts:
         x, y = fr.point(c.lon, c.lat)
         w = max(text_width_px(c.name, 13), text_width_px(c.value, 13)) * unit + 12 * unit
@@ -334,17 +356,41 @@ def _callouts(view: MapView, fr: Frame, unit: float, marked: set[str]) -> str:
         if c.side:
             east, north = SIDES[c.side]
             lx, ly = x + east * 26 * unit, y - north * 26 * unit
-            bx = lx - w / 2 + east * w / 2
-            by = ly - h / 2 - north * h / 2
-            out.append(f'<line x1="{_num(x)}" y1="{_num(y)}" x2="{_num(lx)}" y2="{_num(ly)}"/>')
-            out.append(f'<circle class="anchor" cx="{_num(x)}" cy="{_num(y)}" r="{_num(3 * unit)}"/>')
+            out.append(_Box(x, y, lx - w / 2 + east * w / 2, ly - h / 2 - north * h / 2, w, h, (lx, ly)))
         else:
-            bx, by = x - w / 2, y - h / 2 + (h / 2 + 10 * unit if c.adcode in marked else 0)
-        cx = bx + w / 2
+            out.append(_Box(x, y, x - w / 2, y - h / 2 + (h / 2 + 10 * unit if c.adcode in marked else 0), w, h, None))
+    return out
+
+
+def _fit_callouts(box: tuple[float, float, float, float], view: MapView, fr: Frame, marked: set[str]):
+    """The view box grown to hold every callout box (a small county's box stands off its edge)."""
+    vx, vy, vw, vh = box
+    for _ in range(2):  # the boxes are sized in phone pixels, which depend on the view box's width
+        boxes = _callout_boxes(view, fr, vw / PHONE_PX, marked)
+        if not boxes:
+            break
+        pad = 6 * vw / PHONE_PX
+        x0 = min(vx, *(b.bx - pad for b in boxes))
+        y0 = min(vy, *(b.by - pad for b in boxes))
+        x1 = max(vx + vw, *(b.bx + b.w + pad for b in boxes))
+        y1 = max(vy + vh, *(b.by + b.h + pad for b in boxes))
+        vx, vy, vw, vh = x0, y0, x1 - x0, y1 - y0
+    return vx, vy, vw, vh
+
+
+def _callouts(view: MapView, fr: Frame, unit: float, marked: set[str]) -> str:
+    """Figures written on the map: a box with the name and value at (or off, with a leader) the county's point."""
+    out = ['<g class="callouts">']
+    size = 13 * unit
+    for c, b in zip(view.callouts, _callout_boxes(view, fr, unit, marked)):
+        if b.leader is not None:
+            out.append(f'<line x1="{_num(b.x)}" y1="{_num(b.y)}" x2="{_num(b.leader[0])}" y2="{_num(b.leader[1])}"/>')
+            out.append(f'<circle class="anchor" cx="{_num(b.x)}" cy="{_num(b.y)}" r="{_num(3 * unit)}"/>')
+        cx = b.bx + b.w / 2
         out.append(
-            f'<rect x="{_num(bx)}" y="{_num(by)}" width="{_num(w)}" height="{_num(h)}" rx="{_num(4 * unit)}"/>'
-            f'<text x="{_num(cx)}" y="{_num(by + 4 * unit + size)}">{esc(c.name)}'
-            f'<tspan x="{_num(cx)}" y="{_num(by + 4 * unit + 2.2 * size)}">{esc(c.value)}</tspan></text>'
+            f'<rect x="{_num(b.bx)}" y="{_num(b.by)}" width="{_num(b.w)}" height="{_num(b.h)}" rx="{_num(4 * unit)}"/>'
+            f'<text x="{_num(cx)}" y="{_num(b.by + 4 * unit + size)}">{esc(c.name)}'
+            f'<tspan x="{_num(cx)}" y="{_num(b.by + 4 * unit + 2.2 * size)}">{esc(c.value)}</tspan></text>'
         )
     out.append("</g>")
     return "".join(out)

@@ -91,7 +91,6 @@ def style() -> str:
         f"html{{-webkit-text-size-adjust:100%}}body{{margin:0;background:var(--bg);color:var(--text);font-family:{FONTS};"
         "font-size:16px;line-height:1.55}"
         "a{color:var(--accent)}a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}"
-        ".skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:6px 10px;z-index:9}"
         "header.top{border-bottom:1px solid var(--border);background:var(--surface)}"
         ".bar{max-width:1180px;margin:0 auto;padding:10px 16px;display:flex;flex-wrap:wrap;gap:6px 14px;"
         "align-items:center;justify-content:space-between}"
@@ -112,8 +111,8 @@ def style() -> str:
         "@media (min-width:900px){.layout{grid-template-columns:minmax(0,3fr) minmax(0,2fr);align-items:start}"
         ".layout>.side{padding-top:.4rem}}"
         "figure{margin:.5rem 0 0}"
-        "svg.map{display:block;width:100%;height:auto;max-height:78vh;border:1px solid var(--border);border-radius:10px;"
-        "background:var(--map-bg);--k:1}"
+        "svg.map{display:block;width:100%;height:auto;max-height:78vh;border:1px solid var(--border);"
+        "border-radius:10px;background:var(--map-bg);--k:1}"
         "@media (min-width:520px){svg.map{--k:.8}}@media (min-width:900px){svg.map{--k:.62}}"
         "figcaption{color:var(--muted);font-size:.88rem;margin-top:.45rem}"
         ".open{display:inline-flex;align-items:center;gap:8px;margin:12px 0 4px;padding:10px 16px;min-height:44px;"
@@ -149,8 +148,8 @@ def style() -> str:
         "border:1px solid var(--border);border-radius:8px;text-decoration:none;color:var(--text)}"
         ".slides a[aria-current]{background:var(--accent);color:var(--bg);font-weight:700;border-color:var(--accent)}"
         ".steps{display:flex;justify-content:space-between;gap:10px;margin:12px 0}"
-        ".steps a{padding:8px 12px;min-height:44px;display:inline-flex;align-items:center;border:1px solid var(--border);"
-        "border-radius:10px;text-decoration:none;color:var(--text)}"
+        ".steps a{padding:8px 12px;min-height:44px;display:inline-flex;align-items:center;"
+        "border:1px solid var(--border);border-radius:10px;text-decoration:none;color:var(--text)}"
         "footer{max-width:1180px;margin:0 auto;padding:14px 16px 30px;color:var(--muted);font-size:.8rem;"
         "border-top:1px solid var(--border)}footer p{margin:.25rem 0}"
         # The map's own parts (geo.render.svg.mapsvg): theme colours, type sized from --u and --k.
@@ -221,14 +220,16 @@ def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), 
     """The map's legend as a list: each class with its count, then outlines, then places."""
     if legend is None and sites is None and not extra:
         return ""
-    parts = [f'<section class="legend" aria-labelledby="legend-h"><h2 id="legend-h">{esc(heading or t("light_legend", lang))}</h2>']
+    title = esc(heading or t("light_legend", lang))
+    parts = [f'<section class="legend" aria-labelledby="legend-h"><h2 id="legend-h">{title}</h2>']
     if legend is not None:
         parts.append(f'<p class="kicker">{esc(legend.title)}</p><ul>')
         for e in legend.entries:
             cls, css = _swatch_class(e.color)
             count = f' <span class="n">{esc(paren(e.count, lang))}</span>' if e.count is not None else ""
             parts.append(
-                f'<li><span class="sw {cls}" style="{esc(css)}" aria-hidden="true"></span><span>{esc(e.label)}{count}</span></li>'
+                f'<li><span class="sw {cls}" style="{esc(css)}" aria-hidden="true"></span>'
+                f"<span>{esc(e.label)}{count}</span></li>"
             )
         parts.append("</ul>")
     if extra:
@@ -286,7 +287,7 @@ def table_html(frame: pd.DataFrame, caption: str, source_col: str | None = None,
         cells = []
         for col, value in zip(frame.columns, rec):
             shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
-            cells.append(f'<td{" class=src" if col == source_col else ""}>{esc(shown)}</td>')
+            cells.append(f"<td{' class=src' if col == source_col else ''}>{esc(shown)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f"<details{' open' if open_ else ''}><summary>{esc(caption)}</summary>"
@@ -304,9 +305,8 @@ def map_block(svg: str, heading: str, caption_lines: Sequence[str], kicker: str,
     """Heading, the map with its caption, and what follows it (the link to the same view in the app)."""
     caps = "".join(f"<span>{esc(c)}</span><br>" for c in caption_lines if c)
     return (
-        (f'<p class="kicker">{esc(kicker)}</p>' if kicker else "")
-        + f"<h1>{esc(heading)}</h1><figure>{svg}<figcaption>{caps}</figcaption></figure>{after}"
-    )
+        f'<p class="kicker">{esc(kicker)}</p>' if kicker else ""
+    ) + f"<h1>{esc(heading)}</h1><figure>{svg}<figcaption>{caps}</figcaption></figure>{after}"
 
 
 def figure_groups_html(groups: Sequence[tuple[str, Sequence[KeyFigure]]], lang: str, heading: str) -> str:
@@ -322,12 +322,12 @@ def figure_groups_html(groups: Sequence[tuple[str, Sequence[KeyFigure]]], lang: 
 
 
 def slide_nav(links: Sequence[Link], lang: str, prev: Link | None, next_: Link | None) -> str:
-    steps = (
-        f'<div class="steps">{f"<a href={chr(34)}{esc(prev.href)}{chr(34)} rel=prev>← {esc(prev.label)}</a>" if prev else "<span></span>"}'
-        f'{f"<a href={chr(34)}{esc(next_.href)}{chr(34)} rel=next>{esc(next_.label)} →</a>" if next_ else "<span></span>"}</div>'
-    )
+    """Previous and next, then every slide's number (the current one marked)."""
+    back = f'<a href="{esc(prev.href)}" rel="prev">← {esc(prev.label)}</a>' if prev else "<span></span>"
+    forth = f'<a href="{esc(next_.href)}" rel="next">{esc(next_.label)} →</a>' if next_ else "<span></span>"
     items = "".join(
         f'<li><a href="{esc(link.href)}"{" aria-current=page" if link.current else ""}>{esc(link.label)}</a></li>'
         for link in links
     )
-    return f'{steps}<nav class="slides" aria-label="{esc(t("light_slides", lang))}"><ol>{items}</ol></nav>'
+    label = esc(t("light_slides", lang))
+    return f'<div class="steps">{back}{forth}</div><nav class="slides" aria-label="{label}"><ol>{items}</ol></nav>'
