@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import shown
+from conftest import HOSTILE_LINK_VALUES, shown
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
@@ -58,7 +58,7 @@ def test_page_opens_on_the_default_indicator():
     assert not at.warning
 
 
-@pytest.mark.parametrize("bad", ["[x](https://evil.example)", "![i](https://evil.example/i.png)", "{{7*7}}", "**b**"])
+@pytest.mark.parametrize("bad", HOSTILE_LINK_VALUES)
 def test_link_values_are_shown_as_text(bad):
     """A notice quotes what the link asked for literally: no link, image or emphasis on the app's own domain."""
     at = run(indicator=bad)

@@ -289,7 +289,8 @@ def map_svg(
         parts.append("</g>")
     called = {c.adcode for c in view.callouts}
     if names:
-        parts.append(_name_layer(view, counties, lang, fr, (vx, vy, vw, vh), unit, zoom, marked, called))
+        boxes = [(b.bx, b.by, b.bx + b.w, b.by + b.h) for b in _callout_boxes(view, fr, unit, marked)]
+        parts.append(_name_layer(view, counties, lang, fr, (vx, vy, vw, vh), unit, zoom, marked, called, boxes))
     if view.sites:
         parts.append('<g class="sites">')
         for s in view.sites:
@@ -312,7 +313,9 @@ def map_svg(
     return "".join(parts)
 
 
-def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called) -> str:
+def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called, taken) -> str:
+    """County names (with values when the view has them), each where geo.model.labels lets it show at a phone's
+    scale, none under a callout box (``taken``)."""
     vx, vy, vw, vh = box
     out = ['<g class="names">']
     for lb in _labels(view, counties, lang):
@@ -325,6 +328,10 @@ def _name_layer(view, counties, lang, fr, box, unit, zoom, marked, called) -> st
         if lb.adcode in marked:
             y += 13 * unit  # below the place marker at the county's point
         first = y - (len(lines) - 1) * 0.6 * FONT_PX * unit
+        half_w = max(text_width_px(line, FONT_PX) for line in lines) * unit / 2
+        half_h = 0.6 * FONT_PX * unit * len(lines)
+        if any(x - half_w < b[2] and b[0] < x + half_w and y - half_h < b[3] and b[1] < y + half_h for b in taken):
+            continue
         spans = "".join(
             f'<tspan x="{_num(x)}" y="{_num(first + i * 1.2 * FONT_PX * unit)}"{" class=v" if i else ""}>'
             f"{esc(line)}</tspan>"
