@@ -16,6 +16,7 @@ def main() -> None:
     from geo.model.boundaries import BoundaryDataError
     from geo.model.indicators import DataError
     from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
+    from geo.views.links import light_url
     from geo.web import frame, loaders, login, mapelement
     from geo.web.params import share_link
     from geo.web.urlstate import notify, seed_quietly, write_to_url
@@ -83,8 +84,12 @@ def main() -> None:
     if link:
         # In a popover: st.code's copy button needs a 1.5 MB syntax-highlighter bundle, which the
         # browser then fetches only when the popover is opened, not on every first view.
+        # Both ways into the view: the app itself, and its light version for phones and chat apps.
         with st.sidebar, st.popover(t("copy_link", lang), icon=":material/link:", width="stretch"):
+            st.caption(t("link_interactive", lang))
             st.code(link, language=None, wrap_lines=True)
+            st.caption(t("link_light", lang))
+            st.code(light_url(st.context.url, st.query_params.to_dict()), language=None, wrap_lines=True)
 
 
 if __name__ == "__main__":

@@ -249,6 +249,10 @@ def _add_export_deck(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the slides (default: zh)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colours (default: light)")
     parser.add_argument("--slides", type=Path, default=None, help="deck file (default: BAODING_SLIDES or data/)")
+    parser.add_argument(
+        "--no-qr", action="store_true",
+        help="no QR code of each slide's light view in its corner (drawn when BAODING_PUBLIC_URL is set)",
+    )  # fmt: skip
 
 
 def _export_deck(args: argparse.Namespace) -> int:
@@ -287,6 +291,10 @@ def _export_deck(args: argparse.Namespace) -> int:
 
     start = time.monotonic()
     context = cached_context(settings.data_dir() / "context.geojson")
+    qr_base = None if args.no_qr else settings.value("BAODING_PUBLIC_URL") or None
+    if not args.no_qr and not qr_base:
+        print("no QR codes on the slides: BAODING_PUBLIC_URL (the address people reach the server by) is not set",
+              file=sys.stderr)  # fmt: skip
 
     def progress(done: int, total: int) -> None:
         print(f"slide {done}/{total}", file=sys.stderr)
@@ -294,12 +302,12 @@ def _export_deck(args: argparse.Namespace) -> int:
     if kind == ".pptx":
         from geo.render.export import pptx
 
-        data = pptx.deck_pptx(deck, ds, counties, sites, args.lang, args.theme, progress, context)
+        data = pptx.deck_pptx(deck, ds, counties, sites, args.lang, args.theme, progress, context, qr_base)
         made = f"{len(deck)} slides"
     else:
         data = export.deck_pdf(
             deck, ds, counties, sites, args.lang, args.theme, context=context, progress=progress,
-            png=save_png if args.png else None, notes=args.notes,
+            png=save_png if args.png else None, notes=args.notes, qr_base=qr_base,
         )  # fmt: skip
         made = f"{len(deck) * (2 if args.notes else 1)} pages"
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -470,8 +470,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "link_light": {"zh": "轻量版（手机、无需 JavaScript）", "en": "Light version (phones, no JavaScript)"},
     "qr_toggle": {"zh": "二维码", "en": "QR code"},
     "qr_help": {
-        "zh": "在角落显示本张幻灯片轻量版的二维码，会场里的人可用手机扫码打开。",
-        "en": "Show a QR code of this slide's light version in the corner, so people in the room open it on "
+        "zh": "在说明旁显示本张幻灯片轻量版的二维码，会场里的人可用手机扫码打开。",
+        "en": "Show a QR code of this slide's light version beside the caption, so people in the room open it on "
         "their phones.",
     },
     "qr_no_public_url": {

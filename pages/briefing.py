@@ -6,6 +6,7 @@ from geo.i18n import colon, t
 from geo.model import slides, themes
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
+from geo.views.links import public_light_url, slide_params
 from geo.web import downloads, frame, loaders, mapelement, results, widgets
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
@@ -50,6 +51,12 @@ bar.toggle(
 )  # fmt: skip
 # The presenter's own notes: off by default and never in the link, so a shared screen does not show them.
 show_notes = bar.toggle(t("speaker_notes_toggle", lang), key="show_notes")
+# A QR code of this slide's light view, for the room's phones: needs the address people reach the server by.
+public_url = loaders.public_url()
+show_qr = bar.toggle(
+    t("qr_toggle", lang), key="show_qr", disabled=not public_url,
+    help=t("qr_help", lang) if public_url else t("qr_no_public_url", lang),
+)  # fmt: skip
 bar.segmented_control(
     t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
     required=True, label_visibility="collapsed",
@@ -84,7 +91,12 @@ with right:
         widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note)
         st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
                     unsafe_allow_html=True)  # fmt: skip
-    st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
+    # For the room's phones, this slide's light view as a QR code beside the caption.
+    text, code = st.columns([5, 2], gap="small") if show_qr and public_url else (st.container(), None)
+    text.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
+    if code is not None:
+        with code:
+            widgets.qr_corner(public_light_url(public_url, "briefing", slide_params(current, lang)), lang)
 if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
     with st.container(border=True, key="speaker_notes"):
         st.caption(f"{t('speaker_notes', lang)} · {t('speaker_notes_help', lang)}")

@@ -236,3 +236,20 @@ def test_axe_finds_nothing_serious(browser, light_url, name, theme):
             page.goto(f"{light_url}/light/{VIEWS[name]}&lang={lang}&theme={theme}")
             assert serious_violations(page) == []
             assert external == []
+
+
+@pytest.mark.browser
+@needs_browser
+def test_copy_link_popover_offers_both_links(browser, light_url):
+    """The app's sidebar: the link into the app and the link to its light view, with the same parameters."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    with closed_after(context, page, "light-copy-link"):
+        page.goto(f"{light_url}/?indicator=registered_poor_population")
+        page.get_by_role("button", name=t("copy_link", "zh")).click(timeout=120_000)
+        codes = page.locator("[data-testid='stPopoverBody'] [data-testid='stCode'] code")
+        codes.nth(1).wait_for(timeout=30_000)
+        app_link, light_link = codes.nth(0).inner_text().strip(), codes.nth(1).inner_text().strip()
+        query = app_link.split("?", 1)[1]
+        assert app_link.startswith(light_url) and "indicator=registered_poor_population" in query
+        assert light_link == f"{light_url}/light/overview?{query}"

@@ -96,6 +96,7 @@ MAP_HEIGHT_NORMAL = "calc(100vh - 14.5rem)"
 MAP_MIN_HEIGHT = "300px"
 # streamlit-folium's frame (the app's only custom component); its title is set per map by geo/web/frame.py.
 MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
+QR_CORNER_KEY = "qr_corner"  # the container of the presenter's QR code (geo.web.widgets.qr_corner)
 
 _CHROME = (
     "[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "[data-testid='stExpandSidebarButton']",
@@ -146,6 +147,13 @@ def page_css(theme: Theme, presenting: bool) -> str:
         f".stApp button[aria-current='page'],.stApp button[aria-selected='true'],.stApp button[kind*='Active']"
         f"{{background:{c['accent']} !important;color:{c['bg']} !important;border-color:{c['accent']} !important}}",
         f"[data-testid='stPopoverBody'],[data-baseweb='popover'] > div{{background:{c['surface']};color:{c['text']}}}",
+        # The light view's QR code (geo.web.widgets.qr_corner): under the caption, dark on white in both themes.
+        f".st-key-{QR_CORNER_KEY}{{width:100% !important;max-width:11rem;background:#ffffff;padding:.4rem .4rem .15rem;"
+        "border-radius:8px;gap:0 !important;margin-top:.4rem}",
+        f".st-key-{QR_CORNER_KEY} img{{width:100% !important;height:auto}}",
+        f".st-key-{QR_CORNER_KEY} [data-testid='stCaptionContainer'] p,.st-key-{QR_CORNER_KEY} "
+        "[data-testid='stImageCaption']{color:#111111 !important;font-size:.62rem;line-height:1.25;"
+        "text-align:center;margin:.2rem 0 0}",
     ]
     if presenting:
         rules += [

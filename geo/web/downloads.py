@@ -62,11 +62,13 @@ def briefing_menu(
     """The download menu's buttons; the deck files are made on a button press, with a progress bar."""
     n = len(deck)
     no_font = _font_problem(lang)
+    qr_base = loaders.public_url()  # each slide carries a QR code of its light view when the address is known
     name = f"baoding-{view.number:02d}-{view.slide.id}-{lang}"
     source = lambda: briefing.sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)  # noqa: E731
     table = lambda: briefing.data_table(view, ds, counties, lang)  # noqa: E731
     st.download_button(
-        t("download_slide_png", lang), lambda: export.slide_png(view, ds, counties, lang, theme, context),
+        t("download_slide_png", lang),
+        lambda: export.slide_png(view, ds, counties, lang, theme, context, qr_base=qr_base),
         file_name=f"{name}.png", mime="image/png", icon=":material/slideshow:", on_click="ignore",
         disabled=bool(no_font),
     )  # fmt: skip
@@ -86,7 +88,7 @@ def briefing_menu(
         mime=XLSX, icon=":material/grid_on:", on_click="ignore",
     )  # fmt: skip
     with_notes = st.checkbox(t("deck_notes_pages", lang), key="deck_notes_pages")
-    deck_key = (lang, theme, deck.slides, loaders.data_key(), with_notes)  # a new data version makes new files
+    deck_key = (lang, theme, deck.slides, loaders.data_key(), qr_base, with_notes)  # a new data version makes new files
 
     def progress_bar():
         bar = st.progress(0.0, text=t("deck_progress", lang, n=0, total=n))
@@ -94,7 +96,16 @@ def briefing_menu(
 
     if st.button(t("make_deck_pdf", lang), icon=":material/picture_as_pdf:", disabled=bool(no_font)):
         pdf = export.deck_pdf(
-            deck, ds, counties, sites, lang, theme, context=context, notes=with_notes, progress=progress_bar()
+            deck,
+            ds,
+            counties,
+            sites,
+            lang,
+            theme,
+            context=context,
+            notes=with_notes,
+            progress=progress_bar(),
+            qr_base=qr_base,
         )
         st.session_state.deck_pdf = (deck_key, pdf)
     made = st.session_state.get("deck_pdf")
@@ -105,7 +116,9 @@ def briefing_menu(
             on_click="ignore", type="primary",
         )  # fmt: skip
     if st.button(t("make_deck_pptx", lang), icon=":material/co_present:", disabled=bool(no_font)):
-        pptx = deck_pptx.deck_pptx(deck, ds, counties, sites, lang, theme, context=context, progress=progress_bar())
+        pptx = deck_pptx.deck_pptx(
+            deck, ds, counties, sites, lang, theme, context=context, progress=progress_bar(), qr_base=qr_base
+        )
         st.session_state.deck_pptx = (deck_key[:-1], pptx)
     made = st.session_state.get("deck_pptx")
     if made and made[0] == deck_key[:-1]:

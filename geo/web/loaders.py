@@ -113,6 +113,11 @@ def load_deck() -> slides.Deck:
     return _deck(*deck_key(), *data_key())
 
 
+def public_url() -> str | None:
+    """BAODING_PUBLIC_URL, the address people reach the server by (checked at start), or None when unset."""
+    return settings.value("BAODING_PUBLIC_URL") or None
+
+
 def basemap_config() -> dict[str, str]:
     """The basemap settings; the Tianditu key may come from .streamlit/secrets.toml instead."""
     names = ("TIANDITU_KEY", "BAODING_TILE_URL", "BAODING_TILE_DATUM", "BAODING_TILE_ATTRIBUTION")

@@ -13,7 +13,7 @@ from typing import TypeVar
 import streamlit as st
 
 from geo.i18n import colon, md_literal, t
-from geo.model import themes
+from geo.model import qr, themes
 from geo.render import charts
 from geo.web.params import clicked_county, fresh
 from geo.web.urlstate import selected_counties, set_selection
@@ -33,6 +33,14 @@ def figure(where, label: str, value: str, source: str, lang: str, note: str | No
         md_literal(label), md_literal(value), delta=note or None, delta_color="off", delta_arrow="off", border=True,
         help=f"{t('source', lang)}{colon(lang)}{md_literal(source)}",
     )  # fmt: skip
+
+
+def qr_corner(url: str, lang: str) -> None:
+    """A small QR code of ``url`` (the briefing's style sheet sizes it), dark on white in both themes, with a
+    line saying what it opens."""
+    # st.image, not st.html: st.html's sanitiser drops inline SVG.
+    with st.container(key=themes.QR_CORNER_KEY):
+        st.image(qr.svg(url), caption=t("qr_caption", lang), width="stretch")
 
 
 def text(body: object, where=st, bold: bool = False, heading: int = 0) -> None:

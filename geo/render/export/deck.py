@@ -15,23 +15,76 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 
 from geo.i18n import t
 from geo.model import indicators as ind
+from geo.model import qr
 from geo.model.slides import Deck
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export.figure import DPI, draw_map, png_bytes
 from geo.render.export.fonts import configure, fit_lines, measure, wrap
 from geo.render.export.notes import notes_figure
+from geo.views import links
 from geo.views.briefing import SlideView, slide_view, sources_line
 
 SLIDE_PX = (1920, 1080)
+QR_HEIGHT = 0.12  # of the slide's height: about 18 mm on a landscape A4 page, readable by a phone's camera
+QR_MARGIN = 0.015
+QR_QUIET = 2  # modules of light border drawn (the slide's margin gives the rest)
+
+
+def slide_url(view: SlideView, qr_base: str | None, lang: str) -> str | None:
+    """The slide's light view at the public address, or None (no address: no code)."""
+    return links.public_light_url(qr_base, "briefing", links.slide_params(view.number, lang)) if qr_base else None
+
+
+def qr_path(text: str, x0: float, y0: float, size: float) -> tuple[Path, Path]:
+    """The light square and the dark modules of ``text``'s QR code as two paths in a box (figure fractions
+    of height; ``x0`` in the same units, scaled by the caller), vector, so every module stays crisp."""
+    rows = qr.matrix(text)
+    n = len(rows) + 2 * QR_QUIET
+    m = size / n
+    verts, codes = [], []
+    for r, row in enumerate(rows):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            left, right = x0 + (start + QR_QUIET) * m, x0 + (c + QR_QUIET) * m
+            top = y0 + size - (r + QR_QUIET) * m
+            verts += [(left, top), (right, top), (right, top - m), (left, top - m), (left, top)]
+            codes += [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+    square = Path([(x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size), (x0, y0)],
+                  [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY])  # fmt: skip
+    return square, Path(verts, codes)
+
+
+def draw_qr(fig: Figure, url: str) -> None:
+    """The code in the slide's bottom right corner, dark on white in both themes (what a camera reads)."""
+    w_in, h_in = fig.get_size_inches()
+    size_in = QR_HEIGHT * h_in
+    ax = fig.add_axes((1 - QR_MARGIN - size_in / w_in, QR_MARGIN, size_in / w_in, QR_HEIGHT))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    square, modules = qr_path(url, 0.0, 0.0, 1.0)
+    ax.add_patch(PathPatch(square, facecolor="#ffffff", edgecolor="none"))
+    ax.add_patch(PathPatch(modules, facecolor="#000000", edgecolor="none", antialiased=False))
+    ax.set_gid("qr")
+    ax.set_label(url)
 
 
 def slide_figure(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str,
                  theme_name: str = DEFAULT_THEME, context: gpd.GeoDataFrame | None = None,
-                 dpi: int = DPI) -> Figure:  # fmt: skip
-    """A 16:9 slide (1920×1080 at 150 dpi): title, map, key figures with sources, caption, source line."""
+                 dpi: int = DPI, qr_base: str | None = None) -> Figure:  # fmt: skip
+    """A 16:9 slide (1920×1080 at 150 dpi): title, map, key figures with sources, caption, source line, and
+    with ``qr_base`` (BAODING_PUBLIC_URL) a small QR code of the slide's light view in the bottom right corner."""
     configure()
     theme = get_theme(theme_name)
     w, h = SLIDE_PX
@@ -41,21 +94,25 @@ def slide_figure(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, l
              fontweight="bold")  # fmt: skip
     ax = fig.add_axes((0.025, 0.10, 0.56, 0.77))
     draw_map(ax, view.map, counties, theme, lang, context)
-    _right_panel(fig, view, theme, lang)
+    url = slide_url(view, qr_base, lang)
+    _right_panel(fig, view, theme, lang, bottom=QR_MARGIN + QR_HEIGHT + 0.01 if url else PANEL[3])
     source = sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
-    width_pt = 0.95 * w / dpi * 72
+    qr_width = (QR_HEIGHT * h / w + QR_MARGIN + 0.01) if url else 0.0
+    width_pt = (0.95 - qr_width) * w / dpi * 72
     fig.text(0.025, 0.075, "\n".join(fit_lines(wrap(source, width_pt, 8), 3)), fontsize=8, color=theme.muted,
              va="top", linespacing=1.35)  # fmt: skip
+    if url:
+        draw_qr(fig, url)
     return fig
 
 
 PANEL = (0.615, 0.975, 0.875, 0.10)  # left, right, top, bottom in figure fractions
 
 
-def _right_panel(fig: Figure, view: SlideView, theme: Theme, lang: str) -> None:
-    """Key figures (label, value, year, source) then the caption, scaled down until they fit."""
+def _right_panel(fig: Figure, view: SlideView, theme: Theme, lang: str, bottom: float = PANEL[3]) -> None:
+    """Key figures (label, value, year, source) then the caption, scaled down until they fit above ``bottom``."""
     fig_w, fig_h = (v * 72 for v in fig.get_size_inches())
-    left, right, top, bottom = PANEL
+    left, right, top, _ = PANEL
     width = (right - left) * fig_w
     for scale in (1.0, 0.93, 0.86, 0.8, 0.74):
         items = []  # (x fraction, y points from top, text, size, colour, bold, align)
@@ -92,26 +149,27 @@ def _right_panel(fig: Figure, view: SlideView, theme: Theme, lang: str) -> None:
 
 
 def slide_png(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str,
-              theme_name: str = DEFAULT_THEME, context: gpd.GeoDataFrame | None = None) -> bytes:  # fmt: skip
-    return png_bytes(slide_figure(view, ds, counties, lang, theme_name, context))
+              theme_name: str = DEFAULT_THEME, context: gpd.GeoDataFrame | None = None,
+              qr_base: str | None = None) -> bytes:  # fmt: skip
+    return png_bytes(slide_figure(view, ds, counties, lang, theme_name, context, qr_base=qr_base))
 
 
 def deck_pdf(
     deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
     theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
     png: Callable[[int, str, bytes], None] | None = None, context: gpd.GeoDataFrame | None = None,
-    notes: bool = False,
+    notes: bool = False, qr_base: str | None = None,
 ) -> bytes:  # fmt: skip
     """The whole deck as one PDF, a page per slide; ``progress(done, total)`` after each page,
     ``png(number, slide_id, bytes)`` to also receive each slide as PNG; ``notes``: a speaker-notes
-    page after each slide."""
+    page after each slide; ``qr_base``: the public address, for a QR code of each slide's light view."""
     buf = io.BytesIO()
     metadata = {"Title": t("app_title", lang), "Subject": t("page_briefing", lang), "CreationDate": None}
     configure()
     with PdfPages(buf, metadata=metadata) as pdf:
         for i in range(len(deck)):
             view = slide_view(deck, i, ds, counties, sites, lang, context)
-            fig = slide_figure(view, ds, counties, lang, theme_name, context)
+            fig = slide_figure(view, ds, counties, lang, theme_name, context, qr_base=qr_base)
             FigureCanvasAgg(fig)
             pdf.savefig(fig)
             if notes:

@@ -38,9 +38,11 @@ from pptx.util import Emu, Inches, Pt
 
 from geo.i18n import colon, t
 from geo.model import indicators as ind
+from geo.model import qr
 from geo.model.slides import Deck
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export import figure, fonts
+from geo.render.export.deck import slide_url
 from geo.render.export.notes import em_width, wrap_ems
 from geo.views.briefing import SlideView, map_title, slide_view, sources_line
 
@@ -53,6 +55,8 @@ LANG_TAG = {"zh": "zh-CN", "en": "en-US"}
 SLIDE_IN = (13.333, 7.5)  # 16:9, PowerPoint's default widescreen size
 MAP_BOX = (0.4, 1.12, 7.45, 5.5)  # left, top, width, height in inches
 PANEL = (8.1, 1.12, 4.83, 5.5)
+QR_BOX = (12.13, 6.67, 0.8)  # left, top, size in inches: the bottom right corner, under the figures
+QR_QUIET = 2
 MAP_DPI = 300
 LINE = 1.45  # single line spacing in ems: Noto Sans CJK's (LibreOffice); YaHei's is less, so text never overflows
 INSET = 0.09  # text inset inside a figure card, inches
@@ -257,7 +261,29 @@ def _set_notes(slide, text: str, lang: str, theme: Theme) -> None:
         _run(p, para, 12, "#000000", lang)  # notes pages print on white, whatever the slide's theme
 
 
-def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: Theme, lang: str) -> None:
+def qr_png(url: str, module_px: int = 12) -> bytes:
+    """The code as a PNG, one square of ``module_px`` per module (no smoothing: every edge sharp)."""
+    rows = qr.matrix(url)
+    n = len(rows) + 2 * QR_QUIET
+    img = Image.new("1", (n, n), 1)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                img.putpixel((x + QR_QUIET, y + QR_QUIET), 0)
+    out = io.BytesIO()
+    img.resize((n * module_px, n * module_px), Image.NEAREST).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _add_qr(slide, url: str, lang: str) -> None:
+    left, top, size = QR_BOX
+    pic = slide.shapes.add_picture(io.BytesIO(qr_png(url)), Inches(left), Inches(top), Inches(size), Inches(size))
+    pic.name = "QR code"
+    pic._element.nvPicPr.cNvPr.set("descr", f"{t('qr_caption', lang)}: {url}")
+
+
+def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: Theme, lang: str,
+                 qr_url: str | None = None) -> None:  # fmt: skip
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # "Blank": no placeholders to clear
     slide.background.fill.solid()
     slide.background.fill.fore_color.rgb = _rgb(theme.bg)
@@ -284,8 +310,11 @@ def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: T
               "Caption")  # fmt: skip
 
     source = sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
-    source_h = _lines(source, 12.53, 8) * 8 * LINE / 72
-    _add_text(slide, (0.4, 6.72, 12.53, source_h), source, 8, theme.muted, lang, "Sources")
+    width = QR_BOX[0] - 0.15 - 0.4 if qr_url else 12.53  # beside the code, when there is one
+    source_h = _lines(source, width, 8) * 8 * LINE / 72
+    _add_text(slide, (0.4, 6.72, width, source_h), source, 8, theme.muted, lang, "Sources")
+    if qr_url:
+        _add_qr(slide, qr_url, lang)
     _set_notes(slide, _notes_text(view, lang), lang, theme)
 
 
@@ -303,11 +332,12 @@ def _theme_fonts(prs) -> None:
 def deck_pptx(
     deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
     theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
-    context: gpd.GeoDataFrame | None = None,
+    context: gpd.GeoDataFrame | None = None, qr_base: str | None = None,
 ) -> bytes:  # fmt: skip
     """The whole deck as a PPTX, one slide per deck slide; ``progress(done, total)`` after each.
 
-    ``context``: the grey neighbours, drawn in the light theme as on screen and in the PDF.
+    ``context``: the grey neighbours, drawn in the light theme as on screen and in the PDF; ``qr_base``: the
+    public address, for a QR code of each slide's light view in its bottom right corner.
     """
     theme = get_theme(theme_name)
     fonts.configure()
@@ -322,7 +352,8 @@ def deck_pptx(
     drawn_context = context if theme.name == "light" else None
     for i in range(len(deck)):
         view = slide_view(deck, i, ds, counties, sites, lang, drawn_context)
-        _build_slide(prs, view, ds, _map_picture(view, counties, drawn_context, lang, theme), theme, lang)
+        _build_slide(prs, view, ds, _map_picture(view, counties, drawn_context, lang, theme), theme, lang,
+                     slide_url(view, qr_base, lang))  # fmt: skip
         if progress is not None:
             progress(i + 1, len(deck))
     buf = io.BytesIO()
