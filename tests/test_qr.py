@@ -186,4 +186,3 @@ def test_presenter_qr_toggle_says_why_without_the_setting(monkeypatch):
     toggle = at.toggle(key="show_qr")
     assert toggle.proto.disabled
     assert "BAODING_PUBLIC_URL" in toggle.help
-
