@@ -138,9 +138,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "data_error_title": {"zh": "数据文件有误，应用无法启动", "en": "A data file is broken"},
     "sources_intro": {
-        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项和县筛选，并下载为 CSV。",
+        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项、县和来源等级筛选，并下载为 CSV。",
         "en": "Every number the app shows comes from a row of this table. Filter by "
-        "programme and county, and download it as CSV.",
+        "programme, county and source grade, and download it as CSV.",
     },
     "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
     "all_counties": {"zh": "全部县（市、区）", "en": "All counties"},

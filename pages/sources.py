@@ -47,10 +47,13 @@ table = table.assign(
 headers = {
     "indicator": t("indicator", lang), "programme": t("programme", lang), "place": t("county", lang),
     "year": t("year", lang), "value": t("value", lang), "unit": t("unit", lang), "status": t("status", lang),
-    "mark": t("mark", lang), "source": t("source", lang), "publisher": t("publisher", lang),
-    "grade": t("grade", lang), "locator": t("locator", lang), "url": t("link", lang),
+    "grade": t("grade", lang), "mark": t("mark", lang), "source": t("source", lang),
+    "publisher": t("publisher", lang), "locator": t("locator", lang), "url": t("link", lang),
     "unreviewed_host": t("unreviewed_host", lang), "note": t("note", lang),
 }  # fmt: skip
+for column in ("mark", "unreviewed_host"):  # said only where there is something to say
+    if not table[column].any():
+        headers.pop(column)
 shown = table[list(headers)].rename(columns=headers).reset_index(drop=True)
 st.caption(t("rows_shown", lang, n=len(shown)))
 marked = charts.highlight_rows(shown, table["adcode"].reset_index(drop=True), selection)
