@@ -47,7 +47,7 @@ def test_every_url_in_data_is_on_a_listed_outlet():
     host of the reviewed list; a source without one is cited as text."""
     hosts = listed_hosts()
     found = []
-    for path in sorted(DATA.glob("*.csv")) + [DATA / "slides.toml"]:
+    for path in [*sorted(DATA.glob("*.csv")), DATA / "slides.toml"]:
         if path.name == "outlets.csv":
             continue
         for url in URL.findall(path.read_text(encoding="utf-8")):
@@ -107,7 +107,8 @@ def test_an_unlisted_host_is_text_and_a_reprint_site_is_named():
     )
     olist = pd.DataFrame(
         {
-            "outlet_id": ["gov_cn", "china_com"], "name_zh": ["中国政府网", "中华网"], "name_en": ["gov.cn", "china.com"],
+            "outlet_id": ["gov_cn", "china_com"], "name_zh": ["中国政府网", "中华网"],
+            "name_en": ["gov.cn", "china.com"],
             "domains": ["www.gov.cn", "news.china.com"], "kind": ["government", "reprint"], "note": ["", ""],
         }
     )  # fmt: skip
