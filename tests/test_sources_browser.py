@@ -48,9 +48,9 @@ def page(browser, app_url, request):
 
 
 def _ready(page) -> None:
-    page.locator("h1").first.wait_for(timeout=60_000)
+    page.locator("h1").first.wait_for(timeout=180_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000
     )  # the script run is over
     page.wait_for_timeout(1500)
 
@@ -98,7 +98,7 @@ def test_grade_and_marks_in_the_browser(page, app_url):
     # The map's tooltip data: Fuping's early-2014 rate, its source's grade and the disagreement.
     page.goto(f"{app_url}/?indicator=poverty_incidence&year=2014")
     _ready(page)
-    page.wait_for_selector("iframe[data-testid='stCustomComponentV1']", timeout=60_000)
+    page.wait_for_selector("iframe[data-testid='stCustomComponentV1']", timeout=180_000)
     frame = next(f for f in page.frames if f != page.main_frame and "leaflet" in f.content())
     html = frame.content()
     assert "来源等级 B" in html and "来源不一：54.4%" in html and "48%" in html
