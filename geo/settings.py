@@ -28,6 +28,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("", "PostgreSQL/PostGIS URL; when set, the store lives there instead of the GeoPackage"),
     "BAODING_PG_SCHEMA": ("baoding", "schema of the PostGIS store"),
     "BAODING_ADMIN_PASSWORD_HASH": ("", "administrator password hash (python -m geo hash-password)"),
+    # The deployment (deploy/, python -m geo serve / deploy-config; README "部署 / Deploy").
+    "BAODING_WORKERS": ("", "app worker processes behind nginx; empty: one per core"),
+    "BAODING_LISTEN": ("127.0.0.1:8080", "where python -m geo serve (make serve) has nginx listen"),
+    "BAODING_SERVER_NAME": ("_", "nginx server_name of the site"),
+    "BAODING_TLS_CERT": ("", "TLS certificate (PEM, full chain) of the HTTPS server block"),
+    "BAODING_TLS_KEY": ("", "its private key"),
+    "BAODING_WATCHDOG_SECONDS": ("30", "restart a worker whose /_stcore/health has not answered this long"),
 }
 
 
