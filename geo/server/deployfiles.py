@@ -69,10 +69,20 @@ class Site:
     app_static: Path = ROOT / "static"
     extra: dict[str, str] = field(default_factory=dict)
 
+    def names(self) -> dict[str, str]:
+        """The name each worker has in the stickiness cookie (w1, w2, ...), in the order given."""
+        return {f"w{k + 1}": w for k, w in enumerate(self.workers)}
+
     def values(self) -> dict[str, str]:
+        names = self.names()
         upstream = "\n".join(f"    server {w} max_fails=1 fail_timeout=5s;" for w in self.workers)
         values = {
             "UPSTREAM_SERVERS": upstream,
+            "WORKER_UPSTREAMS": "\n".join(
+                f"upstream baoding_{n} {{ server {w}; keepalive 8; }}" for n, w in names.items()
+            ),
+            "WORKER_ROUTES": "\n".join(f"    {n} baoding_{n};" for n in names),
+            "WORKER_NAMES": "\n".join(f'    "~(^|\\s){re.escape(w)}$" {n};' for n, w in names.items()),
             "LISTEN": self.listen,
             "SERVER_NAME": self.server_name,
             "ACCESS_LOG": self.access_log,
@@ -116,11 +126,12 @@ def render_site(site: Site, out_dir: Path | None = None) -> Path:
 
 def render_supervised_nginx(run_dir: Path, conf_dir: Path) -> Path:
     """nginx's main configuration for a foreground nginx whose files all stay in ``run_dir``."""
+    root = os.geteuid() == 0
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
     text = fill(
         (NGINX / "nginx-supervised.conf").read_text(encoding="utf-8"),
-        {"RUN_DIR": str(run_dir), "CONF_DIR": str(conf_dir)},
+        {"RUN_DIR": str(run_dir), "CONF_DIR": str(conf_dir), "USER_DIRECTIVE": "user root root;" if root else ""},
         "nginx-supervised.conf",
     )
     path = run_dir / "nginx.conf"

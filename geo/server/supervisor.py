@@ -148,6 +148,7 @@ class Supervisor:
             "ready": ready, "url": self.url(), "supervisor": os.getpid(),
             "nginx": self.proxy.pid if self.proxy else None,
             "workers": {str(w.port): (w.proc.pid if w.proc else None) for w in self.pool},
+            "names": {f"w{k + 1}": w.port for k, w in enumerate(self.pool)},  # as Site.names() orders them
             "restarts": {str(w.port): w.restarts for w in self.pool},
         }  # fmt: skip
         tmp = self.run_dir / "state.json.tmp"

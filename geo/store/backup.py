@@ -157,6 +157,10 @@ def restore(src: Path, target: Store) -> Report:
                f"--schema={target.schema}", "--dbname", _pg_env(target).get("PGDATABASE", ""), str(src)]  # fmt: skip
         with closing(target._connect()) as con:
             con.execute(f'CREATE SCHEMA "{target.schema}"')
-        _run(cmd, _pg_env(target), target.label)
+        try:
+            _run(cmd, _pg_env(target), target.label)
+        except StoreError:
+            target.drop()  # the schema this restore created, so a second try starts clean
+            raise
         return check(target)
     raise StoreError(target.label, "restores go into a GeoPackage or PostGIS store")
