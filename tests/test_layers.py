@@ -24,7 +24,8 @@ from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOD = pyproj.Geod(ellps="WGS84")
-CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
+# SVG's namespace and the attribution's link to Leaflet (an anchor the viewer may follow, nothing loaded) aside.
+CDN = re.compile(r"https?://(?!www\.w3\.org/|leafletjs\.com\\?\")", re.I)
 HOSTILE = "<img src=x onerror=alert(1)>"
 OFFLINE = basemaps.resolve("none", {})
 
