@@ -46,7 +46,7 @@ def fill(text: str, values: dict[str, str], name: str = "template") -> str:
 
 
 def streamlit_static() -> Path:
-    """The folder nginx serves Streamlit's frontend from (``/static/...`` lives in its ``static/``)."""
+    """Where Streamlit's frontend files are installed (``/static/...`` lives in its ``static/``)."""
     import importlib.util
 
     spec = importlib.util.find_spec("streamlit")
@@ -66,7 +66,6 @@ class Site:
     tls_cert: str = ""
     tls_key: str = ""
     tls_listen: str = "443"
-    app_static: Path = ROOT / "static"
     extra: dict[str, str] = field(default_factory=dict)
 
     def names(self) -> dict[str, str]:
@@ -87,8 +86,6 @@ class Site:
             "SERVER_NAME": self.server_name,
             "ACCESS_LOG": self.access_log,
             "CONF_DIR": str(self.conf_dir),
-            "STREAMLIT_STATIC": str(streamlit_static()),
-            "APP_STATIC": str(self.app_static),
             # The import limit plus Streamlit's 1 MB allowance for the multipart framing of an upload.
             "MAX_BODY": f"{limits.MAX_UPLOAD_BYTES // MB + 1}m",
             "MAX_UPLOAD_MB": str(limits.MAX_UPLOAD_BYTES // MB),
