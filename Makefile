@@ -68,6 +68,12 @@ bench: $(VENV)/.dev-installed system-deps
 bench-cluster: $(VENV)/.dev-installed system-deps
 	eval "$$(bash .ci/postgis)"; DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python bench/cluster.py
 
+# The deployment (nginx + 2 workers, as make serve runs it) beside one worker direct: 30- and 100-session
+# bursts and first-view bytes, in one run -> bench/RESULTS.md (~5 min).
+bench-deploy: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/python bench/deploy.py
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
