@@ -267,7 +267,7 @@ def test_no_data_counties_get_no_circle_and_are_listed(tiny_dataset, tiny_counti
     html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "en"))
     assert html.count("L.circleMarker(") == 2  # 000001 and 000002; 000003 has no figure
     assert view.no_data == ["Bad County"]
-    assert "No data: 1 counties, no circle" in html
+    assert "No data: 1 county, no circle" in html
 
 
 def test_rates_and_categories_stay_choropleth(tiny_dataset, tiny_counties):
