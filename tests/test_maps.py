@@ -13,7 +13,8 @@ from geo.render.leaflet.maps import asset_links, selection_group
 from geo.render.leaflet.markup import legend_html
 from geo.views import overview as views
 
-CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
+# SVG's namespace and the attribution's link to Leaflet (an anchor the viewer may follow, nothing loaded) aside.
+CDN = re.compile(r"https?://(?!www\.w3\.org/|leafletjs\.com\\?\")", re.I)
 
 
 def _html(m) -> str:
