@@ -105,6 +105,9 @@ _ENTRIES: list[Setting] = [
     Setting("BAODING_PG_SCHEMA", "baoding", "schema of the PostGIS store", empty_ok=False),
     Setting("BAODING_ADMIN_PASSWORD_HASH", "", "administrator password hash (python -m geo hash-password)",
             secret=True),
+    # The server's edge (geo/server/compress.py) keeps the static files it compressed once here.
+    Setting("BAODING_CACHE_DIR", str(ROOT / "var" / "cache"),
+            "folder where the server keeps what it makes once (compressed static files)", path, empty_ok=False),
 ]  # fmt: skip
 
 # name -> Setting
@@ -181,6 +184,10 @@ def data_dir() -> Path:
 
 def store_path() -> Path:
     return Path(get("BAODING_STORE"))
+
+
+def cache_dir() -> Path:
+    return Path(get("BAODING_CACHE_DIR"))
 
 
 def slides_path() -> Path:
