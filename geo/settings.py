@@ -28,6 +28,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("", "PostgreSQL/PostGIS URL; when set, the store lives there instead of the GeoPackage"),
     "BAODING_PG_SCHEMA": ("baoding", "schema of the PostGIS store"),
     "BAODING_ADMIN_PASSWORD_HASH": ("", "administrator password hash (python -m geo hash-password)"),
+    # Imports are checked in a child process with these limits (geo/store/imports/child.py), from the app
+    # and from python -m geo import alike.
+    "BAODING_IMPORT_SECONDS": ("60", "CPU seconds an import check may take before it is stopped"),
+    "BAODING_IMPORT_MEMORY_MB": ("2048", "memory (address space, MB) an import check may use before it is stopped"),
 }
 
 
