@@ -11,6 +11,8 @@ import re
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
+# The language tag of each language for <html lang> (the first HTML the server sends, and the page after it runs).
+HTML_LANG: dict[str, str] = {"zh": "zh-CN", "en": "en"}
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "保定市革命老区精准脱贫地图", "en": "Baoding poverty-alleviation map"},
@@ -18,6 +20,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "依据 2016 年《保定市革命老区精准脱贫工作的调研与思考》及公开资料",
         "en": "Based on the 2016 survey of targeted poverty alleviation in Baoding's "
         "old revolutionary areas, and public sources",
+    },
+    # The first HTML the server sends (geo/server/firsthtml.py): each page's description for link previews
+    # and search, and what a browser that cannot run the app is told on its way to the light view.
+    "meta_overview": {
+        "zh": "保定市 24 个县（市、区）2016 年精准脱贫调研数据地图：分级设色、关键数字，每个数字都注明来源。",
+        "en": "Map of the 2016 survey of targeted poverty alleviation across Baoding's 24 county-level units: "
+        "classed colours and key figures, each figure with its source.",
+    },
+    "meta_county": {
+        "zh": "保定市一个县（市、区）的脱贫数据：有数字的指标、在贫困县中的位次、并列对比，均注明来源。",
+        "en": "One county of Baoding in figures: the indicators with figures, its rank among the poor counties "
+        "and a side-by-side comparison, each with its source.",
+    },
+    "meta_programmes": {
+        "zh": "保定市各扶贫专项（特色农林、光伏、旅游……）在地图上的分布：报告点名的地点与分县数字。",
+        "en": "Baoding's poverty-alleviation programmes (farming and forestry, solar PV, tourism …) on the map: "
+        "the places the report names and the county figures.",
+    },
+    "meta_briefing": {
+        "zh": "按 2016 年调研报告的脉络讲一遍保定市革命老区精准脱贫：每张幻灯片一幅地图、注明出处的关键数字。",
+        "en": "A briefing along the 2016 report on targeted poverty alleviation in Baoding's old revolutionary "
+        "areas: a map on each slide and key figures with their sources.",
+    },
+    "meta_sources": {
+        "zh": "地图上每个数字及其来源（报告章节段落或公开网址），可筛选、可下载 CSV。",
+        "en": "Every figure the map shows and its source (the report's section or a public web page), to filter "
+        "and download as CSV.",
+    },
+    "meta_data": {
+        "zh": "数据版本历史：谁、何时、哪个文件导入或回滚，任意两个版本的差异。",
+        "en": "The data's version history: who imported or rolled back which file and when, and the changes "
+        "between any two versions.",
+    },
+    "noscript_light": {
+        "zh": "交互地图需要 JavaScript。没有 JavaScript 也能看的简版：",
+        "en": "The interactive map needs JavaScript. The light view of the same link works without it:",
+    },
+    "open_light_view": {"zh": "打开简版", "en": "Open the light view"},
+    "light_why_browser": {
+        "zh": "这个浏览器缺少交互地图所需的功能（较旧的手机内置浏览器常见），已转到同一链接的简版。",
+        "en": "This browser lacks what the interactive map needs (common in older in-app browsers on phones): "
+        "this is the light view of the same link.",
+    },
+    "light_why_noscript": {
+        "zh": "这个浏览器没有启用 JavaScript，已转到同一链接的简版。",
+        "en": "JavaScript is off in this browser: this is the light view of the same link.",
     },
     "page_overview": {"zh": "总览", "en": "Overview"},
     "page_sources": {"zh": "数据与来源", "en": "Data and sources"},

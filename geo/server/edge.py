@@ -7,15 +7,23 @@ Each piece is a small module of its own; adding one is a line here.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from geo import settings
+from geo.server import firsthtml
+
+_LOG = logging.getLogger(__name__)
+
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
-    return []
+    return [
+        *firsthtml.routes(),  # each page's index.html: its language, title, description and the way to the light view
+    ]
 
 
 def middleware() -> list[Middleware]:
@@ -23,6 +31,16 @@ def middleware() -> list[Middleware]:
     return []
 
 
+def check_settings() -> None:
+    """Refuse to start on an invalid setting (named); warn about unknown ``BAODING_*`` variables."""
+    errors, warnings = settings.check()
+    for line in warnings:
+        _LOG.warning("%s", line)
+    if errors:
+        raise SystemExit("invalid settings, not starting:\n  " + "\n  ".join(errors))
+
+
 def options() -> dict[str, Any]:
-    """Keyword arguments for ``st.App`` (app.py)."""
+    """Keyword arguments for ``st.App`` (app.py); the settings are checked first."""
+    check_settings()
     return {"routes": routes(), "middleware": middleware()}

@@ -304,11 +304,16 @@ def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") 
     return fg
 
 
-def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
-    """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
+def locator_group(
+    counties: gpd.GeoDataFrame, adcodes: list[str], *, lang: str, name: str = "locator"
+) -> folium.FeatureGroup:
+    """All counties quiet grey, the chosen ones in the selection colour: where is this county?
+
+    Tooltips name each county in ``lang`` (the page's language).
+    """
     fills = {
         a: CountyFill(SELECTED if a in adcodes else "#e6e6e6", (("", str(n)),))
-        for a, n in zip(counties["adcode"], counties["name_zh"])
+        for a, n in zip(counties["adcode"], counties[field_for("name", lang)])
     }
     return choropleth_group(counties, MapView("county", name, fills, None), name)
 
