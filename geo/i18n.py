@@ -137,10 +137,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage_line": {
         "zh": "有分县数据的 {n} 个县（市、区）合计 {sum}，占全市合计 {total} 的 {share}。",
         "en": "The {n} counties with figures add up to {sum}, {share} of the city total {total}.",
+        "en_one": "The one county with a figure accounts for {sum}, {share} of the city total {total}.",
     },
     "coverage_no_total": {
         "zh": "{n}/{total_units} 个县（市、区）有数据；该年没有全市合计可供对照。",
         "en": "{n} of {total_units} counties have figures; there is no city total for that year to compare with.",
+        "en_one": "1 of {total_units} counties has a figure; there is no city total for that year to compare with.",
     },
     "coverage_mixed_years": {
         "zh": "{n}/{total_units} 个县（市、区）有数据，但年份各不相同（见悬停提示），不能相加或与全市合计对照。",
@@ -169,6 +171,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage_counties": {
         "zh": "{n}/{total_units} 个县（市、区）有数据",
         "en": "{n} of {total_units} counties have data",
+        "en_one": "1 of {total_units} counties has data",
     },
     "selected_county": {"zh": "已选县（市、区）", "en": "Selected county"},
     "click_hint": {
@@ -194,7 +197,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "all_counties": {"zh": "全部县（市、区）", "en": "All counties"},
     "whole_city": {"zh": "全市", "en": "Whole city"},
     "source_list": {"zh": "来源清单", "en": "List of sources"},
-    "rows_shown": {"zh": "共 {n} 行", "en": "{n} rows"},
+    "rows_shown": {"zh": "共 {n} 行", "en": "{n} rows", "en_one": "1 row"},
     "legend_no_data": {"zh": "无数据", "en": "No data"},
     "legend_city_total": {"zh": "全市合计（无分县数据）", "en": "City total (no county data)"},
     "map_caption_year": {"zh": "{year} 年", "en": "{year}"},
@@ -307,11 +310,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend_filled": {"zh": "实心：位置精确到村或乡镇", "en": "Filled: village or township known"},
     "legend_hollow": {"zh": "空心：位置精确到县（标在县代表点）", "en": "Hollow: county only (at its centre)"},
     "legend_area": {"zh": "圆的面积与数值成正比", "en": "Circle area is proportional to the value"},
-    "legend_no_circle": {"zh": "无数据：{n} 个县（市、区），不画圆", "en": "No data: {n} counties, no circle"},
+    "legend_no_circle": {
+        "zh": "无数据：{n} 个县（市、区），不画圆",
+        "en": "No data: {n} counties, no circle",
+        "en_one": "No data: 1 county, no circle",
+    },
     "key_figures_programmes": {"zh": "所选专项的全市数字", "en": "City figures of the selected programmes"},
     "more_figures": {
         "zh": "另有 {n} 项全市数字，见“数据与来源”页。",
         "en": "{n} more city figures are on the Data and sources page.",
+        "en_one": "1 more city figure is on the Data and sources page.",
     },
     "county_sums_title": {"zh": "所选县（市、区）合计", "en": "Sum over the selected counties"},
     "county_sums_caption": {
@@ -401,7 +409,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "checking": {"zh": "正在检查第 {text} 行", "en": "Checking row {text}"},
     "problems_found": {
         "zh": "发现 {n} 个问题，未写入任何数据。请修改文件后重新上传。",
-        "en": "{n} problem(s) found; nothing was written. Fix the file and upload it again.",
+        "en": "{n} problems found; nothing was written. Fix the file and upload it again.",
+        "en_one": "1 problem found; nothing was written. Fix the file and upload it again.",
     },
     "problem_row": {"zh": "行", "en": "Row"},
     "problem_column": {"zh": "列", "en": "Column"},
@@ -418,7 +427,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "history_title": {"zh": "版本历史", "en": "Version history"},
     "version": {"zh": "版本", "en": "Version"},
     "who": {"zh": "操作人", "en": "Who"},
-    "when_utc": {"zh": "时间（UTC）", "en": "When (UTC)"},
+    "when_cst": {"zh": "时间（北京时间，UTC+8）", "en": "When (China Standard Time, UTC+8)"},
+    "note_seed": {"zh": "种子文件（首次运行，或种子文件有改动）", "en": "Seed files (first run, or they changed)"},
+    "note_rollback": {"zh": "回滚到版本 {n}", "en": "Rollback to version {n}"},
+    "note_import": {"zh": "导入：{kind}", "en": "Import: {kind}"},
     "file": {"zh": "文件", "en": "File"},
     "sha256": {"zh": "SHA-256", "en": "SHA-256"},
     "diff_title": {"zh": "比较两个版本", "en": "Compare two versions"},
@@ -440,12 +452,16 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
-    """The UI string ``key`` in ``lang``, formatted with ``fmt``."""
+    """The UI string ``key`` in ``lang``, formatted with ``fmt``.
+
+    English has a singular: an entry's ``en_one`` is used when ``n`` is 1 ("1 row", not "1 rows");
+    Chinese needs none.
+    """
     try:
         entry = STRINGS[key]
     except KeyError:
         raise KeyError(f"unknown UI string {key!r}") from None
-    text = entry.get(lang) or entry[DEFAULT_LANG]
+    text = (fmt.get("n") == 1 and entry.get(f"{lang}_one")) or entry.get(lang) or entry[DEFAULT_LANG]
     return text.format(**fmt) if fmt else text
 
 

@@ -111,6 +111,9 @@ _ENTRIES: list[Setting] = [
             positive_int, empty_ok=False),
     Setting("BAODING_IMPORT_MEMORY_MB", "2048",
             "memory (address space, MB) an import check may use before it is stopped", positive_int, empty_ok=False),
+    # The server's edge (geo/server/compress.py) keeps the static files it compressed once here.
+    Setting("BAODING_CACHE_DIR", str(ROOT / "var" / "cache"),
+            "folder where the server keeps what it makes once (compressed static files)", path, empty_ok=False),
 ]  # fmt: skip
 
 # name -> Setting
@@ -187,6 +190,10 @@ def data_dir() -> Path:
 
 def store_path() -> Path:
     return Path(get("BAODING_STORE"))
+
+
+def cache_dir() -> Path:
+    return Path(get("BAODING_CACHE_DIR"))
 
 
 def slides_path() -> Path:

@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
-from geo.server import firsthtml
+from geo.server import compress, firsthtml
 
 _LOG = logging.getLogger(__name__)
 
@@ -28,7 +28,9 @@ def routes() -> list[BaseRoute]:
 
 def middleware() -> list[Middleware]:
     """Middleware around Streamlit's own, outermost first."""
-    return []
+    return [
+        Middleware(compress.CompressedStatic),  # /static, /app/static, /component: compressed once (br, gzip)
+    ]
 
 
 def check_settings() -> None:
