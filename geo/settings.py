@@ -28,6 +28,21 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("", "PostgreSQL/PostGIS URL; when set, the store lives there instead of the GeoPackage"),
     "BAODING_PG_SCHEMA": ("baoding", "schema of the PostGIS store"),
     "BAODING_ADMIN_PASSWORD_HASH": ("", "administrator password hash (python -m geo hash-password)"),
+    # The server's budgets (geo/server/budgets.py, uploads.py, logs.py): what one visitor may ask of it.
+    "BAODING_WS_PER_ADDRESS": ("30", "open websocket sessions (browser tabs) one client address may hold"),
+    "BAODING_WS_NEW_PER_MINUTE": ("60", "new websocket sessions one client address may open per minute"),
+    "BAODING_WS_MAX_SESSIONS": ("", "open websocket sessions in all; empty: as many as the descriptor limit allows"),
+    "BAODING_WS_RERUNS_PER_S": ("2", "script reruns one session may request per second; more wait, coalesced into one"),
+    "BAODING_WS_RERUNS_PER_ADDRESS_S": ("6", "script reruns all sessions of one client address may request per second"),
+    "BAODING_WS_MESSAGES_PER_S": ("30", "messages per second after which a session is disconnected as a flood"),
+    "BAODING_WS_MAX_MESSAGE_KB": ("1024", "largest message a browser may send over its websocket, in KB"),
+    "BAODING_METRICS_PUBLIC": ("", "1: answer Streamlit's /_stcore/metrics; otherwise it is 404"),
+    "BAODING_LOG_REPEAT_S": (
+        "60",
+        "a repeated log warning or error is written once per this many seconds, with a count",
+    ),
+    "BAODING_LOG_FILE": ("", "also write the server log to this file, rotated by size; empty: standard error only"),
+    "BAODING_LOG_FILE_MB": ("20", "size at which that log file is rotated (5 old files kept)"),
 }
 
 
@@ -35,6 +50,15 @@ def get(name: str) -> str:
     if name not in SETTINGS:
         raise KeyError(f"unknown setting {name!r}; valid: {', '.join(SETTINGS)}")
     return os.environ.get(name) or SETTINGS[name][0]
+
+
+def number(name: str) -> float:
+    """A numeric setting; a value that is not a number is refused with the setting's name."""
+    value = get(name)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"setting {name}={value!r} is not a number") from None
 
 
 def data_dir() -> Path:

@@ -12,6 +12,11 @@ from typing import Any
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from geo.server import budgets, descriptors, logs, paths, uploads
+
+# The server may hold as many sessions as its descriptor table allows: raise the soft limit first.
+descriptors.raise_soft_limit()
+
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
@@ -20,7 +25,12 @@ def routes() -> list[BaseRoute]:
 
 def middleware() -> list[Middleware]:
     """Middleware around Streamlit's own, outermost first."""
-    return []
+    return [
+        Middleware(logs.LogGuard),  # repeated warnings once a minute, with a count
+        Middleware(paths.PathGuard),  # unpublished metrics and over-long paths: 404
+        Middleware(budgets.WebsocketBudget),  # sessions per address, reruns and messages per session
+        Middleware(uploads.UploadGate),  # uploads only from administrators on the data page
+    ]
 
 
 def options() -> dict[str, Any]:
