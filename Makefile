@@ -39,6 +39,8 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@if [ -z "$$DATABASE_URL_TEST" ] && [ "$$(id -u)" = 0 ]; then eval "$$(bash .ci/postgis)"; fi; \
 	DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python -m pytest
 

@@ -193,6 +193,19 @@ def _versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> int:
+    from geo import settings
+
+    for name, shown, origin, help_text in settings.listing():
+        print(f"{name}={shown}\t({origin})\t{help_text}")
+    errors, warnings = settings.check()
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def _add_rollback(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("version", type=int, help="the version whose content to restore")
     parser.add_argument("--who", default=None, help="name recorded with the version (default: your login name)")
@@ -314,6 +327,9 @@ COMMANDS: dict[str, Command] = {
     ),
     "import": Command("check a file and import it into the data store (exit 1 on any problem)", _add_import, _import),
     "hash-password": Command("make an administrator password hash (reads the password)", _add_nothing, _hash_password),
+    "settings": Command(
+        "list every setting, its value (secrets masked) and where it comes from", _add_nothing, _settings
+    ),
     "versions": Command("list the data store's versions, newest first", _add_nothing, _versions),
     "rollback": Command("restore the content of an earlier version (as a new version)", _add_rollback, _rollback),
     "export-deck": Command(
@@ -333,7 +349,18 @@ def make_parser(commands: dict[str, Command] = COMMANDS) -> argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from geo import settings
+
     args = make_parser().parse_args(argv)
+    if args.command == "settings":
+        return args.run(args)
+    errors, warnings = settings.check()
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if errors:
+        for line in errors:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     return args.run(args)
 
 

@@ -319,12 +319,12 @@ def test_upload_limit_in_config_is_the_import_file_limit():
 @pytest.mark.parametrize(
     "path, public, status",
     [
-        ("/_stcore/metrics", "", 404),
+        ("/_stcore/metrics", "0", 404),
         ("/_stcore/metrics", "1", 200),
-        ("/app/static/" + "a" * 5000, "", 404),
-        ("/static/" + "é" * 200, "", 404),  # 400 bytes in one segment
-        ("/app/static/icon.png", "", 200),
-        ("/overview", "", 200),
+        ("/app/static/" + "a" * 5000, "0", 404),
+        ("/static/" + "é" * 200, "0", 404),  # 400 bytes in one segment
+        ("/app/static/icon.png", "0", 200),
+        ("/overview", "0", 200),
     ],
     ids=["metrics", "metrics published", "5000-char static", "long utf-8 segment", "static file", "page"],
 )

@@ -92,12 +92,12 @@ class Limits:
 
     def __init__(self, **override: float) -> None:
         def value(name: str, key: str) -> float:
-            return float(override[key]) if key in override else settings.number(name)
+            return float(override[key]) if key in override else float(settings.value(name))
 
         self.per_address = int(value("BAODING_WS_PER_ADDRESS", "per_address"))
         self.new_per_minute = value("BAODING_WS_NEW_PER_MINUTE", "new_per_minute")
-        total = override.get("max_sessions", settings.get("BAODING_WS_MAX_SESSIONS"))
-        self.max_sessions = int(float(total)) if str(total).strip() else descriptors.session_budget()
+        total = override.get("max_sessions", settings.value("BAODING_WS_MAX_SESSIONS"))
+        self.max_sessions = int(total) if total else descriptors.session_budget()
         self.reruns_per_s = value("BAODING_WS_RERUNS_PER_S", "reruns_per_s")
         self.reruns_per_address_s = value("BAODING_WS_RERUNS_PER_ADDRESS_S", "reruns_per_address_s")
         self.messages_per_s = value("BAODING_WS_MESSAGES_PER_S", "messages_per_s")

@@ -73,7 +73,7 @@ def _file_handler() -> logging.Handler | None:
     if not path:
         return None
     handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=int(settings.number("BAODING_LOG_FILE_MB") * 2**20), backupCount=BACKUPS, encoding="utf-8"
+        path, maxBytes=int(settings.value("BAODING_LOG_FILE_MB") * 2**20), backupCount=BACKUPS, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     return handler
@@ -84,7 +84,7 @@ def install() -> RepeatFilter:
     with _lock:
         flt = _state["filter"]
         if flt is None:
-            flt = _state["filter"] = RepeatFilter(settings.number("BAODING_LOG_REPEAT_S"))
+            flt = _state["filter"] = RepeatFilter(settings.value("BAODING_LOG_REPEAT_S"))
             _state["file"] = _file_handler()
         assert isinstance(flt, RepeatFilter)
         file_handler = _state["file"]

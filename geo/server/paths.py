@@ -24,7 +24,7 @@ class PathGuard:
 
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
-        self.metrics_public = settings.get("BAODING_METRICS_PUBLIC").strip() == "1"
+        self.metrics_public = bool(settings.value("BAODING_METRICS_PUBLIC"))
 
     async def __call__(self, scope: MutableMapping[str, Any], receive, send) -> None:
         if scope["type"] == "http":

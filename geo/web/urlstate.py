@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 import streamlit as st
 
+from geo import internals
 from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t
 from geo.web.params import parse_county_list, resolve
 
@@ -99,8 +100,8 @@ def ensure_router() -> None:
 
     # Once per session: AppTest sets the flag again before every run, and a rerun on every
     # run would drop each button click and form submission before the page sees it.
-    if PagesManager.uses_pages_directory and not st.session_state.get("_router_rerun"):
-        PagesManager.uses_pages_directory = False
+    if internals.uses_pages_directory(PagesManager) and not st.session_state.get("_router_rerun"):
+        internals.set_uses_pages_directory(PagesManager, False)
         st.session_state["_router_rerun"] = True
         st.rerun()
 

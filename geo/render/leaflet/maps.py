@@ -44,10 +44,11 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=8,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # MapFurniture adds a metric-only one
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    MapFurniture().add_to(m)
     # Instance attributes: the class lists are shared by every session of the server.
     m.default_js = [("leaflet", asset_url("leaflet", "leaflet.js", prefix))]
     m.default_css = [("leaflet_css", asset_url("leaflet", "leaflet.css", prefix))]
@@ -88,6 +89,32 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
     )
     m.fit_bounds(bounds)
     return m
+
+
+# Leaflet 1.9's own prefix carries a national flag before the name: the plain link instead.
+ATTRIBUTION_PREFIX = '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>'
+
+
+class MapFurniture(MacroElement):
+    """What every map has in its corners: the attribution prefix as the plain Leaflet link, and a
+    metric-only scale bar (kilometres; no miles on a Chinese map)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var map = {{ this._parent.get_name() }};
+          if (map.attributionControl) { map.attributionControl.setPrefix({{ this.prefix_json }}); }
+          L.control.scale({imperial: false, metric: true}).addTo(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MapFurniture"
+        self.prefix_json = to_json(ATTRIBUTION_PREFIX)
 
 
 def hatch_fill(tint: str | None) -> str:
@@ -304,11 +331,16 @@ def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") 
     return fg
 
 
-def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
-    """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
+def locator_group(
+    counties: gpd.GeoDataFrame, adcodes: list[str], *, lang: str, name: str = "locator"
+) -> folium.FeatureGroup:
+    """All counties quiet grey, the chosen ones in the selection colour: where is this county?
+
+    Tooltips name each county in ``lang`` (the page's language).
+    """
     fills = {
         a: CountyFill(SELECTED if a in adcodes else "#e6e6e6", (("", str(n)),))
-        for a, n in zip(counties["adcode"], counties["name_zh"])
+        for a, n in zip(counties["adcode"], counties[field_for("name", lang)])
     }
     return choropleth_group(counties, MapView("county", name, fills, None), name)
 
