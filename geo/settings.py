@@ -143,6 +143,16 @@ _ENTRIES: list[Setting] = [
             "also write the server log to this file, rotated by size; empty: standard error only"),
     Setting("BAODING_LOG_FILE_MB", "20", "size at which that log file is rotated (5 old files kept)", number,
             empty_ok=False),
+    # The deployment (deploy/; python -m geo serve and deploy-config; README "部署 / Deploy").
+    Setting("BAODING_WORKERS", "", "app worker processes behind nginx; empty: one per core",
+            lambda raw: positive_int(raw) if raw else 0),
+    Setting("BAODING_LISTEN", "127.0.0.1:8080", "where python -m geo serve (make serve) has nginx listen",
+            empty_ok=False),
+    Setting("BAODING_SERVER_NAME", "_", "nginx server_name of the site", empty_ok=False),
+    Setting("BAODING_TLS_CERT", "", "TLS certificate (PEM, full chain) of the HTTPS server block"),
+    Setting("BAODING_TLS_KEY", "", "its private key"),
+    Setting("BAODING_WATCHDOG_SECONDS", "30", "restart a worker whose /_stcore/health has not answered this long",
+            positive_int, empty_ok=False),
 ]  # fmt: skip
 
 # name -> Setting
