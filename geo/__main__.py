@@ -130,6 +130,7 @@ def _import(args: argparse.Namespace) -> int:
     from geo.model.indicators import DataError
     from geo.store import admin, auth
     from geo.store import imports as importer
+    from geo.store.imports.child import prepare_in_child
 
     source = importer.SourceSpec(
         args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
@@ -138,7 +139,8 @@ def _import(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
         s = _open_store()
-        result = importer.prepare_import(data, args.file.name, s.dataset(), s.counties(), options)
+        # Checked in the app's limited child process (time, memory): the same limits and messages.
+        result = prepare_in_child(data, args.file.name, s.dataset(), s.counties(), options)
     except OSError as exc:
         print(f"{args.file}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1

@@ -546,3 +546,27 @@ def md_literal(text: object) -> str:
     """
     unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in unlinked)
+
+
+# Control characters (tab, newline, NUL ...), zero-width characters and bidirectional overrides: text
+# carrying them looks like other text, or turns the text around it, wherever it is shown. The importer
+# refuses names holding them (geo.store.imports.columns); notices show them as visible escapes.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+SHOWN_CHARS = 40  # a value quoted back in a notice or a problem: longer ones are cut
+
+
+def visible(text: object, limit: int = SHOWN_CHARS, lang: str = "en") -> str:
+    """``text`` as it may be quoted back to the person who sent it: hidden characters as ``<U+202E>``
+    (so none can reorder or hide the sentence around it), and cut after ``limit`` characters with "…"
+    and the full length (a 100 KB link value is not shown back whole)."""
+    text = str(text)
+    shown = text if len(text) <= limit else text[:limit]
+    shown = HIDDEN_CHARACTERS.sub(lambda m: f"<U+{ord(m.group()):04X}>", shown)
+    if len(text) <= limit:
+        return shown
+    return f"{shown}…（共 {len(text)} 个字符）" if lang == "zh" else f"{shown}…({len(text)} characters)"
+
+
+def quoted(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``visible(text)`` in quotes, the way problems and notices quote what a file or link said."""
+    return repr(visible(text, limit))
