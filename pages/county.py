@@ -36,8 +36,8 @@ left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
     mapelement.show_map(
-        "locator_map", current, height=300, returned_objects=[],
-        build=lambda: (base_map(counties), [locator_group(counties, [current])]),
+        "locator_map", (current, lang), height=300, returned_objects=[],
+        build=lambda: (base_map(counties), [locator_group(counties, [current], lang=lang)]),
     )  # fmt: skip
 with left:
     m1, m2, m3 = st.columns([5, 3, 2])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,27 @@ class Version:
     changed: int
     removed: int
     note: str
+
+
+# The notes the app writes on its own versions (stored in English, as since the first version); pages show
+# them in their language through ``note_parts``.
+SEED_NOTE = "seed files (first run, or they changed)"
+ROLLBACK_NOTE = "rollback to version {n}"
+IMPORT_NOTE = "{kind} import"
+_NOTES = (
+    (re.compile(re.escape(SEED_NOTE)), "seed"),
+    (re.compile(r"rollback to version (?P<n>\d+)"), "rollback"),
+    (re.compile(r"(?P<kind>[a-z_]+) import"), "import"),
+)
+
+
+def note_parts(note: str) -> tuple[str, dict[str, str]] | None:
+    """(what, fields) of a note the app wrote itself ("seed", "rollback" {n}, "import" {kind}); None for
+    any other note (an administrator's own words are shown as written)."""
+    for pattern, what in _NOTES:
+        if m := pattern.fullmatch(note.strip()):
+            return what, m.groupdict()
+    return None
 
 
 @dataclass(frozen=True)

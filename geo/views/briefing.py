@@ -304,8 +304,7 @@ def map_title(view: SlideView, lang: str) -> str:
     """Title of a slide's map on its own: the slide's title and the indicator with its year."""
     if view.overview is None:
         return view.title(lang)
-    year = view.overview.year or t("latest_year", lang)
-    return f"{view.title(lang)} · {view.overview.indicator.name(lang)}{paren(year, lang)}"
+    return f"{view.title(lang)} · {view.overview.indicator.name(lang)}{paren(view.overview.period(lang), lang)}"
 
 
 def sources_line(view: SlideView, ds: ind.Dataset, lang: str) -> str:

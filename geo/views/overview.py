@@ -78,6 +78,12 @@ class OverviewView:
             return t("as_of", lang, year=self.as_of)
         return str(self.year) if self.year is not None else t("latest_year", lang)
 
+    def period_slug(self) -> str:
+        """The period as a file-name part, the same period ``period`` names: ``2016``, ``asof2018``, ``latest``."""
+        if self.as_of is not None:
+            return f"asof{self.as_of}"
+        return str(self.year) if self.year is not None else "latest"
+
 
 def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
     col = field_for("name", lang)

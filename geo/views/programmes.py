@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, field_for, format_value, localized, paren, t
+from geo.i18n import colon, field_for, format_value, localized, paren, t, visible
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.basemaps import Choice
@@ -393,7 +393,7 @@ def basemap_link_notice(bad: str, options: dict[str, Choice], lang: str) -> str:
     """What to tell a user whose link asked for a basemap this server cannot draw."""
     if bad in options and options[bad].unavailable:
         return t("basemap_unavailable", lang, name=t(f"basemap_{bad}", lang), setting=options[bad].unavailable)
-    return t("unknown_param", lang, param=t("basemap", lang), value=bad)
+    return t("unknown_param", lang, param=t("basemap", lang), value=visible(bad, lang=lang))
 
 
 def no_data_text(view: ProgrammesView, lang: str) -> str:

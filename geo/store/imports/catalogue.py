@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import quoted
 from geo.model import indicators as ind
 from geo.model.boundaries import CountyMatchError, match_county
 from geo.model.outlets import GRADES
@@ -110,7 +111,7 @@ class Places:
         except CountyMatchError as exc:
             self.unknown += 1
             shown = ", ".join(f"{name} ({code})" for code, name in exc.candidates)
-            reason = f"{exc.reason}: {text!r}" + (f"; closest: {shown}" if shown else "")
+            reason = f"{exc.reason}: {quoted(text)}" + (f"; closest: {shown}" if shown else "")
             return ImportProblem(0, "", reason)
 
 
@@ -141,7 +142,7 @@ def resolve_file_source(
         if sid:
             return sid, None, []
         hint = cat.suggest_source(spec.source_id)
-        return None, None, [ImportProblem(1, "source", f"unknown source {spec.source_id!r}{hint}")]
+        return None, None, [ImportProblem(1, "source", f"unknown source {quoted(spec.source_id)}{hint}")]
     problems = [
         ImportProblem(1, "source", f"a new source needs its {what}")
         for what, text in (("title", spec.title), ("publisher", spec.publisher), ("date", spec.date))
@@ -156,7 +157,7 @@ def resolve_file_source(
         what = f"{spec.grade.strip()!r} is not a grade" if spec.grade.strip() else "a new source needs its grade"
         problems.append(ImportProblem(1, "source", f"{what}: {GRADE_HELP}"))
     if spec.date.strip() and not _DATE.fullmatch(spec.date.strip()):
-        problems.append(ImportProblem(1, "source", f"date {spec.date!r} must be YYYY, YYYY-MM or YYYY-MM-DD"))
+        problems.append(ImportProblem(1, "source", f"date {quoted(spec.date)} must be YYYY, YYYY-MM or YYYY-MM-DD"))
     if problems:
         return None, None, problems
     row = new_source_row(spec)
@@ -180,7 +181,7 @@ class Sources:
                 return sid
             hint = self.cat.suggest_source(text)
             return ImportProblem(
-                row, column, f"unknown source {text!r}: give a source_id or title from the sources list{hint}"
+                row, column, f"unknown source {quoted(text)}: give a source_id or title from the sources list{hint}"
             )
         if self.file_source:
             return self.file_source
