@@ -48,7 +48,7 @@ def page(browser, app_url, request):
 
 
 def _ready(page) -> None:
-    page.locator("h1").first.wait_for(timeout=180_000)
+    page.locator("h1").first.wait_for(state="attached", timeout=180_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000
     )  # the script run is over
