@@ -37,3 +37,14 @@ def test_the_png_title_and_file_name_name_the_period_the_heading_names(bundled):
     latest = views.overview(ds, counties, "registered_poor_villages", None, "quantiles", "en")
     assert figure.overview_title(latest, "en").endswith(latest.period("en"))
     assert latest.period_slug() == (str(latest.year) if latest.year is not None else "latest")
+
+
+def test_english_counts_of_one_are_singular():
+    from geo.i18n import t
+
+    assert t("rows_shown", "en", n=1) == "1 row"
+    assert t("rows_shown", "en", n=2) == "2 rows"
+    assert t("coverage_counties", "en", n=1, total_units=24) == "1 of 24 counties has data"
+    assert t("legend_no_circle", "en", n=1) == "No data: 1 county, no circle"
+    assert t("problems_found", "en", n=1).startswith("1 problem found")
+    assert t("rows_shown", "zh", n=1) == "共 1 行"

@@ -99,8 +99,8 @@ MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 QR_CORNER_KEY = "qr_corner"  # the container of the presenter's QR code (geo.web.widgets.qr_corner)
 
 _CHROME = (
-    "[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "[data-testid='stExpandSidebarButton']",
-    "[data-testid='stHeader']", "[data-testid='stToolbar']", "[data-testid='stDecoration']",
+    "[data-testid='stSidebar']", "[data-testid='stExpandSidebarButton']",
+    "[data-testid='stHeader']", "[data-testid='stToolbar']",
     "[data-testid='stStatusWidget']", "[data-testid='stBottom']", "footer",
 )  # fmt: skip
 
