@@ -130,7 +130,7 @@ def test_deck_as_pptx_from_the_download_menu(monkeypatch):
 
     calls = []
 
-    def fake(deck, ds, counties, sites, lang, theme, progress=None, context=None):
+    def fake(deck, ds, counties, sites, lang, theme, progress=None, context=None, qr_base=None):
         for i in range(len(deck)):
             progress(i + 1, len(deck))
         calls.append((len(deck), lang, theme))
