@@ -223,11 +223,11 @@ def test_an_extending_outline_that_overlaps_its_neighbours_is_refused(world):
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "ftp://a.cn/x"])
 def test_a_new_source_url_must_be_http(world, url):
     ds, counties = world
-    spec = im.SourceSpec("", "某报告", "保定市", "2016", url)
+    spec = im.SourceSpec("", "某报告", "保定市", "2016", url, "B")
     data = (HEAD.replace(",source", "") + "阜平,village_exits,2016,5\n").encode()
     result = im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=spec))
     assert [p.reason for p in result.problems] == [f"URL {url!r} must start with http:// or https://"]
-    fine = im.SourceSpec("", "某报告", "保定市", "2016", "https://www.baoding.gov.cn/a.html")
+    fine = im.SourceSpec("", "某报告", "保定市", "2016", "https://www.baoding.gov.cn/a.html", "B")
     assert im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=fine)).ok
 
 

@@ -148,8 +148,11 @@ def test_english_interface():
 def test_sources_page_lists_every_value():
     at = run("pages/sources.py")
     assert not at.exception
-    assert len(at.dataframe) == 2
+    assert len(at.dataframe) == 1  # the values; the list of sources is text with links to listed outlets only
     assert len(at.dataframe[0].value) >= 60
+    listed = [md.value for md in at.markdown if "来源等级 A" in md.value]
+    assert listed and "](http://www.gov.cn/gzdt/2012-03/02/content_2081207.htm)" in listed[0]
+    assert "afdelivr" not in listed[0].split("](")[-1]
 
 
 @pytest.mark.parametrize("broken", ["values.csv", "counties.geojson", "sources.csv"])

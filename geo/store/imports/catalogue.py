@@ -14,6 +14,7 @@ import pandas as pd
 from geo.i18n import quoted
 from geo.model import indicators as ind
 from geo.model.boundaries import CountyMatchError, match_county
+from geo.model.outlets import GRADES
 from geo.store.imports import limits
 from geo.store.imports.columns import header_key, hidden_characters, url_problem
 from geo.store.imports.options import SourceSpec
@@ -115,6 +116,10 @@ class Places:
 
 
 SOURCE_ID_PREFIX = "import_"
+GRADE_HELP = (
+    "A = a government document or notice, B = the report itself or a major outlet's own page, "
+    "C = a reprint on another site, D = a page with no named outlet, author or date"
+)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -122,7 +127,7 @@ def new_source_row(spec: SourceSpec) -> dict[str, str]:
     digest = hashlib.sha1(f"{spec.title}|{spec.publisher}|{spec.date}".encode()).hexdigest()[:10]
     return {
         "source_id": f"{SOURCE_ID_PREFIX}{digest}", "title": spec.title.strip(), "publisher": spec.publisher.strip(),
-        "date": spec.date.strip(), "url": spec.url.strip(), "note": "",
+        "date": spec.date.strip(), "url": spec.url.strip(), "grade": spec.grade.strip().upper(), "note": "",
     }  # fmt: skip
 
 
@@ -132,7 +137,7 @@ def resolve_file_source(
     """The file-wide source id, a new source row to add, and problems with the source given."""
     if not spec.given:
         return None, None, []
-    if spec.source_id and not (spec.title or spec.publisher or spec.date):
+    if spec.source_id and not (spec.title or spec.publisher or spec.date or spec.grade):
         sid = cat.source_keys.get(spec.source_id) or cat.source_keys.get(header_key(spec.source_id))
         if sid:
             return sid, None, []
@@ -148,6 +153,9 @@ def resolve_file_source(
             problems.append(ImportProblem(1, "source", f"the {what} {reason}"))
     if reason := url_problem(spec.url.strip()):
         problems.append(ImportProblem(1, "source", reason))
+    if spec.grade.strip().upper() not in GRADES:
+        what = f"{spec.grade.strip()!r} is not a grade" if spec.grade.strip() else "a new source needs its grade"
+        problems.append(ImportProblem(1, "source", f"{what}: {GRADE_HELP}"))
     if spec.date.strip() and not _DATE.fullmatch(spec.date.strip()):
         problems.append(ImportProblem(1, "source", f"date {quoted(spec.date)} must be YYYY, YYYY-MM or YYYY-MM-DD"))
     if problems:
