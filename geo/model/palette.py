@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from geo.model.classify import CATEGORICAL, CITY_FILL, NOT_APPLICABLE, PALETTES
 
-BORDER = "#4d4d4d"  # county borders
+BORDER = "#3d3d3d"  # county borders: 3:1 against the ground and every mid-tone fill (WCAG 1.4.11)
 BACKGROUND = "#f4f3ef"  # the map's ground outside the counties (screen)
 SELECTED = "#d7301f"  # outline of the selected counties
 LABEL_TEXT = "#1a1a1a"  # county names
@@ -118,7 +118,7 @@ LIGHT_MAP = MapColours(
     ground=BACKGROUND, border=BORDER, fill_opacity=0.85, hatch_bg=HATCH_BG, hatch_line=HATCH_LINE,
     hatch_tint_line=HATCH_TINT_LINE, label_text=LABEL_TEXT, label_halo="#ffffff", label_small="#333333",
     highlight="#111111", planned_line=PLANNED_LINE, site_hollow="#ffffff", site_edge="#1a1a1a",
-    swatch_edge="#777777",
+    swatch_edge="#3d3d3d",
 )  # fmt: skip
 DARK_MAP = MapColours(
     ground="#141e2c", border="#9fb0c6", fill_opacity=1.0, hatch_bg="#1f2b3c", hatch_line="#43536a",
