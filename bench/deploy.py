@@ -142,8 +142,9 @@ def main() -> int:
                     r = asyncio.run(burst(url, n, args.timeout))
                     r["load"] = before
                     raw.setdefault((n, target), []).append(r)
-                    print(f"{n:>4} {target:<32} ok {r['ok']:>3} err {len(r['errors'])} p50 {r['p50']:.2f} "
-                          f"p95 {r['p95']:.2f} load {before} {c.error_summary(r['errors'])[:300]}", flush=True)  # fmt: skip
+                    errors = c.error_summary(r["errors"])[:300]
+                    print(f"{n:>4} {target:<32} ok {r['ok']:>3} p50 {r['p50']:.2f} p95 {r['p95']:.2f} "
+                          f"load {before} errors: {errors}", flush=True)  # fmt: skip
                     time.sleep(3)
         rows = []
         for n in sizes:
