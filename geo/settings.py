@@ -64,6 +64,17 @@ def positive_int(raw: str) -> int:
     return value
 
 
+def number(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"{raw!r} is not a number of 0 or more")
+    return value
+
+
+def count_or_empty(raw: str) -> int | None:
+    return positive_int(raw) if raw.strip() else None
+
+
 def flag(raw: str) -> bool:
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -105,9 +116,49 @@ _ENTRIES: list[Setting] = [
     Setting("BAODING_PG_SCHEMA", "baoding", "schema of the PostGIS store", empty_ok=False),
     Setting("BAODING_ADMIN_PASSWORD_HASH", "", "administrator password hash (python -m geo hash-password)",
             secret=True),
+    # Imports are checked in a child process with these limits (geo/store/imports/child.py), from the app
+    # and from python -m geo import alike.
+    Setting("BAODING_IMPORT_SECONDS", "60", "CPU seconds an import check may take before it is stopped",
+            positive_int, empty_ok=False),
+    Setting("BAODING_IMPORT_MEMORY_MB", "2048",
+            "memory (address space, MB) an import check may use before it is stopped", positive_int, empty_ok=False),
     # The server's edge (geo/server/compress.py) keeps the static files it compressed once here.
     Setting("BAODING_CACHE_DIR", str(ROOT / "var" / "cache"),
             "folder where the server keeps what it makes once (compressed static files)", path, empty_ok=False),
+    # The server's budgets (geo/server/budgets.py, uploads.py, paths.py, logs.py): what one visitor may ask of it.
+    Setting("BAODING_WS_PER_ADDRESS", "30", "open websocket sessions (browser tabs) one client address may hold",
+            positive_int, empty_ok=False),
+    Setting("BAODING_WS_NEW_PER_MINUTE", "60", "new websocket sessions one client address may open per minute",
+            number, empty_ok=False),
+    Setting("BAODING_WS_MAX_SESSIONS", "",
+            "open websocket sessions in all; empty: as many as the descriptor limit allows", count_or_empty),
+    Setting("BAODING_WS_RERUNS_PER_S", "2",
+            "script reruns one session may request per second; more wait, coalesced into one", number, empty_ok=False),
+    Setting("BAODING_WS_RERUNS_PER_ADDRESS_S", "6",
+            "script reruns all sessions of one client address may request per second", number, empty_ok=False),
+    Setting("BAODING_WS_MESSAGES_PER_S", "30",
+            "messages per second after which a session is disconnected as a flood", number, empty_ok=False),
+    Setting("BAODING_WS_MAX_MESSAGE_KB", "1024", "largest message a browser may send over its websocket, in KB",
+            number, empty_ok=False),
+    Setting("BAODING_METRICS_PUBLIC", "0", "1: answer Streamlit's /_stcore/metrics; otherwise it is 404", flag,
+            empty_ok=False),
+    Setting("BAODING_LOG_REPEAT_S", "60",
+            "a repeated log warning or error is written once per this many seconds, with a count", number,
+            empty_ok=False),
+    Setting("BAODING_LOG_FILE", "",
+            "also write the server log to this file, rotated by size; empty: standard error only"),
+    Setting("BAODING_LOG_FILE_MB", "20", "size at which that log file is rotated (5 old files kept)", number,
+            empty_ok=False),
+    # The deployment (deploy/; python -m geo serve and deploy-config; README "部署 / Deploy").
+    Setting("BAODING_WORKERS", "", "app worker processes behind nginx; empty: one per core",
+            lambda raw: positive_int(raw) if raw else 0),
+    Setting("BAODING_LISTEN", "127.0.0.1:8080", "where python -m geo serve (make serve) has nginx listen",
+            empty_ok=False),
+    Setting("BAODING_SERVER_NAME", "_", "nginx server_name of the site", empty_ok=False),
+    Setting("BAODING_TLS_CERT", "", "TLS certificate (PEM, full chain) of the HTTPS server block"),
+    Setting("BAODING_TLS_KEY", "", "its private key"),
+    Setting("BAODING_WATCHDOG_SECONDS", "30", "restart a worker whose /_stcore/health has not answered this long",
+            positive_int, empty_ok=False),
 ]  # fmt: skip
 
 # name -> Setting

@@ -14,9 +14,12 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
-from geo.server import compress, firsthtml
+from geo.server import budgets, compress, descriptors, firsthtml, logs, paths, uploads
 
 _LOG = logging.getLogger(__name__)
+
+# The server may hold as many sessions as its descriptor table allows: raise the soft limit first.
+descriptors.raise_soft_limit()
 
 
 def routes() -> list[BaseRoute]:
@@ -29,6 +32,10 @@ def routes() -> list[BaseRoute]:
 def middleware() -> list[Middleware]:
     """Middleware around Streamlit's own, outermost first."""
     return [
+        Middleware(logs.LogGuard),  # repeated warnings once a minute, with a count
+        Middleware(paths.PathGuard),  # unpublished metrics and over-long paths: 404
+        Middleware(budgets.WebsocketBudget),  # sessions per address, reruns and messages per session
+        Middleware(uploads.UploadGate),  # uploads only from administrators on the data page
         Middleware(compress.CompressedStatic),  # /static, /app/static, /component: compressed once (br, gzip)
     ]
 

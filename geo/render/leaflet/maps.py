@@ -129,11 +129,14 @@ def hatch_fill(tint: str | None) -> str:
     return f"url(#nodata-hatch-{tint[1:].lower()})"
 
 
-def county_properties(adcode: str, name: str, style: CountyFill) -> dict:
-    """What a county feature carries to the browser; every text is escaped before it enters."""
+def county_properties(adcode: str, style: CountyFill) -> dict:
+    """What a county feature carries to the browser; every text is escaped before it enters.
+
+    No name of its own: the tooltip names the county in the page's language (a name in one fixed
+    language here would be the other language's on half the pages).
+    """
     return {
         "adcode": adcode,
-        "name": text(name),
         "fill": style.fill or hatch_fill(style.tint),
         "nodata": style.fill is None,
         "planned": style.planned,
@@ -178,7 +181,7 @@ def county_geojson(
     """Counties filled per ``styles``, each with an HTML tooltip that was escaped when built."""
     items = []
     for row in gdf.itertuples():
-        props = county_properties(row.adcode, row.name_zh, styles[row.adcode])
+        props = county_properties(row.adcode, styles[row.adcode])
         items.append((row.geometry, props, style_of(props)))
     return CompactGeoJson(topo_payload(items), name=name, highlight=highlight)
 
