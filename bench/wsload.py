@@ -62,6 +62,34 @@ async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float
                 return t_map, time.perf_counter() - t0, size, None
 
 
+async def flood(ws_url: str, query: str, seconds: float, rate: float, source: str = "") -> dict:
+    """A hostile client: reruns at ``rate`` a second for ``seconds`` from local address ``source``,
+    reconnecting whenever the server closes; what it sent and how the server answered."""
+    stats = {"sent": 0, "sessions": 0, "refused": 0, "closed": 0}
+    stop = time.monotonic() + seconds
+    message = rerun_request(query)
+    local = {"local_addr": (source, 0)} if source else {}
+    while time.monotonic() < stop:
+        try:
+            async with websockets.connect(
+                ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=10, close_timeout=1,
+                user_agent_header=None, **local,
+            ) as ws:  # fmt: skip
+                stats["sessions"] += 1
+                t0, i = time.monotonic(), 0
+                while time.monotonic() < stop:
+                    await ws.send(message)
+                    stats["sent"] += 1
+                    i += 1
+                    await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+        except websockets.exceptions.InvalidStatus:
+            stats["refused"] += 1
+            await asyncio.sleep(0.02)
+        except (websockets.exceptions.ConnectionClosed, OSError, TimeoutError):
+            stats["closed"] += 1
+    return stats
+
+
 async def client(ws_url: str, query: str, stop_at: float, out: dict) -> None:
     while time.monotonic() < stop_at:
         try:
@@ -130,7 +158,18 @@ def main() -> int:
     parser.add_argument("--name", default="one app server, websocket clients")
     parser.add_argument("--note", default="one Streamlit server, GeoPackage store;")
     parser.add_argument("--out", type=Path, default=load.BENCH / "RESULTS.md")
+    parser.add_argument(
+        "--flood-rate",
+        type=float,
+        default=0,
+        help="instead: one hostile client sending reruns this many a second to --url for --seconds",
+    )
+    parser.add_argument("--source", default="", help="local address of the hostile client (e.g. 127.0.0.2)")
     args = parser.parse_args()
+    if args.flood_rate:
+        ws_url = args.url.rstrip("/").replace("http://", "ws://") + "/_stcore/stream"
+        print(json.dumps(asyncio.run(flood(ws_url, args.query, args.seconds, args.flood_rate, args.source))))
+        return 0
     server = None
     if args.url:
         url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]

@@ -33,14 +33,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_app(env: dict[str, str] | None = None):
-    """Run the app on a free port (with these extra environment variables); yields its URL, then stops it."""
+def start_app(env: dict[str, str] | None = None, log: Path | None = None, fd_limit: int | None = None):
+    """Start the app on a free port: (process, URL) once it answers its health check.
+
+    ``log``: the server's output goes to this file (else a pipe); ``fd_limit``: its descriptor limit,
+    soft and hard (the app cannot raise it then), as under a systemd service's default of 1,024.
+    """
     port = _free_port()
+
+    def limit():  # in the child, before exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+
+    out = open(log, "wb") if log else subprocess.PIPE  # the child holds it
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        preexec_fn=limit if fd_limit else None,
     )  # fmt: skip
+    if log:
+        out.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -52,7 +66,14 @@ def serve_app(env: dict[str, str] | None = None):
             time.sleep(0.3)
     else:
         proc.kill()
-        raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        said = log.read_text(errors="replace") if log else proc.stdout.read().decode(errors="replace")
+        raise RuntimeError(f"streamlit did not start: {said[-2000:]}")
+    return proc, url
+
+
+def serve_app(env: dict[str, str] | None = None):
+    """Run the app on a free port (with these extra environment variables); yields its URL, then stops it."""
+    proc, url = start_app(env)
     yield url
     proc.terminate()
     proc.wait(timeout=10)
