@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import sys
 import time
@@ -88,6 +89,67 @@ async def flood(ws_url: str, query: str, seconds: float, rate: float, source: st
         except (websockets.exceptions.ConnectionClosed, OSError, TimeoutError):
             stats["closed"] += 1
     return stats
+
+
+async def anonymous_session(ws_url: str, query: str) -> tuple[websockets.ClientConnection, str]:
+    """A visitor's session, open (close it when done), and its id: what Streamlit's upload URLs name."""
+    ws = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, user_agent_header=None)
+    await ws.send(rerun_request(query))
+    while True:
+        msg = ForwardMsg.FromString(await asyncio.wait_for(ws.recv(), 60))
+        if msg.WhichOneof("type") == "new_session":
+            return ws, msg.new_session.initialize.session_id
+
+
+def xsrf_cookie(url: str) -> str:
+    """The XSRF cookie Streamlit hands out (with /_stcore/health): what a browser sends back with uploads."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("GET", "/_stcore/health")
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "_streamlit_xsrf":
+                return rest.split(";", 1)[0]
+        return ""
+    finally:
+        conn.close()
+
+
+def put_upload(url: str, session_id: str, size: int) -> int | str:
+    """PUT a ``size``-byte multipart file to Streamlit's upload endpoint, streamed, as a browser would (with the
+    XSRF cookie and header); the status, or how the connection ended."""
+    token = xsrf_cookie(url)
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    boundary = "----budgetsboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+            "Content-Type: text/csv\r\n\r\n").encode()  # fmt: skip
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    chunk = b"a" * 2**20
+    try:
+        conn.putrequest("PUT", f"/_stcore/upload_file/{session_id}/file-{time.monotonic_ns()}")
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(len(head) + size + len(tail)))
+        if token:
+            conn.putheader("Cookie", f"_streamlit_xsrf={token}")
+            conn.putheader("X-Xsrftoken", token)
+        conn.endheaders()
+        conn.send(head)
+        for _ in range(size // len(chunk)):
+            conn.send(chunk)
+        conn.send(tail)
+        return conn.getresponse().status
+    except (BrokenPipeError, ConnectionResetError):
+        # The server answered and closed without reading the body; its answer is still there to read.
+        try:
+            return conn.getresponse().status
+        except (OSError, http.client.HTTPException) as exc:
+            return type(exc).__name__
+    finally:
+        conn.close()
 
 
 async def client(ws_url: str, query: str, stop_at: float, out: dict) -> None:

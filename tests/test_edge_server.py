@@ -8,7 +8,6 @@ and not the visitor. The protocol helpers are bench/wsload.py's.
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import statistics
 import subprocess
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 import websockets
 from browser_support import start_app
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -51,7 +49,7 @@ def ws_url(url: str) -> str:
 
 
 async def map_time(url: str) -> float:
-    """Seconds until the overview map's script arrives in a new session (the visitor)."""
+    """Seconds until the overview map's script arrives in a new session (the visitor, who stays to the run's end)."""
     t_map, _done, _size, err = await wsload.one_run(ws_url(url), QUERY, 60)
     assert err is None, err
     return t_map
@@ -86,14 +84,13 @@ def test_a_rerun_flood_leaves_other_visitors_served(server):
     asyncio.run(map_time(url))  # warm-up: the store and the caches
 
     async def scenario():
-        quiet = [await map_time(url) for _ in range(5)]
+        quiet = [await map_time(url) for _ in range(7)]
         attack = start_flood(url, 5, 1000, "127.0.0.2")
         during, checks = [], []
         loop = asyncio.get_running_loop()
         while attack.poll() is None:
             checks.append(loop.run_in_executor(None, health, url))
-            during.append(await map_time(url))
-            await asyncio.sleep(0.2)
+            during.append(await map_time(url))  # one after another: the visitor keeps asking throughout
         stats = json.loads(attack.communicate(timeout=30)[0])
         healths = await asyncio.gather(*checks)
         return quiet, during, healths, stats
@@ -102,62 +99,30 @@ def test_a_rerun_flood_leaves_other_visitors_served(server):
     after = health(url)
     print(f"quiet {quiet}, during {during}, health {healths}, after {after:.2f} s, attacker {stats}")
     assert stats["sent"] > 0 and stats["closed"] + stats["refused"] >= 1  # the flood was met, not ignored
-    # The visitor's map arrives within twice its quiet time (medians; 0.1 s for a machine shared by others).
-    assert statistics.median(during) <= 2 * statistics.median(quiet) + 0.1, (quiet, during)
+    # The visitor's map arrives within twice its quiet time (medians), give or take the spread the quiet runs
+    # themselves showed (a machine shared with other work), and never waits long: the attacker costs at most
+    # the one run it started before the flood was seen.
+    noise = max(quiet) - min(quiet)
+    assert statistics.median(during) <= 2 * statistics.median(quiet) + noise, (quiet, during)
+    assert max(during) < 5, during
     assert max(healths) < 2 and after < 2
     text = log.read_text(errors="replace")
     assert "Exception in ASGI application" not in text
     assert text.count("disconnected: flooded") <= 1  # one line, repeats counted in the next one
 
 
-async def anonymous_session(url: str) -> tuple[websockets.ClientConnection, str]:
-    ws = await websockets.connect(ws_url(url), subprotocols=["streamlit"], max_size=None, user_agent_header=None)
-    await ws.send(wsload.rerun_request(QUERY))
-    while True:
-        msg = ForwardMsg.FromString(await asyncio.wait_for(ws.recv(), 60))
-        if msg.WhichOneof("type") == "new_session":
-            return ws, msg.new_session.initialize.session_id
-
-
-def put_upload(url: str, session_id: str, size: int) -> int | str:
-    """PUT a ``size``-byte multipart file to Streamlit's upload endpoint, streamed; the status, or how it ended."""
-    host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    boundary = "----budgetsboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode()  # fmt: skip
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    chunk = b"a" * 2**20
-    try:
-        conn.putrequest("PUT", f"/_stcore/upload_file/{session_id}/file-{time.monotonic_ns()}")
-        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        conn.putheader("Content-Length", str(len(head) + size + len(tail)))
-        conn.endheaders()
-        conn.send(head)
-        for _ in range(size // len(chunk)):
-            conn.send(chunk)
-        conn.send(tail)
-        return conn.getresponse().status
-    except (BrokenPipeError, ConnectionResetError):
-        # The server answered and closed without reading the body; its answer is still there to read.
-        try:
-            return conn.getresponse().status
-        except (OSError, http.client.HTTPException) as exc:
-            return type(exc).__name__
-    finally:
-        conn.close()
-
-
 def test_an_anonymous_session_cannot_upload_and_its_bodies_are_not_read(server):
     url, pid, log = server()
 
     async def scenario():
-        ws, session_id = await anonymous_session(url)
+        ws, session_id = await wsload.anonymous_session(ws_url(url), QUERY)
         try:
             time.sleep(2)  # let the session's run settle before the baseline
             before = rss_mb(pid)
             loop = asyncio.get_running_loop()
-            results = [await loop.run_in_executor(None, put_upload, url, session_id, 150 * 2**20) for _ in range(10)]
+            results = [
+                await loop.run_in_executor(None, wsload.put_upload, url, session_id, 150 * 2**20) for _ in range(10)
+            ]
             after = rss_mb(pid)
         finally:
             await ws.close()
