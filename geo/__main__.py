@@ -106,7 +106,11 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source-title", default="", help="a new source for every row: its title")
     parser.add_argument("--source-publisher", default="", help="... its publisher")
     parser.add_argument("--source-date", default="", help="... its date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    parser.add_argument("--source-url", default="", help="... its URL (optional)")
+    parser.add_argument(
+        "--source-url", default="", help="... its URL (optional; linked once its host is a listed outlet)"
+    )
+    parser.add_argument("--source-grade", default="", help="... its grade: A government, B report/outlet's own page, "
+                        "C reprint, D no named outlet/author/date")  # fmt: skip
     parser.add_argument("--datum", default="", help="sites/boundaries: WGS-84, CGCS2000, GCJ-02 or BD-09")
     parser.add_argument("--mode", choices=BOUNDARY_MODES, default="extend", help="boundaries: extend or replace")
 
@@ -130,15 +134,17 @@ def _import(args: argparse.Namespace) -> int:
     from geo.model.indicators import DataError
     from geo.store import admin, auth
     from geo.store import imports as importer
+    from geo.store.imports.child import prepare_in_child
 
     source = importer.SourceSpec(
-        args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
+        args.source, args.source_title, args.source_publisher, args.source_date, args.source_url, args.source_grade
     )
     options = importer.ImportOptions(args.kind, args.year, args.status, source, args.datum, args.mode)
     try:
         data = args.file.read_bytes()
         s = _open_store()
-        result = importer.prepare_import(data, args.file.name, s.dataset(), s.counties(), options)
+        # Checked in the app's limited child process (time, memory): the same limits and messages.
+        result = prepare_in_child(data, args.file.name, s.dataset(), s.counties(), options)
     except OSError as exc:
         print(f"{args.file}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1

@@ -189,9 +189,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "data_error_title": {"zh": "数据文件有误，应用无法启动", "en": "A data file is broken"},
     "sources_intro": {
-        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项和县筛选，并下载为 CSV。",
+        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项、县和来源等级筛选，并下载为 CSV。",
         "en": "Every number the app shows comes from a row of this table. Filter by "
-        "programme and county, and download it as CSV.",
+        "programme, county and source grade, and download it as CSV.",
     },
     "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
     "all_counties": {"zh": "全部县（市、区）", "en": "All counties"},
@@ -205,6 +205,51 @@ STRINGS: dict[str, dict[str, str]] = {
     "publisher": {"zh": "发布者", "en": "Publisher"},
     "date": {"zh": "日期", "en": "Date"},
     "url": {"zh": "网址", "en": "URL"},
+    "reprinted_by": {"zh": "{publisher}，{site}转载", "en": "{publisher}, reprinted by {site}"},
+    "grade_label": {"zh": "来源等级 {grade}", "en": "grade {grade}"},
+    "grade": {"zh": "来源等级", "en": "Source grade"},
+    "grades_explained": {
+        "zh": "来源等级：A 政府文件或通知；B 报告本身，或主要媒体自己的网页；C 其他网站的转载（或由几个来源推得）；"
+        "D 没有署名媒体、作者或日期的网页。",
+        "en": "Source grades: A = a government document or notice; B = the report itself, or a major outlet's own "
+        "page; C = a reprint on another site (or deduced from several sources); D = a page with no named outlet, "
+        "author or date.",
+    },
+    "mark": {"zh": "提示", "en": "Caution"},
+    "mark_weak": {"zh": "来源较弱", "en": "weak source"},
+    "mark_disputed": {"zh": "来源不一", "en": "sources disagree"},
+    "mark_weak_detail": {
+        "zh": "来源较弱：只有 D 级来源（没有署名媒体、作者或日期的网页）",
+        "en": "weak source: only a grade-D page (no named outlet, author or date)",
+    },
+    "mark_disputed_detail": {"zh": "来源不一：{figures}", "en": "sources disagree: {figures}"},
+    "figure_from": {"zh": "{value}（{source}）", "en": "{value} ({source})"},
+    "figures_sep": {"zh": "；", "en": "; "},
+    "grade_filter": {"zh": "来源等级", "en": "Source grade"},
+    "all_grades": {"zh": "全部等级", "en": "All grades"},
+    "marked_only": {"zh": "只看来源较弱或来源不一的数值", "en": "Only weak or disputed values"},
+    "link": {"zh": "链接", "en": "Link"},
+    "unreviewed_host": {"zh": "未审核的网站（不链接）", "en": "Unreviewed site (not linked)"},
+    "unreviewed_hosts": {"zh": "未审核的来源网站", "en": "Unreviewed source sites"},
+    "unreviewed_hosts_intro": {
+        "zh": "这些网站不在经审核的媒体清单（data/outlets.csv）中：来源照常保存，但网址只作为文字显示，"
+        "不做链接；审核后把该媒体加入清单即可链接。",
+        "en": "These sites are not in the reviewed outlet list (data/outlets.csv): their sources are kept, but "
+        "the URL is shown as text, not as a link, until the outlet is added to the list by review.",
+    },
+    "no_unreviewed_hosts": {
+        "zh": "所有来源网址都属于经审核的媒体清单。",
+        "en": "Every source URL belongs to the reviewed outlet list.",
+    },
+    "outlet": {"zh": "媒体", "en": "Outlet"},
+    "host": {"zh": "网站", "en": "Site"},
+    "further_sources": {"zh": "其他来源", "en": "Further sources"},
+    "source_url": {"zh": "网址（可选）", "en": "URL (optional)"},
+    "source_url_help": {
+        "zh": "只接受 http/https；网站不在审核过的媒体清单（data/outlets.csv）中时只显示为文字，不做链接。",
+        "en": "http/https only; a site not on the reviewed outlet list (data/outlets.csv) is shown as text, "
+        "not linked.",
+    },
     "indicators_count": {
         "zh": "{n} 个指标，{v} 个数值，{s} 个来源",
         "en": "{n} indicators, {v} values, {s} sources",
@@ -546,3 +591,27 @@ def md_literal(text: object) -> str:
     """
     unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in unlinked)
+
+
+# Control characters (tab, newline, NUL ...), zero-width characters and bidirectional overrides: text
+# carrying them looks like other text, or turns the text around it, wherever it is shown. The importer
+# refuses names holding them (geo.store.imports.columns); notices show them as visible escapes.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+SHOWN_CHARS = 40  # a value quoted back in a notice or a problem: longer ones are cut
+
+
+def visible(text: object, limit: int = SHOWN_CHARS, lang: str = "en") -> str:
+    """``text`` as it may be quoted back to the person who sent it: hidden characters as ``<U+202E>``
+    (so none can reorder or hide the sentence around it), and cut after ``limit`` characters with "…"
+    and the full length (a 100 KB link value is not shown back whole)."""
+    text = str(text)
+    shown = text if len(text) <= limit else text[:limit]
+    shown = HIDDEN_CHARACTERS.sub(lambda m: f"<U+{ord(m.group()):04X}>", shown)
+    if len(text) <= limit:
+        return shown
+    return f"{shown}…（共 {len(text)} 个字符）" if lang == "zh" else f"{shown}…({len(text)} characters)"
+
+
+def quoted(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``visible(text)`` in quotes, the way problems and notices quote what a file or link said."""
+    return repr(visible(text, limit))

@@ -116,6 +116,12 @@ _ENTRIES: list[Setting] = [
     Setting("BAODING_PG_SCHEMA", "baoding", "schema of the PostGIS store", empty_ok=False),
     Setting("BAODING_ADMIN_PASSWORD_HASH", "", "administrator password hash (python -m geo hash-password)",
             secret=True),
+    # Imports are checked in a child process with these limits (geo/store/imports/child.py), from the app
+    # and from python -m geo import alike.
+    Setting("BAODING_IMPORT_SECONDS", "60", "CPU seconds an import check may take before it is stopped",
+            positive_int, empty_ok=False),
+    Setting("BAODING_IMPORT_MEMORY_MB", "2048",
+            "memory (address space, MB) an import check may use before it is stopped", positive_int, empty_ok=False),
     # The server's edge (geo/server/compress.py) keeps the static files it compressed once here.
     Setting("BAODING_CACHE_DIR", str(ROOT / "var" / "cache"),
             "folder where the server keeps what it makes once (compressed static files)", path, empty_ok=False),

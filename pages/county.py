@@ -53,6 +53,8 @@ with left:
         st.markdown(f"**{t('profile_programmes', lang)}**{colon(lang)}" + md_literal(join_list(p.programmes, lang)))
 
 widgets.section("profile_all_figures", t("profile_all_figures", lang))
+for mark in p.marks:  # weak or disputed figures, said above the table and not only in a column of it
+    st.warning(md_literal(mark), icon=":material/warning:")
 if p.table.empty:
     st.caption(t("profile_no_figures", lang))
 else:

@@ -140,3 +140,22 @@ def test_a_current_browser_stays_in_the_app(browser, app_url):
         page.locator("iframe[data-testid='stCustomComponentV1']").first.wait_for(state="attached", timeout=60_000)
         assert urlsplit(page.url).path == "/"
         assert page.evaluate("document.documentElement.lang") == "en"
+
+
+@pytest.mark.browser
+def test_map_pages_name_what_the_first_map_waits_for(app_url):
+    """The lazy chunks and the frame's files are named in the first HTML, and each is served."""
+    from geo.server.firsthtml import FIRST_VIEW_CHUNKS, MAP_PAGES
+
+    with urllib.request.urlopen(f"{app_url}/", timeout=30) as r:
+        page = r.read().decode("utf-8")
+    chunks = re.findall(r'<link rel="modulepreload" crossorigin href="\./(static/js/[^"]+)">', page)
+    assert {name.split("/")[-1].rsplit(".", 2)[0] for name in chunks} >= set(FIRST_VIEW_CHUNKS)
+    prefetched = re.findall(r'<link rel="prefetch" href="\./([^"]+)">', page)
+    # The frame's script only once a session has drawn a map (before, the server has no answer for it).
+    assert any(p.endswith("leaflet.js") for p in prefetched)
+    for path in chunks + prefetched:
+        with urllib.request.urlopen(f"{app_url}/{path}", timeout=30) as r:
+            assert r.status == 200, path
+    with urllib.request.urlopen(f"{app_url}/sources", timeout=30) as r:
+        assert "sources" not in MAP_PAGES and 'rel="prefetch"' not in r.read().decode("utf-8")

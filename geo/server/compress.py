@@ -11,6 +11,8 @@ the browser takes it, else gzip), each file compressed once:
   hash of its content, so a changed file is a new entry and an unchanged one is never compressed
   again (memory, and a folder under ``BAODING_CACHE_DIR`` that outlives restarts and is shared by
   the processes of one deployment);
+- a component's content-hashed build files (``main.521860b0.js``), for which Streamlit says only
+  ``Cache-Control: public``, get the same immutable caching as Streamlit's own hashed bundle;
 - on a first request gzip is made on the spot (tens of ms for the largest file) and brotli at its
   best setting (about 1 s per 500 KB) by a background thread, which also compresses the files the
   first view asks for as soon as the server starts;
@@ -43,6 +45,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo import settings
+from geo.server import firsthtml
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,10 @@ PREFIXES = ("/static/", "/app/static/", "/component/")
 COMPRESSIBLE = re.compile(
     r"^(text/|application/(javascript|x-javascript|json|manifest\+json|xml|wasm)|image/svg\+xml|font/(ttf|otf))"
 )
+# Files of a component's build named by their content hash (main.521860b0.js), and Streamlit's own
+# caching for its hashed bundle, which they get too.
+HASHED_COMPONENT_FILE = re.compile(r"^/component/[^/]+/static/(js|css)/[\w.-]+\.[0-9a-f]{8,}\.(js|css)$")
+IMMUTABLE = "public, immutable, max-age=31536000"
 MIN_SIZE = 1024  # below this the headers weigh more than the saving
 MAX_SIZE = 32 * 1024 * 1024  # larger bodies pass through as they are, streamed
 MEMORY_BUDGET = 64 * 1024 * 1024
@@ -235,6 +242,7 @@ def first_view_files() -> list[Path]:
     static = Path(file_util.get_static_dir())
     named = re.findall(r'(?:src|href)="\./(static/[^"]+)"', (static / "index.html").read_text(encoding="utf-8"))
     files = [static / name for name in named]
+    files += [static / "static" / "js" / name for name in firsthtml.lazy_chunks(static / "index.html")]
     # Found, not imported: importing streamlit_folium declares its component, and outside a script run
     # that declaration lands where the server never looks (the frame's files then answer 404).
     spec = importlib.util.find_spec("streamlit_folium")
@@ -314,6 +322,10 @@ class CompressedStatic:
             encoding, data = await anyio.to_thread.run_sync(self.compressor.best, body, encodings)
         out = MutableHeaders(raw=list(start.get("headers", [])))
         _vary(out)
+        if HASHED_COMPONENT_FILE.match(scope["path"]) and out.get("cache-control") == "public":
+            # A component's build names its files by their content; Streamlit says only "public" (no age, no
+            # validator), so every frame fetched them again, and a page's prefetch of them was wasted.
+            out["cache-control"] = IMMUTABLE
         if encoding:
             out["content-encoding"] = encoding
             del out["accept-ranges"]  # ranges would count bytes of the file, not of this body

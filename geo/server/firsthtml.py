@@ -21,6 +21,7 @@ at startup (and in the tests), not silently.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +56,49 @@ def streamlit_index() -> Path:
     return Path(file_util.get_static_dir()) / "index.html"
 
 
+# Chunks Streamlit's bundle imports only once it runs, that every page's first view (a map in a component
+# frame, Markdown) waits for, one round trip after another: named in the first HTML, they come with the rest.
+FIRST_VIEW_CHUNKS = ("Html", "purify.es", "ComponentInstance", "IFrameUtil", "urls", "withCalculatedWidth")
+
+
+def lazy_chunks(index: Path) -> list[str]:
+    """The files of FIRST_VIEW_CHUNKS in this bundle (``Html.CzLZZ4bP.js``); a prefix not found once is left out."""
+    js = index.parent / "static" / "js"
+    found = []
+    for prefix in FIRST_VIEW_CHUNKS:
+        names = [p.name for p in js.glob(f"{prefix}.*.js") if p.name.count(".") == prefix.count(".") + 2]
+        if len(names) == 1:
+            found.append(names[0])
+    return found
+
+
+# Pages whose first view is a map in streamlit-folium's frame. The frame's script and Leaflet are asked for
+# only once the frame exists, at the end of a chain of round trips; prefetched by the page (lowest priority,
+# and Chrome reuses a prefetched file for five minutes without asking again), they are there when it does.
+MAP_PAGES = frozenset({"overview", "county", "programmes", "briefing"})
+FOLIUM_COMPONENT = "streamlit_folium.st_folium"  # the name streamlit-folium declares its component under
+
+
+def map_prefetch() -> list[str]:
+    """The frame's script and Leaflet's script and style, as URLs relative to the app's root."""
+    from geo.render.leaflet.assets import asset_url
+
+    urls = [asset_url("leaflet", "leaflet.js", "./app/static"), asset_url("leaflet", "leaflet.css", "./app/static")]
+    spec = importlib.util.find_spec("streamlit_folium")  # found, not imported (see geo/server/compress.py)
+    if spec and spec.origin and _frame_served():
+        js = Path(spec.origin).parent / "frontend" / "build" / "static" / "js"
+        urls += [f"./component/{FOLIUM_COMPONENT}/static/js/{p.name}" for p in sorted(js.glob("main.*.js"))]
+    return urls
+
+
+def _frame_served() -> bool:
+    """Whether the server answers for the map frame yet: it registers the component with the first session
+    that draws a map; before that its files are a 404, and a prefetched 404 must not stand in for them."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().component_registry.get_component_path(FOLIUM_COMPONENT) is not None
+
+
 def _slot(name: str) -> str:
     """A place in the template this module fills in (a marker no HTML file contains)."""
     return f"\x00{name}\x00"
@@ -73,6 +117,13 @@ def _template(path: Path, mtime_ns: int) -> str:
         if text.count(anchor) != 1:
             raise RuntimeError(f"{path}: expected {anchor!r} once; Streamlit's index.html changed")
         text = text.replace(anchor, replacement)
+    stylesheet = '<link rel="stylesheet"'
+    if text.count(stylesheet) != 1:
+        raise RuntimeError(f"{path}: expected one {stylesheet}; Streamlit's index.html changed")
+    hints = "".join(
+        f'<link rel="modulepreload" crossorigin href="./static/js/{name}">\n    ' for name in lazy_chunks(path)
+    )
+    text = text.replace(stylesheet, hints + _slot("prefetch") + stylesheet)
     start, end = text.find("<noscript>"), text.find("</noscript>")
     if text.count("<noscript>") != 1 or end < start:
         raise RuntimeError(f"{path}: expected one <noscript> in the body; Streamlit's index.html changed")
@@ -106,7 +157,9 @@ def first_html(page: str, query_string: str, query: dict[str, str]) -> str:
         f'<noscript><p>{html.escape(t("noscript_light", lang))} <a href="{to_noscript}">'
         f"{html.escape(t('open_light_view', lang))}</a></p></noscript>"
     )
+    prefetch = "".join(f'<link rel="prefetch" href="{html.escape(u)}">\n    ' for u in map_prefetch())
     fill = {
+        "prefetch": prefetch if page in MAP_PAGES else "",
         "lang": HTML_LANG[lang],
         "head": head,
         "title": html.escape(page_title(page, lang)),

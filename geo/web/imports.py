@@ -14,6 +14,7 @@ import streamlit as st
 from geo import store as gs
 from geo.i18n import STRINGS, t
 from geo.model import indicators as ind
+from geo.model.outlets import GRADES
 from geo.render import tables
 from geo.store import admin, auth
 from geo.store import imports as importer
@@ -44,10 +45,12 @@ def import_options(ds: ind.Dataset, lang: str) -> importer.ImportOptions:
     spec = importer.SourceSpec(source_id if source_id != "+" else "")
     if source_id == "+":
         s1, s2, s3 = st.columns(3)
-        spec = importer.SourceSpec(
-            "", s1.text_input(t("source_title", lang)), s2.text_input(t("source_publisher", lang)),
-            s3.text_input(t("source_date", lang)),
-        )  # fmt: skip
+        title, publisher = s1.text_input(t("source_title", lang)), s2.text_input(t("source_publisher", lang))
+        date = s3.text_input(t("source_date", lang))
+        u1, u2 = st.columns([2, 1])
+        url = u1.text_input(t("source_url", lang), help=t("source_url_help", lang))
+        grade = u2.selectbox(t("grade", lang), ["", *GRADES], help=t("grades_explained", lang))
+        spec = importer.SourceSpec("", title, publisher, date, url, grade)
     datum, mode = "", "extend"
     if kind in ("sites", "boundaries", "auto"):
         d1, d2 = st.columns(2)

@@ -14,7 +14,7 @@ from collections.abc import Collection
 import streamlit as st
 
 from geo import internals
-from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t
+from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t, visible
 from geo.web.params import parse_county_list, resolve
 
 
@@ -27,12 +27,15 @@ def notify(param: str, value: str | None) -> None:
     """Say that the link asked for something that does not exist; the link's text is shown as text.
 
     ``param`` is a UI string key naming the parameter (or the parameter itself when there is none).
+    The value is shown as ``visible`` makes it: cut when long (with its length), and bidi, zero-width and
+    control characters as ``<U+202E>``, so none of them turns or hides the sentence around it.
     """
     if not value:
         return
     lang = current_lang()
-    label = t(param, lang) if param in STRINGS else param
-    st.warning(t("unknown_param", lang, param=md_literal(label), value=md_literal(value)), icon=":material/link_off:")
+    label = t(param, lang) if param in STRINGS else visible(param, lang=lang)
+    shown = md_literal(visible(value, lang=lang))
+    st.warning(t("unknown_param", lang, param=md_literal(label), value=shown), icon=":material/link_off:")
 
 
 def seed_from_url(key: str, valid: Collection[str], default: str, label: str | None = None) -> str | None:
