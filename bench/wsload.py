@@ -34,16 +34,18 @@ def rerun_request(query: str) -> bytes:
     return msg.SerializeToString()
 
 
-async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float, int, str | None]:
-    """(seconds to map script, seconds to run finished, bytes received, error or None)."""
+async def one_run(ws_url: str, query: str, timeout: float, source: str = "") -> tuple[float, float, int, str | None]:
+    """(seconds to map script, seconds to run finished, bytes received, error or None); ``source``: the local
+    address to connect from (many visitors on one machine, each with its own address's budgets)."""
     t0 = time.perf_counter()
     t_map = None
     size = 0
     # No User-Agent: the app then draws the whole overview in this one run (a browser's first run draws
     # the map alone and the rest in a second run once the map reports it painted: geo/web/mapelement.py),
     # so each request here stays one full overview run, as in earlier measurements.
+    local = {"local_addr": (source, 0)} if source else {}
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None
+        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None, **local
     ) as ws:
         await ws.send(rerun_request(query))
         while True:
@@ -152,10 +154,10 @@ def put_upload(url: str, session_id: str, size: int) -> int | str:
         conn.close()
 
 
-async def client(ws_url: str, query: str, stop_at: float, out: dict) -> None:
+async def client(ws_url: str, query: str, stop_at: float, out: dict, source: str = "") -> None:
     while time.monotonic() < stop_at:
         try:
-            t_map, t_done, size, err = await one_run(ws_url, query, 60)
+            t_map, t_done, size, err = await one_run(ws_url, query, 60, source)
             if err:
                 out["errors"].append(err)
             else:
@@ -175,7 +177,9 @@ async def run(base: str, pids: list[int], users: int, seconds: float, query: str
     stop = asyncio.Event()
     sampler = asyncio.create_task(load.sample(pids, stop, rss))
     t0 = time.monotonic()
-    tasks = [client(ws_url, query, t0 + seconds, out) for _ in range(users)]
+    # Each user from its own loopback address when the server is on this machine (its per-address budgets).
+    local = "127.0.0.1" in ws_url or "localhost" in ws_url
+    tasks = [client(ws_url, query, t0 + seconds, out, f"127.0.2.{i % 250 + 1}" if local else "") for i in range(users)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=3 * seconds + 60)
     wall = time.monotonic() - t0
     stop.set()

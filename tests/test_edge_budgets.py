@@ -384,3 +384,27 @@ def test_log_file_is_rotated_by_size(tmp_path, monkeypatch):
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["server.log", *[f"server.log.{i}" for i in range(1, logs.BACKUPS + 1)]]
     assert all(p.stat().st_size <= 11 * 1024 for p in tmp_path.iterdir())
+
+
+def test_a_flooder_that_reads_nothing_is_still_cut_off():
+    """Its socket's buffer is full, so the close cannot be sent (uvicorn's send waits for it to drain):
+    the session still ends at once, and the server drops the connection when the app returns."""
+
+    async def scenario():
+        sock = Socket("10.0.0.8")
+
+        async def blocked(message):
+            if message["type"] == "websocket.close":
+                await asyncio.Event().wait()  # never writable
+            await Socket.send(sock, message)
+
+        sock.send = blocked
+        task = await serve(middleware(), sock)
+        for i in range(1000):
+            sock.incoming.put_nowait(rerun(f"n={i}"))
+        t0 = time.monotonic()
+        await asyncio.wait_for(task, 5)
+        return sock, time.monotonic() - t0
+
+    sock, took = run(scenario())
+    assert took < 2 and len(sock.got) <= 5

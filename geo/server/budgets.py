@@ -138,7 +138,7 @@ class WebsocketBudget:
         try:
             await self.app(scope, connection.receive, connection.send)
         finally:
-            connection.stop()
+            await connection.stop()
             self.total -= 1
             self.open[address] -= 1
             if not self.open[address]:
@@ -192,6 +192,7 @@ class Connection:
         self.out: asyncio.Queue = asyncio.Queue()  # bounded by the budgets: what they pass, the app takes
         self.reader: asyncio.Future | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.closer: asyncio.Future | None = None
         self.closed = self.close_sent = self.flooded = self.gone = False
         self.close_code = 1000
         self.received = 0
@@ -231,15 +232,23 @@ class Connection:
                 continue  # frames after our close: read until the disconnect
             verdict = self.judge(message)
             if self.closed and not self.close_sent:
+                # The close goes out when the socket takes it: a flooder that reads nothing has filled its
+                # buffer, and awaiting the close here would stop the judging. Streamlit is told at once, ends
+                # the session, and the server drops the connection when it returns (unless the close went out).
                 self.close_sent = True
-                try:
-                    await self._send({"type": "websocket.close", "code": self.close_code})
-                except Exception:  # the client went first: its disconnect comes next
-                    pass
-            elif verdict == PASS:
+                self.closer = asyncio.ensure_future(self._close_quietly())
+                self.out.put_nowait({"type": "websocket.disconnect", "code": self.close_code})
+                return
+            if verdict == PASS:
                 self.out.put_nowait(message)
             elif verdict == HOLD:
                 self.hold(message)
+
+    async def _close_quietly(self) -> None:
+        try:
+            await self._send({"type": "websocket.close", "code": self.close_code})
+        except Exception:  # the client went first
+            pass
 
     def _release(self) -> None:
         """The timer of the pending rerun: pass it on when the budgets allow, else wait again."""
@@ -329,8 +338,11 @@ class Connection:
             if not self.closed:
                 raise  # a send that raced our close is dropped; any other failure is Streamlit's to handle
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self.reader is not None and not self.reader.done():
             self.reader.cancel()
         if self.timer is not None:
             self.timer.cancel()
+        if self.closer is not None and not self.closer.done():
+            await asyncio.wait({self.closer}, timeout=0.1)  # its turn, unless the client's buffer is full
+            self.closer.cancel()  # then never sent: the server drops the connection instead
