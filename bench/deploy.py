@@ -61,7 +61,7 @@ def first_view_bytes(port: int) -> dict:
         browser = c.launch(p)
         context = c.offline_context(browser, urlparse(proxy.url).netloc)
         page = context.new_page()
-        page.goto(f"{proxy.url}/?{QUERY}")
+        page.goto(f"{proxy.url}/?{QUERY}", timeout=180_000)
         page.wait_for_function(f"() => ({c.COUNT_PATHS_JS})() >= 24", polling="raf", timeout=180_000)
         page.wait_for_timeout(2500)
         context.close()
@@ -142,8 +142,9 @@ def main() -> int:
                     r = asyncio.run(burst(url, n, args.timeout))
                     r["load"] = before
                     raw.setdefault((n, target), []).append(r)
-                    print(f"{n:>4} {target:<32} ok {r['ok']:>3} err {len(r['errors'])} p50 {r['p50']:.2f} "
-                          f"p95 {r['p95']:.2f} load {before}", flush=True)  # fmt: skip
+                    errors = c.error_summary(r["errors"])[:300]
+                    print(f"{n:>4} {target:<32} ok {r['ok']:>3} p50 {r['p50']:.2f} p95 {r['p95']:.2f} "
+                          f"load {before} errors: {errors}", flush=True)  # fmt: skip
                     time.sleep(3)
         rows = []
         for n in sizes:
