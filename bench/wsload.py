@@ -33,8 +33,12 @@ def rerun_request(query: str) -> bytes:
     return msg.SerializeToString()
 
 
-async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float, int, str | None]:
-    """(seconds to map script, seconds to run finished, bytes received, error or None)."""
+async def one_run(
+    ws_url: str, query: str, timeout: float, local_addr: tuple[str, int] | None = None
+) -> tuple[float, float, int, str | None]:
+    """(seconds to map script, seconds to run finished, bytes received, error or None). ``local_addr``: the
+    client's own address (bench/deploy.py gives each client one of 127.0.0.0/8, as people at their own
+    machines would be)."""
     t0 = time.perf_counter()
     t_map = None
     size = 0
@@ -42,7 +46,12 @@ async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float
     # the map alone and the rest in a second run once the map reports it painted: geo/web/mapelement.py),
     # so each request here stays one full overview run, as in earlier measurements.
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None
+        ws_url,
+        subprotocols=["streamlit"],
+        max_size=None,
+        open_timeout=timeout,
+        user_agent_header=None,
+        **({"local_addr": local_addr} if local_addr else {}),
     ) as ws:
         await ws.send(rerun_request(query))
         while True:
