@@ -34,18 +34,25 @@ def rerun_request(query: str) -> bytes:
     return msg.SerializeToString()
 
 
-async def one_run(ws_url: str, query: str, timeout: float, source: str = "") -> tuple[float, float, int, str | None]:
-    """(seconds to map script, seconds to run finished, bytes received, error or None); ``source``: the local
-    address to connect from (many visitors on one machine, each with its own address's budgets)."""
+async def one_run(
+    ws_url: str, query: str, timeout: float, local_addr: tuple[str, int] | None = None
+) -> tuple[float, float, int, str | None]:
+    """(seconds to map script, seconds to run finished, bytes received, error or None). ``local_addr``: the
+    client's own address (bench/deploy.py gives each client one of 127.0.0.0/8, as people at their own
+    machines would be)."""
     t0 = time.perf_counter()
     t_map = None
     size = 0
     # No User-Agent: the app then draws the whole overview in this one run (a browser's first run draws
     # the map alone and the rest in a second run once the map reports it painted: geo/web/mapelement.py),
     # so each request here stays one full overview run, as in earlier measurements.
-    local = {"local_addr": (source, 0)} if source else {}
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None, **local
+        ws_url,
+        subprotocols=["streamlit"],
+        max_size=None,
+        open_timeout=timeout,
+        user_agent_header=None,
+        **({"local_addr": local_addr} if local_addr else {}),
     ) as ws:
         await ws.send(rerun_request(query))
         while True:
@@ -157,7 +164,7 @@ def put_upload(url: str, session_id: str, size: int) -> int | str:
 async def client(ws_url: str, query: str, stop_at: float, out: dict, source: str = "") -> None:
     while time.monotonic() < stop_at:
         try:
-            t_map, t_done, size, err = await one_run(ws_url, query, 60, source)
+            t_map, t_done, size, err = await one_run(ws_url, query, 60, (source, 0) if source else None)
             if err:
                 out["errors"].append(err)
             else:

@@ -57,7 +57,7 @@ async def map_time(url: str) -> float:
     Each visit comes from its own address in 127.0.1.0/24: a browser keeps one session, this visitor opens one
     per measurement and would otherwise meet its own address's new-session budget."""
     source = f"127.0.1.{next(_visits) % 250 + 1}"
-    t_map, _done, _size, err = await wsload.one_run(ws_url(url), QUERY, 60, source=source)
+    t_map, _done, _size, err = await wsload.one_run(ws_url(url), QUERY, 60, local_addr=(source, 0))
     assert err is None, err
     return t_map
 
