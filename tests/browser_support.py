@@ -117,3 +117,25 @@ def closed_after(context, page, name: str):
         raise
     finally:
         context.close()
+
+
+def run_async(coro):
+    """``asyncio.run(coro)`` in a thread of its own: once the session's sync Playwright has started, the
+    main thread already runs an event loop, and ``asyncio.run`` there raises."""
+    import asyncio
+    import threading
+
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

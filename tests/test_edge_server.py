@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import websockets
-from browser_support import start_app
+from browser_support import run_async, start_app
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -88,7 +88,7 @@ def start_flood(url: str, seconds: float, rate: float, source: str) -> subproces
 
 def test_a_rerun_flood_leaves_other_visitors_served(server):
     url, _pid, log = server()
-    asyncio.run(map_time(url))  # warm-up: the store and the caches
+    run_async(map_time(url))  # warm-up: the store and the caches
 
     async def scenario(source: str):
         quiet = [await map_time(url) for _ in range(7)]
@@ -105,7 +105,7 @@ def test_a_rerun_flood_leaves_other_visitors_served(server):
     # A second attempt (from another address: the first is barred for 10 s) only when the first's timing
     # landed in a load spike of the shared machine; everything but the timing must hold in each attempt.
     for source in ("127.0.0.2", "127.0.0.4"):
-        quiet, during, healths, stats = asyncio.run(asyncio.wait_for(scenario(source), 120))
+        quiet, during, healths, stats = run_async(asyncio.wait_for(scenario(source), 120))
         after = health(url)
         print(f"quiet {quiet}, during {during}, health {healths}, after {after:.2f} s, attacker {stats}")
         assert stats["sent"] > 0 and stats["closed"] + stats["refused"] >= 1  # the flood was met, not ignored
@@ -144,7 +144,7 @@ def test_an_anonymous_session_cannot_upload_and_its_bodies_are_not_read(server):
             await ws.close()
         return before, after, results
 
-    before, after, results = asyncio.run(asyncio.wait_for(scenario(), 300))
+    before, after, results = run_async(asyncio.wait_for(scenario(), 300))
     print(f"RSS {before:.0f} -> {after:.0f} MB; answers {results}")
     assert all(r in (403, "BrokenPipeError", "ConnectionResetError", "RemoteDisconnected") for r in results), results
     assert 403 in results
@@ -155,7 +155,7 @@ def test_an_anonymous_session_cannot_upload_and_its_bodies_are_not_read(server):
 def test_300_connections_from_one_address_are_capped_and_the_log_stays_small(server):
     # Under the common 1,024-descriptor limit (a systemd service's default), which the app cannot raise here.
     url, pid, log = server(fd_limit=1024)
-    asyncio.run(map_time(url))
+    run_async(map_time(url))
     log_before = log.stat().st_size
 
     async def scenario():
@@ -184,7 +184,7 @@ def test_300_connections_from_one_address_are_capped_and_the_log_stays_small(ser
             await ws.close()
         return len(held), refused, failed, visitor, fds
 
-    opened, refused, failed, visitor, fds = asyncio.run(asyncio.wait_for(scenario(), 180))
+    opened, refused, failed, visitor, fds = run_async(asyncio.wait_for(scenario(), 180))
     grown = log.stat().st_size - log_before
     print(f"held {opened}, refused {refused}, failed {failed[:3]}, visitor map {visitor:.2f} s, "
           f"server fds {fds}, log +{grown} bytes")  # fmt: skip
