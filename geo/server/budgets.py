@@ -45,7 +45,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 STREAM_PATH = "/_stcore/stream"
 MESSAGE_BURST_S = 2.0  # a session may send this many seconds' worth of messages at once
-NEW_SESSION_BURST = 10  # an address may open this many sessions at once, then NEW_PER_MINUTE / 60 a second
+# An address may open this many sessions at once, then NEW_PER_MINUTE / 60 a second. Sized for a meeting room:
+# thirty phones behind one office NAT open a shared link within seconds, each a session.
+NEW_SESSION_BURST = 40
 # Reruns sent over budget (held, replacing one another): this many at once, then as many as the rerun
 # budget a second, before the session counts as a flood. Counted in reruns, not time: the server reads a
 # socket only as fast as it can (uvicorn pauses reading until a message is taken), so under load a
