@@ -59,7 +59,11 @@ class Server:
     def start(self, timeout: float = 120) -> Server:
         self.port = self.port or free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{self.name}-"))
-        env = {**os.environ, "BAODING_STORE": str(self.tmp / "baoding.gpkg"), **self.env}
+        # Every simulated visitor comes from this machine's one address: the per-address session budgets
+        # (geo/server/budgets.py) would meet the bench's users, not an attacker; the per-session ones stay.
+        many_visitors = {"BAODING_WS_PER_ADDRESS": "1000", "BAODING_WS_NEW_PER_MINUTE": "60000",
+                         "BAODING_WS_RERUNS_PER_ADDRESS_S": "1000"}  # fmt: skip
+        env = {**os.environ, **many_visitors, "BAODING_STORE": str(self.tmp / "baoding.gpkg"), **self.env}
         env.pop("DATABASE_URL", None) if "DATABASE_URL" not in self.env else None
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),

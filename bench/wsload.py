@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import sys
 import time
@@ -33,8 +34,12 @@ def rerun_request(query: str) -> bytes:
     return msg.SerializeToString()
 
 
-async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float, int, str | None]:
-    """(seconds to map script, seconds to run finished, bytes received, error or None)."""
+async def one_run(
+    ws_url: str, query: str, timeout: float, local_addr: tuple[str, int] | None = None
+) -> tuple[float, float, int, str | None]:
+    """(seconds to map script, seconds to run finished, bytes received, error or None). ``local_addr``: the
+    client's own address (bench/deploy.py gives each client one of 127.0.0.0/8, as people at their own
+    machines would be)."""
     t0 = time.perf_counter()
     t_map = None
     size = 0
@@ -42,7 +47,12 @@ async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float
     # the map alone and the rest in a second run once the map reports it painted: geo/web/mapelement.py),
     # so each request here stays one full overview run, as in earlier measurements.
     async with websockets.connect(
-        ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, user_agent_header=None
+        ws_url,
+        subprotocols=["streamlit"],
+        max_size=None,
+        open_timeout=timeout,
+        user_agent_header=None,
+        **({"local_addr": local_addr} if local_addr else {}),
     ) as ws:
         await ws.send(rerun_request(query))
         while True:
@@ -62,10 +72,99 @@ async def one_run(ws_url: str, query: str, timeout: float) -> tuple[float, float
                 return t_map, time.perf_counter() - t0, size, None
 
 
-async def client(ws_url: str, query: str, stop_at: float, out: dict) -> None:
+async def flood(ws_url: str, query: str, seconds: float, rate: float, source: str = "") -> dict:
+    """A hostile client: reruns at ``rate`` a second for ``seconds`` from local address ``source``,
+    reconnecting whenever the server closes; what it sent and how the server answered."""
+    stats = {"sent": 0, "sessions": 0, "refused": 0, "closed": 0}
+    stop = time.monotonic() + seconds
+    message = rerun_request(query)
+    local = {"local_addr": (source, 0)} if source else {}
+    while time.monotonic() < stop:
+        try:
+            async with websockets.connect(
+                ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=10, close_timeout=1,
+                user_agent_header=None, **local,
+            ) as ws:  # fmt: skip
+                stats["sessions"] += 1
+                t0, i = time.monotonic(), 0
+                while time.monotonic() < stop:
+                    await ws.send(message)
+                    stats["sent"] += 1
+                    i += 1
+                    await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+        except websockets.exceptions.InvalidStatus:
+            stats["refused"] += 1
+            await asyncio.sleep(0.02)
+        except (websockets.exceptions.ConnectionClosed, OSError, TimeoutError):
+            stats["closed"] += 1
+    return stats
+
+
+async def anonymous_session(ws_url: str, query: str) -> tuple[websockets.ClientConnection, str]:
+    """A visitor's session, open (close it when done), and its id: what Streamlit's upload URLs name."""
+    ws = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, user_agent_header=None)
+    await ws.send(rerun_request(query))
+    while True:
+        msg = ForwardMsg.FromString(await asyncio.wait_for(ws.recv(), 60))
+        if msg.WhichOneof("type") == "new_session":
+            return ws, msg.new_session.initialize.session_id
+
+
+def xsrf_cookie(url: str) -> str:
+    """The XSRF cookie Streamlit hands out (with /_stcore/health): what a browser sends back with uploads."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("GET", "/_stcore/health")
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "_streamlit_xsrf":
+                return rest.split(";", 1)[0]
+        return ""
+    finally:
+        conn.close()
+
+
+def put_upload(url: str, session_id: str, size: int) -> int | str:
+    """PUT a ``size``-byte multipart file to Streamlit's upload endpoint, streamed, as a browser would (with the
+    XSRF cookie and header); the status, or how the connection ended."""
+    token = xsrf_cookie(url)
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    boundary = "----budgetsboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+            "Content-Type: text/csv\r\n\r\n").encode()  # fmt: skip
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    chunk = b"a" * 2**20
+    try:
+        conn.putrequest("PUT", f"/_stcore/upload_file/{session_id}/file-{time.monotonic_ns()}")
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(len(head) + size + len(tail)))
+        if token:
+            conn.putheader("Cookie", f"_streamlit_xsrf={token}")
+            conn.putheader("X-Xsrftoken", token)
+        conn.endheaders()
+        conn.send(head)
+        for _ in range(size // len(chunk)):
+            conn.send(chunk)
+        conn.send(tail)
+        return conn.getresponse().status
+    except (BrokenPipeError, ConnectionResetError):
+        # The server answered and closed without reading the body; its answer is still there to read.
+        try:
+            return conn.getresponse().status
+        except (OSError, http.client.HTTPException) as exc:
+            return type(exc).__name__
+    finally:
+        conn.close()
+
+
+async def client(ws_url: str, query: str, stop_at: float, out: dict, source: str = "") -> None:
     while time.monotonic() < stop_at:
         try:
-            t_map, t_done, size, err = await one_run(ws_url, query, 60)
+            t_map, t_done, size, err = await one_run(ws_url, query, 60, (source, 0) if source else None)
             if err:
                 out["errors"].append(err)
             else:
@@ -85,7 +184,9 @@ async def run(base: str, pids: list[int], users: int, seconds: float, query: str
     stop = asyncio.Event()
     sampler = asyncio.create_task(load.sample(pids, stop, rss))
     t0 = time.monotonic()
-    tasks = [client(ws_url, query, t0 + seconds, out) for _ in range(users)]
+    # Each user from its own loopback address when the server is on this machine (its per-address budgets).
+    local = "127.0.0.1" in ws_url or "localhost" in ws_url
+    tasks = [client(ws_url, query, t0 + seconds, out, f"127.0.2.{i % 250 + 1}" if local else "") for i in range(users)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=3 * seconds + 60)
     wall = time.monotonic() - t0
     stop.set()
@@ -130,7 +231,18 @@ def main() -> int:
     parser.add_argument("--name", default="one app server, websocket clients")
     parser.add_argument("--note", default="one Streamlit server, GeoPackage store;")
     parser.add_argument("--out", type=Path, default=load.BENCH / "RESULTS.md")
+    parser.add_argument(
+        "--flood-rate",
+        type=float,
+        default=0,
+        help="instead: one hostile client sending reruns this many a second to --url for --seconds",
+    )
+    parser.add_argument("--source", default="", help="local address of the hostile client (e.g. 127.0.0.2)")
     args = parser.parse_args()
+    if args.flood_rate:
+        ws_url = args.url.rstrip("/").replace("http://", "ws://") + "/_stcore/stream"
+        print(json.dumps(asyncio.run(flood(ws_url, args.query, args.seconds, args.flood_rate, args.source))))
+        return 0
     server = None
     if args.url:
         url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]

@@ -251,6 +251,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "http/https only; a site not on the reviewed outlet list (data/outlets.csv) is shown as text, "
         "not linked.",
     },
+    "import_unreviewed_host": {
+        "zh": "来源网址所在的网站 {host} 不在审核过的媒体清单中：导入照常进行，但网址只显示为文字、不做链接，"
+        "直到该媒体经审核加入 data/outlets.csv。",
+        "en": "The source URL's site {host} is not on the reviewed outlet list: the import goes ahead, but the URL is "
+        "shown as text, not as a link, until the outlet is reviewed and added to data/outlets.csv.",
+    },
     "indicators_count": {
         "zh": "{n} 个指标，{v} 个数值，{s} 个来源",
         "en": "{n} indicators, {v} values, {s} sources",

@@ -77,7 +77,7 @@ def slide_map(number: int):
     shown = results.slide(deck, number - 1, lang, light)
     return (theme.name, lang, number, shown.slide), lambda: (
         leaflet.briefing_frame(counties, theme, lang, context),
-        leaflet.slide_layers(shown.map, counties, lang),
+        leaflet.slide_layers(shown.map, counties, lang, theme.name),
     )
 
 

@@ -64,7 +64,7 @@ def _rule(page: str, selector: str, prop: str) -> str:
 
 
 def test_map_text_meets_wcag_aa(map_page):
-    legend_bg = _blend(_rule(map_page, ".bd-legend", "background"), maps.BACKGROUND)
+    legend_bg = _blend(_rule(map_page, ".bd-legend", "background"), palette.BACKGROUND)
     pairs = {
         "legend counts": (_rule(map_page, ".bd-legend .n", "color"), legend_bg),
         "legend notes": (_rule(map_page, ".bd-legend .note", "color"), legend_bg),
@@ -91,7 +91,7 @@ def test_no_data_hatch_is_visible_against_the_background(map_page):
     assert plain and tinted, "the hatch script changed: read its colours again"
     ground, line = plain.groups()
     assert contrast(line, ground) >= 2.0  # stripes against their ground
-    assert contrast(line, maps.BACKGROUND) >= 2.0
+    assert contrast(line, palette.BACKGROUND) >= 2.0
     assert line in cl.NO_DATA_SWATCH and ground in cl.NO_DATA_SWATCH  # the legend shows the same hatch
     assert contrast(tinted.group(1), palette.HATCH_POOR) >= 2.0  # and on the tint the views use
 

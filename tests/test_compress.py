@@ -9,10 +9,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import anyio
 import brotli
 import pytest
-from browser_support import CHROMIUM, closed_after, offline_context
+from browser_support import CHROMIUM, closed_after, offline_context, run_async
 from playwright.sync_api import Error as PlaywrightError
 from starlette.applications import Starlette
 from starlette.responses import Response
@@ -42,7 +41,7 @@ def call(app, path: str, headers: dict[str, str] | None = None, method: str = "G
     async def send(message):
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    run_async(app(scope, receive, send))
     head = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
     return sent[0]["status"], head, b"".join(m.get("body", b"") for m in sent[1:] if m["type"] == "http.response.body")
 

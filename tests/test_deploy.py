@@ -214,3 +214,17 @@ def test_a_damaged_backup_is_refused(tmp_path):
     (tmp_path / "d.txt").write_text("not a backup")
     with pytest.raises(st.StoreError, match="not a backup"):
         backup.restore(tmp_path / "d.txt", st.GeoPackageStore(tmp_path / "new.gpkg"))
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_accepts_the_units(tmp_path):
+    """systemd-analyze verify on the rendered units, one worker instance included: no warning at all."""
+    values = deployfiles.unit_values([8501, 8502], sys.executable)
+    deployfiles.render_units(values, tmp_path)
+    shutil.copy(tmp_path / "baoding@.service", tmp_path / "baoding@8501.service")
+    shutil.copy(tmp_path / "baoding@.service", tmp_path / "baoding@8502.service")
+    units = [str(tmp_path / n) for n in ("baoding@8501.service", "baoding-watchdog.service", "baoding.target")]
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})  # fmt: skip
+    problems = [line for line in (done.stdout + done.stderr).splitlines() if str(tmp_path) in line]
+    assert done.returncode == 0 and problems == [], done.stdout + done.stderr

@@ -169,7 +169,8 @@ def test_download_holds_the_figure_the_view_shows(browser, app_url, bundled, cas
         assert float(row[value_col]) == number, kind
         assert int(row[t("year", "zh")]) == int(rows["year"]), kind
         assert row[t("status", "zh")] == status_text(rows["status"], "zh"), kind
-        assert row[t("source", "zh")] == ind.source_label(rows), kind
+        assert row[t("source", "zh")] == ind.source_label(rows, "zh"), kind
+        assert row[t("grade", "zh")] == rows["grade"] and rows["grade"] in "ABCD", kind  # the grade has a column
         if value_col != header_unit:  # rows of several units: the unit column says this row's
             assert row[t("unit", "zh")] == unit, kind
     assert pd.api.types.is_numeric_dtype(table[value_col])  # pandas read numbers, not "7.6万人"

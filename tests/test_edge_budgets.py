@@ -13,6 +13,7 @@ import logging
 import time
 
 import pytest
+from browser_support import run_async
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from geo.server import budgets, logs, paths, uploads
@@ -85,7 +86,7 @@ async def serve(mw: budgets.WebsocketBudget, sock: Socket) -> asyncio.Task:
 
 
 def run(coro, timeout: float = 20):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return run_async(asyncio.wait_for(coro, timeout))
 
 
 def test_reruns_over_budget_are_coalesced_into_the_latest_one():
@@ -279,27 +280,27 @@ async def reads_the_body(scope, receive, send) -> None:
 def test_uploads_only_from_permitted_sessions_and_the_body_is_not_read():
     gate = uploads.UploadGate(reads_the_body)
     anonymous = Request("PUT", "/_stcore/upload_file/anon-session/file-1")
-    asyncio.run(gate(anonymous.scope, anonymous.receive, anonymous.send))
+    run_async(gate(anonymous.scope, anonymous.receive, anonymous.send))
     assert anonymous.status == 403 and anonymous.read == 0
 
     permits.permit("admin-session", time.time() + 60)
     try:
         admin = Request("PUT", "/_stcore/upload_file/admin-session/file-1")
-        asyncio.run(gate(admin.scope, admin.receive, admin.send))
+        run_async(gate(admin.scope, admin.receive, admin.send))
         assert admin.status == 204 and admin.read == 1
     finally:
         permits.revoke("admin-session")
     revoked = Request("PUT", "/_stcore/upload_file/admin-session/file-2")
-    asyncio.run(gate(revoked.scope, revoked.receive, revoked.send))
+    run_async(gate(revoked.scope, revoked.receive, revoked.send))
     assert revoked.status == 403 and revoked.read == 0
 
     permits.permit("expired-session", time.time() - 1)
     expired = Request("PUT", "/_stcore/upload_file/expired-session/file-1")
-    asyncio.run(gate(expired.scope, expired.receive, expired.send))
+    run_async(gate(expired.scope, expired.receive, expired.send))
     assert expired.status == 403
 
     delete = Request("DELETE", "/_stcore/upload_file/anon-session/file-1")  # removing is always allowed
-    asyncio.run(gate(delete.scope, delete.receive, delete.send))
+    run_async(gate(delete.scope, delete.receive, delete.send))
     assert delete.status == 204
 
 
@@ -332,7 +333,7 @@ def test_paths_no_file_can_have_and_unpublished_metrics_are_404(monkeypatch, pat
     monkeypatch.setenv("BAODING_METRICS_PUBLIC", public)
     guard = paths.PathGuard(reads_the_body)
     request = Request("GET", path)
-    asyncio.run(guard(request.scope, request.receive, request.send))
+    run_async(guard(request.scope, request.receive, request.send))
     assert (request.status if request.status != 204 else 200) == status
 
 
@@ -384,3 +385,27 @@ def test_log_file_is_rotated_by_size(tmp_path, monkeypatch):
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["server.log", *[f"server.log.{i}" for i in range(1, logs.BACKUPS + 1)]]
     assert all(p.stat().st_size <= 11 * 1024 for p in tmp_path.iterdir())
+
+
+def test_a_flooder_that_reads_nothing_is_still_cut_off():
+    """Its socket's buffer is full, so the close cannot be sent (uvicorn's send waits for it to drain):
+    the session still ends at once, and the server drops the connection when the app returns."""
+
+    async def scenario():
+        sock = Socket("10.0.0.8")
+
+        async def blocked(message):
+            if message["type"] == "websocket.close":
+                await asyncio.Event().wait()  # never writable
+            await Socket.send(sock, message)
+
+        sock.send = blocked
+        task = await serve(middleware(), sock)
+        for i in range(1000):
+            sock.incoming.put_nowait(rerun(f"n={i}"))
+        t0 = time.monotonic()
+        await asyncio.wait_for(task, 5)
+        return sock, time.monotonic() - t0
+
+    sock, took = run(scenario())
+    assert took < 2 and len(sock.got) <= 5

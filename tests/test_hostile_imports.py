@@ -395,8 +395,11 @@ def _sqlite_view(path: Path, body: str) -> bytes:
     return path.read_bytes()
 
 
-ENDLESS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-           "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c")  # fmt: skip
+# A view that never yields its first row: counting forever in constant memory (it meets the time limit).
+ENDLESS = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+    "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c WHERE x < 0"
+)
 
 
 def test_the_cli_checks_in_the_same_limited_child_with_the_same_message(world, tmp_path):
@@ -513,3 +516,16 @@ def test_only_the_shapefiles_own_parts_are_unpacked(tmp_path):
     files.unpack_shapefile(out.getvalue(), folder)
     unpacked = sorted(p.name for p in folder.iterdir())
     assert unpacked == ["upload.cpg", "upload.dbf", "upload.prj", "upload.shp", "upload.shx"]
+
+
+def test_a_view_of_millions_of_rows_is_read_only_one_row_past_the_limit(world, tmp_path, monkeypatch):
+    """GDAL is asked for MAX_ROWS + 1 features: a 10-million-row view is refused by the row limit."""
+    import time
+
+    monkeypatch.setattr(limits, "MAX_ROWS", 100)
+    body = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) "
+            "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c")  # fmt: skip
+    start = time.process_time()
+    (problem,) = check(world, _sqlite_view(tmp_path / "many.gpkg", body), "many.gpkg")
+    assert problem == f"row 1, column *: {limits.refusal('rows', 100)}"
+    assert time.process_time() - start < 30  # reading all 10 million rows takes minutes

@@ -57,3 +57,46 @@ def test_map_corners_carry_no_flag_and_metric_scale_only(browser, app_url, name)
             assert scale.endswith(("km", " m")), scale
             assert not any(unit in scale.split() for unit in ("mi", "ft")), scale
         assert external == []
+
+
+# Streamlit's data grid (glide-data-grid) numbers its cells glide-cell-<col>-<row> in every table: two
+# tables on a page repeat them (what HTML_CodeSniffer counts on the county page). That markup is
+# Streamlit's; everything else on the page, and everything inside the maps, is the app's own.
+STREAMLIT_GRID = "[data-testid='stDataFrame'], [data-testid='stDataFrameResizable'], [data-testid='stTable']"
+IDS_JS = """grid => {
+  const ids = {};
+  document.querySelectorAll('[id]').forEach(e => {
+    if (e.closest(grid)) { return; }
+    ids[e.id] = (ids[e.id] || 0) + 1;
+  });
+  return Object.entries(ids).filter(([, n]) => n > 1);
+}"""
+FRAME_IDS_JS = """() => {
+  const ids = {};
+  document.querySelectorAll('[id]').forEach(e => { ids[e.id] = (ids[e.id] || 0) + 1; });
+  return Object.entries(ids).filter(([, n]) => n > 1);
+}"""
+PAGES = {
+    "county": "/county?county=130624",
+    "sources": "/sources",
+    "overview": "/?indicator=registered_poor_population",
+    "briefing": "/briefing?slide=3&theme=dark",
+    "data": "/data",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_apps_own_markup_has_no_duplicate_ids(browser, app_url, name):
+    context, _ = offline_context(browser, app_url)
+    page = context.new_page()
+    with closed_after(context, page, f"ids-{name}"):
+        if name in ("overview", "briefing"):
+            map_frames(page, app_url + PAGES[name])  # drawn once its map is
+        else:
+            page.goto(app_url + PAGES[name])
+            page.wait_for_selector("h1", state="attached", timeout=90_000)
+        page.wait_for_timeout(3000)  # the page's widgets and tables drawn
+        assert page.evaluate(IDS_JS, STREAMLIT_GRID) == []
+        for frame in page.frames[1:]:  # the maps' own documents (hatch patterns, markers, legends)
+            if frame.url.startswith("http"):
+                assert frame.evaluate(FRAME_IDS_JS) == [], frame.url

@@ -75,7 +75,7 @@ def _safe_colours() -> set[str]:
 def _standalone(view: briefing.SlideView, counties, theme: str):
     """The briefing frame with the slide's layers added for good, as one HTML page."""
     m = briefing_frame(counties, themes.THEMES[theme], "zh")
-    for layer in slide_layers(view.map, counties, "zh"):
+    for layer in slide_layers(view.map, counties, "zh", theme):
         layer.add_to(m)
     return m
 
@@ -100,7 +100,7 @@ def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties
     html = m.get_root().render()
     assert "L.latLngBounds([[39.02719, 114.34263], [39.95119, 115.81262]])" in html  # Laishui, Laiyuan, Yi
     assert all(link.startswith("../../app/static/") for link in asset_links(m))
-    assert "#1d2a3d" in html  # the dark theme's map background
+    assert themes.THEMES["dark"].map_bg in html  # the dark theme's map background
     hostile = briefing_frame(tiny_counties, themes.THEMES["light"], "zh").get_root().render()
     assert "<img src=x" not in hostile
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from geo.model.colour import HEX, contrast
+from geo.model.palette import map_colours
 
 AA = 4.5
 
@@ -45,7 +46,7 @@ THEMES: dict[str, Theme] = {
     ),
     "dark": Theme(
         name="dark", bg="#0b1320", surface="#17233a", text="#f5f7fa", muted="#c9d3e0", accent="#8cc8ff",
-        border="#5b6b82", map_bg="#1d2a3d", legend_bg="#0f1a2b", legend_text="#f5f7fa", legend_muted="#c9d3e0",
+        border="#5b6b82", map_bg="#141e2c", legend_bg="#0f1a2b", legend_text="#f5f7fa", legend_muted="#c9d3e0",
         halo="#e8eef5",
     ),
 }  # fmt: skip
@@ -183,6 +184,7 @@ def app_css() -> str:
 def map_css(theme: Theme) -> str:
     """Style sheet inside the map's iframe: full height, theme background, legend colours."""
     c = _checked(theme)
+    m = map_colours(theme.name)
     return (
         "<style>html,body{margin:0;overflow:hidden}#map_div{height:100vh !important}"
         f".leaflet-container{{background:{c['map_bg']}}}"
@@ -196,7 +198,8 @@ def map_css(theme: Theme) -> str:
         f"border-color:{c['legend_text']}}}.bd-leader line{{stroke:{c['legend_text']}}}"
         f".bd-leader circle{{fill:{c['legend_text']};stroke:{c['legend_bg']}}}"
         ".bd-ring-icon{background:none;border:none}"
+        # A thin edge in the theme's marker-edge colour outlines every ring against whatever fill it sits on.
         ".bd-ring{display:block;width:22px;height:22px;border-radius:50%;box-sizing:border-box;border:5px solid;"
-        "box-shadow:0 0 0 2px rgba(255,255,255,.95),0 1px 4px rgba(0,0,0,.5)}"
+        f"box-shadow:0 0 0 1.5px {m.site_edge},0 1px 4px rgba(0,0,0,.5)}}"
         "</style>"
     )

@@ -45,7 +45,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 STREAM_PATH = "/_stcore/stream"
 MESSAGE_BURST_S = 2.0  # a session may send this many seconds' worth of messages at once
-NEW_SESSION_BURST = 10  # an address may open this many sessions at once, then NEW_PER_MINUTE / 60 a second
+# An address may open this many sessions at once, then NEW_PER_MINUTE / 60 a second. Sized for a meeting room:
+# thirty phones behind one office NAT open a shared link within seconds, each a session.
+NEW_SESSION_BURST = 40
 # Reruns sent over budget (held, replacing one another): this many at once, then as many as the rerun
 # budget a second, before the session counts as a flood. Counted in reruns, not time: the server reads a
 # socket only as fast as it can (uvicorn pauses reading until a message is taken), so under load a
@@ -138,7 +140,7 @@ class WebsocketBudget:
         try:
             await self.app(scope, connection.receive, connection.send)
         finally:
-            connection.stop()
+            await connection.stop()
             self.total -= 1
             self.open[address] -= 1
             if not self.open[address]:
@@ -189,43 +191,78 @@ class Connection:
         self.messages = Bucket(limits.messages_per_s, limits.messages_per_s * MESSAGE_BURST_S, now)
         self.pending: Message | None = None
         self.pending_fragment = False
-        self.next: asyncio.Future | None = None
+        self.out: asyncio.Queue = asyncio.Queue()  # bounded by the budgets: what they pass, the app takes
+        self.reader: asyncio.Future | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.closer: asyncio.Future | None = None
         self.closed = self.close_sent = self.flooded = self.gone = False
         self.close_code = 1000
         self.received = 0
         self.started = now
 
     async def receive(self) -> Message:
+        """What the app reads: the messages the reader passed on, in order."""
+        if self.reader is None:
+            self.reader = asyncio.ensure_future(self._read_or_end())
+        return await self.out.get()
+
+    async def _read_or_end(self) -> None:
+        try:
+            await self._read()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the server's receive failed: the app hears a disconnect, not silence
+            _log.exception("websocket read from %s failed", self.address)
+            self.out.put_nowait({"type": "websocket.disconnect", "code": 1006})
+
+    async def _read(self) -> None:
+        """Read every frame as it arrives and judge it here. Awaiting the server's receive does not
+        yield while frames are queued, so a burst is judged in one go: under a flood the event loop,
+        which every visitor shares and whose turns cost most when script threads hold the GIL, spends a
+        few microseconds a frame, not a turn of the loop."""
         while True:
-            now = self.clock()
-            if self.pending is not None and not self.closed and self.take_rerun(now):
-                message, self.pending = self.pending, None
-                return message
-            if self.next is None:
-                self.next = asyncio.ensure_future(self._receive())
-            timeout = self.rerun_wait(now) if self.pending is not None and not self.closed else None
-            done, _ = await asyncio.wait({self.next}, timeout=timeout)
-            if not done:
-                continue  # the budget allows the pending rerun now
-            message, self.next = self.next.result(), None
-            if message.get("type") != "websocket.receive":
-                if message.get("type") == "websocket.disconnect":
+            message = await self._receive()
+            kind = message.get("type")
+            if kind != "websocket.receive":
+                if kind == "websocket.disconnect":
                     self.pending = None
-                return message
+                    self.out.put_nowait(message)
+                    return
+                self.out.put_nowait(message)
+                continue
             if self.closed:
                 continue  # frames after our close: read until the disconnect
             verdict = self.judge(message)
             if self.closed and not self.close_sent:
+                # The close goes out when the socket takes it: a flooder that reads nothing has filled its
+                # buffer, and awaiting the close here would stop the judging. Streamlit is told at once, ends
+                # the session, and the server drops the connection when it returns (unless the close went out).
                 self.close_sent = True
-                try:
-                    await self._send({"type": "websocket.close", "code": self.close_code})
-                except Exception:  # the client went first: its disconnect comes next
-                    pass
-                continue
+                self.closer = asyncio.ensure_future(self._close_quietly())
+                self.out.put_nowait({"type": "websocket.disconnect", "code": self.close_code})
+                return
             if verdict == PASS:
-                return message
-            if verdict == HOLD:
+                self.out.put_nowait(message)
+            elif verdict == HOLD:
                 self.hold(message)
+
+    async def _close_quietly(self) -> None:
+        try:
+            await self._send({"type": "websocket.close", "code": self.close_code})
+        except Exception:  # the client went first
+            pass
+
+    def _release(self) -> None:
+        """The timer of the pending rerun: pass it on when the budgets allow, else wait again."""
+        self.timer = None
+        if self.pending is None or self.closed:
+            return
+        now = self.clock()
+        if self.take_rerun(now):
+            message, self.pending = self.pending, None
+            self.out.put_nowait(message)
+        else:
+            self.timer = asyncio.get_running_loop().call_later(self.rerun_wait(now), self._release)
 
     def judge(self, message: Message) -> str:
         """PASS, HOLD (a rerun over budget) or DROP; closes the connection when it must."""
@@ -253,7 +290,7 @@ class Connection:
         if kind != "rerun_script":
             return PASS
         fragment = bool(msg.rerun_script.fragment_id)
-        if self.pending is None and self.take_rerun(now):
+        if self.pending is None and self.timer is None and self.take_rerun(now):
             return PASS
         if not self.coalesced.take(now):
             self.flooded = True
@@ -278,6 +315,8 @@ class Connection:
 
     def hold(self, message: Message) -> None:
         self.pending = message  # the one pending rerun: the latest replaces what was held
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.rerun_wait(self.clock()), self._release)
 
     def close(self, code: int, why: str) -> str:
         if not self.closed:
@@ -301,6 +340,11 @@ class Connection:
             if not self.closed:
                 raise  # a send that raced our close is dropped; any other failure is Streamlit's to handle
 
-    def stop(self) -> None:
-        if self.next is not None and not self.next.done():
-            self.next.cancel()
+    async def stop(self) -> None:
+        if self.reader is not None and not self.reader.done():
+            self.reader.cancel()
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.closer is not None and not self.closer.done():
+            await asyncio.wait({self.closer}, timeout=0.1)  # its turn, unless the client's buffer is full
+            self.closer.cancel()  # then never sent: the server drops the connection instead

@@ -25,7 +25,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,36 +52,56 @@ def healthy(port: int, timeout: float) -> bool:
 
 
 class Watchdog:
-    """Which workers have not answered their health check for ``seconds`` (each check is run at once)."""
+    """Which workers have not answered their health check for ``seconds``.
+
+    One probe thread per worker asks /_stcore/health again and again, each time waiting up to ``seconds``
+    for the answer: a worker that is only busy (a burst of sessions, a slow machine) and answers late still
+    counts as alive; one that is wedged or stopped never answers, and is stale ``seconds`` after its last
+    answer.
+    """
 
     def __init__(self, ports: list[int], seconds: float) -> None:
         self.seconds = seconds
-        self.timeout = max(0.5, min(2.0, seconds / 3))
         now = time.monotonic()
         self.last_ok: dict[int, float] = {p: now for p in ports}
         self.started: dict[int, float] = {p: now for p in ports}
         self.seen_ok: dict[int, bool] = {p: False for p in ports}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, len(ports)), thread_name_prefix="health")
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        for port in ports:
+            threading.Thread(target=self._probe, args=(port,), name=f"health-{port}", daemon=True).start()
+
+    def _probe(self, port: int) -> None:
+        while not self._closed.is_set():
+            asked = time.monotonic()
+            if healthy(port, self.seconds):
+                with self._lock:
+                    if asked >= self.started[port]:  # not an answer of the process before a restart
+                        self.last_ok[port] = time.monotonic()
+                        self.seen_ok[port] = True
+                self._closed.wait(CHECK_EVERY_S)
+            else:
+                self._closed.wait(0.5)
+
+    def close(self) -> None:
+        self._closed.set()
 
     def restarted(self, port: int) -> None:
-        now = time.monotonic()
-        self.last_ok[port] = self.started[port] = now
-        self.seen_ok[port] = False
+        with self._lock:
+            now = time.monotonic()
+            self.last_ok[port] = self.started[port] = now
+            self.seen_ok[port] = False
 
     def stale(self) -> list[tuple[int, str]]:
         """(port, why) of every worker to restart now."""
-        ports = list(self.last_ok)
-        answers = dict(zip(ports, self._pool.map(lambda p: healthy(p, self.timeout), ports)))
         now = time.monotonic()
         out = []
-        for port, ok in answers.items():
-            if ok:
-                self.last_ok[port] = now
-                self.seen_ok[port] = True
-            elif self.seen_ok[port] and now - self.last_ok[port] >= self.seconds:
-                out.append((port, f"/_stcore/health has not answered for {now - self.last_ok[port]:.0f} s"))
-            elif not self.seen_ok[port] and now - self.started[port] >= START_GRACE_S:
-                out.append((port, f"/_stcore/health never answered in {START_GRACE_S} s after start"))
+        with self._lock:
+            for port, last in self.last_ok.items():
+                if self.seen_ok[port] and now - last >= self.seconds:
+                    out.append((port, f"/_stcore/health has not answered for {now - last:.0f} s"))
+                elif not self.seen_ok[port] and now - self.started[port] >= START_GRACE_S:
+                    out.append((port, f"/_stcore/health never answered in {START_GRACE_S} s after start"))
         return out
 
 
@@ -236,6 +255,12 @@ class Supervisor:
 
     def loop(self) -> None:
         watchdog = Watchdog([w.port for w in self.pool], self.watchdog_seconds)
+        try:
+            self._watch(watchdog)
+        finally:
+            watchdog.close()
+
+    def _watch(self, watchdog: Watchdog) -> None:
         by_port = {w.port: w for w in self.pool}
         while not self.stopping.wait(CHECK_EVERY_S):
             changed = False

@@ -8,10 +8,12 @@ output. Geometry is not part of it: renderers take the counties (keyed by ``adco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo.model.classify import Legend
+from geo.model.colour import HEX
 from geo.model.labels import Label
+from geo.model.palette import MapColours, class_colours
 
 Rows = tuple[tuple[str, str], ...]  # (label, value) pairs of a tooltip or popup, unescaped
 
@@ -111,3 +113,34 @@ class MapView:
     @property
     def planned(self) -> frozenset[str]:
         return frozenset(a for a, c in self.counties.items() if c.planned)
+
+
+def themed(view: MapView, theme: MapColours) -> MapView:
+    """The same view in a presenter theme's colours (geo.model.palette.MAP_COLOURS): every class fill,
+    tint, legend swatch, outline and place, so the screen and the exports draw, and the legend shows,
+    the same colours. The light theme's table is empty: its views come back as they are."""
+    if not theme.data and not theme.ramps:
+        return view
+    classes = [e.color for e in view.legend.entries if HEX.match(e.color)] if view.legend else []
+    table = class_colours(classes, theme)
+
+    def c(colour: str | None) -> str | None:
+        if colour is None or not HEX.match(colour):
+            return colour
+        key = colour.lower()
+        return table.get(key) or theme.data.get(key, colour)
+
+    def legend(lg: Legend | None) -> Legend | None:
+        if lg is None:
+            return None
+        return replace(lg, entries=[replace(e, color=c(e.color)) for e in lg.entries])
+
+    return replace(
+        view,
+        counties={a: replace(f, fill=c(f.fill), tint=c(f.tint)) for a, f in view.counties.items()},
+        legend=legend(view.legend),
+        city=replace(view.city, fill=c(view.city.fill)) if view.city is not None else None,
+        outlines=tuple(replace(o, color=c(o.color)) for o in view.outlines),
+        sites=tuple(replace(s, color=c(s.color)) for s in view.sites),
+        site_legend=legend(view.site_legend),
+    )

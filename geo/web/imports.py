@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from geo import store as gs
-from geo.i18n import STRINGS, t
+from geo.i18n import STRINGS, md_literal, t
 from geo.model import indicators as ind
-from geo.model.outlets import GRADES
+from geo.model.outlets import GRADES, host_of, outlet_by_host
 from geo.render import tables
 from geo.store import admin, auth
 from geo.store import imports as importer
@@ -82,6 +82,12 @@ def show_result(result: importer.ImportResult, store: gs.Store, user: auth.Admin
         st.dataframe(importer.problems_frame(result.problems).rename(columns=cols), hide_index=True, width="stretch")
         return
     st.subheader(t("preview_title", lang))
+    new_sources = result.changeset.get("sources")
+    if new_sources is not None and new_sources.rows is not None:
+        listed = outlet_by_host(store.dataset().outlets)
+        for url in new_sources.rows["url"]:
+            if (host := host_of(url)) and host not in listed:  # accepted; shown as text until an outlet is listed
+                st.info(md_literal(t("import_unreviewed_host", lang, host=host)), icon=":material/link_off:")
     for table, diff in store.preview(result.changeset).items():
         st.markdown(f"**{t('table_name', lang, name=table)}**")
         m1, m2, m3 = st.columns(3)

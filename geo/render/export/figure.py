@@ -30,25 +30,21 @@ from geo.model.boundaries import METRIC_CRS  # UTM 50N: metres across Baoding, f
 from geo.model.context import label_points, xiongan_outline
 from geo.model.labels import Label, anchor_points, place_labels, short_name
 from geo.model.palette import (
-    BORDER,
     CONTEXT_FILL,
     CONTEXT_LINE,
     CONTEXT_TEXT,
     FILLED_PRECISIONS,
-    HATCH_BG,
-    HATCH_LINE,
     HATCH_POOR,
     HATCH_POOR_SWATCH,
-    HATCH_TINT_LINE,
-    LABEL_TEXT,
-    PLANNED_LINE,
     PLANNED_SWATCH,
     XIONGAN_LINE,
     XIONGAN_SWATCH,
+    MapColours,
+    map_colours,
 )
 from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export.fonts import configure, fit_lines, font_properties, wrap
-from geo.views.mapview import SIDES, MapView
+from geo.views.mapview import SIDES, MapView, themed
 from geo.views.overview import OverviewView
 
 HATCH = "////"
@@ -77,18 +73,25 @@ def _counted(label: str, count: int | None, lang: str) -> str:
     return label if count is None else f"{label}{paren(count, lang)}"
 
 
-def _legend_handles(legend: cl.Legend, theme: Theme, lang: str) -> tuple[list, list[str]]:
+def _hatch_colours(tint: str | None, colours: MapColours) -> tuple[str, str]:
+    """(ground, stripes) of a county without data: the plain hatch, or stripes on the view's tint."""
+    return (colours.hatch_bg, colours.hatch_line) if tint is None else (tint, colours.hatch_tint_line)
+
+
+def _legend_handles(legend: cl.Legend, colours: MapColours, lang: str) -> tuple[list, list[str]]:
     handles, labels = [], []
     for e in legend.entries:
         if e.color in ("hatch", HATCH_POOR_SWATCH):
-            tint, stripe = (HATCH_BG, HATCH_LINE) if e.color == "hatch" else (HATCH_POOR, HATCH_TINT_LINE)
-            handles.append(Patch(facecolor=tint, edgecolor=stripe, hatch=HATCH, linewidth=0.8))
+            tint = None if e.color == "hatch" else colours.data.get(HATCH_POOR, HATCH_POOR)
+            ground, stripe = _hatch_colours(tint, colours)
+            handles.append(Patch(facecolor=ground, edgecolor=stripe, hatch=HATCH, linewidth=0.8))
         elif e.color == PLANNED_SWATCH:
-            handles.append(Patch(facecolor="white", edgecolor=PLANNED_LINE, linestyle="--", linewidth=1.6))
+            handles.append(Patch(facecolor=colours.site_hollow, edgecolor=colours.planned_line, linestyle="--",
+                                 linewidth=1.6))  # fmt: skip
         elif e.color == XIONGAN_SWATCH:
-            handles.append(Patch(facecolor="white", edgecolor=XIONGAN_LINE, linestyle=":", linewidth=2))
+            handles.append(Patch(facecolor=colours.site_hollow, edgecolor=XIONGAN_LINE, linestyle=":", linewidth=2))
         else:
-            handles.append(Patch(facecolor=e.color, edgecolor=BORDER, linewidth=0.6))
+            handles.append(Patch(facecolor=e.color, edgecolor=colours.swatch_edge, linewidth=0.6))
         labels.append(_counted(e.label, e.count, lang))
     if legend.note:
         handles.append(Patch(facecolor="none", edgecolor="none"))
@@ -96,10 +99,19 @@ def _legend_handles(legend: cl.Legend, theme: Theme, lang: str) -> tuple[list, l
     return handles, labels
 
 
-def _site_handles(legend: cl.Legend, lang: str) -> tuple[list, list[str]]:
+def _site_face(color: str, precision: str, colours: MapColours) -> str:
+    """Inside a place's marker: its colour when located, the theme's hollow colour when known only to its county."""
+    return color if precision in FILLED_PRECISIONS else colours.site_hollow
+
+
+def _site_handles(legend: cl.Legend, sites, colours: MapColours, lang: str) -> tuple[list, list[str]]:
+    """The places' legend: each swatch the marker itself (filled when any place of its colour is located)."""
+    located = {s.color for s in sites if s.precision in FILLED_PRECISIONS}
     handles = [
-        Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor="white",
-               markeredgecolor=e.color, markeredgewidth=2.6)
+        Line2D([], [], marker="o", linestyle="none", markersize=10,
+               markerfacecolor=_site_face(e.color, "exact" if e.color in located else "county", colours),
+               markeredgecolor=e.color, markeredgewidth=2.6,
+               path_effects=[patheffects.withStroke(linewidth=4.2, foreground=colours.site_edge)])
         for e in legend.entries
     ]  # fmt: skip
     labels = [_counted(e.label, e.count, lang) for e in legend.entries]
@@ -124,6 +136,8 @@ def draw_map(
     ``counties`` and ``context`` (grey surroundings, light theme only) are WGS-84; ``labels``:
     the view's placed labels, or the county names when the view has none.
     """
+    colours = map_colours(theme.name)
+    view = themed(view, colours)
     wgs84 = counties
     counties = counties.to_crs(METRIC_CRS)
     ax.set_facecolor(theme.map_bg)
@@ -148,13 +162,16 @@ def draw_map(
             known.plot(ax=ax, color=fill[fill.notna()].tolist(), linewidth=0, zorder=2)
         missing = counties[fill.isna()]
         if not missing.empty:
-            tints = [view.counties[a].tint or HATCH_BG if a in view.counties else HATCH_BG for a in missing["adcode"]]
-            stripes = [HATCH_LINE if tint == HATCH_BG else HATCH_TINT_LINE for tint in tints]
-            missing.plot(ax=ax, facecolor=tints, edgecolor=stripes, hatch=HATCH, linewidth=0, zorder=2)
-    counties.boundary.plot(ax=ax, color=BORDER, linewidth=0.7, zorder=3)
+            hatched = [
+                _hatch_colours(view.counties[a].tint if a in view.counties else None, colours)
+                for a in missing["adcode"]
+            ]
+            missing.plot(ax=ax, facecolor=[g for g, _ in hatched], edgecolor=[s for _, s in hatched], hatch=HATCH,
+                         linewidth=0, zorder=2)  # fmt: skip
+    counties.boundary.plot(ax=ax, color=colours.border, linewidth=0.7, zorder=3)
     planned = counties[counties["adcode"].isin(view.planned)]
     if not planned.empty:
-        planned.boundary.plot(ax=ax, color=PLANNED_LINE, linewidth=1.8, linestyle=(0, (4, 2.5)), zorder=4)
+        planned.boundary.plot(ax=ax, color=colours.planned_line, linewidth=1.8, linestyle=(0, (4, 2.5)), zorder=4)
     for outline in view.outlines:
         group = counties[counties["adcode"].isin(outline.adcodes)]
         if not group.empty:
@@ -172,8 +189,9 @@ def draw_map(
                             crs="EPSG:4326").to_crs(METRIC_CRS)  # fmt: skip
         ax.scatter(
             pts.x, pts.y, s=190 * font_scale, zorder=5, linewidths=2.8,
-            facecolors=[s.color if s.precision in FILLED_PRECISIONS else "white" for s in view.sites],
+            facecolors=[_site_face(s.color, s.precision, colours) for s in view.sites],
             edgecolors=[s.color for s in view.sites],
+            path_effects=[patheffects.withStroke(linewidth=4.4, foreground=colours.site_edge)],
         )  # fmt: skip
 
     frame = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
@@ -194,7 +212,7 @@ def draw_map(
     renderer = ax.figure.canvas.get_renderer()
     called = [a.get_window_extent(renderer) for a in callouts]
     placed = _draw_labels(
-        ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None, renderer, called, labels
+        ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None, renderer, called, labels, colours
     )
     points = [(p.x0, p.y0, p.x1, p.y1) for p in called]
 
@@ -214,10 +232,10 @@ def draw_map(
         handles, labels = [], []
         title = ""
         if view.legend is not None:
-            handles, labels = _legend_handles(view.legend, theme, lang)
+            handles, labels = _legend_handles(view.legend, colours, lang)
             title = view.legend.title
         if view.site_legend is not None:
-            h, lab = _site_handles(view.site_legend, lang)
+            h, lab = _site_handles(view.site_legend, view.sites, colours, lang)
             if handles:
                 handles.append(Patch(facecolor="none", edgecolor="none"))
                 labels.append(view.site_legend.title)
@@ -348,6 +366,7 @@ def _draw_callouts(ax, view: MapView, theme: Theme, limits: tuple[float, ...]) -
 def _draw_labels(
     ax, view: MapView, counties: gpd.GeoDataFrame, lang: str, limits: tuple[float, ...],
     context: gpd.GeoDataFrame | None, renderer, called: list[Bbox], names: bool = True,
+    colours: MapColours | None = None,
 ) -> list:  # fmt: skip
     """The view's labels (names, with values when the screen shows them), each only where the screen
     would show it at this scale; county names when the view has none (``names``: draw them at all).
@@ -365,7 +384,8 @@ def _draw_labels(
         placed = place_labels(anchor_points(counties), {a: short_name(str(n), lang) for a, n in names.items()})
     lat = float(counties.geometry.union_all().centroid.y)
     zoom = _web_zoom(ax, x1 - x0, lat)
-    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    colours = colours or map_colours(DEFAULT_THEME)
+    halo = [patheffects.withStroke(linewidth=2.6, foreground=colours.label_halo)]
     # A county with a place marker at its centre gets its name just below the marker.
     marked = {s.adcode for s in view.sites}
     with_callout = {c.adcode for c in view.callouts}
@@ -378,7 +398,7 @@ def _draw_labels(
             below = lb.adcode in marked
             label = ax.annotate(
                 lb.text, xy=(x, y), xytext=(0, -11 if below else 0), textcoords="offset points", ha="center",
-                va="top" if below else "center", fontsize=LABEL_PT, fontweight="bold", color=LABEL_TEXT,
+                va="top" if below else "center", fontsize=LABEL_PT, fontweight="bold", color=colours.label_text,
                 path_effects=halo, zorder=6, annotation_clip=True,
             )  # fmt: skip
             if any(label.get_window_extent(renderer).overlaps(b) for b in called):

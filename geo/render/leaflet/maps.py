@@ -19,19 +19,14 @@ from jinja2 import Template
 from geo.i18n import field_for
 from geo.model.classify import NO_DATA_FILL
 from geo.model.palette import (
-    BACKGROUND,
-    BORDER,
     CONTEXT_FILL,
     CONTEXT_LINE,
     CONTEXT_TEXT,
-    HATCH_BG,
-    HATCH_LINE,
-    HATCH_TINT_LINE,
-    LABEL_TEXT,
+    LIGHT_MAP,
     LOCATOR_OTHER,
-    PLANNED_LINE,
     SELECTED,
     XIONGAN_LINE,
+    MapColours,
 )
 from geo.render.leaflet.assets import IFRAME_PREFIX, asset_url
 from geo.render.leaflet.compact import CompactGeoJson, elements_in, payload, single, to_json, topo_payload
@@ -39,8 +34,10 @@ from geo.render.leaflet.markup import legend_html, rows_html, text
 from geo.views.mapview import SIDES, Callout, CountyFill, MapView, Outline
 
 
-def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> folium.Map:
-    """An empty Leaflet map with no tiles, whose scripts and styles are local files."""
+def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX, colours: MapColours = LIGHT_MAP) -> folium.Map:
+    """An empty Leaflet map with no tiles, whose scripts and styles are local files (``colours``: the
+    theme's background, names, callouts and legend swatches)."""
+    c = colours
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=8,
@@ -55,13 +52,16 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
     m.default_css = [("leaflet_css", asset_url("leaflet", "leaflet.css", prefix))]
     m.get_root().header.add_child(
         Element(
-            f"<style>.leaflet-container{{background:{BACKGROUND};font-family:"
+            f"<style>.leaflet-container{{background:{c.ground};font-family:"
             "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif}"
             ".bd-legend{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;"
             "box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:13px;line-height:1.5;max-width:260px}"
             ".bd-legend b{display:block;margin-bottom:4px;font-size:14px}"
             ".bd-legend i{display:inline-block;width:18px;height:12px;margin-right:6px;"
-            "vertical-align:middle;border:1px solid #777}"
+            f"vertical-align:middle;border:1px solid {c.swatch_edge}}}"
+            # A place's legend swatch: the marker itself, a ring (hollow) or a dot, with its edge.
+            ".bd-legend i.bd-ring-swatch{width:14px;height:14px;box-sizing:border-box;border-radius:50%;"
+            f"border:3.5px solid;box-shadow:0 0 0 1.5px {c.site_edge};margin:2px 8px 2px 2px}}"
             ".bd-legend .n{color:#555;margin-left:4px}"
             ".bd-legend .note{margin-top:4px;color:#444;font-size:12px}"
             ".leaflet-tooltip{max-width:340px;white-space:normal;font-size:13px}"
@@ -69,19 +69,19 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
             ".bd-legend b{font-size:12px}.bd-legend i{width:14px;height:10px}}"
             ".bd-label{pointer-events:none}"
             f".bd-context-label div{{font-size:12px;color:{CONTEXT_TEXT};text-align:center;white-space:nowrap}}"
-            f".bd-label div{{font-weight:600;font-size:13px;line-height:1.3;color:{LABEL_TEXT};text-align:center;"
-            "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
-            ".bd-label small{display:block;font-weight:500;font-size:.9em;color:#333}"
+            f".bd-label div{{font-weight:600;font-size:13px;line-height:1.3;color:{c.label_text};text-align:center;"
+            f"white-space:nowrap;text-shadow:0 0 3px {c.label_halo},0 0 3px {c.label_halo},0 0 2px {c.label_halo}}}"
+            f".bd-label small{{display:block;font-weight:500;font-size:.9em;color:{c.label_small}}}"
             # A callout: a 0×0 marker at the county's point, the box centred on it (below it under a
             # place marker); names it covers are hidden (bd-covered) rather than drawn through it.
             ".bd-callout{pointer-events:none}"
             ".bd-callout .bd-callout-box{position:absolute;left:0;top:0;transform:translate(-50%,-50%);"
-            f"white-space:nowrap;text-align:center;background:rgba(255,255,255,.96);color:{LABEL_TEXT};"
-            f"border:1.5px solid {LABEL_TEXT};border-radius:6px;padding:3px 9px 4px;"
+            f"white-space:nowrap;text-align:center;background:rgba(255,255,255,.96);color:{c.label_text};"
+            f"border:1.5px solid {c.label_text};border-radius:6px;padding:3px 9px 4px;"
             "box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:clamp(14px, 2.5vh, 22px);line-height:1.25}"
             ".bd-callout .bd-callout-box.below{transform:translate(-50%,2px)}"
-            f".bd-leader{{position:absolute;left:0;top:0;overflow:visible}}.bd-leader line{{stroke:{LABEL_TEXT};"
-            f"stroke-width:1.8}}.bd-leader circle{{fill:{LABEL_TEXT};stroke:#fff;stroke-width:1.5}}"
+            f".bd-leader{{position:absolute;left:0;top:0;overflow:visible}}.bd-leader line{{stroke:{c.label_text};"
+            f"stroke-width:1.8}}.bd-leader circle{{fill:{c.label_text};stroke:{c.label_halo};stroke-width:1.5}}"
             ".bd-callout b{display:block;font-size:.85em;font-weight:600}"
             ".bd-callout strong{display:block;font-weight:800}"
             ".bd-covered{visibility:hidden}"
@@ -145,19 +145,31 @@ def county_properties(adcode: str, style: CountyFill) -> dict:
     }
 
 
-def _style(properties: dict) -> dict:
-    style = {
-        "fillColor": properties["fill"],
-        "fillOpacity": 1.0 if properties["nodata"] else 0.85,
-        "color": BORDER,
-        "weight": 0.8,
-    }
-    if properties.get("planned"):
-        style.update(color=PLANNED_LINE, weight=2.2, dashArray="6 4")
+def style_for(colours: MapColours = LIGHT_MAP):
+    """A county's Leaflet style in the theme's colours: its fill, the border, a dashed outline when planned."""
+
+    def style(properties: dict) -> dict:
+        out = {
+            "fillColor": properties["fill"],
+            "fillOpacity": 1.0 if properties["nodata"] else colours.fill_opacity,
+            "color": colours.border,
+            "weight": 0.8,
+        }
+        if properties.get("planned"):
+            out.update(color=colours.planned_line, weight=2.2, dashArray="6 4")
+        return out
+
     return style
 
 
-HIGHLIGHT = {"weight": 3, "color": "#111111"}
+_style = style_for(LIGHT_MAP)
+
+
+def highlight_for(colours: MapColours = LIGHT_MAP) -> dict:
+    return {"weight": 3, "color": colours.highlight}
+
+
+HIGHLIGHT = highlight_for(LIGHT_MAP)
 
 
 def county_geojson(
@@ -229,12 +241,12 @@ class HatchPattern(MacroElement):
         """
     )
 
-    def __init__(self):
+    def __init__(self, colours: MapColours = LIGHT_MAP):
         super().__init__()
         self._name = "HatchPattern"
-        self.bg_json = to_json(HATCH_BG)
-        self.line_json = to_json(HATCH_LINE)
-        self.tint_line_json = to_json(HATCH_TINT_LINE)
+        self.bg_json = to_json(colours.hatch_bg)
+        self.line_json = to_json(colours.hatch_line)
+        self.tint_line_json = to_json(colours.hatch_tint_line)
 
 
 class LegendControl(MacroElement):
@@ -284,14 +296,15 @@ def base_map(
     prefix: str = IFRAME_PREFIX,
     context: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
+    colours: MapColours = LIGHT_MAP,
 ) -> folium.Map:
     """The part of the map that never changes with the indicator: frame, hatch pattern, grey context.
 
     Keeping its script identical across reruns keeps st_folium from remounting the map,
     so the user's zoom and centre survive a change of indicator.
     """
-    m = offline_map(bounds_of(counties), prefix)
-    HatchPattern().add_to(m)
+    m = offline_map(bounds_of(counties), prefix, colours)
+    HatchPattern(colours).add_to(m)
     if context is not None and not context.empty:
         surroundings_group(context, counties, lang).add_to(m)
     return m
@@ -317,21 +330,27 @@ def surroundings_group(context: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, la
     return fg
 
 
-def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") -> folium.FeatureGroup:
-    """The view's counties coloured (hatched where there is no data), or the city as one unit, with the legend."""
+def choropleth_group(
+    counties: gpd.GeoDataFrame, view: MapView, name: str = "", colours: MapColours = LIGHT_MAP
+) -> folium.FeatureGroup:
+    """The view's counties coloured (hatched where there is no data), or the city as one unit, with the legend.
+
+    ``view`` in the theme's colours already (geo.views.mapview.themed); ``colours`` draws the rest."""
     fg = folium.FeatureGroup(name=name or view.title)
     if view.mode == "city" and view.city is not None:
         city = counties.geometry.union_all()
-        city_style = {"fillColor": view.city.fill, "fillOpacity": 0.8, "color": BORDER, "weight": 2}
+        city_style = {"fillColor": view.city.fill, "fillOpacity": 0.8, "color": colours.border, "weight": 2}
         single(city, city_style, tip=rows_html(view.city.rows), name=fg.layer_name).add_to(fg)
         # The counties stay outlined and clickable (their names as tooltips) over the city's fill.
-        outline = {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": BORDER, "weight": 0.6}
+        outline = {"fillOpacity": 0.0, "fillColor": "#ffffff", "color": colours.border, "weight": 0.6}
         styles = {a: CountyFill("transparent", c.rows) for a, c in view.counties.items()}
         county_geojson(counties, styles, "counties", style_of=lambda _p: outline).add_to(fg)
     else:
-        county_geojson(counties, view.counties, fg.layer_name).add_to(fg)
+        county_geojson(
+            counties, view.counties, fg.layer_name, style_of=style_for(colours), highlight=highlight_for(colours)
+        ).add_to(fg)
     if view.legend is not None:
-        LegendControl(legend_html(view.legend)).add_to(fg)
+        LegendControl(legend_html(view.legend, colours)).add_to(fg)
     return fg
 
 

@@ -17,7 +17,8 @@ from jinja2 import Template
 from geo import internals
 from geo.i18n import field_for
 from geo.model.labels import anchor_points, place_labels, short_name
-from geo.model.themes import Theme, map_css
+from geo.model.palette import map_colours
+from geo.model.themes import DEFAULT_THEME, Theme, map_css
 from geo.render.leaflet.assets import IFRAME_PREFIX
 from geo.render.leaflet.maps import (
     LegendControl,
@@ -31,8 +32,8 @@ from geo.render.leaflet.maps import (
     selection_group,
 )
 from geo.render.leaflet.markup import legend_html
-from geo.render.leaflet.sites import RING, sites_group
-from geo.views.mapview import MapView
+from geo.render.leaflet.sites import RING, marker_precisions, sites_group
+from geo.views.mapview import MapView, themed
 
 
 def overview_frame(
@@ -223,7 +224,8 @@ def briefing_frame(
 
     The names sit in Leaflet's marker pane, above whatever layer a slide adds.
     """
-    m = base_map(counties, prefix, context if theme.name == "light" else None, lang)
+    colours = map_colours(theme.name)
+    m = base_map(counties, prefix, context if theme.name == "light" else None, lang, colours)
     m.get_root().header.add_child(Element(map_css(theme)))
     outline_layer(counties.geometry.union_all(), "city", theme.halo, 5).add_to(m)
     names = counties.set_index("adcode")[field_for("name", lang)]
@@ -232,14 +234,19 @@ def briefing_frame(
     return m
 
 
-def slide_layers(view: MapView, counties: gpd.GeoDataFrame, lang: str) -> list[folium.FeatureGroup]:
-    """A slide's layers: the counties with their legend, the places with theirs, the callouts, and the fit
-    to the extent."""
-    layers = [choropleth_group(counties, view)]
+def slide_layers(
+    view: MapView, counties: gpd.GeoDataFrame, lang: str, theme_name: str = DEFAULT_THEME
+) -> list[folium.FeatureGroup]:
+    """A slide's layers in the theme's colours: the counties with their legend, the places with theirs (each
+    swatch the marker itself), the callouts, and the fit to the extent."""
+    colours = map_colours(theme_name)
+    view = themed(view, colours)
+    layers = [choropleth_group(counties, view, colours=colours)]
     if view.sites:
-        group = sites_group(view.sites, RING, lang=lang)
+        group = sites_group(view.sites, RING, lang=lang, colours=colours)
         if view.site_legend is not None:
-            LegendControl(legend_html(view.site_legend)).add_to(group)
+            legend = legend_html(view.site_legend, colours, places=marker_precisions(view.sites))
+            LegendControl(legend).add_to(group)
         layers.append(group)
     if view.callouts:
         layers.append(callouts_group(view.callouts, {s.adcode for s in view.sites}))

@@ -16,9 +16,9 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.i18n import t
-from geo.model.palette import FILLED_PRECISIONS
+from geo.model.palette import FILLED_PRECISIONS, LIGHT_MAP, MapColours
 from geo.render.leaflet.compact import to_json
-from geo.render.leaflet.markup import popup_html, text
+from geo.render.leaflet.markup import popup_html, ring_style, text
 from geo.views.mapview import Site
 
 
@@ -55,23 +55,26 @@ class BoundText(MacroElement):
         self.tooltip = to_json(tooltip) if tooltip else None
 
 
-def marker_html(look: Look, color: str, precision: str) -> str:
-    """Filled for a located place, hollow for a place known only to its county."""
+def marker_html(look: Look, color: str, precision: str, colours: MapColours = LIGHT_MAP) -> str:
+    """Filled for a located place, hollow (the theme's inside colour) for a place known only to its county."""
     filled = precision in FILLED_PRECISIONS
     if look is RING:
-        return f"<span class='bd-ring' style='border-color:{color};background:{color if filled else '#ffffff'}'></span>"
+        return f"<span class='bd-ring' style='{ring_style(color, precision, colours)}'></span>"
     kind = "bd-filled" if filled else "bd-hollow"
     fill = f"background:{color};" if filled else ""
     return f"<span class='bd-site {kind}' style='{fill}border-color:{color}'></span>"
 
 
-def site_marker(site: Site, look: Look, lat: float | None = None, lon: float | None = None, lang: str = "zh"):
+def site_marker(
+    site: Site, look: Look, lat: float | None = None, lon: float | None = None, lang: str = "zh",
+    colours: MapColours = LIGHT_MAP,
+):  # fmt: skip
     """One marker; ``lat``/``lon`` when the map is in another datum than the site's WGS-84."""
     marker = folium.Marker(
         [site.lat if lat is None else lat, site.lon if lon is None else lon],
         title=" / ".join(site.names),  # the focusable marker's accessible name (Leaflet sets it as text, not HTML)
         icon=folium.DivIcon(
-            html=marker_html(look, site.color, site.precision), class_name=look.icon_class,
+            html=marker_html(look, site.color, site.precision, colours), class_name=look.icon_class,
             icon_size=(look.px, look.px), icon_anchor=look.anchor,
         ),
     )  # fmt: skip
@@ -84,8 +87,21 @@ def site_marker(site: Site, look: Look, lat: float | None = None, lon: float | N
     return marker
 
 
-def sites_group(sites: Sequence[Site], look: Look = RING, name: str = "sites", lang: str = "zh") -> folium.FeatureGroup:
+def sites_group(
+    sites: Sequence[Site], look: Look = RING, name: str = "sites", lang: str = "zh", colours: MapColours = LIGHT_MAP
+) -> folium.FeatureGroup:
     fg = folium.FeatureGroup(name=name)
     for site in sites:
-        site_marker(site, look, lang=lang).add_to(fg)
+        site_marker(site, look, lang=lang, colours=colours).add_to(fg)
     return fg
+
+
+def marker_precisions(sites: Sequence[Site]) -> dict[str, str]:
+    """Colour -> how its legend swatch is drawn: filled when any place of that colour is located, else hollow."""
+    out: dict[str, str] = {}
+    for s in sites:
+        if s.precision in FILLED_PRECISIONS:
+            out[s.color] = s.precision
+        else:
+            out.setdefault(s.color, s.precision)
+    return out

@@ -292,7 +292,8 @@ def read_geo_frame(data: bytes, fmt: str) -> gpd.GeoDataFrame:
         try:
             with gdal.only_driver(DRIVERS[fmt]), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on a file it reads anyway
-                frame = pyogrio.read_dataframe(source)
+                # One row past the limit is enough to refuse: a view of millions of rows is not read whole.
+                frame = pyogrio.read_dataframe(source, max_features=limits.MAX_ROWS + 1)
         except Exception as exc:
             if _out_of_memory(exc):
                 raise MemoryError from None  # the checking child names its memory limit
