@@ -283,7 +283,7 @@ def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
     out = folder / f"{t.name}-{page}-{n}{'-ua' if ua else ''}.txt"
     spy = Path(c.PYTHON).parent / "py-spy"
     return subprocess.Popen(
-        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "-d", str(max(5, n // 4)),
+        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "--gil", "-d", str(max(5, n // 4)),
          "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
