@@ -125,7 +125,7 @@ async def one_session(
                     break
             complete.append(1)
             await hold.wait()
-    except Exception as exc:  # noqa: BLE001 - every failure of a session is counted as an error
+    except Exception as exc:  # every failure of a session is counted as an error
         out["error"] = f"{type(exc).__name__}: {str(exc)[:80]}"
         if not hold.is_set():
             complete.append(1)
@@ -162,7 +162,8 @@ async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
     dones = [r["done"] for r in results if not r["error"]]
     return {"target": target.name, "page": page, "n": n, "ua": ua, "wall_s": wall,
             "errors": [r["error"] for r in results if r["error"]],
-            "map_p50": c.percentile(maps, 50), "map_p95": c.percentile(maps, 95), "map_max": max(maps, default=float("nan")),
+            "map_p50": c.percentile(maps, 50), "map_p95": c.percentile(maps, 95),
+            "map_max": max(maps, default=float("nan")),
             "done_p50": c.percentile(dones, 50), "done_p95": c.percentile(dones, 95),
             "cpu_per_session": cpu / n if target.pids else float("nan"),
             "rss_before_mb": rss0, "rss_open_mb": rss_open}  # fmt: skip
@@ -283,8 +284,8 @@ def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
     out = folder / f"{t.name}-{page}-{n}{'-ua' if ua else ''}.txt"
     spy = Path(c.PYTHON).parent / "py-spy"
     return subprocess.Popen(
-        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "--gil", "-d", str(max(5, n // 4)),
-         "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "--gil",
+         "-d", str(max(5, n // 4)), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -319,7 +320,8 @@ def section(res: dict) -> str:
         ratio_c = r["cpu_per_session"] / b["cpu_per_session"] if b else float("nan")
         per = (r["rss_open_mb"] - r["rss_before_mb"]) / r["n"]
         lines.append(
-            f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} | {'yes' if r['ua'] else 'no'} "
+            f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} "
+            f"| {'yes' if r['ua'] else 'no'} "
             f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
             f"| {ratio_t:.2f} | {r['cpu_per_session']:.3f} s | {ratio_c:.1f} "
             f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
@@ -327,8 +329,9 @@ def section(res: dict) -> str:
         )
     for name, values in res["expiry"].items():
         growth = (values[-1] - values[0]) / values[0] * 100 if values and values[0] else float("nan")
-        lines += ["", f"Expiry ({name}): RSS after warm-up, then after each 100-session burst and its sessions' expiry "
-                  f"(TTL {SESSION_TTL_S} s): {' → '.join(f'{v:.0f}' for v in values)} MB ({growth:+.1f} % in all)."]  # fmt: skip
+        shown = " → ".join(f"{v:.0f}" for v in values)
+        lines += ["", f"Expiry ({name}): RSS after warm-up, then after each 100-session burst and its sessions' "
+                  f"expiry (TTL {SESSION_TTL_S} s): {shown} MB ({growth:+.1f} % in all)."]  # fmt: skip
     lines.append("<!-- /load:burst -->")
     return "\n".join(lines)
 

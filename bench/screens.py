@@ -37,6 +37,7 @@ SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidgetRunni
 def shoot(browser, base: str, path: str, lang: str, out: Path) -> None:
     context = c.offline_context(browser, urlparse(base).netloc)
     page = context.new_page()
+    page.set_viewport_size({"width": 1400, "height": 2400})  # Streamlit scrolls inside its own container: see it all
     sep = "&" if "?" in path else "?"
     page.goto(base + path + (f"{sep}lang=en" if lang == "en" else ""), wait_until="commit")
     page.wait_for_selector("[data-testid='stSidebar']", timeout=90_000)
@@ -58,7 +59,7 @@ def compare(a: Path, b: Path, diff: Path) -> tuple[int, tuple | None, tuple[int,
         return -1, None, ia.size, ib.size
     d = ImageChops.difference(ia, ib)
     box = d.getbbox()
-    n = sum(1 for px in d.getdata() if px != (0, 0, 0)) if box else 0
+    n = sum(1 for px in d.get_flattened_data() if px != (0, 0, 0)) if box else 0
     if box:
         d.point(lambda v: 255 if v else 0).save(diff)
     return n, box, ia.size, ib.size
@@ -70,12 +71,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("/tmp/screens"))
+    parser.add_argument(
+        "--after",
+        type=Path,
+        default=c.ROOT,
+        help="the checkout shot as `after` (default: this one; "
+        "the baseline again measures how much two shots of the same code differ)",
+    )
     parser.add_argument("--states", default=",".join(n for n, _ in STATES))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     wanted = [s for s in STATES if s[0] in args.states.split(",")]
     base = args.baseline.resolve()
-    servers = {"before": c.Server("before", base / "app.py", cwd=base), "after": c.Server("after", c.ROOT / "app.py")}
+    servers = {
+        "before": c.Server("before", base / "app.py", cwd=base),
+        "after": c.Server("after", args.after.resolve() / "app.py", cwd=args.after.resolve()),
+    }
     rows = []
     try:
         for s in servers.values():
