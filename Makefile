@@ -1,13 +1,14 @@
 # make run  — set up a virtualenv and start the app on the bundled data
 # make test — set up everything the tests need (Python packages, Debian chromium and a CJK font) and run the suite
-# make bench — first map, interactions against the round-trip floor, payload, per-session cost and regions in Chromium -> bench/RESULTS.md (~12 min);
+# make serve — the deployment here: N app workers (default: one per core) behind nginx, from deploy/ (Ctrl-C stops)
+# make bench — first map, interactions against the round-trip floor, payload, per-session cost, regions and the first map on a slow mobile link in Chromium -> bench/RESULTS.md (~17 min);
 #   one part alone: .venv/bin/python bench/run.py --only interactions (or first-map, payload, sessions)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test bench bench-cluster lint format system-deps boundaries clean
+.PHONY: run serve test bench bench-cluster bench-deploy nginx lint format system-deps boundaries clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +24,19 @@ run: $(VENV)/.run-installed
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# The deployment's proxy (deploy/nginx/): Debian's nginx-light, installed only when missing (needs root).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing Debian nginx-light"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
+# N app workers behind nginx with the files in deploy/, a watchdog; prints the URL; Ctrl-C stops everything.
+serve: $(VENV)/.run-installed nginx
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/python -m geo serve
+
 # Debian packages the tests need (browser, CJK font for browser and exports, pdftotext for the PDF test,
-# LibreOffice Impress to open the PPTX); installed only when missing (needs root, as in CI).
-system-deps:
+# LibreOffice Impress to open the PPTX, nginx for the deployment tests); installed only when missing (needs root, as in CI).
+system-deps: nginx
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
 	    || ! command -v pdftotext >/dev/null || ! command -v soffice >/dev/null \
 	    || ! command -v ogrinfo >/dev/null; then \
@@ -39,6 +50,8 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@if [ -z "$$DATABASE_URL_TEST" ] && [ "$$(id -u)" = 0 ]; then eval "$$(bash .ci/postgis)"; fi; \
 	DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python -m pytest
 
@@ -50,11 +63,17 @@ bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python bench/load.py --users 5 --name "one app server, 5 browser users"
 	$(BIN)/python bench/load.py --users 20 --name "one app server"
 	$(BIN)/python bench/wsload.py --users 20
+	$(BIN)/python bench/slowlink.py
 
 # Two app servers behind Debian nginx sharing one PostGIS store (needs root for apt-get and PostGIS).
 bench-cluster: $(VENV)/.dev-installed system-deps
-	command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
 	eval "$$(bash .ci/postgis)"; DATABASE_URL_TEST="$$DATABASE_URL_TEST" $(BIN)/python bench/cluster.py
+
+# The deployment (nginx + 2 workers, as make serve runs it) beside one worker direct: 30- and 100-session
+# bursts and first-view bytes, in one run -> bench/RESULTS.md (~5 min).
+bench-deploy: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m geo vendor-assets
+	$(BIN)/python bench/deploy.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

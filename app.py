@@ -16,7 +16,7 @@ def main() -> None:
     from geo.model.boundaries import BoundaryDataError
     from geo.model.indicators import DataError
     from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
-    from geo.web import frame, loaders, login, mapelement
+    from geo.web import frame, loaders, login, mapelement, uploads
     from geo.web.params import share_link
     from geo.web.urlstate import notify, seed_quietly, write_to_url
 
@@ -65,6 +65,7 @@ def main() -> None:
         st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
     ]
     nav = st.navigation(pages)
+    uploads.settle(nav.url_path == "data", login.current_admin())  # who may send files (geo/server/uploads.py)
     with st.sidebar:
         st.caption(t("app_subtitle", lang))
     frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())

@@ -4,9 +4,9 @@ The layout for when one machine (or one Python process) is not enough: Streamlit
 session's script in its server process, so one process uses at most about one core. Needs
 Debian nginx and a PostGIS server: `eval "$(bash .ci/postgis)"` prints DATABASE_URL_TEST,
 used here with its own schema (BAODING_PG_SCHEMA=bench_cluster) so tests are not touched.
-nginx round-robins new connections (least_conn); a Streamlit session lives on its websocket,
-so it stays on one server. Bounded: the load scripts stop by themselves; everything started
-here is stopped at the end.
+nginx runs the deployment's site (deploy/nginx/, rendered by geo/server/deployfiles.py): a new browser
+goes to the less busy of two servers and stays there (a cookie). Bounded: the load scripts stop by
+themselves; everything started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -24,34 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as c
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from geo.server import deployfiles
+
 BENCH = Path(__file__).resolve().parent
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fcgi;
-  uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  upstream app {{ least_conn; {servers} }}
-  server {{
-    listen 127.0.0.1:{port};
-    # Streamlit serves its 6 MB of JavaScript uncompressed; compress it here.
-    gzip on; gzip_types application/javascript text/css application/json image/svg+xml; gzip_min_length 1024;
-    location / {{
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_read_timeout 86400;
-    }}
-  }}
-}}
-"""
 
 
 def main() -> int:
@@ -78,13 +54,17 @@ def main() -> int:
             urllib.request.urlopen(c_url, timeout=30).read()
             servers.append(s)
         port = c.free_port()
-        upstream = " ".join(f"server 127.0.0.1:{s.port};" for s in servers)
-        (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, servers=upstream, port=port))
-        proxy = subprocess.Popen([nginx, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], stderr=subprocess.STDOUT)
+        # The deployment's own nginx site (deploy/nginx/), rendered for these servers.
+        site = deployfiles.Site([f"127.0.0.1:{s.port}" for s in servers], listen=f"127.0.0.1:{port}",
+                                conf_dir=tmp / "site", access_log=str(tmp / "access.log"))  # fmt: skip
+        deployfiles.render_site(site)
+        conf = deployfiles.render_supervised_nginx(tmp, tmp / "site")
+        proxy = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")],
+                                 stderr=subprocess.STDOUT)  # fmt: skip
         time.sleep(1.0)
         url = f"http://127.0.0.1:{port}"
         pids = ",".join(str(s.proc.pid) for s in servers)
-        note = f"{len(servers)} Streamlit servers behind nginx (least_conn, gzip), one PostGIS store;"
+        note = f"{len(servers)} Streamlit servers behind nginx (deploy/nginx/), one PostGIS store;"
         py = c.PYTHON
         # The first session on each server creates/reads the store: one warm-up visit each, through nginx.
         warm = ["--users", str(args.servers), "--seconds", "5", "--name", "warm-up", "--out", str(tmp / "warmup.md")]

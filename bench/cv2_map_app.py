@@ -67,7 +67,7 @@ function rings(p) {
   const ring = refs => { const r = [];
     for (const x of refs) { const arc = x >= 0 ? arcs[x] : arcs[~x].slice().reverse();
       r.push(...(r.length ? arc.slice(1) : arc)); } return r; };
-  return p.f.map(f => ({adcode: f.p.adcode, name: f.p.name, polys: f.r.map(poly => poly.map(ring))}));
+  return p.f.map(f => ({adcode: f.p.adcode, name: f.p.tip, polys: f.r.map(poly => poly.map(ring))}));
 }
 
 function style(fill) {

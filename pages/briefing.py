@@ -81,9 +81,11 @@ if current < n:  # the presenter's next step: its view and map ready before the 
     mapelement.prepare(map_key, lambda: slide_map(current + 1), returned_objects=[])
 with right:
     for fig in view.figures:
-        widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note)
+        widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note, fig=fig)
         st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
                     unsafe_allow_html=True)  # fmt: skip
+        if fig.mark_detail:  # a weak or disputed figure says so on the slide, with both figures and sources
+            st.markdown(briefing.block_html("bd-source", f"⚠ {fig.mark_detail}"), unsafe_allow_html=True)
     st.markdown(briefing.block_html("bd-caption", view.caption(lang)), unsafe_allow_html=True)
 if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
     with st.container(border=True, key="speaker_notes"):

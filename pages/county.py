@@ -36,8 +36,8 @@ left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
     mapelement.show_map(
-        "locator_map", current, height=300, returned_objects=[],
-        build=lambda: (base_map(counties), [locator_group(counties, [current])]),
+        "locator_map", (current, lang), height=300, returned_objects=[],
+        build=lambda: (base_map(counties), [locator_group(counties, [current], lang=lang)]),
     )  # fmt: skip
 with left:
     m1, m2, m3 = st.columns([5, 3, 2])
@@ -53,6 +53,8 @@ with left:
         st.markdown(f"**{t('profile_programmes', lang)}**{colon(lang)}" + md_literal(join_list(p.programmes, lang)))
 
 widgets.section("profile_all_figures", t("profile_all_figures", lang))
+for mark in p.marks:  # weak or disputed figures, said above the table and not only in a column of it
+    st.warning(md_literal(mark), icon=":material/warning:")
 if p.table.empty:
     st.caption(t("profile_no_figures", lang))
 else:

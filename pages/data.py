@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.i18n import t
+from geo.model.outlets import unreviewed_hosts
 from geo.web import frame, imports, loaders, login
 
 lang = frame.page()
@@ -38,6 +39,17 @@ else:
     upload = st.file_uploader(t("upload", lang), key=f"upload_{st.session_state.get('_uploads', 0)}")
     if upload is not None:
         imports.show_result(imports.checked_upload(upload, options, ds, counties, lang), store, user, lang)
+
+st.header(t("unreviewed_hosts", lang))
+hosts = unreviewed_hosts(ds.sources)
+if hosts.empty:
+    st.caption(t("no_unreviewed_hosts", lang))
+else:
+    st.caption(t("unreviewed_hosts_intro", lang))
+    st.dataframe(
+        hosts.rename(columns={"host": t("host", lang), "sources": "source_id", "titles": t("title", lang)}),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
 
 st.header(t("history_title", lang))
 versions = store.versions()

@@ -87,7 +87,7 @@ if not first:
     # ahead of the map, which then takes its head start over the heavier elements below (mapelement).
     with right:
         for col, fig in widgets.in_columns(results.key_figures(lang), 2):
-            widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note)
+            widgets.figure(col, fig.label, fig.value, fig.source, lang, note=fig.note, fig=fig)
         widgets.view_notes(view, selection, names, lang)
         if selection and st.button(t("clear_selection", lang), icon=":material/close:"):
             us.set_selection([])

@@ -73,7 +73,7 @@ view = results.programmes_view(programmes, selection, indicator_id, year, lang)
 frame.name_maps(t("map_frame_title", lang, what=t("programmes_title", lang)))
 st.markdown(f"#### {t('key_figures_programmes', lang)}")
 for col, fig in widgets.in_columns(view.figures, 3):
-    widgets.figure(col, fig.label, fig.value, fig.source, lang)
+    widgets.figure(col, fig.label, fig.value, fig.source, lang, fig=fig)
 if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 

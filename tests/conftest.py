@@ -43,9 +43,13 @@ TINY_TABLES = {
         ["county_type", "000003", "2016", "not_poor", "reported", "rep", "开篇", ""],
     ],
     "sources.csv": [
-        ["source_id", "title", "publisher", "date", "url", "note"],
-        ["rep", "报告", "老促会", "2016-12-25", "", ""],
-        ["web", "<script>alert(1)</script>", "某报", "2017-01-01", "http://example.org/x", ""],
+        ["source_id", "title", "publisher", "date", "url", "grade", "note"],
+        ["rep", "报告", "老促会", "2016-12-25", "", "B", ""],
+        ["web", "<script>alert(1)</script>", "某报", "2017-01-01", "http://example.org/x", "C", ""],
+    ],
+    "outlets.csv": [
+        ["outlet_id", "name_zh", "name_en", "domains", "kind", "note"],
+        ["example", "示例报", "Example Daily", "example.org", "press", ""],
     ],
 }  # fmt: skip
 

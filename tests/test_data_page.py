@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,46 @@ def test_administrator_gets_import_and_rolls_back(admin_hash):
     next(b for b in at.button if b.label == "退出登录").click()
     at.run()
     assert labels(at, "file_uploader") == []
+
+
+def history(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "SHA-256" in df.value.columns)
+
+
+def test_history_shows_china_standard_time_and_notes_in_the_page_language(admin_hash):
+    add_version()
+    at = login(data_page())
+    at.selectbox(key="rollback_to").select(1)
+    at.checkbox(key="rollback_confirm").check()
+    at.run()
+    next(b for b in at.button if b.label == "回滚").click()
+    at.run()
+    assert not at.exception
+    stored = {v.id: v for v in st.open_store().versions()}
+    table = history(at).set_index("版本")
+    assert "时间（北京时间，UTC+8）" in table.columns
+    for vid, version in stored.items():
+        utc = datetime.fromisoformat(version.at.replace("Z", "+00:00"))
+        shown = datetime.strptime(table.loc[vid, "时间（北京时间，UTC+8）"], "%Y-%m-%d %H:%M:%S")
+        assert shown - utc.replace(tzinfo=None) == timedelta(hours=8)
+    assert table.loc[1, "说明"] == "种子文件（首次运行，或种子文件有改动）"
+    assert table.loc[3, "说明"] == "回滚到版本 1"
+    assert table.loc[2, "说明"] == ""  # a version without a note stays empty
+    at.segmented_control(key="lang").set_value("en").run()
+    table = history(at).set_index("Version")
+    assert "When (China Standard Time, UTC+8)" in table.columns
+    assert table.loc[1, "Note"] == "Seed files (first run, or they changed)"
+    assert table.loc[3, "Note"] == "Rollback to version 1"
+
+
+def test_import_notes_name_the_kind_in_the_page_language():
+    from geo.web.imports import shown_note
+
+    assert shown_note("sites import", "zh") == "导入：项目地点"
+    assert shown_note("values import", "en") == "Import: Figures"
+    assert (
+        shown_note("县界更新：2017 年民政局文件", "en") == "县界更新：2017 年民政局文件"
+    )  # an administrator's own words
 
 
 def test_english_data_page():

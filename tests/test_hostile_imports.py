@@ -196,7 +196,7 @@ def test_a_child_out_of_memory_is_a_clear_problem_and_changes_nothing(world):
     ds, counties = world
     data = (HEAD + "阜平,village_exits,2016,5,report2016\n").encode()
     result = child.prepare_in_child(data, "a.csv", ds, counties, memory_bytes=200 * 2**20)
-    assert [str(p) for p in result.problems] == [f"row 1, column *: {limits.refusal('child_memory', 200)}"]
+    assert [str(p) for p in result.problems] == [f"row 1, column *: {limits.refusal('child_memory', '200 MB')}"]
     assert not result.ok and result.changeset == {}
 
 
@@ -223,11 +223,11 @@ def test_an_extending_outline_that_overlaps_its_neighbours_is_refused(world):
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "ftp://a.cn/x"])
 def test_a_new_source_url_must_be_http(world, url):
     ds, counties = world
-    spec = im.SourceSpec("", "某报告", "保定市", "2016", url)
+    spec = im.SourceSpec("", "某报告", "保定市", "2016", url, "B")
     data = (HEAD.replace(",source", "") + "阜平,village_exits,2016,5\n").encode()
     result = im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=spec))
     assert [p.reason for p in result.problems] == [f"URL {url!r} must start with http:// or https://"]
-    fine = im.SourceSpec("", "某报告", "保定市", "2016", "https://www.baoding.gov.cn/a.html")
+    fine = im.SourceSpec("", "某报告", "保定市", "2016", "https://www.baoding.gov.cn/a.html", "B")
     assert im.prepare_import(data, "a.csv", ds, counties, im.ImportOptions(source=fine)).ok
 
 
@@ -241,3 +241,275 @@ def test_names_with_control_or_invisible_characters_are_refused(world, hidden):
     one = counties[counties["adcode"] == "130624"].assign(name_zh=f"阜平{hidden}县")
     (problem,) = im.prepare_import(one.to_json().encode(), "b.geojson", ds, counties).problems
     assert problem.column == "name_zh" and "control or invisible character" in problem.reason
+
+
+# GeoPackages that make GDAL read other files (issue 25, item 3): each is refused before GDAL opens it,
+# with a message naming what was found, and no line of the file it points at appears anywhere.
+CANARY = "CANARY-7f3a9c-do-not-echo"
+
+
+@pytest.fixture
+def canary(tmp_path) -> dict[str, Path]:
+    """A file a hostile upload points at (a polygon in Baoding whose adcode is the canary token), and a
+    VRT naming it: were either read, the problems would quote the token."""
+    ring = [[114.1, 38.8], [114.3, 38.8], [114.3, 38.9], [114.1, 38.8]]
+    feature = {"type": "Feature", "properties": {"adcode": CANARY, "name_zh": CANARY, "name_en": CANARY},
+               "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    target = tmp_path / "canary.geojson"
+    target.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    vrt = tmp_path / "canary.vrt"
+    vrt.write_text(
+        f'<OGRVRTDataSource><OGRVRTLayer name="canary"><SrcDataSource>{target}</SrcDataSource>'
+        "</OGRVRTLayer></OGRVRTDataSource>",
+        encoding="utf-8",
+    )
+    return {"target": target, "vrt": vrt}
+
+
+def _fuping_gpkg(path: Path) -> None:
+    counties = read_counties(DATA / "counties.geojson")
+    counties[counties["adcode"] == "130624"].to_file(path, driver="GPKG", layer="b")  # with its rtree index
+
+
+def _raw_schema(conn, kind: str, name: str, table: str, sql: str) -> None:
+    """A schema entry as the file would carry it, written past SQLite's own parser (as an attacker can)."""
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)",
+                 (kind, name, table, sql))  # fmt: skip
+    conn.commit()
+    conn.execute("PRAGMA writable_schema = OFF")
+
+
+def _layer(conn, name: str) -> None:
+    """Make ``name`` the GeoPackage's only feature layer (GDAL reads it), with a geometry column ``geom``."""
+    conn.execute("DELETE FROM gpkg_contents")
+    sql = "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 4326)"
+    conn.execute(sql, (name, name))
+    conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', 4326, 0, 0)", (name,))
+    conn.commit()
+
+
+def hostile_gpkg(path: Path, how: str, canary: dict[str, Path]) -> bytes:
+    import sqlite3
+
+    target, vrt = canary["target"], canary["vrt"]
+    if how == "plain_sqlite_virtualogr":
+        # A plain SQLite database (no GeoPackage application_id) goes to GDAL's SQLite driver, which lists
+        # a VirtualOGR table as a layer and reads the file it names; geometry_columns makes it a polygon layer.
+        conn = sqlite3.connect(path)
+        _raw_schema(conn, "table", "v", "v", f"CREATE VIRTUAL TABLE v USING VirtualOGR('{target}')")
+        conn.executescript(
+            "CREATE TABLE geometry_columns (f_table_name TEXT, f_geometry_column TEXT, geometry_type INTEGER,"
+            " coord_dimension INTEGER, srid INTEGER, geometry_format TEXT);"
+            "INSERT INTO geometry_columns VALUES ('v', 'GEOMETRY', 3, 2, 4326, 'SpatiaLite');"
+            "CREATE TABLE spatial_ref_sys (srid INTEGER UNIQUE, auth_name TEXT, auth_srid TEXT, srtext TEXT);"
+            "INSERT INTO spatial_ref_sys VALUES (4326, 'EPSG', '4326', '');"
+        )
+        conn.commit()
+        conn.close()
+        return path.read_bytes()
+    _fuping_gpkg(path)
+    conn = sqlite3.connect(path)
+    if how == "virtualogr_layer":
+        _raw_schema(conn, "table", "v", "v", f"CREATE VIRTUAL TABLE v USING VirtualOGR('{target}')")
+        _layer(conn, "v")
+    elif how == "load_extension_view":
+        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, load_extension('{target}') AS adcode FROM b")
+        _layer(conn, "w")
+    elif how == "attach_trigger":
+        _raw_schema(conn, "trigger", "t", "b",
+                    f"CREATE TRIGGER t AFTER INSERT ON b BEGIN ATTACH DATABASE '{target}' AS c; END")  # fmt: skip
+    elif how == "attach_view":
+        _raw_schema(conn, "view", "w", "w", f"CREATE VIEW w AS SELECT * FROM b; ATTACH DATABASE '{target}' AS c")
+        _layer(conn, "w")
+    elif how == "vrt_reference":
+        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, ogr_datasource_load_layers('{vrt}') AS adcode FROM b")
+        _layer(conn, "w")
+    elif how == "vsi_path":
+        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, '/vsizip/{target}.zip' AS adcode FROM b")
+        _layer(conn, "w")
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "how, named",
+    [
+        ("plain_sqlite_virtualogr", "a virtual table using 'VirtualOGR' (table 'v')"),
+        ("virtualogr_layer", "a virtual table using 'VirtualOGR' (table 'v')"),
+        ("load_extension_view", "load_extension in view 'w'"),
+        ("attach_trigger", "ATTACH in trigger 't'"),
+        ("attach_view", "ATTACH in view 'w'"),
+        ("vrt_reference", "a VRT reference in view 'w'"),
+        ("vsi_path", "a GDAL virtual file path (/vsizip…) in view 'w'"),
+    ],
+)
+def test_a_geopackage_that_reads_other_files_is_refused_naming_what_it_uses(world, tmp_path, canary, capfd, how, named):
+    data = hostile_gpkg(tmp_path / "hostile.gpkg", how, canary)
+    got = check(world, data, "hostile.gpkg")
+    assert len(got) == 1 and "would make GDAL read outside the file" in got[0] and named in got[0], got
+    out, err = capfd.readouterr()
+    for line in [*canary["target"].read_text().splitlines(), CANARY]:
+        assert line not in " ".join(got) + out + err
+
+
+def test_the_same_files_are_refused_by_the_checking_child(world, tmp_path, canary):
+    ds, counties = world
+    for how in ("plain_sqlite_virtualogr", "vrt_reference"):
+        data = hostile_gpkg(tmp_path / f"{how}.gpkg", how, canary)
+        (problem,) = child.prepare_in_child(data, "h.gpkg", ds, counties).problems
+        assert "would make GDAL read outside the file" in problem.reason and CANARY not in problem.reason
+
+
+def test_gdal_reads_an_upload_with_only_the_driver_its_format_needs(world, tmp_path, canary, monkeypatch):
+    """Even past the schema check, a plain SQLite database is not opened: GDAL has only the GPKG driver."""
+    from geo.store.imports import gdal, geopackage
+
+    monkeypatch.setattr(geopackage, "check_geopackage", lambda path: None)
+    data = hostile_gpkg(tmp_path / "h.gpkg", "plain_sqlite_virtualogr", canary)
+    (problem,) = check(world, data, "h.gpkg")
+    assert problem == "row 1, column *: not a readable gpkg file (DataSourceError)" and CANARY not in problem
+    with gdal.only_driver("GeoJSON"):
+        assert gdal.registered() == ["GeoJSON"]
+    assert len(gdal.registered()) > 50 and gdal.registered()[0] != "GeoJSON"  # all back, in their order
+
+
+def test_a_plain_geopackage_with_its_spatial_index_still_imports(world, tmp_path):
+    ds, counties = world
+    _fuping_gpkg(tmp_path / "b.gpkg")
+    result = im.prepare_import(
+        (tmp_path / "b.gpkg").read_bytes(), "b.gpkg", ds, counties, im.ImportOptions(mode="extend")
+    )
+    assert result.ok, result.problems
+
+
+def _sqlite_view(path: Path, body: str) -> bytes:
+    """A GeoPackage whose one layer is a view computing its rows (``body`` selects fid, geom, adcode from c)."""
+    import sqlite3
+
+    _fuping_gpkg(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE VIEW w AS {body}")
+    _layer(conn, "w")
+    conn.close()
+    return path.read_bytes()
+
+
+ENDLESS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+           "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c")  # fmt: skip
+
+
+def test_the_cli_checks_in_the_same_limited_child_with_the_same_message(world, tmp_path):
+    """python -m geo import: a view that never ends is stopped at the time limit (lowered here by its
+    setting) with the app's message, and the child's temporary folder is gone afterwards."""
+    import subprocess
+    import sys
+
+    ds, counties = world
+    data = _sqlite_view(tmp_path / "endless.gpkg", ENDLESS)
+    app = child.prepare_in_child(data, "endless.gpkg", ds, counties, seconds=3)
+    assert [p.reason for p in app.problems] == [limits.refusal("child_time", 3)]
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**__import__("os").environ, "BAODING_IMPORT_SECONDS": "3", "BAODING_STORE": str(tmp_path / "store.gpkg"),
+           "TMPDIR": str(temp)}  # fmt: skip
+    cli = subprocess.run([sys.executable, "-m", "geo", "import", str(tmp_path / "endless.gpkg"), "--dry-run"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert cli.returncode == 1
+    assert cli.stdout.strip() == f"row 1, column *: {limits.refusal('child_time', 3)}"
+    assert "nothing written" in cli.stderr
+    assert list(temp.iterdir()) == []
+
+
+def test_a_child_killed_at_its_time_limit_leaves_no_temporary_folder(world, tmp_path, monkeypatch):
+    import tempfile
+    import threading
+
+    ds, counties = world
+    data = _sqlite_view(tmp_path / "endless.gpkg", ENDLESS)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def watch() -> None:  # what the child writes while it works: its copy of the upload
+        while not done.is_set():
+            seen.update(p.name for p in temp.rglob("*"))
+            done.wait(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = child.prepare_in_child(data, "endless.gpkg", ds, counties, seconds=2)
+    finally:
+        done.set()
+        watcher.join()
+    assert [p.reason for p in result.problems] == [limits.refusal("child_time", 2)]
+    assert "upload.gpkg" in seen, seen  # the child did write into the folder the parent made ...
+    assert list(temp.iterdir()) == []  # ... and the parent removed it after the kill
+
+
+def test_a_child_stopped_by_its_memory_cap_names_the_limit(world, tmp_path):
+    """A view of 1,000 rows of 1 MB each: more than the cap (1.25 GB; the interpreter maps ~0.9 GB)."""
+    ds, counties = world
+    body = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "
+            "SELECT x AS fid, (SELECT geom FROM b) AS geom, hex(zeroblob(500000)) || x AS adcode FROM c")  # fmt: skip
+    data = _sqlite_view(tmp_path / "big.gpkg", body)
+    cap = 5 * 2**28
+    result = child.prepare_in_child(data, "big.gpkg", ds, counties, memory_bytes=cap)
+    assert [p.reason for p in result.problems] == [limits.refusal("child_memory", "1.25 GB")]
+    assert "the file needs more than 1.25 GB of memory to check" in result.problems[0].reason
+
+
+def _zipped_shapefile(tmp_path: Path, points: int) -> bytes:
+    where = gpd.points_from_xy([115.0] * points, [38.9] * points)
+    frame = gpd.GeoDataFrame({"name_zh": [f"点{i}" for i in range(points)]}, geometry=where, crs="EPSG:4326")
+    frame.to_file(tmp_path / "s.shp")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for part in tmp_path.glob("s.*"):
+            z.write(part, part.name)
+    return out.getvalue()
+
+
+def test_a_shapefiles_declared_record_count_is_checked_before_gdal_reads_it(world, tmp_path, monkeypatch):
+    import pyogrio
+
+    monkeypatch.setattr(limits, "MAX_ROWS", 10)
+
+    def no_gdal(*args, **kwargs):
+        raise AssertionError("GDAL was asked to read a Shapefile its headers should have refused")
+
+    monkeypatch.setattr(pyogrio, "read_dataframe", no_gdal)
+    (problem,) = check(world, _zipped_shapefile(tmp_path, 20), "s.zip")
+    assert problem == f"row 1, column *: {limits.refusal('rows', 10)} (the .shx index declares 20)"
+
+
+def test_a_shapefile_whose_table_declares_more_records_than_it_holds_is_refused(world, tmp_path, monkeypatch):
+    import struct
+
+    import pyogrio
+
+    monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, **k: pytest.fail("GDAL read a damaged Shapefile"))
+    data = _zipped_shapefile(tmp_path, 3)
+    dbf = bytearray((tmp_path / "s.dbf").read_bytes())
+    dbf[4:8] = struct.pack("<I", 40_000)  # under the row limit, far more than the file holds
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            z.writestr(info.filename, bytes(dbf) if info.filename.endswith(".dbf") else src.read(info))
+    (problem,) = check(world, out.getvalue(), "s.zip")
+    assert problem == "row 1, column *: the .dbf table declares 40000 records but holds fewer: the Shapefile is damaged"
+
+
+def test_only_the_shapefiles_own_parts_are_unpacked(tmp_path):
+    out = io.BytesIO(_zipped_shapefile(tmp_path, 3))
+    with zipfile.ZipFile(out, "a") as z:
+        z.writestr("other.vrt", "<OGRVRTDataSource/>")
+        z.writestr("s.txt", "x")
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    files.unpack_shapefile(out.getvalue(), folder)
+    unpacked = sorted(p.name for p in folder.iterdir())
+    assert unpacked == ["upload.cpg", "upload.dbf", "upload.prj", "upload.shp", "upload.shx"]

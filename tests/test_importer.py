@@ -20,6 +20,7 @@ from geo.model import indicators, units
 from geo.model.boundaries import read_counties
 from geo.store import imports as im
 from geo.store.imports import limits
+from geo.store.imports.catalogue import GRADE_HELP
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -248,7 +249,7 @@ def test_every_value_needs_a_source(world):
 
 
 def test_a_new_source_for_the_file(world):
-    spec = im.SourceSpec(title="阜平县统计年鉴", publisher="阜平县统计局", date="2017-05")
+    spec = im.SourceSpec(title="阜平县统计年鉴", publisher="阜平县统计局", date="2017-05", grade="A")
     r = run(world, "县,指标,年份,数值\n阜平,剩余贫困人口,2016,5\n".encode(), options=im.ImportOptions(source=spec))
     assert r.ok
     source = r.changeset["sources"].rows.iloc[0]
@@ -261,6 +262,7 @@ def test_a_new_source_for_the_file(world):
     assert problems(r) == [
         "row 1, column source: a new source needs its publisher",
         "row 1, column source: a new source needs its date",
+        f"row 1, column source: a new source needs its grade: {GRADE_HELP}",
     ]
 
 

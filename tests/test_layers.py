@@ -24,7 +24,8 @@ from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOD = pyproj.Geod(ellps="WGS84")
-CDN = re.compile(r"https?://(?!www\.w3\.org/)", re.I)
+# SVG's namespace and the attribution's link to Leaflet (an anchor the viewer may follow, nothing loaded) aside.
+CDN = re.compile(r"https?://(?!www\.w3\.org/|leafletjs\.com\\?\")", re.I)
 HOSTILE = "<img src=x onerror=alert(1)>"
 OFFLINE = basemaps.resolve("none", {})
 
@@ -267,7 +268,7 @@ def test_no_data_counties_get_no_circle_and_are_listed(tiny_dataset, tiny_counti
     html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "en"))
     assert html.count("L.circleMarker(") == 2  # 000001 and 000002; 000003 has no figure
     assert view.no_data == ["Bad County"]
-    assert "No data: 1 counties, no circle" in html
+    assert "No data: 1 county, no circle" in html  # English singular (geo.i18n en_one)
 
 
 def test_rates_and_categories_stay_choropleth(tiny_dataset, tiny_counties):

@@ -150,7 +150,9 @@ def test_dollar_signs_in_a_slide_deck(dollar_world):
 def test_download_holds_the_view_with_numbers_as_numbers(tiny_dataset, tiny_counties):
     view = views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "en")
     table = views.download_table(view, tiny_dataset, "en")
-    assert list(table.columns) == ["County", "adcode", "Value (villages)", "Year", "Status", "Source"]
+    assert list(table.columns) == ["County", "adcode", "Value (villages)", "Year", "Status", "Source", "Source grade",
+                                   "Caution"]  # fmt: skip
+    assert table["Source grade"].tolist() == ["B", "C", "B"] and (table["Caution"] == "").all()
     assert table["Value (villages)"].tolist() == [30.0, 10.0, 100.0]  # the two counties, then the city total
     assert table["adcode"].tolist() == ["000001", "000002", "130600"]
     assert table["Source"].str.len().gt(0).all()
@@ -161,7 +163,7 @@ def test_download_of_a_city_only_indicator_holds_the_city_figure(tiny_dataset, t
     table = views.download_table(view, tiny_dataset, "zh")
     assert table.to_dict("records") == [
         {"县（市、区）": "全市", "adcode": "130600", "数值（兆瓦）": 500.0, "年份": 2018, "性质": "目标",
-         "来源": "老促会《报告》 · 一、二是"}
+         "来源": "老促会《报告》 · 一、二是 · 来源等级 B", "来源等级": "B", "提示": ""}
     ]  # fmt: skip
     categories = views.download_table(views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles",
                                                      "zh"), tiny_dataset, "zh")  # fmt: skip
@@ -178,7 +180,8 @@ def test_programmes_download_holds_city_figures_map_values_and_the_table(tiny_da
                               "en")  # fmt: skip
     table = pg.download_table(view, tiny_dataset, tiny_counties, "en")
     assert list(table.columns) == ["Shown as", "Programme", "Indicator", "indicator_id", "County", "adcode", "Year",
-                                   "Value", "Unit", "Category", "Status", "Source", "Note"]  # fmt: skip
+                                   "Value", "Unit", "Category", "Status", "Source", "Source grade", "Caution",
+                                   "Note"]  # fmt: skip
     rows = table[["Shown as", "indicator_id", "adcode", "Year", "Value", "Unit", "Category", "Status"]]
     assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
         ["Key figure", "poor_villages", "130600", 2014, 100.0, "villages", "", "reported"],

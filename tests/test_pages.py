@@ -68,6 +68,23 @@ def test_link_values_are_shown_as_text(bad):
     assert not any(tag in MarkdownIt().render(notice) for tag in ("<a ", "<img", "<strong>", "<em>"))
 
 
+def test_hidden_characters_in_a_link_are_shown_as_escapes_and_the_notice_reads_in_order():
+    """A right-to-left override in a link value would flip the rest of the app's own sentence."""
+    at = run(indicator="abc\u202edef\u200b")
+    notice = shown(next(w.value for w in at.warning if "abc" in w.value))
+    assert notice == "链接中的指标“abc<U+202E>def<U+200B>”无效，已改用默认值。"
+    assert not any(c in notice for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b")
+
+
+@pytest.mark.parametrize(
+    "lang, tail", [("zh", "…（共 100000 个字符）”无效"), ("en", "…(100000 characters)” is not valid")]
+)
+def test_a_long_link_value_is_cut_in_its_notice(lang, tail):
+    at = run(indicator="x" * 100_000, lang=lang)
+    notice = shown(next(w.value for w in at.warning if "xxx" in w.value))
+    assert tail in notice and len(notice) < 200, notice
+
+
 HOSTILE_NAME = "**粗体** <img src=x onerror=alert(1)> [l](https://evil.example) {{7*7}} $x$"
 
 
@@ -131,8 +148,11 @@ def test_english_interface():
 def test_sources_page_lists_every_value():
     at = run("pages/sources.py")
     assert not at.exception
-    assert len(at.dataframe) == 2
+    assert len(at.dataframe) == 1  # the values; the list of sources is text with links to listed outlets only
     assert len(at.dataframe[0].value) >= 60
+    listed = [md.value for md in at.markdown if "来源等级 A" in md.value]
+    assert listed and "](http://www.gov.cn/gzdt/2012-03/02/content_2081207.htm)" in listed[0]
+    assert "afdelivr" not in listed[0].split("](")[-1]
 
 
 @pytest.mark.parametrize("broken", ["values.csv", "counties.geojson", "sources.csv"])

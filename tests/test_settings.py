@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -45,3 +46,39 @@ def test_an_uncaught_error_shows_no_details():
         [sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True, text=True, timeout=120
     ).stdout
     assert re.search(r'^showErrorDetails = "none"$', shown, flags=re.M), shown[-2000:]
+
+
+def test_an_empty_region_means_the_whole_country_not_the_default():
+    assert settings.value("BAODING_REGION", {"BAODING_REGION": ""}) == ""
+    assert settings.value("BAODING_REGION", {}) == "1306"
+    assert settings.value("BAODING_REGION", {"BAODING_REGION": "13"}) == "13"
+
+
+def test_invalid_values_are_refused_with_the_setting_named():
+    errors, _ = settings.check({"BAODING_REGION": "13a", "BAODING_TILE_DATUM": "utm", "BAODING_STORE": ""})
+    joined = "\n".join(errors)
+    assert "BAODING_REGION" in joined and "BAODING_TILE_DATUM" in joined and "BAODING_STORE" in joined
+    assert settings.check({})[0] == []
+
+
+def test_unknown_baoding_variables_are_warned_about():
+    _, warnings = settings.check({"BAODING_REGOIN": "13"})
+    assert len(warnings) == 1 and "BAODING_REGOIN" in warnings[0]
+
+
+def test_the_settings_command_lists_every_setting_with_secrets_masked():
+    env = {**os.environ, "BAODING_ADMIN_PASSWORD_HASH": "scrypt$secret-hash", "DATABASE_URL": "postgresql://u:pw@h/db"}
+    out = subprocess.run(
+        [sys.executable, "-m", "geo", "settings"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    for name in settings.SETTINGS:
+        assert f"{name}=" in out.stdout
+    assert "secret-hash" not in out.stdout and "pw@" not in out.stdout
+
+
+def test_the_server_refuses_to_start_on_an_invalid_setting():
+    env = {**os.environ, "BAODING_TILE_DATUM": "utm"}
+    code = "import app"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "BAODING_TILE_DATUM" in out.stderr

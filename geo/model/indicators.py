@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from geo.i18n import field_for, localized
+from geo.i18n import field_for, format_value, localized, t
+from geo.model import outlets as out
 
 CITY_ADCODE = "130600"
 STATUSES = ("reported", "target", "forecast")
@@ -28,8 +29,15 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     ),
     "categories.csv": ("indicator_id", "code", "label_zh", "label_en", "order"),
     "values.csv": ("indicator_id", "adcode", "year", "value", "status", "source_id", "locator", "note"),
-    "sources.csv": ("source_id", "title", "publisher", "date", "url", "note"),
+    "sources.csv": ("source_id", "title", "publisher", "date", "url", "grade", "note"),
+    "outlets.csv": ("outlet_id", "name_zh", "name_en", "domains", "kind", "note"),
+    # Further sources of a stored value (its key), each with the figure it gives: agreeing or disputing.
+    "value_sources.csv": ("indicator_id", "adcode", "year", "status", "value", "source_id", "locator", "note"),
 }  # fmt: skip
+# Seed files that may be absent (an empty table).
+OPTIONAL_FILES = ("value_sources.csv",)
+# The source columns a value row carries wherever its source is shown (geo.model.outlets adds the derived ones).
+SOURCE_FIELDS = ["source_id", "title", "publisher", "grade", "via_zh", "via_en", "link", "unreviewed"]
 
 
 class DataError(ValueError):
@@ -48,8 +56,12 @@ class Dataset:
     programmes: pd.DataFrame
     indicators: pd.DataFrame
     categories: pd.DataFrame
-    values: pd.DataFrame
-    sources: pd.DataFrame
+    values: pd.DataFrame  # with ``weak`` and ``disputed`` (geo.model.outlets.value_marks)
+    sources: pd.DataFrame  # with the derived link columns of geo.model.outlets.describe_sources
+    outlets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SCHEMAS["outlets.csv"])))
+    value_sources: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(SCHEMAS["value_sources.csv"]))
+    )
 
     def __post_init__(self) -> None:
         # The catalogue by id, built once: pages look entries up a hundred times per run
@@ -150,7 +162,12 @@ def _bad(df: pd.DataFrame, mask: pd.Series, path: Path, what: str) -> None:
 
 def read_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
     """The raw indicator tables of ``data_dir`` (strings, columns checked), keyed by file name."""
-    return {name: read_csv(data_dir / name, columns) for name, columns in SCHEMAS.items()}
+    return {
+        name: read_csv(data_dir / name, columns)
+        if name not in OPTIONAL_FILES or (data_dir / name).exists()
+        else pd.DataFrame(columns=list(columns))
+        for name, columns in SCHEMAS.items()
+    }
 
 
 def load_dataset(data_dir: Path, unit_codes: set[str] | None = None) -> Dataset:
@@ -171,15 +188,21 @@ def validate_tables(
     file names in error messages (a folder, or the store's location).
     """
     paths = {name: Path(where) / name for name in SCHEMAS}
-    t = {name: tables[name][list(SCHEMAS[name])] for name in SCHEMAS}
-    prog, ind, cat, val, src = (
+    empty = {name: pd.DataFrame(columns=list(SCHEMAS[name])) for name in OPTIONAL_FILES}
+    t = {name: tables.get(name, empty.get(name))[list(SCHEMAS[name])] for name in SCHEMAS}
+    prog, ind, cat, val, src, outl, extra = (
         t["programmes.csv"], t["indicators.csv"], t["categories.csv"],
-        t["values.csv"], t["sources.csv"],
+        t["values.csv"], t["sources.csv"], t["outlets.csv"], t["value_sources.csv"],
     )  # fmt: skip
+    if problem := out.outlet_problem(outl):
+        raise DataError(paths["outlets.csv"], f"line {problem[0]}: {problem[1]}")
 
     _check_unique(prog, ["programme_id"], paths["programmes.csv"])
     _check_unique(ind, ["indicator_id"], paths["indicators.csv"])
     _check_unique(src, ["source_id"], paths["sources.csv"])
+    # An empty grade is a source stored before grades existed (an older import); the seed files grade every one.
+    grades = ", ".join(out.GRADES)
+    _bad(src, ~src["grade"].isin([*out.GRADES, ""]), paths["sources.csv"], f"grade must be one of {grades}")
     _check_unique(cat, ["indicator_id", "code"], paths["categories.csv"])
 
     p = paths["indicators.csv"]
@@ -208,9 +231,43 @@ def validate_tables(
     _bad(val, is_cat & ~known, p, "category code not listed in categories.csv")
     val = val.assign(year=val["year"].astype(int), number=numeric)
 
+    extra = _check_value_sources(extra, val, src, kinds_by_id := ind.set_index("indicator_id")["kind"],
+                                 paths["value_sources.csv"])  # fmt: skip
+    same = lambda a, b, i: _same_figure(a, b, kinds_by_id.get(i))  # noqa: E731
+    val = val.join(out.value_marks(val, src, extra, same)[["weak", "disputed"]])
+    src = out.describe_sources(src, outl)
+
     cat = cat.assign(order=pd.to_numeric(cat["order"], errors="coerce").fillna(0).astype(int))
     prog = prog.assign(order=pd.to_numeric(prog["order"], errors="coerce").fillna(0).astype(int))
-    return Dataset(prog.sort_values("order"), ind, cat.sort_values(["indicator_id", "order"]), val, src)
+    return Dataset(prog.sort_values("order"), ind, cat.sort_values(["indicator_id", "order"]), val, src, outl, extra)
+
+
+def _same_figure(a: str, b: str, kind: str | None) -> bool:
+    if kind == "numeric":
+        x, y = pd.to_numeric(pd.Series([a, b]), errors="coerce")
+        return bool(abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y)))
+    return str(a) == str(b)
+
+
+def _check_value_sources(
+    extra: pd.DataFrame, val: pd.DataFrame, src: pd.DataFrame, kinds: pd.Series, path: Path
+) -> pd.DataFrame:
+    """Further sources of stored values: each names a known source other than the value's own and gives
+    a figure of the indicator's kind. A row whose value is no longer stored (e.g. its county was
+    removed) describes nothing and is left out."""
+    if extra.empty:
+        return extra.assign(year=pd.Series([], dtype=int))
+    _bad(extra, ~extra["source_id"].isin(src["source_id"]), path, "unknown source_id")
+    _bad(extra, ~extra["year"].str.fullmatch(r"\d{4}"), path, "year must be a 4-digit year")
+    _check_unique(extra, [*out.VALUE_KEY, "source_id"], path)
+    kind = extra["indicator_id"].map(kinds)
+    number = pd.to_numeric(extra["value"].where(kind == "numeric"), errors="coerce")
+    _bad(extra, (kind == "numeric") & number.isna(), path, "value is not a number")
+    key = lambda f: f[out.VALUE_KEY].astype(str).agg("|".join, axis=1)  # noqa: E731
+    stored = dict(zip(key(val), val["source_id"]))
+    extra_key = key(extra)
+    _bad(extra, extra_key.map(stored) == extra["source_id"], path, "the value's own source_id, listed again")
+    return extra[extra_key.isin(stored)].assign(year=lambda f: f["year"].astype(int))
 
 
 def indicator_ids(ds: Dataset) -> list[str]:
@@ -267,7 +324,7 @@ def county_values(ds: Dataset, indicator_id: str, year: int | None) -> pd.DataFr
     if year is not None:
         v = v[v["year"] == year]
     v = _pick_status(v)
-    return v.merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
+    return v.merge(ds.sources[SOURCE_FIELDS], on="source_id", how="left")
 
 
 @_per_dataset
@@ -278,7 +335,7 @@ def city_value(ds: Dataset, indicator_id: str, year: int | None) -> pd.Series | 
         v = v[v["year"] == year]
     if v.empty:
         return None
-    v = _pick_status(v).merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
+    v = _pick_status(v).merge(ds.sources[SOURCE_FIELDS], on="source_id", how="left")
     return v.iloc[0]
 
 
@@ -309,17 +366,81 @@ def category_labels(ds: Dataset, indicator_id: str, lang: str) -> dict[str, str]
     return dict(zip(c["code"], c[col]))
 
 
-def source_label(row: pd.Series | dict) -> str:
-    """'publisher《title》· locator' for one value row."""
+def source_label(row: pd.Series | dict, lang: str) -> str:
+    """'publisher《title》· locator · grade' for one value row; a reprint names the site that carries it
+    ('新华社，中华网转载《…》' / 'Xinhua, reprinted by china.com《…》')."""
     title = str(row.get("title") or "")
     publisher = str(row.get("publisher") or "")
     locator = str(row.get("locator") or "")
+    via = str(row.get("via_en" if lang == "en" else "via_zh") or "")
+    if via:
+        publisher = t("reprinted_by", lang, publisher=publisher, site=via)
     text = f"{publisher}《{title}》" if publisher else f"《{title}》"
-    return f"{text} · {locator}" if locator else text
+    text = f"{text} · {locator}" if locator else text
+    grade = grade_text(row.get("grade"), lang)
+    return f"{text} · {grade}" if grade else text
+
+
+def grade_text(grade: object, lang: str) -> str:
+    """'来源等级 B' / 'grade B'; '' for a source stored before grades existed."""
+    grade = str(grade or "")
+    return t("grade_label", lang, grade=grade) if grade in out.GRADES else ""
+
+
+def _value_key(row: pd.Series | dict) -> tuple[str, str, int, str]:
+    return (str(row["indicator_id"]), str(row["adcode"]), int(row["year"]), str(row["status"]))
+
+
+def further_sources(ds: Dataset, row: pd.Series | dict) -> pd.DataFrame:
+    """The further sources of one stored value (data/value_sources.csv), with their source fields."""
+    e = ds.value_sources
+    if e.empty:
+        return e.assign(**{c: [] for c in SOURCE_FIELDS if c != "source_id"})
+    key = _value_key(row)
+    mine = e[(e["indicator_id"] == key[0]) & (e["adcode"] == key[1]) & (e["year"] == key[2]) & (e["status"] == key[3])]
+    return mine.merge(ds.sources[SOURCE_FIELDS], on="source_id", how="left")
+
+
+def _shown_value(ds: Dataset, indicator_id: str, value: str, lang: str) -> str:
+    entry = get_indicator(ds, indicator_id)
+    if entry.kind == "category":
+        return category_labels(ds, indicator_id, lang).get(value, value)
+    return format_value(float(value), entry.unit_for(lang), lang)
+
+
+def mark_text(ds: Dataset, row: pd.Series | dict, lang: str, detail: bool = True) -> str:
+    """The mark of a weak or disputed value, '' for the rest. ``detail``: a disputed value names every
+    figure with its source ("来源不一：54.4%（…）；48%（…）"); without it, only the short mark."""
+    if "weak" in row and "disputed" in row and not (bool(row["weak"]) or bool(row["disputed"])):
+        return ""  # the row carries its flags: nothing to look up
+    key = _value_key(row)
+    flags = ds.values[
+        (ds.values["indicator_id"] == key[0]) & (ds.values["adcode"] == key[1])
+        & (ds.values["year"] == key[2]) & (ds.values["status"] == key[3])
+    ]  # fmt: skip
+    if flags.empty:
+        return ""
+    stored = flags.iloc[0]
+    if bool(stored["disputed"]):
+        if not detail:
+            return t("mark_disputed", lang)
+        own = ds.sources[ds.sources["source_id"] == stored["source_id"]]
+        own_row = {**(own.iloc[0].to_dict() if len(own) else {}), "locator": stored["locator"]}
+        figures = [(stored["value"], own_row)]
+        figures += [(r["value"], r) for r in further_sources(ds, stored).to_dict("records")]
+        parts = [
+            t("figure_from", lang, value=_shown_value(ds, key[0], v, lang), source=source_label(src, lang))
+            for v, src in figures
+        ]
+        return t("mark_disputed_detail", lang, figures=t("figures_sep", lang).join(parts))
+    if bool(stored["weak"]):
+        return t("mark_weak_detail", lang) if detail else t("mark_weak", lang)
+    return ""
 
 
 def values_table(ds: Dataset, names_zh: dict[str, str], names_en: dict[str, str], lang: str) -> pd.DataFrame:
-    """Every value with its indicator, place and source, for the sources page and exports."""
+    """Every value with its indicator, place and source (grade, reprint, link only to a listed outlet,
+    and the mark of a weak or disputed value), for the sources page and exports."""
     ind = ds.indicators.set_index("indicator_id")
     v = ds.values.merge(ds.sources, on="source_id", how="left", suffixes=("", "_source"))
     names = names_en if lang == "en" else names_zh
@@ -328,6 +449,9 @@ def values_table(ds: Dataset, names_zh: dict[str, str], names_en: dict[str, str]
     label_col = field_for("label", lang)
     labels = dict(zip(zip(ds.categories["indicator_id"], ds.categories["code"]), ds.categories[label_col]))
     shown = [labels.get((i, x), x) for i, x in zip(v["indicator_id"], v["value"])]
+    via = v["via_en" if lang == "en" else "via_zh"]
+    publisher = [t("reprinted_by", lang, publisher=p, site=s) if s else p for p, s in zip(v["publisher"], via)]
+    marks = [mark_text(ds, r, lang) if r["weak"] or r["disputed"] else "" for r in v.to_dict("records")]
     return pd.DataFrame(
         {
             "indicator_id": v["indicator_id"],
@@ -340,9 +464,12 @@ def values_table(ds: Dataset, names_zh: dict[str, str], names_en: dict[str, str]
             "unit": v["indicator_id"].map(ind["unit_en" if lang == "en" else "unit"]),
             "status": v["status"],
             "source": v["title"],
-            "publisher": v["publisher"],
+            "publisher": publisher,
+            "grade": v["grade"],
             "locator": v["locator"],
-            "url": v["url"],
+            "url": v["link"],
+            "unreviewed_host": v["unreviewed"],
+            "mark": marks,
             "note": v["note"],
         }
     )

@@ -131,7 +131,7 @@ def find_row(ds: ind.Dataset, ref: FigureRef) -> pd.Series | None:
         return None
     rank = v["status"].map({s: i for i, s in enumerate(ind.STATUSES)})
     row = v.assign(_r=rank).sort_values("_r").drop(columns="_r").iloc[[0]]
-    return row.merge(ds.sources[["source_id", "title", "publisher", "date"]], on="source_id", how="left").iloc[0]
+    return row.merge(ds.sources[[*ind.SOURCE_FIELDS, "date"]], on="source_id", how="left").iloc[0]
 
 
 class _Index:

@@ -98,8 +98,8 @@ MAP_MIN_HEIGHT = "300px"
 MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 
 _CHROME = (
-    "[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "[data-testid='stExpandSidebarButton']",
-    "[data-testid='stHeader']", "[data-testid='stToolbar']", "[data-testid='stDecoration']",
+    "[data-testid='stSidebar']", "[data-testid='stExpandSidebarButton']",
+    "[data-testid='stHeader']", "[data-testid='stToolbar']",
     "[data-testid='stStatusWidget']", "[data-testid='stBottom']", "footer",
 )  # fmt: skip
 

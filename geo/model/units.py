@@ -12,6 +12,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from geo.i18n import quoted
+
 # Chinese multipliers written between the number and the unit (10.81万人, 1.02亿元).
 # 万亿 (1e12) is the most anyone writes; a few more are allowed, thousands are an attack.
 MAX_MULTIPLIERS = 4
@@ -85,19 +87,19 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
         raise ValueError("empty")
     m = _NUMBER.match(s)
     if not m or not (m.group(2) or m.group(3)):
-        raise ValueError(f"{text!r} is not a number")
+        raise ValueError(f"{quoted(text)} is not a number")
     sign, whole, frac, exp = m.groups()
     try:
         number = Decimal(f"{sign}{(whole or '0').replace(',', '')}{frac or ''}")
         if exp:
             number = number.scaleb(int(exp))
     except ArithmeticError:  # InvalidOperation, or Overflow of the decimal context
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"{quoted(text)} is not a number") from None
     rest = s[m.end() :]
     if rest[:1] in (".", "e", "E") or rest[:1].isdigit():
-        raise ValueError(f"{text!r} is not a number")
+        raise ValueError(f"{quoted(text)} is not a number")
     if rest.startswith(","):
-        raise ValueError(f"{text!r}: a comma must separate thousands (1,234)")
+        raise ValueError(f"{quoted(text)}: a comma must separate thousands (1,234)")
     unit = normalize_unit(rest)
     factor = Decimal(1)
     # Peel multipliers off the front until what remains is a unit: 30万千瓦 = 30 x 万 x 千瓦. Only a few:
@@ -110,13 +112,13 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
         factor *= MULTIPLIERS[unit[0]]
         unit = unit[1:]
     if unit and unit not in UNITS:
-        raise ValueError(f"unknown unit {rest!r} in {text!r}")
+        raise ValueError(f"unknown unit {quoted(rest)} in {quoted(text)}")
     if not number.is_finite():
-        raise ValueError(f"{text!r} is not a finite number")
+        raise ValueError(f"{quoted(text)} is not a finite number")
     try:
         return number * factor, unit
     except ArithmeticError:  # decimal.Overflow: beyond the context's exponent range
-        raise ValueError(f"{text!r} is too large a number") from None
+        raise ValueError(f"{quoted(text)} is too large a number") from None
 
 
 def convert(value: Decimal, unit: str, target: str) -> Decimal:
@@ -125,7 +127,7 @@ def convert(value: Decimal, unit: str, target: str) -> Decimal:
     if not unit or unit == target:
         return value
     if unit not in UNITS:
-        raise ValueError(f"unknown unit {unit!r}")
+        raise ValueError(f"unknown unit {quoted(unit)}")
     if target not in UNITS:
         raise ValueError(f"cannot convert {unit} into {target or 'a unitless figure'}")
     (dim, f), (target_dim, g) = UNITS[unit], UNITS[target]

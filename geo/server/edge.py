@@ -7,22 +7,49 @@ Each piece is a small module of its own; adding one is a line here.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from geo import settings
+from geo.server import budgets, compress, descriptors, firsthtml, logs, paths, uploads
+
+_LOG = logging.getLogger(__name__)
+
+# The server may hold as many sessions as its descriptor table allows: raise the soft limit first.
+descriptors.raise_soft_limit()
+
 
 def routes() -> list[BaseRoute]:
     """The app's own routes, matched before Streamlit's."""
-    return []
+    return [
+        *firsthtml.routes(),  # each page's index.html: its language, title, description and the way to the light view
+    ]
 
 
 def middleware() -> list[Middleware]:
     """Middleware around Streamlit's own, outermost first."""
-    return []
+    return [
+        Middleware(logs.LogGuard),  # repeated warnings once a minute, with a count
+        Middleware(paths.PathGuard),  # unpublished metrics and over-long paths: 404
+        Middleware(budgets.WebsocketBudget),  # sessions per address, reruns and messages per session
+        Middleware(uploads.UploadGate),  # uploads only from administrators on the data page
+        Middleware(compress.CompressedStatic),  # /static, /app/static, /component: compressed once (br, gzip)
+    ]
+
+
+def check_settings() -> None:
+    """Refuse to start on an invalid setting (named); warn about unknown ``BAODING_*`` variables."""
+    errors, warnings = settings.check()
+    for line in warnings:
+        _LOG.warning("%s", line)
+    if errors:
+        raise SystemExit("invalid settings, not starting:\n  " + "\n  ".join(errors))
 
 
 def options() -> dict[str, Any]:
-    """Keyword arguments for ``st.App`` (app.py)."""
+    """Keyword arguments for ``st.App`` (app.py); the settings are checked first."""
+    check_settings()
     return {"routes": routes(), "middleware": middleware()}

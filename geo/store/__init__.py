@@ -36,12 +36,13 @@ from geo.store.tables import (
     TableDiff,
     Version,
     diff_frame,
+    note_parts,
     versions_frame,
 )
 
 __all__ = [
     "Change", "Changeset", "GeoPackageStore", "Meta", "PostGISStore", "Store", "StoreError", "TableDiff",
-    "Version", "diff_frame", "open_store", "versions_frame",
+    "Version", "diff_frame", "note_parts", "open_store", "versions_frame",
 ]  # fmt: skip
 
 

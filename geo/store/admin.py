@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from geo.store import Meta, Store, Version, auth
 from geo.store.imports import ImportResult
+from geo.store.tables import IMPORT_NOTE
 
 
 def commit_import(admin: object, store: Store, result: ImportResult) -> Version | None:
@@ -16,7 +17,7 @@ def commit_import(admin: object, store: Store, result: ImportResult) -> Version 
     who = auth.require(admin)
     if not result.ok:
         raise ValueError("an import with problems (or nothing to import) cannot be committed")
-    meta = Meta(who.name, result.file_name, result.sha256, f"{result.kind} import")
+    meta = Meta(who.name, result.file_name, result.sha256, IMPORT_NOTE.format(kind=result.kind))
     return store.commit(result.changeset, meta)
 
 

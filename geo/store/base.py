@@ -19,6 +19,8 @@ from geo import settings
 from geo.model import indicators, sites
 from geo.store.tables import (
     INDICATOR_TABLES,
+    ROLLBACK_NOTE,
+    SEED_NOTE,
     TABLES,
     Change,
     Changeset,
@@ -224,7 +226,7 @@ class Store(ABC):
             )
             self._set_meta(con, "seed_sha256", sha)
 
-        meta = Meta("seed", f"{seed_dir.name}/", sha, "seed files (first run, or they changed)")
+        meta = Meta("seed", f"{seed_dir.name}/", sha, SEED_NOTE)
         return self._commit(make_new, meta, after)
 
     def current_version(self) -> int:
@@ -314,4 +316,4 @@ class Store(ABC):
                 n: apply_change(n, current[n], Change(decode_rows(n, old[n].values()), replace=True))[0] for n in TABLES
             }
 
-        return self._commit(make_new, Meta(who, note=f"rollback to version {version}"))
+        return self._commit(make_new, Meta(who, note=ROLLBACK_NOTE.format(n=version)))

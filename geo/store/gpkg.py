@@ -68,6 +68,8 @@ def _add_gpkg_tables(con: sqlite3.Connection) -> None:
             descriptions[name] = f"{spec.seed_file} as the app reads it now"
     for name, sql in statements.items():
         if name in have:
+            if name in TABLES:
+                _add_columns(con, name)
             continue
         for stmt in sql.split("; "):
             con.execute(stmt)
@@ -76,6 +78,17 @@ def _add_gpkg_tables(con: sqlite3.Connection) -> None:
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?, 'attributes', ?, ?)",
             (name, name, descriptions[name]),
         )
+
+
+def _missing_columns(con: sqlite3.Connection, name: str) -> list[str]:
+    have = {r[1] for r in con.execute(f'PRAGMA table_info("{name}")')}
+    return [c for c in TABLES[name].columns if c not in have]
+
+
+def _add_columns(con: sqlite3.Connection, name: str) -> None:
+    """A store made before a column was added (a source's grade): the column, empty in every row."""
+    for c in _missing_columns(con, name):
+        con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{c}" TEXT NOT NULL DEFAULT \'\'')
 
 
 def _alive(pid: int) -> bool:
@@ -119,7 +132,8 @@ class GeoPackageStore(Store):
             self._create_file()
         with closing(self._connect()) as con:
             have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not set(_SQLITE_SCHEMA) | set(TABLES) <= have:
+            stale = any(_missing_columns(con, n) for n in TABLES if n in have and not TABLES[n].geometry)
+            if stale or not set(_SQLITE_SCHEMA) | set(TABLES) <= have:
                 con.execute("BEGIN IMMEDIATE")
                 _add_gpkg_tables(con)
                 con.execute("COMMIT")

@@ -79,6 +79,9 @@ class PostGISStore(Store):
                 else:
                     cols = ", ".join(f'"{c}" text' for c in spec.columns)
                     con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (fid bigserial PRIMARY KEY, {cols})')
+                    # A store made before a column was added (a source's grade): the column, empty in every row.
+                    for c in spec.columns:
+                        con.execute(f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{c}" text NOT NULL DEFAULT \'\'')
             con.execute("CREATE TABLE IF NOT EXISTS store_meta (name text PRIMARY KEY, value text)")
 
     @contextmanager

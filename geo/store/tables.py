@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,14 @@ TABLES: dict[str, TableSpec] = {
     "categories": _spec("categories.csv", ("indicator_id", "code")),
     "values": _spec("values.csv", ("indicator_id", "adcode", "year", "status")),
     "sources": _spec("sources.csv", ("source_id",)),
+    # The reviewed outlets a source URL may link to: seed-only (imports never write it), changed by review.
+    "outlets": _spec("outlets.csv", ("outlet_id",)),
+    "value_sources": TableSpec(
+        indicators.SCHEMAS["value_sources.csv"],
+        (*indicators.SCHEMAS["values.csv"][:4], "source_id"),
+        "value_sources.csv",
+        optional=True,
+    ),
     "counties": TableSpec(("adcode", "name_zh", "name_en"), ("adcode",), "counties.geojson", geometry=True),
     # Sites keep the coordinates as typed, with their datum: geo.model.sites converts them when the app reads them.
     "sites": TableSpec((*sites.COLUMNS, *sites.OPTIONAL), ("name_zh", "adcode"), "sites.csv", optional=True),
@@ -73,6 +82,27 @@ class Version:
     changed: int
     removed: int
     note: str
+
+
+# The notes the app writes on its own versions (stored in English, as since the first version); pages show
+# them in their language through ``note_parts``.
+SEED_NOTE = "seed files (first run, or they changed)"
+ROLLBACK_NOTE = "rollback to version {n}"
+IMPORT_NOTE = "{kind} import"
+_NOTES = (
+    (re.compile(re.escape(SEED_NOTE)), "seed"),
+    (re.compile(r"rollback to version (?P<n>\d+)"), "rollback"),
+    (re.compile(r"(?P<kind>[a-z_]+) import"), "import"),
+)
+
+
+def note_parts(note: str) -> tuple[str, dict[str, str]] | None:
+    """(what, fields) of a note the app wrote itself ("seed", "rollback" {n}, "import" {kind}); None for
+    any other note (an administrator's own words are shown as written)."""
+    for pattern, what in _NOTES:
+        if m := pattern.fullmatch(note.strip()):
+            return what, m.groupdict()
+    return None
 
 
 @dataclass(frozen=True)
@@ -147,7 +177,8 @@ def decode_rows(table: str, rows: Iterable[str]) -> pd.DataFrame:
     spec = TABLES[table]
     frame = pd.DataFrame.from_records([json.loads(r) for r in rows], columns=_names(spec))
     if not spec.geometry:
-        return frame.astype(str) if len(frame) else frame
+        # A row stored before a column existed (e.g. a source's grade) has it empty.
+        return frame.fillna("").astype(str) if len(frame) else frame
     geometry = shapely.from_wkb(frame.pop("geometry").tolist()) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index, crs=WGS84), crs=WGS84)
 

@@ -90,13 +90,15 @@ def extent_adcodes(ds: ind.Dataset, counties: gpd.GeoDataFrame, extent: str | tu
     return list(extent)
 
 
-def short_source(row: pd.Series) -> str:
-    """``publisher《main title》· locator``: the citation without the publisher's aside and subtitle."""
-    publisher = str(row.get("publisher") or "").split(" (")[0].strip()
-    title = str(row.get("title") or "").split("——")[0].strip()
-    locator = str(row.get("locator") or "")
-    text = f"{publisher}《{title}》"
-    return f"{text} · {locator}" if locator else text
+def short_source(row: pd.Series, lang: str) -> str:
+    """``publisher《main title》· locator · grade``: the citation without the publisher's aside and subtitle;
+    a reprint names the site that carries it."""
+    short = {
+        **row.to_dict(),
+        "publisher": str(row.get("publisher") or "").split(" (")[0].strip(),
+        "title": str(row.get("title") or "").split("——")[0].strip(),
+    }
+    return ind.source_label(short, lang)
 
 
 def figure_label(ds: ind.Dataset, ref: FigureRef, names: pd.Series, lang: str) -> str:
@@ -127,7 +129,13 @@ def key_figures(ds: ind.Dataset, slide: Slide, names: pd.Series, lang: str) -> l
                 f"{note} · {views.status_text(row['status'], lang)}" if note else views.status_text(row["status"], lang)
             )
         label = figure_label(ds, ref, names, lang)
-        out.append(KeyFigure(label, value, ind.source_label(row), note, short_source(row), ref))
+        out.append(
+            KeyFigure(
+                label, value, ind.source_label(row, lang), note, short_source(row, lang), ref,
+                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
+                mark_detail=ind.mark_text(ds, row, lang),
+            )
+        )  # fmt: skip
     return out
 
 
@@ -296,8 +304,7 @@ def map_title(view: SlideView, lang: str) -> str:
     """Title of a slide's map on its own: the slide's title and the indicator with its year."""
     if view.overview is None:
         return view.title(lang)
-    year = view.overview.year or t("latest_year", lang)
-    return f"{view.title(lang)} · {view.overview.indicator.name(lang)}{paren(year, lang)}"
+    return f"{view.title(lang)} · {view.overview.indicator.name(lang)}{paren(view.overview.period(lang), lang)}"
 
 
 def sources_line(view: SlideView, ds: ind.Dataset, lang: str) -> str:
@@ -317,5 +324,9 @@ def sources_line(view: SlideView, ds: ind.Dataset, lang: str) -> str:
     for sid in dict.fromkeys(ids):
         r = src.loc[sid]
         date = str(r["date"])[:4]
-        parts.append(f"{r['publisher']}《{r['title']}》" + (paren(date, lang) if date else ""))
+        via = str(r["via_en" if lang == "en" else "via_zh"] or "")
+        publisher = t("reprinted_by", lang, publisher=r["publisher"], site=via) if via else r["publisher"]
+        grade = ind.grade_text(r["grade"], lang)
+        when = ("，" if lang == "zh" else ", ").join(x for x in (date, grade) if x)
+        parts.append(f"{publisher}《{r['title']}》" + (paren(when, lang) if when else ""))
     return f"{t('source', lang)}{colon(lang)}" + ("；" if lang == "zh" else "; ").join(parts)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import field_for, format_value, join_list, paren, t
+from geo.i18n import colon, field_for, format_value, join_list, paren, t
 from geo.model import indicators as ind
 
 DESIGNATION = "poor_county_type"
@@ -33,6 +33,7 @@ class CountyProfile:
     missing_programmes: list[str]  # programme names with none
     n_city_only: int  # indicators the sources give only for the whole city
     ranks: pd.DataFrame = field(default_factory=pd.DataFrame)  # rank among the poor counties
+    marks: list[str] = field(default_factory=list)  # "indicator (year): mark" of each weak or disputed figure
 
 
 def poor_counties(ds: ind.Dataset) -> list[str]:
@@ -57,7 +58,7 @@ def _fact(ds: ind.Dataset, indicator_id: str, adcode: str, lang: str) -> Fact | 
         return None
     row = rows.sort_values("year").iloc[-1]
     label = ind.category_labels(ds, indicator_id, lang).get(row["value"], row["value"])
-    return Fact(ind.get_indicator(ds, indicator_id).name(lang), label, ind.source_label(row))
+    return Fact(ind.get_indicator(ds, indicator_id).name(lang), label, ind.source_label(row, lang))
 
 
 def _shown(ds: ind.Dataset, indicator: ind.Indicator, row: pd.Series, lang: str) -> str:
@@ -73,12 +74,13 @@ def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lan
         raise KeyError(f"unknown county {adcode!r}")
     prog = ds.programmes.set_index("programme_id")
     prog_name = prog[field_for("name", lang)]
-    v = ds.values[ds.values["adcode"] == adcode].merge(
-        ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left"
-    )
-    rows = []
+    v = ds.values[ds.values["adcode"] == adcode].merge(ds.sources[ind.SOURCE_FIELDS], on="source_id", how="left")
+    rows, marks = [], []
     for _, row in v.iterrows():
         indicator = ind.get_indicator(ds, row["indicator_id"])
+        if row["weak"] or row["disputed"]:
+            what = f"{indicator.name(lang)}{paren(int(row['year']), lang)}"
+            marks.append(f"{what}{colon(lang)}{ind.mark_text(ds, row, lang)}")
         rows.append(
             {
                 "indicator_id": indicator.indicator_id,
@@ -88,11 +90,14 @@ def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lan
                 t("value", lang): _shown(ds, indicator, row, lang),
                 t("year", lang): int(row["year"]),
                 t("status", lang): t(f"status_{row['status']}", lang),
-                t("source", lang): ind.source_label(row),
+                t("source", lang): ind.source_label(row, lang),
+                t("mark", lang): ind.mark_text(ds, row, lang) if row["weak"] or row["disputed"] else "",
                 t("note", lang): row["note"],
             }
         )
     table = pd.DataFrame(rows)
+    if not table.empty and not table[t("mark", lang)].any():
+        table = table.drop(columns=t("mark", lang))  # no weak or disputed figure here: no empty column
     if not table.empty:
         table = table.sort_values(["_order", "indicator_id", t("year", lang)]).drop(columns="_order")
     with_data = set(table[t("programme", lang)]) if not table.empty else set()
@@ -108,6 +113,7 @@ def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lan
         missing_programmes=[p for p in ordered if p not in with_data],
         n_city_only=int((~ds.indicators["indicator_id"].isin(county_level)).sum()),
         ranks=poor_county_ranks(ds, counties, adcode, lang),
+        marks=marks,
     )
 
 
@@ -153,7 +159,7 @@ def sites_table(sites: gpd.GeoDataFrame, ds: ind.Dataset, adcode: str, lang: str
             t("programme", lang): here["programme"].map(prog).to_numpy(),
             t("precision", lang): [t(f"precision_{p}", lang) for p in here["precision"]],
             t("source", lang): [
-                ind.source_label({**src.loc[sid].to_dict(), "locator": loc}) if sid in src.index else sid
+                ind.source_label({**src.loc[sid].to_dict(), "locator": loc}, lang) if sid in src.index else sid
                 for sid, loc in zip(here["source_id"], here["locator"])
             ],
         }

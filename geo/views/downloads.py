@@ -30,7 +30,8 @@ def figures_table(
         "role": t("export_role", lang), "programme": t("programme", lang), "indicator": t("indicator", lang),
         "indicator_id": "indicator_id", "place": t("county", lang), "adcode": "adcode", "year": t("year", lang),
         "number": t("value", lang), "unit": t("unit", lang), "category": t("category_value", lang),
-        "status": t("status", lang), "source": t("source", lang), "note": t("note", lang),
+        "status": t("status", lang), "source": t("source", lang), "grade": t("grade", lang),
+        "mark": t("mark", lang), "note": t("note", lang),
     }  # fmt: skip
     out = []
     indicators: dict[str, tuple[ind.Indicator, dict[str, str]]] = {}
@@ -55,7 +56,9 @@ def figures_table(
                 "unit": indicator.unit_for(lang) if numeric else "",
                 "category": "" if numeric else labels.get(row["value"], row["value"]),
                 "status": status_text(row["status"], lang),
-                "source": ind.source_label(row),
+                "source": ind.source_label(row, lang),
+                "grade": str(row.get("grade") or ""),
+                "mark": ind.mark_text(ds, row, lang),
                 "note": str(row.get("note") or ""),
             }
         )

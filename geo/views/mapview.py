@@ -25,6 +25,8 @@ class CountyFill:
     planned: bool = False  # a target or forecast rather than a reported figure: dashed outline
     label: str = ""  # the legend class it belongs to ("" for none)
     tint: str | None = None  # no data: a CSS colour under the hatch that sets the county in context (None: plain)
+    grade: str = ""  # the grade (A–D) of the figure's source; "" without a figure (the rows carry the source line)
+    mark: str = ""  # "来源较弱"/"来源不一" (short, localized) when the figure is weak or disputed; the rows say more
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,12 @@ class OverviewView:
             return t("as_of", lang, year=self.as_of)
         return str(self.year) if self.year is not None else t("latest_year", lang)
 
+    def period_slug(self) -> str:
+        """The period as a file-name part, the same period ``period`` names: ``2016``, ``asof2018``, ``latest``."""
+        if self.as_of is not None:
+            return f"asof{self.as_of}"
+        return str(self.year) if self.year is not None else "latest"
+
 
 def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
     col = field_for("name", lang)
@@ -88,20 +94,27 @@ def status_text(status: str, lang: str) -> str:
     return t(f"status_{status}", lang)
 
 
-def value_rows(indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str) -> list[tuple[str, str]]:
-    """Tooltip/panel rows for one figure: value, year and status, note, source."""
+def value_rows(
+    indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str, mark: str = ""
+) -> list[tuple[str, str]]:
+    """Tooltip/panel rows for one figure: value, the mark of a weak or disputed figure (right under it,
+    never left out), year and status, note, source with its grade."""
     if indicator.kind == "category":
         shown = labels.get(row["value"], row["value"])
     else:
         shown = format_value(row["number"], indicator.unit_for(lang), lang)
-    rows = [
-        (indicator.name(lang), shown),
-        (t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"),
-    ]
+    rows = [(indicator.name(lang), shown)]
+    if mark:
+        rows.append((t("mark", lang), mark))
+    rows.append((t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"))
     if row.get("note"):
         rows.append((t("note", lang), str(row["note"])))
-    rows.append((t("source", lang), ind.source_label(row)))
+    rows.append((t("source", lang), ind.source_label(row, lang)))
     return rows
+
+
+def _grade(row: pd.Series | None) -> str:
+    return str(row.get("grade") or "") if row is not None else ""
 
 
 def overview(
@@ -138,7 +151,7 @@ def overview(
             else ind.category_labels(ds, indicator_id, lang).get(city["value"], city["value"])
         )
         when = f"{city['year']}{'，' if lang == 'zh' else ', '}{status_text(city['status'], lang)}"
-        city_text = f"{t('city_total', lang)}{colon(lang)}{shown}{paren(when, lang)} · {ind.source_label(city)}"
+        city_text = f"{t('city_total', lang)}{colon(lang)}{shown}{paren(when, lang)} · {ind.source_label(city, lang)}"
 
     if cv.empty:
         legend = cl.Legend(
@@ -146,10 +159,13 @@ def overview(
             entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
             note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
         )
-        rows = value_rows(indicator, city, {}, lang) if city is not None else []
+        rows = value_rows(indicator, city, {}, lang, ind.mark_text(ds, city, lang)) if city is not None else []
         mapv = MapView(
             "city", title, {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}, legend,
-            city=CountyFill(cl.CITY_FILL, ((t("whole_city", lang), ""), *rows)),
+            city=CountyFill(
+                cl.CITY_FILL, ((t("whole_city", lang), ""), *rows),
+                grade=_grade(city), mark=ind.mark_text(ds, city, lang, detail=False) if city is not None else "",
+            ),
         )  # fmt: skip
         return OverviewView(
             indicator, year, all_years, "city", mapv, legend,
@@ -177,11 +193,15 @@ def overview(
     value_texts: dict[str, str] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
-            r = by_code.loc[adcode]
-            rows = value_rows(indicator, r, labels, lang)
+            r = by_code.loc[adcode].copy()
+            r["adcode"] = adcode  # the index is the adcode; the mark looks the value up by its key
+            rows = value_rows(indicator, r, labels, lang, ind.mark_text(ds, r, lang))
             fill = fill_of(r)
             planned = r["status"] != "reported"
-            fills[adcode] = CountyFill(fill, (("", name), *rows), planned, legend_of.get(fill, ""))
+            fills[adcode] = CountyFill(
+                fill, (("", name), *rows), planned, legend_of.get(fill, ""),
+                grade=_grade(r), mark=ind.mark_text(ds, r, lang, detail=False),
+            )  # fmt: skip
             value_texts[adcode] = rows[0][1]
         else:
             rows = [(indicator.name(lang), t("no_data", lang))]
@@ -265,7 +285,9 @@ def _county_table(
             t("value", lang): shown.to_numpy(),
             t("year", lang): cv["year"].to_numpy(),
             t("status", lang): [status_text(s, lang) for s in cv["status"]],
-            t("source", lang): [ind.source_label(r) for _, r in cv.iterrows()],
+            t("source", lang): [ind.source_label(r, lang) for _, r in cv.iterrows()],
+            "grade": cv["grade"].fillna("").to_numpy(),  # for downloads; the source line names it already
+            "mark": [ind.mark_text(ds, r, lang) for r in cv.to_dict("records")],
         }
     )
 
@@ -277,18 +299,20 @@ def download_table(view: OverviewView, ds: ind.Dataset, lang: str) -> pd.DataFra
     indicator = view.indicator
     unit = indicator.unit_for(lang)
     value_col = f"{t('value', lang)}{paren(unit, lang)}" if indicator.kind == "numeric" and unit else t("value", lang)
-    columns = [t("county", lang), "adcode", value_col, t("year", lang), t("status", lang), t("source", lang)]
+    columns = [t("county", lang), "adcode", value_col, t("year", lang), t("status", lang), t("source", lang),
+               t("grade", lang), t("mark", lang)]  # fmt: skip
     rows = []
     for r in view.table.to_dict("records"):
         value = r["number"] if indicator.kind == "numeric" else r[t("value", lang)]
         rows.append([r[t("county", lang)], r["adcode"], value, r[t("year", lang)], r[t("status", lang)],
-                     r[t("source", lang)]])  # fmt: skip
+                     r[t("source", lang)], r["grade"], r["mark"]])  # fmt: skip
     city = view.city_row
     if city is not None:
         labels = ind.category_labels(ds, indicator.indicator_id, lang)
         value = float(city["number"]) if indicator.kind == "numeric" else labels.get(city["value"], city["value"])
         rows.append([t("whole_city", lang), ind.CITY_ADCODE, value, int(city["year"]),
-                     status_text(city["status"], lang), ind.source_label(city)])  # fmt: skip
+                     status_text(city["status"], lang), ind.source_label(city, lang), str(city.get("grade") or ""),
+                     ind.mark_text(ds, city, lang)])  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -302,7 +326,13 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
             raise KeyError(f"key figure {indicator_id} has no city value for {year}")
         note = f"{year}" + ("" if row["status"] == "reported" else f" · {status_text(row['status'], lang)}")
         value = format_value(row["number"], indicator.unit_for(lang), lang)
-        out.append(KeyFigure(indicator.name(lang), value, ind.source_label(row), note))
+        out.append(
+            KeyFigure(
+                indicator.name(lang), value, ind.source_label(row, lang), note,
+                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
+                mark_detail=ind.mark_text(ds, row, lang),
+            )
+        )  # fmt: skip
     return out
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, field_for, format_value, localized, paren, t
+from geo.i18n import colon, field_for, format_value, localized, paren, t, visible
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.basemaps import Choice
@@ -140,7 +140,14 @@ def city_figures(rows: Sequence[pd.Series], ds: ind.Dataset, lang: str, limit: i
         label = f"{entry.name(lang)}{paren(row['year'], lang)}"
         if row["status"] != "reported":
             label += f" · {status_text(row['status'], lang)}"
-        figures.append(KeyFigure(label, format_value(row["number"], entry.unit_for(lang), lang), ind.source_label(row)))
+        value = format_value(row["number"], entry.unit_for(lang), lang)
+        figures.append(
+            KeyFigure(
+                label, value, ind.source_label(row, lang),
+                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
+                mark_detail=ind.mark_text(ds, row, lang),
+            )
+        )  # fmt: skip
     return figures
 
 
@@ -167,7 +174,7 @@ def county_sums(ds: ind.Dataset, programmes: Sequence[str], in_view: Sequence[st
                 t("sum_value", lang): format_value(float(cv["number"].sum()), entry.unit_for(lang), lang),
                 t("counties_with_data", lang): f"{len(cv)}/{len(in_view)}",
                 t("year", lang): f"{year}" + (f" · {'/'.join(statuses)}" if statuses else ""),
-                t("source", lang): " ; ".join(dict.fromkeys(ind.source_label(r) for _, r in cv.iterrows())),
+                t("source", lang): " ; ".join(dict.fromkeys(ind.source_label(r, lang) for _, r in cv.iterrows())),
             }
         )
     return pd.DataFrame(rows)
@@ -189,9 +196,11 @@ def county_table(
     headers = {
         "place": t("county", lang), "programme": t("programme", lang), "indicator": t("indicator", lang),
         "year": t("year", lang), "value": t("value", lang), "unit": t("unit", lang), "status": t("status", lang),
-        "source": t("source", lang), "publisher": t("publisher", lang), "locator": t("locator", lang),
-        "note": t("note", lang),
+        "source": t("source", lang), "publisher": t("publisher", lang), "grade": t("grade", lang),
+        "locator": t("locator", lang), "mark": t("mark", lang), "note": t("note", lang),
     }  # fmt: skip
+    if not table["mark"].any():
+        headers.pop("mark")  # no weak or disputed figure in view: no empty column
     return table[list(headers)].rename(columns=headers).reset_index(drop=True)
 
 
@@ -210,7 +219,7 @@ def download_table(view: ProgrammesView, ds: ind.Dataset, counties: gpd.GeoDataF
         drawn = {(r["indicator_id"], r["adcode"], r["year"], r["status"]) for r in on_map}
     chosen = set(_of_programmes(ds, view.programmes))
     v = ds.values[ds.values["indicator_id"].isin(chosen) & ds.values["adcode"].isin(in_view)]
-    v = v.merge(ds.sources[["source_id", "title", "publisher"]], on="source_id", how="left")
+    v = v.merge(ds.sources[ind.SOURCE_FIELDS], on="source_id", how="left")
     rows += [
         (t("export_role_table", lang), r)
         for r in v.to_dict("records")
@@ -239,16 +248,24 @@ def site_rows(
             rows.append((t("site_facts", lang), facts))
         if s.note and lang == "zh":
             rows.append((t("note", lang), s.note))
-        rows.append((t("source", lang), ind.source_label({**source.to_dict(), "locator": s.locator})))
+        rows.append((t("source", lang), ind.source_label({**source.to_dict(), "locator": s.locator}, lang)))
         if s.location_source_id:
             loc = src.loc[s.location_source_id]
-            rows.append((t("site_location_source", lang), ind.source_label(loc.to_dict())))
+            rows.append((t("site_location_source", lang), ind.source_label(loc.to_dict(), lang)))
         out.append(rows)
     return out
 
 
-def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str):
-    return (("", name), *value_rows(indicator, row, labels, lang))
+def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str, mark: str):
+    return (("", name), *value_rows(indicator, row, labels, lang, mark))
+
+
+def _figure_fill(
+    ds: ind.Dataset, fill: str | None, rows: tuple, cv: pd.DataFrame, adcode: str, lang: str
+) -> CountyFill:
+    """A county with a figure: its fill and rows, with the grade and mark of the figure's source."""
+    row = {**cv.loc[adcode].to_dict(), "adcode": adcode}
+    return CountyFill(fill, rows, grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False))
 
 
 def map_sites(
@@ -304,7 +321,9 @@ def programmes_view(
         mode = symbol_mode(indicator)
         for a in in_view:
             if a in cv.index:
-                styles[a] = CountyFill(BASE_FILL, _value_rows(indicator, cv.loc[a], names[a], labels, lang))
+                mark = ind.mark_text(ds, {**cv.loc[a].to_dict(), "adcode": a}, lang)
+                rows = _value_rows(indicator, cv.loc[a], names[a], labels, lang, mark)
+                styles[a] = _figure_fill(ds, BASE_FILL, rows, cv, a, lang)
             else:
                 styles[a] = CountyFill(BASE_FILL, (("", names[a]), (indicator.name(lang), t("no_data", lang))))
         title = f"{indicator.name(lang)}{paren(indicator.unit_for(lang), lang) if indicator.unit_for(lang) else ''}"
@@ -330,7 +349,11 @@ def programmes_view(
                 fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
             for a in in_view:
                 fill = fill_of(cv.loc[a]) if a in cv.index else None
-                styles[a] = CountyFill(fill, styles[a].rows)
+                styles[a] = (
+                    _figure_fill(ds, fill, styles[a].rows, cv, a, lang)
+                    if a in cv.index
+                    else CountyFill(fill, styles[a].rows)
+                )
         if indicator.kind == "numeric" and not cv.empty:
             ranked = cv.sort_values("number", ascending=False)
             chart = Ranking(
@@ -370,7 +393,7 @@ def basemap_link_notice(bad: str, options: dict[str, Choice], lang: str) -> str:
     """What to tell a user whose link asked for a basemap this server cannot draw."""
     if bad in options and options[bad].unavailable:
         return t("basemap_unavailable", lang, name=t(f"basemap_{bad}", lang), setting=options[bad].unavailable)
-    return t("unknown_param", lang, param=t("basemap", lang), value=bad)
+    return t("unknown_param", lang, param=t("basemap", lang), value=visible(bad, lang=lang))
 
 
 def no_data_text(view: ProgrammesView, lang: str) -> str:

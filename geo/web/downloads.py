@@ -37,7 +37,7 @@ def overview_menu(
     context: gpd.GeoDataFrame | None,
 ) -> None:  # fmt: skip
     """The map as PNG (what the screen shows, outlines and labels too) and the view's data as CSV/XLSX."""
-    name = f"baoding-{view.indicator.indicator_id}-{view.year or 'latest'}-{lang}"
+    name = f"baoding-{view.indicator.indicator_id}-{view.period_slug()}-{lang}"
     no_font = _font_problem(lang)
     st.download_button(
         t("download_view_png", lang), disabled=bool(no_font), on_click="ignore", icon=":material/map:",

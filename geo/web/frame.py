@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 import streamlit as st
 
-from geo.i18n import md_literal, t
+from geo.i18n import HTML_LANG, md_literal, t
 from geo.model import themes
 from geo.render.leaflet.compact import to_json
 from geo.web.urlstate import current_lang, ensure_router, sync_selection
@@ -19,7 +19,6 @@ from geo.web.urlstate import current_lang, ensure_router, sync_selection
 # Pages whose view follows the app-wide county selection (the others leave it out of their links);
 # "" is the default page (the overview) as st.navigation names it.
 SELECTION_PAGES = frozenset({"", "overview", "county", "programmes", "sources"})
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
 _MAP_TITLES = "_map_titles"
 
 

@@ -6,12 +6,15 @@ a progress bar; the result is kept in the session per (file, options) so a rerun
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pandas as pd
 import streamlit as st
 
 from geo import store as gs
-from geo.i18n import t
+from geo.i18n import STRINGS, t
 from geo.model import indicators as ind
+from geo.model.outlets import GRADES
 from geo.render import tables
 from geo.store import admin, auth
 from geo.store import imports as importer
@@ -42,10 +45,12 @@ def import_options(ds: ind.Dataset, lang: str) -> importer.ImportOptions:
     spec = importer.SourceSpec(source_id if source_id != "+" else "")
     if source_id == "+":
         s1, s2, s3 = st.columns(3)
-        spec = importer.SourceSpec(
-            "", s1.text_input(t("source_title", lang)), s2.text_input(t("source_publisher", lang)),
-            s3.text_input(t("source_date", lang)),
-        )  # fmt: skip
+        title, publisher = s1.text_input(t("source_title", lang)), s2.text_input(t("source_publisher", lang))
+        date = s3.text_input(t("source_date", lang))
+        u1, u2 = st.columns([2, 1])
+        url = u1.text_input(t("source_url", lang), help=t("source_url_help", lang))
+        grade = u2.selectbox(t("grade", lang), ["", *GRADES], help=t("grades_explained", lang))
+        spec = importer.SourceSpec("", title, publisher, date, url, grade)
     datum, mode = "", "extend"
     if kind in ("sites", "boundaries", "auto"):
         d1, d2 = st.columns(2)
@@ -94,13 +99,40 @@ def show_result(result: importer.ImportResult, store: gs.Store, user: auth.Admin
         st.rerun()
 
 
+# Versions are stored with UTC times; the page shows them in China Standard Time (no daylight saving).
+CST = timezone(timedelta(hours=8), "UTC+8")
+
+
+def shown_time(at: str) -> str:
+    """A stored UTC time (ISO 8601, ``…Z``) as China Standard Time, ``YYYY-MM-DD HH:MM:SS``."""
+    when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    if when.tzinfo is None:  # written before times carried their zone: they were UTC too
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def shown_note(note: str, lang: str) -> str:
+    """The app's own version notes in the page's language; an administrator's note as written."""
+    parts = gs.note_parts(note)
+    if parts is None:
+        return note
+    what, fields = parts
+    if what == "import":
+        kind = fields["kind"]
+        fields = {"kind": t(f"kind_{kind}", lang) if f"kind_{kind}" in STRINGS else kind}
+    return t(f"note_{what}", lang, **fields)
+
+
 def versions_table(versions: list[gs.Version], lang: str) -> pd.DataFrame:
     headers = {
-        "id": t("version", lang), "who": t("who", lang), "at": t("when_utc", lang), "file_name": t("file", lang),
+        "id": t("version", lang), "who": t("who", lang), "at": t("when_cst", lang), "file_name": t("file", lang),
         "added": t("added", lang), "changed": t("changed", lang), "removed": t("removed", lang),
         "note": t("note", lang), "file_sha256": t("sha256", lang),
     }  # fmt: skip
-    return gs.versions_frame(versions).rename(columns=headers)
+    frame = gs.versions_frame(versions)
+    frame["at"] = frame["at"].map(shown_time)
+    frame["note"] = frame["note"].map(lambda n: shown_note(n, lang))
+    return frame.rename(columns=headers)
 
 
 def show_diff(store: gs.Store, older: int, newer: int, lang: str) -> None:

@@ -34,9 +34,10 @@ import streamlit as st
 import streamlit_folium
 from streamlit_folium import st_folium
 
+from geo import internals
 from geo.web import loaders
 
-_COMPONENT = streamlit_folium._component_func  # the component st_folium declares (streamlit-folium 0.27)
+_COMPONENT = internals.component_func(streamlit_folium)  # the component st_folium declares (streamlit-folium 0.27)
 _CAPTURE_LOCK = threading.Lock()
 _PAINTED = "_map_painted"
 _FIRST_RUN = "_map_first_run"
@@ -60,14 +61,14 @@ def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | N
         seen.update(kwargs)
 
     with _CAPTURE_LOCK:
-        streamlit_folium._component_func = record
+        internals.set_component_func(streamlit_folium, record)
         try:
             st_folium(
                 fig, key=key, use_container_width=True, feature_group_to_add=list(layers) or None,
                 returned_objects=None if returned_objects is None else list(returned_objects),
             )  # fmt: skip
         finally:
-            streamlit_folium._component_func = _COMPONENT
+            internals.set_component_func(streamlit_folium, _COMPONENT)
     for per_call in ("on_change", "height", "width"):
         seen.pop(per_call, None)
     return seen

@@ -13,7 +13,8 @@ from collections.abc import Collection
 
 import streamlit as st
 
-from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t
+from geo import internals
+from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t, visible
 from geo.web.params import parse_county_list, resolve
 
 
@@ -26,12 +27,15 @@ def notify(param: str, value: str | None) -> None:
     """Say that the link asked for something that does not exist; the link's text is shown as text.
 
     ``param`` is a UI string key naming the parameter (or the parameter itself when there is none).
+    The value is shown as ``visible`` makes it: cut when long (with its length), and bidi, zero-width and
+    control characters as ``<U+202E>``, so none of them turns or hides the sentence around it.
     """
     if not value:
         return
     lang = current_lang()
-    label = t(param, lang) if param in STRINGS else param
-    st.warning(t("unknown_param", lang, param=md_literal(label), value=md_literal(value)), icon=":material/link_off:")
+    label = t(param, lang) if param in STRINGS else visible(param, lang=lang)
+    shown = md_literal(visible(value, lang=lang))
+    st.warning(t("unknown_param", lang, param=md_literal(label), value=shown), icon=":material/link_off:")
 
 
 def seed_from_url(key: str, valid: Collection[str], default: str, label: str | None = None) -> str | None:
@@ -99,8 +103,8 @@ def ensure_router() -> None:
 
     # Once per session: AppTest sets the flag again before every run, and a rerun on every
     # run would drop each button click and form submission before the page sees it.
-    if PagesManager.uses_pages_directory and not st.session_state.get("_router_rerun"):
-        PagesManager.uses_pages_directory = False
+    if internals.uses_pages_directory(PagesManager) and not st.session_state.get("_router_rerun"):
+        internals.set_uses_pages_directory(PagesManager, False)
         st.session_state["_router_rerun"] = True
         st.rerun()
 

@@ -14,6 +14,8 @@ import streamlit as st
 
 from geo.i18n import colon, md_literal, t
 from geo.model import themes
+from geo.model.indicators import grade_text
+from geo.model.indicators import source_label as ind_source_label
 from geo.render import charts
 from geo.web.params import clicked_county, fresh
 from geo.web.urlstate import selected_counties, set_selection
@@ -27,12 +29,41 @@ def in_columns(items: Sequence[T], per_row: int) -> Iterator[tuple[st.delta_gene
         yield from zip(st.columns(per_row), items[row : row + per_row])
 
 
-def figure(where, label: str, value: str, source: str, lang: str, note: str | None = None) -> None:
-    """A sourced key figure as a bordered card; the source is in its help."""
+def figure(where, label: str, value: str, source: str, lang: str, note: str | None = None, fig=None) -> None:
+    """A sourced key figure as a bordered card; the source (with its grade) is in its help. ``fig`` (a
+    KeyFigure) adds its source's grade under the value, or the mark of a weak or disputed figure, in red,
+    with both figures and sources in the help."""
+    grade = grade_text(fig.grade, lang) if fig is not None else ""
+    mark = fig.mark if fig is not None else ""
+    under = " · ".join(x for x in (note, f"⚠ {mark}" if mark else grade) if x)
+    help_text = f"{t('source', lang)}{colon(lang)}{md_literal(source)}"
+    if mark:
+        help_text += f"\n\n⚠ {md_literal(fig.mark_detail)}"
     where.metric(
-        md_literal(label), md_literal(value), delta=note or None, delta_color="off", delta_arrow="off", border=True,
-        help=f"{t('source', lang)}{colon(lang)}{md_literal(source)}",
+        md_literal(label), md_literal(value), delta=md_literal(under) if under else None,
+        delta_color="inverse" if mark else "off", delta_arrow="off", border=True, help=help_text,
     )  # fmt: skip
+
+
+def source_entry(row: Mapping[str, object], lang: str) -> str:
+    """One source as a Markdown list item: outlet (a reprint named as one), title, date, grade, and its link.
+
+    The URL is a link only when its host belongs to a reviewed outlet (geo.model.outlets); any
+    other URL is written out as text with its host named, and is never a link.
+    """
+    grade_free = ind_source_label({**row, "grade": ""}, lang)
+    date = str(row.get("date") or "")
+    grade = grade_text(row.get("grade"), lang)
+    parts = [md_literal(grade_free)] + [md_literal(x) for x in (date, grade) if x]
+    link, host = str(row.get("link") or ""), str(row.get("unreviewed") or "")
+    if link:
+        # The URL is one a reviewer has listed: written as a Markdown link, its characters escaped.
+        safe = link.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        parts.append(f"[{md_literal(str(row.get('host') or link))}]({safe})")
+    elif host:
+        parts.append(md_literal(f"{t('unreviewed_host', lang)}{colon(lang)}{host}"))
+    note = str(row.get("note") or "")
+    return " · ".join(parts) + (f"  \n  {md_literal(note)}" if note else "")
 
 
 def text(body: object, where=st, bold: bool = False, heading: int = 0) -> None:
@@ -101,7 +132,9 @@ def ranking(view, selection: list[str], lang: str) -> None:
             state = st.echarts_chart(spec, key="rank_chart", on_select="rerun", height=max(160, 34 * len(numbers)))
             follow("_rank_chart", charts.picked(state, in_table))
     with table_col:
-        shown = charts.highlight_rows(view.table.drop(columns=["adcode", "number"]), view.table["adcode"], selection)
+        table = view.table.drop(columns=["adcode", "number", "grade"])
+        table = table.rename(columns={"mark": t("mark", lang)}) if table["mark"].any() else table.drop(columns="mark")
+        shown = charts.highlight_rows(table, view.table["adcode"], selection)
         event = st.dataframe(
             shown, hide_index=True, width="stretch", key="rank_table", on_select="rerun", selection_mode="single-row"
         )

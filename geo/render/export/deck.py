@@ -24,6 +24,7 @@ from geo.render.export.figure import DPI, draw_map, png_bytes
 from geo.render.export.fonts import configure, fit_lines, measure, wrap
 from geo.render.export.notes import notes_figure
 from geo.views.briefing import SlideView, slide_view, sources_line
+from geo.views.figures import figure_mark
 
 SLIDE_PX = (1920, 1080)
 
@@ -74,7 +75,8 @@ def _right_panel(fig: Figure, view: SlideView, theme: Theme, lang: str) -> None:
                 items.append((right, y + 8 * scale, f.note, 12 * scale, theme.muted, False, "right"))
             y += 30 * scale * 1.36
             colon_ = "：" if lang == "zh" else ": "
-            src = fit_lines(wrap(f"{t('source', lang)}{colon_}{f.short_source or f.source}", width, 9.5 * scale), 2)
+            cite = f"{t('source', lang)}{colon_}{f.short_source or f.source}{figure_mark(f)}"
+            src = fit_lines(wrap(cite, width, 9.5 * scale), 3 if f.mark_detail else 2)
             items.append((left, y, "\n".join(src), 9.5 * scale, theme.muted, False, "left"))
             y += 9.5 * scale * 1.3 * len(src) + 16 * scale
         rule = y

@@ -424,6 +424,11 @@ def map_png(
     return png_bytes(map_figure(view, counties, title, source, lang, theme_name, context, size))
 
 
+def overview_title(view: OverviewView, lang: str) -> str:
+    """The PNG's title: the indicator and the period the screen's heading names (``view.period``)."""
+    return f"{view.indicator.name(lang)} · {view.period(lang)}"
+
+
 def overview_png(
     view: OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str, theme_name: str = DEFAULT_THEME,
     context: gpd.GeoDataFrame | None = None, mapv: MapView | None = None,
@@ -433,7 +438,7 @@ def overview_png(
     ``mapv``: the map as the page shows it (the view's map with outlines and labels); the view's own
     map when None. ``context``: the grey neighbours the overview draws, if any.
     """
-    title = f"{view.indicator.name(lang)} · {view.year or t('latest_year', lang)}"
+    title = overview_title(view, lang)
     source = sources_line(ds, view.source_ids, lang)
     return map_png(mapv or view.map, counties, title, source, lang, theme_name, context)
 

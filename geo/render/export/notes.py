@@ -18,6 +18,7 @@ from geo.i18n import colon, t
 from geo.model.themes import Theme, get_theme
 from geo.render.export.fonts import CLOSING, break_tokens
 from geo.views.briefing import SlideView
+from geo.views.figures import figure_mark
 
 LATIN_EM = 0.56  # average advance of Latin letters, digits and spaces in both fonts, in ems
 
@@ -55,7 +56,7 @@ def notes_figure(view: SlideView, lang: str, theme_name: str, size_in: Sequence[
     fig.text(left, 0.885, view.title(lang), fontsize=20, color=theme.text, fontweight="bold", va="top")
     fig.add_artist(Line2D([left, right], [0.815, 0.815], color=theme.border, linewidth=0.8))
     notes = (view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n")  # a blank line between paragraphs
-    sources = [f"{f.label}{colon(lang)}{f.source}" for f in view.figures]
+    sources = [f"{f.label}{colon(lang)}{f.source}{figure_mark(f)}" for f in view.figures]
     source_head = t("source", lang)
     # Body type shrinks until notes and sources fit above the bottom margin (600 characters of
     # Chinese or 1,800 of English fit at the larger sizes).

@@ -43,6 +43,7 @@ from geo.model.themes import DEFAULT_THEME, Theme, get_theme
 from geo.render.export import figure, fonts
 from geo.render.export.notes import em_width, wrap_ems
 from geo.views.briefing import SlideView, map_title, slide_view, sources_line
+from geo.views.figures import figure_mark
 
 FONT = "Microsoft YaHei"
 FONT_PANOSE = "020B0503020204020204"
@@ -246,7 +247,7 @@ def _add_text(slide, box, text: str, size: float, color: str, lang: str, name: s
 
 
 def _notes_text(view: SlideView, lang: str) -> str:
-    sources = "\n".join(f"· {f.label}{colon(lang)}{f.source}" for f in view.figures)
+    sources = "\n".join(f"· {f.label}{colon(lang)}{f.source}{figure_mark(f)}" for f in view.figures)
     return f"{view.slide.notes(lang) or t('notes_none', lang)}\n\n{t('source', lang)}\n{sources}"
 
 
@@ -268,7 +269,7 @@ def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: T
     _add_map(slide, map_png, map_title(view, lang))
 
     cards = [
-        _Card(f.label, f.value, f.note, f"{t('source', lang)}{colon(lang)}{f.short_source or f.source}")
+        _Card(f.label, f.value, f.note, f"{t('source', lang)}{colon(lang)}{f.short_source or f.source}{figure_mark(f)}")
         for f in view.figures
     ]
     scale, heights, caption_h = _panel_layout(cards, view.caption(lang))

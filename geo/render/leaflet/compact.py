@@ -24,6 +24,8 @@ from jinja2 import Template
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo import internals
+
 # 1e-4 degrees: 11 m north-south, 8.6 m east-west at Baoding; under a pixel up to zoom 13 and
 # well inside the boundaries' own simplification error (median 30 m, max 94 m).
 SCALE = 10_000
@@ -350,7 +352,7 @@ def single(geom: BaseGeometry, style: Mapping, *, tip: str | None = None, name: 
 def elements_in(element, kind: type = object) -> list:
     """Every element of ``kind`` under a folium element (itself included), in drawing order."""
     found = [element] if isinstance(element, kind) else []
-    for child in getattr(element, "_children", {}).values():
+    for child in internals.children(element).values():
         found.extend(elements_in(child, kind))
     return found
 

@@ -21,15 +21,17 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo import internals
+
 
 class InstantClick(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function (map) {
-          if (!map || map.bdInstantClick || typeof updateComponentValue !== "function") { return; }
+          if (!map || map.bdInstantClick || typeof {UPDATE} !== "function") { return; }
           map.bdInstantClick = true;  // the layers are evaluated again on every change: listen once
-          map.on("click", function () { updateComponentValue(map); });
+          map.on("click", function () { {UPDATE}(map); });
         })(window.map);
         (function () {
           // Asked for by the page (a meta tag in the frame's head, geo/web/mapelement.py): once the
@@ -38,17 +40,19 @@ class InstantClick(MacroElement):
           // again later, on a return to the page, has nothing to report.
           var top = window.parent || window;
           if (top.bdPaintedReported || !document.querySelector('meta[name="bd-report-painted"]')) { return; }
-          var S = window.Streamlit, data = window.__GLOBAL_DATA__;
+          var S = window.Streamlit, data = window.{GLOBAL};
           if (!S || !data) { return; }
           top.bdPaintedReported = true;
           requestAnimationFrame(function () {
             setTimeout(function () {
-              S.setComponentValue(Object.assign({}, data.previous_data || {}, {bd_painted: true}));
+              S.setComponentValue(Object.assign({}, data.{PREVIOUS} || {}, {bd_painted: true}));
             }, 0);
           });
         })();
         {% endmacro %}
-        """
+        """.replace("{UPDATE}", internals.UPDATE_COMPONENT_VALUE)
+        .replace("{GLOBAL}", internals.GLOBAL_DATA)
+        .replace("{PREVIOUS}", internals.PREVIOUS_DATA)
     )
 
     def __init__(self):

@@ -22,6 +22,7 @@ from folium.plugins import MarkerCluster
 from jinja2 import Template
 from shapely.geometry import Point
 
+from geo import internals
 from geo.i18n import format_number, paren, t
 from geo.model.basemaps import Choice, to_datum
 from geo.model.classify import Legend
@@ -286,8 +287,8 @@ def programme_map(
     m.options["max_zoom"] = MAX_ZOOM
     # Keep the legend's strip on the right clear of the counties in view, so no circle or
     # place starts out hidden under it.
-    for key in [k for k, child in m._children.items() if isinstance(child, FitBounds)]:
-        del m._children[key]
+    for key in [k for k, child in internals.children(m).items() if isinstance(child, FitBounds)]:
+        del internals.children(m)[key]
     m.fit_bounds(bounds, padding_bottom_right=(LEGEND_WIDTH_PX + 16, 0), padding_top_left=(8, 8))
     m.get_root().header.add_child(Element(CSS))
     for tiles in tile_layers(basemap):

@@ -44,10 +44,11 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=8,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # MapFurniture adds a metric-only one
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    MapFurniture().add_to(m)
     # Instance attributes: the class lists are shared by every session of the server.
     m.default_js = [("leaflet", asset_url("leaflet", "leaflet.js", prefix))]
     m.default_css = [("leaflet_css", asset_url("leaflet", "leaflet.css", prefix))]
@@ -90,6 +91,32 @@ def offline_map(bounds: list[list[float]], prefix: str = IFRAME_PREFIX) -> foliu
     return m
 
 
+# Leaflet 1.9's own prefix carries a national flag before the name: the plain link instead.
+ATTRIBUTION_PREFIX = '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>'
+
+
+class MapFurniture(MacroElement):
+    """What every map has in its corners: the attribution prefix as the plain Leaflet link, and a
+    metric-only scale bar (kilometres; no miles on a Chinese map)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var map = {{ this._parent.get_name() }};
+          if (map.attributionControl) { map.attributionControl.setPrefix({{ this.prefix_json }}); }
+          L.control.scale({imperial: false, metric: true}).addTo(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MapFurniture"
+        self.prefix_json = to_json(ATTRIBUTION_PREFIX)
+
+
 def hatch_fill(tint: str | None) -> str:
     """The SVG fill of a county without data: the grey hatch, on ``tint`` (a #rrggbb colour) if given.
 
@@ -102,11 +129,14 @@ def hatch_fill(tint: str | None) -> str:
     return f"url(#nodata-hatch-{tint[1:].lower()})"
 
 
-def county_properties(adcode: str, name: str, style: CountyFill) -> dict:
-    """What a county feature carries to the browser; every text is escaped before it enters."""
+def county_properties(adcode: str, style: CountyFill) -> dict:
+    """What a county feature carries to the browser; every text is escaped before it enters.
+
+    No name of its own: the tooltip names the county in the page's language (a name in one fixed
+    language here would be the other language's on half the pages).
+    """
     return {
         "adcode": adcode,
-        "name": text(name),
         "fill": style.fill or hatch_fill(style.tint),
         "nodata": style.fill is None,
         "planned": style.planned,
@@ -139,7 +169,7 @@ def county_geojson(
     """Counties filled per ``styles``, each with an HTML tooltip that was escaped when built."""
     items = []
     for row in gdf.itertuples():
-        props = county_properties(row.adcode, row.name_zh, styles[row.adcode])
+        props = county_properties(row.adcode, styles[row.adcode])
         items.append((row.geometry, props, style_of(props)))
     return CompactGeoJson(topo_payload(items), name=name, highlight=highlight)
 
@@ -304,11 +334,16 @@ def choropleth_group(counties: gpd.GeoDataFrame, view: MapView, name: str = "") 
     return fg
 
 
-def locator_group(counties: gpd.GeoDataFrame, adcodes: list[str], name: str = "locator") -> folium.FeatureGroup:
-    """All counties quiet grey, the chosen ones in the selection colour: where is this county?"""
+def locator_group(
+    counties: gpd.GeoDataFrame, adcodes: list[str], *, lang: str, name: str = "locator"
+) -> folium.FeatureGroup:
+    """All counties quiet grey, the chosen ones in the selection colour: where is this county?
+
+    Tooltips name each county in ``lang`` (the page's language).
+    """
     fills = {
         a: CountyFill(SELECTED if a in adcodes else "#e6e6e6", (("", str(n)),))
-        for a, n in zip(counties["adcode"], counties["name_zh"])
+        for a, n in zip(counties["adcode"], counties[field_for("name", lang)])
     }
     return choropleth_group(counties, MapView("county", name, fills, None), name)
 

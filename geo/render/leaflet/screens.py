@@ -14,6 +14,7 @@ import geopandas as gpd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo import internals
 from geo.i18n import field_for
 from geo.model.labels import anchor_points, place_labels, short_name
 from geo.model.themes import Theme, map_css
@@ -65,7 +66,7 @@ FIT_CLEAR_JS = """
 function bdFitClear(map, bounds) {
   // A view set while a zoom animation runs leaves the markers (names, places, callouts) where that
   // animation would have put them, off their counties: fit once it has ended.
-  if (map._animatingZoom) {
+  if (map.{ANIMATING}) {
     map.once("zoomend", function () { bdFitClear(map, bounds); });
     return;
   }
@@ -93,7 +94,7 @@ function bdFitClear(map, bounds) {
   }
   map.fitBounds(bounds, options);
 }
-"""
+""".replace("{ANIMATING}", internals.LEAFLET_ANIMATING_ZOOM)
 
 
 class FitOnAdd(MacroElement):

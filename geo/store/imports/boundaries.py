@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from geo.i18n import quoted
 from geo.model import datum as dt
 from geo.model import indicators as ind
 from geo.model import sites as st_sites
@@ -58,7 +59,7 @@ def import_boundaries(
         if not (re.fullmatch(r"\d{6}", adcode) and adcode.startswith(region)):
             pattern = f"{region.ljust(6, 'x')} (BAODING_REGION)"
             problems.append(
-                ImportProblem(row, col["adcode"], f"adcode {adcode!r} is not a county-level code {pattern}")
+                ImportProblem(row, col["adcode"], f"adcode {quoted(adcode)} is not a county-level code {pattern}")
             )
         elif adcode in seen:
             problems.append(ImportProblem(row, col["adcode"], f"adcode {adcode} also in row {seen[adcode]}"))
@@ -73,7 +74,7 @@ def import_boundaries(
             if reason := hidden_characters(text):
                 problems.append(ImportProblem(row, column, f"the name {reason}"))
         if not name_zh or not name_en:
-            problems.append(ImportProblem(row, "name_zh", f"a new unit {adcode} needs name_zh and name_en"))
+            problems.append(ImportProblem(row, "name_zh", f"a new unit {quoted(adcode)} needs name_zh and name_en"))
         if geom is None or shapely.is_empty(geom) or shapely.get_type_id(geom) not in (3, 6):
             problems.append(ImportProblem(row, "geometry", "not a polygon"))
         elif not shapely.is_valid(geom):

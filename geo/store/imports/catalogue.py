@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import quoted
 from geo.model import indicators as ind
 from geo.model.boundaries import CountyMatchError, match_county
+from geo.model.outlets import GRADES
 from geo.store.imports import limits
 from geo.store.imports.columns import header_key, hidden_characters, url_problem
 from geo.store.imports.options import SourceSpec
@@ -109,11 +111,15 @@ class Places:
         except CountyMatchError as exc:
             self.unknown += 1
             shown = ", ".join(f"{name} ({code})" for code, name in exc.candidates)
-            reason = f"{exc.reason}: {text!r}" + (f"; closest: {shown}" if shown else "")
+            reason = f"{exc.reason}: {quoted(text)}" + (f"; closest: {shown}" if shown else "")
             return ImportProblem(0, "", reason)
 
 
 SOURCE_ID_PREFIX = "import_"
+GRADE_HELP = (
+    "A = a government document or notice, B = the report itself or a major outlet's own page, "
+    "C = a reprint on another site, D = a page with no named outlet, author or date"
+)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -121,7 +127,7 @@ def new_source_row(spec: SourceSpec) -> dict[str, str]:
     digest = hashlib.sha1(f"{spec.title}|{spec.publisher}|{spec.date}".encode()).hexdigest()[:10]
     return {
         "source_id": f"{SOURCE_ID_PREFIX}{digest}", "title": spec.title.strip(), "publisher": spec.publisher.strip(),
-        "date": spec.date.strip(), "url": spec.url.strip(), "note": "",
+        "date": spec.date.strip(), "url": spec.url.strip(), "grade": spec.grade.strip().upper(), "note": "",
     }  # fmt: skip
 
 
@@ -131,12 +137,12 @@ def resolve_file_source(
     """The file-wide source id, a new source row to add, and problems with the source given."""
     if not spec.given:
         return None, None, []
-    if spec.source_id and not (spec.title or spec.publisher or spec.date):
+    if spec.source_id and not (spec.title or spec.publisher or spec.date or spec.grade):
         sid = cat.source_keys.get(spec.source_id) or cat.source_keys.get(header_key(spec.source_id))
         if sid:
             return sid, None, []
         hint = cat.suggest_source(spec.source_id)
-        return None, None, [ImportProblem(1, "source", f"unknown source {spec.source_id!r}{hint}")]
+        return None, None, [ImportProblem(1, "source", f"unknown source {quoted(spec.source_id)}{hint}")]
     problems = [
         ImportProblem(1, "source", f"a new source needs its {what}")
         for what, text in (("title", spec.title), ("publisher", spec.publisher), ("date", spec.date))
@@ -147,8 +153,11 @@ def resolve_file_source(
             problems.append(ImportProblem(1, "source", f"the {what} {reason}"))
     if reason := url_problem(spec.url.strip()):
         problems.append(ImportProblem(1, "source", reason))
+    if spec.grade.strip().upper() not in GRADES:
+        what = f"{spec.grade.strip()!r} is not a grade" if spec.grade.strip() else "a new source needs its grade"
+        problems.append(ImportProblem(1, "source", f"{what}: {GRADE_HELP}"))
     if spec.date.strip() and not _DATE.fullmatch(spec.date.strip()):
-        problems.append(ImportProblem(1, "source", f"date {spec.date!r} must be YYYY, YYYY-MM or YYYY-MM-DD"))
+        problems.append(ImportProblem(1, "source", f"date {quoted(spec.date)} must be YYYY, YYYY-MM or YYYY-MM-DD"))
     if problems:
         return None, None, problems
     row = new_source_row(spec)
@@ -172,7 +181,7 @@ class Sources:
                 return sid
             hint = self.cat.suggest_source(text)
             return ImportProblem(
-                row, column, f"unknown source {text!r}: give a source_id or title from the sources list{hint}"
+                row, column, f"unknown source {quoted(text)}: give a source_id or title from the sources list{hint}"
             )
         if self.file_source:
             return self.file_source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.i18n import quoted
 from geo.model import indicators as ind
 from geo.model import units
 from geo.store.imports import limits
@@ -20,7 +21,7 @@ STATUS_ALIASES = {
 def parse_year(text: str) -> int:
     value, unit = units.parse_quantity(text)
     if unit not in ("", "年") or value != value.to_integral_value():
-        raise ValueError(f"{text!r} is not a year")
+        raise ValueError(f"{quoted(text)} is not a year")
     year = int(value)
     if not YEARS[0] <= year <= YEARS[1]:
         raise ValueError(f"year {year} is outside {YEARS[0]}–{YEARS[1]}")
@@ -30,7 +31,7 @@ def parse_year(text: str) -> int:
 def parse_status(text: str) -> str:
     key = header_key(text)
     if key not in STATUS_ALIASES:
-        raise ValueError(f"status {text!r} must be one of {', '.join(ind.STATUSES)} (实际/目标/预计)")
+        raise ValueError(f"status {quoted(text)} must be one of {', '.join(ind.STATUSES)} (实际/目标/预计)")
     return STATUS_ALIASES[key]
 
 
@@ -47,13 +48,13 @@ def numeric_value(text: str, indicator: pd.Series, unit_hint: str = "") -> str:
     try:
         value = units.convert(value, unit, target)
     except ArithmeticError:  # decimal.Overflow converting a number near the context's limits
-        raise ValueError(f"{text!r} is implausibly large") from None
+        raise ValueError(f"{quoted(text)} is implausibly large") from None
     if abs(value) > limits.MAX_ABS_VALUE:
-        raise ValueError(f"{text!r} is implausibly large")
+        raise ValueError(f"{quoted(text)} is implausibly large")
     if value < 0 and (units.dimension(target) in units.NON_NEGATIVE or is_share(indicator)):
-        raise ValueError(f"{text!r} cannot be negative ({units.dimension(target) or 'a share'})")
+        raise ValueError(f"{quoted(text)} cannot be negative ({units.dimension(target) or 'a share'})")
     if is_share(indicator) and value > 100:
-        raise ValueError(f"{text!r}: a share cannot exceed 100%")
+        raise ValueError(f"{quoted(text)}: a share cannot exceed 100%")
     return units.format_decimal(value)
 
 
@@ -64,18 +65,18 @@ def category_value(text: str, indicator_id: str, ds: ind.Dataset) -> str:
         if key in (header_key(row.code), header_key(row.label_zh), header_key(row.label_en)):
             return row.code
     valid = ", ".join(f"{r.code} ({r.label_zh})" for r in cats.itertuples(index=False))
-    raise ValueError(f"{text!r} is not a category of {indicator_id}; valid: {valid}")
+    raise ValueError(f"{quoted(text)} is not a category of {indicator_id}; valid: {valid}")
 
 
 def parse_datum(text: str) -> str:
     key = header_key(text)
     if key not in DATUM_NAMES:
-        raise ValueError(f"unknown datum {text!r}; valid: WGS-84, CGCS2000, GCJ-02, BD-09")
+        raise ValueError(f"unknown datum {quoted(text)}; valid: WGS-84, CGCS2000, GCJ-02, BD-09")
     return DATUM_NAMES[key]
 
 
 def parse_coordinate(text: str) -> float:
     value, unit = units.parse_quantity(text.replace("°", ""))
     if unit:
-        raise ValueError(f"{text!r} is not a coordinate in degrees")
+        raise ValueError(f"{quoted(text)} is not a coordinate in degrees")
     return float(value)

@@ -1,10 +1,14 @@
 """Check an upload in a child process with time and memory limits, so a hostile file cannot exhaust the server.
 
-The app calls ``prepare_in_child``; it starts ``python -m geo.store.imports.child``, which sets its own
-limits (resource.setrlimit: address space and CPU time) before reading anything, checks the file with
-``prepare_import`` and sends back progress and the result. A child that runs out of memory or time,
-or dies for any other reason, becomes one problem naming the limit; nothing is written either way
+The app and ``python -m geo import`` call ``prepare_in_child``; it starts ``python -m geo.store.imports.child``,
+which sets its own limits (resource.setrlimit: address space and CPU time) before reading anything, checks
+the file with ``prepare_import`` and sends back progress and the result. A child that runs out of memory or
+time, or dies for any other reason, becomes one problem naming the limit; nothing is written either way
 (the child never touches the store: only the parent commits a result without problems).
+
+The child's temporary files (an unpacked Shapefile, a GeoPackage copy) go into a folder the parent makes
+and removes when the child has ended, however it ended: a child killed at its CPU or memory limit
+cannot clean up after itself.
 
 Messages on the child's stdout: a 4-byte big-endian length, then a pickle of ("progress", fraction,
 text) or ("result", ImportResult). Pickle is safe here: both ends are this module, on this machine.
@@ -17,10 +21,12 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, BinaryIO
 
@@ -60,10 +66,11 @@ def prepare_in_child(
             file_name, sha, (options or ImportOptions()).kind, 0, [ImportProblem(1, FILE_COLUMN, reason)], {}
         )
 
-    job = pickle.dumps((data, file_name, ds, counties, options, seconds, memory_bytes))
+    folder = tempfile.mkdtemp(prefix="geo-import-")
+    job = pickle.dumps((data, file_name, ds, counties, options, seconds, memory_bytes, folder))
     proc = subprocess.Popen(
         [sys.executable, *_CHILD_COMMAND], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, cwd=settings.ROOT,
+        stderr=subprocess.DEVNULL, cwd=settings.ROOT, env={**os.environ, "TMPDIR": folder, "CPL_TMPDIR": folder},
     )  # fmt: skip
     deadline = time.monotonic() + seconds + grace_s  # the child's CPU limit comes first; this catches waiting
     try:
@@ -85,11 +92,12 @@ def prepare_in_child(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
     code = proc.returncode
     if code == -signal.SIGXCPU or code == -signal.SIGKILL or time.monotonic() >= deadline:
         return refused(limits.refusal("child_time", round(seconds)))
     if code == _OUT_OF_MEMORY:
-        return refused(limits.refusal("child_memory", memory_bytes // 2**20))
+        return refused(limits.refusal("child_memory", limits.size_text(memory_bytes)))
     return refused(limits.refusal("child_died", "", f"exit code {code}"))
 
 
@@ -126,7 +134,8 @@ _OUT_OF_MEMORY = 3  # the child's exit code when the address-space limit stopped
 
 
 def main() -> int:
-    data, file_name, ds, counties, options, seconds, memory_bytes = pickle.load(sys.stdin.buffer)
+    data, file_name, ds, counties, options, seconds, memory_bytes, folder = pickle.load(sys.stdin.buffer)
+    tempfile.tempdir = folder  # the parent removes it, whatever becomes of this process
     # Limits before any work on the file: CPU seconds (SIGXCPU ends the process) and address space
     # (allocations beyond it fail with MemoryError).
     resource.setrlimit(resource.RLIMIT_CPU, (max(1, int(seconds)), max(1, int(seconds)) + 1))

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from geo.i18n import HIDDEN_CHARACTERS, quoted
 from geo.model import units
 from geo.store.imports.files import RawTable
 from geo.store.imports.problems import FILE_COLUMN, ImportProblem
@@ -136,19 +137,14 @@ def cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-# Control characters (tab, newline, NUL ...), zero-width characters and bidirectional overrides: a name
-# carrying them looks like another name, or turns the text around it, wherever it is shown.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
 def hidden_characters(text: str) -> str:
     """'' for a clean name, else the reason it is refused."""
-    found = _HIDDEN.search(text)
+    found = HIDDEN_CHARACTERS.search(text)  # geo.i18n: the list notices escape
     return f"contains a control or invisible character (U+{ord(found.group()):04X})" if found else ""
 
 
 def url_problem(url: str) -> str:
     """'' for an http(s) URL or none, else the reason it is refused (javascript:, file:, data: ...)."""
     if url and not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", url, re.IGNORECASE):
-        return f"URL {url[:80]!r} must start with http:// or https://"
+        return f"URL {quoted(url, 80)} must start with http:// or https://"
     return ""

@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import struct
 import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.i18n import quoted
 from geo.model import units
 from geo.store.imports import limits
 from geo.store.imports.problems import ImportFailed, fail
@@ -121,9 +124,9 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
         name = info.filename.replace("\\", "/")
         parts = PurePosixPath(name).parts
         if name.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", name):
-            raise fail(f"archive entry {info.filename!r} points outside the archive's folder")
+            raise fail(f"archive entry {quoted(info.filename)} points outside the archive's folder")
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise fail(f"archive entry {info.filename!r} is a symbolic link")
+            raise fail(f"archive entry {quoted(info.filename)} is a symbolic link")
         total += info.file_size
         if total > limits.MAX_UNZIPPED_BYTES:
             raise fail(limits.refusal("unzipped", limits.MAX_UNZIPPED_BYTES // 2**20))
@@ -220,19 +223,31 @@ def table_of(records: list[list[str]]) -> RawTable:
 
 
 # GDAL opens what it is told: a .geojson whose content is an <OGRVRTDataSource> goes to the VRT driver,
-# which reads local files and URLs named inside it. So each upload is checked to be what its format
-# says (by its first bytes) before GDAL sees it, GDAL only ever opens the uploaded bytes themselves or
-# files unpacked from them, and a GDAL error is reported without its text (it may quote another file).
+# which reads local files and URLs named inside it; an SQLite file goes to the SQLite driver, whose
+# VirtualOGR tables do the same. So each upload is checked to be what its format says (by its first bytes,
+# and a GeoPackage's schema by geo.store.imports.geopackage) before GDAL sees it; GDAL then opens it with
+# the one driver that format needs (all others deregistered meanwhile) and only ever the uploaded bytes
+# themselves or files unpacked from them; a GDAL error is reported without its text (it may quote a file).
 _MAGIC = {
     "gpkg": (b"SQLite format 3\0", "a GeoPackage starts as an SQLite database"),
     "geojson": (b"{", "GeoJSON is a JSON object: it starts with '{'"),
     "shp": (b"\x00\x00\x27\x0a", "a .shp file starts with the Shapefile header"),
 }
-# Network and directory access off for the uploads GDAL reads; GeoJSON objects bounded in size (MB).
+DRIVERS = {"gpkg": "GPKG", "geojson": "GeoJSON", "zip": "ESRI Shapefile"}
+# No network: /vsicurl/ and the HTTP drivers accept only a file name no URL has (an empty list would
+# allow every extension). No directory listing next to the file, no side-car .aux.xml, no VirtualOGR
+# in the SQLite dialect; GeoJSON objects bounded in size (MB).
 GDAL_CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".no-network-access",
+    "CPL_VSIL_CURL_ALLOWED_FILENAME": "/no-network-access",
     "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GDAL_HTTP_CONNECTTIMEOUT": "1",
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_PAM_ENABLED": "NO",
+    "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
+    "OGR_SQLITE_LIST_VIRTUAL_OGR": "NO",
+    "ALLOW_VIRTUAL_OGR_FROM_TRIGGER_AND_VIEW": "NO",
     "OGR_GEOJSON_MAX_OBJ_SIZE": str(limits.MAX_UPLOAD_BYTES // 2**20),
 }
 
@@ -244,9 +259,20 @@ def _check_magic(data: bytes, what: str) -> None:
         raise fail(f"not a {what} file: {reason}")
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether a library's error means an allocation failed (GDAL, GEOS and numpy say so in words)."""
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or any(w in text for w in ("out of memory", "bad_alloc", "cannot allocate"))
+
+
 def read_geo_frame(data: bytes, fmt: str) -> gpd.GeoDataFrame:
     """A GeoJSON, GeoPackage or zipped Shapefile as a GeoDataFrame (its CRS as declared)."""
+    import tempfile
+
     import pyogrio
+
+    from geo.store.imports import gdal
+    from geo.store.imports.geopackage import check_geopackage
 
     if fmt != "zip":
         _check_magic(data, fmt)
@@ -254,15 +280,23 @@ def read_geo_frame(data: bytes, fmt: str) -> gpd.GeoDataFrame:
         # Each coordinate pair is one '[' (rings add a few): refused before GDAL builds its JSON tree.
         raise fail(limits.refusal("vertices", limits.MAX_VERTICES, f"~{brackets}"))
     pyogrio.set_gdal_config_options(GDAL_CONFIG)
-    # pyogrio/GDAL raise their own errors for any damaged input: here they all mean "unreadable".
-    try:
-        with warnings.catch_warnings():  # GDAL notes that an in-memory GeoPackage has no .gpkg name
-            warnings.filterwarnings("ignore", "File .* has GPKG application_id", RuntimeWarning)
-            frame = read_zipped_shapefile(data) if fmt == "zip" else pyogrio.read_dataframe(io.BytesIO(data))
-    except ImportFailed:
-        raise
-    except Exception as exc:
-        raise fail(f"not a readable {fmt} file ({type(exc).__name__})") from None
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        source: Any = io.BytesIO(data)
+        if fmt == "gpkg":
+            source = Path(folder) / "upload.gpkg"
+            source.write_bytes(data)
+            check_geopackage(source)
+        elif fmt == "zip":
+            source = unpack_shapefile(data, Path(folder))
+        # pyogrio/GDAL raise their own errors for any damaged input: here they all mean "unreadable".
+        try:
+            with gdal.only_driver(DRIVERS[fmt]), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on a file it reads anyway
+                frame = pyogrio.read_dataframe(source)
+        except Exception as exc:
+            if _out_of_memory(exc):
+                raise MemoryError from None  # the checking child names its memory limit
+            raise fail(f"not a readable {fmt} file ({type(exc).__name__})") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise fail("the file has no geometries")
     if len(frame) > limits.MAX_ROWS:
@@ -273,20 +307,43 @@ def read_geo_frame(data: bytes, fmt: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def read_zipped_shapefile(data: bytes) -> gpd.GeoDataFrame:
-    """The one Shapefile in a checked archive, unpacked into a temporary folder and read from there."""
-    import tempfile
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
-    import pyogrio
 
+def unpack_shapefile(data: bytes, folder: Path) -> Path:
+    """The one Shapefile in a checked archive, its parts (and nothing else) unpacked into ``folder``,
+    after the counts its headers declare are checked: GDAL sizes what it reads by them."""
     archive = check_zip(data, "zip archive")
     shps = [i.filename for i in archive.infolist() if i.filename.lower().endswith(".shp")]
     if len(shps) != 1:
         raise fail(f"the zip archive must hold exactly one .shp file (found {len(shps)})")
-    _check_magic(archive.read(shps[0])[:4], "shp")
-    with tempfile.TemporaryDirectory() as folder:
-        archive.extractall(folder)  # names checked by check_zip: nothing lands outside ``folder``
-        return pyogrio.read_dataframe(f"{folder}/{shps[0]}")
+    stem = shps[0][:-4].lower()
+    parts = {i.filename[-4:].lower(): i for i in archive.infolist()
+             if i.filename[:-4].lower() == stem and i.filename[-4:].lower() in _SHAPEFILE_PARTS}  # fmt: skip
+    with archive.open(parts[".shp"]) as shp:
+        _check_magic(shp.read(4), "shp")
+    if ".shx" in parts:  # 100 header bytes, then 8 per shape
+        _check_count("the .shx index", (parts[".shx"].file_size - 100) // 8)
+    if ".dbf" in parts:
+        with archive.open(parts[".dbf"]) as dbf:
+            head = dbf.read(12)
+        if len(head) < 12:
+            raise fail("not a readable zip archive: its .dbf table is cut short")
+        records, header_size, record_size = struct.unpack("<I2H", head[4:12])
+        _check_count("the .dbf table", records)
+        if (header_size - 33) // 32 > limits.MAX_COLUMNS:
+            raise fail(limits.refusal("columns", limits.MAX_COLUMNS, (header_size - 33) // 32))
+        if header_size + records * record_size > parts[".dbf"].file_size + 1:
+            raise fail(f"the .dbf table declares {records} records but holds fewer: the Shapefile is damaged")
+    for ext, info in parts.items():
+        with archive.open(info) as part, open(folder / f"upload{ext}", "wb") as out:
+            shutil.copyfileobj(part, out, 1 << 20)
+    return folder / "upload.shp"
+
+
+def _check_count(what: str, declared: int) -> None:
+    if declared > limits.MAX_ROWS:
+        raise fail(limits.refusal("rows", limits.MAX_ROWS) + f" ({what} declares {declared})")
 
 
 def frame_table(frame: pd.DataFrame) -> RawTable:

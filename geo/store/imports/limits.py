@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from geo import settings
+
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all entries of an XLSX or zip archive, unpacked
 MAX_ZIP_ENTRIES = 500
@@ -25,9 +27,13 @@ MAX_ABS_VALUE = Decimal(10) ** 15
 MAX_PROBLEMS = 1_000
 # Names that match nothing get "closest: ..." suggestions (fuzzy matching, ~1 ms each) up to this many.
 MAX_SUGGESTED = 100
-# Imports started from the app are checked in a child process with these limits (geo.store.imports.child).
-CHILD_SECONDS = 60
-CHILD_MEMORY_BYTES = 2 * 2**30  # address space: the interpreter with geopandas and GDAL maps ~0.9 GB before any work
+
+
+# Every import (the app's and python -m geo import's) is checked in a child process with these limits
+# (geo.store.imports.child): CPU seconds, and address space (the interpreter with geopandas and GDAL
+# maps ~0.9 GB before any work). Settings BAODING_IMPORT_SECONDS, BAODING_IMPORT_MEMORY_MB.
+CHILD_SECONDS: float = settings.value("BAODING_IMPORT_SECONDS")
+CHILD_MEMORY_BYTES: int = settings.value("BAODING_IMPORT_MEMORY_MB") * 2**20
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "upload": ("文件大于 {n} MB", "the file is larger than {n} MB"),
@@ -45,11 +51,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "problems": ("已发现 {n} 个问题，检查到此为止", "{n} problems found; checking stopped there"),
     "child_time": ("检查超过 {n} 秒，已停止；数据未改动",
                    "checking took longer than {n} s and was stopped; nothing changed"),
-    "child_memory": ("检查所需内存超过 {n} MB，已停止；数据未改动",
-                     "checking needed more than {n} MB of memory and was stopped; nothing changed"),
+    "child_memory": ("检查此文件需要超过 {n} 内存，已停止；数据未改动",
+                     "the file needs more than {n} of memory to check and was stopped; nothing changed"),
     "child_died": ("检查进程意外退出（{got}）；数据未改动",
                    "the checking process stopped unexpectedly ({got}); nothing changed"),
 }  # fmt: skip
+
+
+def size_text(size: int) -> str:
+    """A memory limit as the messages name it: 2 GB, 200 MB."""
+    return f"{size / 2**30:g} GB" if size >= 2**30 and size % 2**28 == 0 else f"{size // 2**20} MB"
 
 
 def refusal(name: str, n: int | str, got: int | str = "") -> str:

@@ -18,17 +18,19 @@ ProgressFn = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """The file's source: an existing ``source_id``, or a new one (title, publisher, date)."""
+    """The file's source: an existing ``source_id``, or a new one (title, publisher, date, grade A–D;
+    optionally a URL, linked only once its host is on the reviewed outlet list)."""
 
     source_id: str = ""
     title: str = ""
     publisher: str = ""
     date: str = ""
     url: str = ""
+    grade: str = ""
 
     @property
     def given(self) -> bool:
-        return bool(self.source_id or self.title or self.publisher or self.date or self.url)
+        return bool(self.source_id or self.title or self.publisher or self.date or self.url or self.grade)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo.i18n import visible
 from geo.store.imports import limits
 from geo.store.imports.options import ProgressFn
 
@@ -21,6 +22,8 @@ class ImportProblem:
     reason: str
 
     def __post_init__(self) -> None:
+        # A column is named by the file's header: quoted back shortened, its hidden characters made visible.
+        object.__setattr__(self, "column", visible(self.column))
         if len(self.reason) > MAX_REASON_CHARS:
             object.__setattr__(self, "reason", self.reason[: MAX_REASON_CHARS - 1] + "…")
 

@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.i18n import quoted
 from geo.model import datum as dt
 from geo.model import sites as st_sites
 from geo.store.imports.catalogue import Catalogue, Places, Sources, resolve_file_source
@@ -65,7 +66,7 @@ def import_sites(
         programme_text = get("programme")
         programme = cat.programme_keys.get(header_key(programme_text))
         if not programme:
-            problem("programme", f"unknown programme {programme_text!r}{cat.suggest_programme(programme_text)}")
+            problem("programme", f"unknown programme {quoted(programme_text)}{cat.suggest_programme(programme_text)}")
         source = sources.resolve(get("source"), row, col.get("source", "source"))
         if isinstance(source, ImportProblem):
             problems.append(source)
@@ -116,7 +117,7 @@ def import_sites(
             continue
         key = (name, adcode)
         if key in out:
-            problem("name_zh", f"site {name} in {adcode} is listed twice")
+            problem("name_zh", f"site {quoted(name)} in {adcode} is listed twice")
             continue
         out[key] = {
             "name_zh": name, "name_en": get("name_en"), "programme": programme, "adcode": adcode,

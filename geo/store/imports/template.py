@@ -16,11 +16,16 @@ TEMPLATE_HELP = (
     "全市写 130600 或“全市”。",
     "指标写代码或中文/英文名称（见“指标 indicators”表）。数值可带单位：10.81万人、445兆瓦、30万千瓦、12.5%。",
     "性质：实际 reported / 目标 target / 预计 forecast（空白 = 实际）。来源写“来源 sources”表中的 source_id 或标题；"
-    "新来源可在导入时填写标题、发布者和日期。",
+    "新来源可在导入时填写标题、发布者、日期和来源等级（A 政府文件或通知；B 报告本身或主要媒体自己的网页；"
+    "C 其他网站的转载；D 没有署名媒体、作者或日期的网页），网址可选："
+    "不在审核过的媒体清单中的网站只显示为文字、不做链接。",
     "Fill in the first sheet, one figure per row. County: adcode or name in Chinese or English; the whole city is "
     "130600. Indicator: id or name (see the indicators sheet). Values may carry units (10.81万人, 130MW, 12.5%).",
     "Status: reported / target / forecast (blank = reported). Source: a source_id or title from the sources sheet, "
-    "or give a new source (title, publisher, date) when importing.",
+    "or give a new source (title, publisher, date and grade: A = a government document or notice, B = the report "
+    "itself or a major outlet's own page, C = a reprint on another site, D = a page with no named outlet, author or "
+    "date) when importing; its URL is optional, and a site not on the reviewed outlet list is shown as text, "
+    "not linked.",
     "宽表也可以：每行一个县，每列一个指标（表头写指标代码或名称，可在括号中注明单位，如“剩余贫困人口（万人）”），另给年份。"
     " A wide table works too: one row per county, one column per indicator, plus a year.",
 )
@@ -47,7 +52,7 @@ def template_sheets(ds: ind.Dataset, counties: gpd.GeoDataFrame) -> list[tuple[s
         ("数据 values", pd.DataFrame(columns=list(TEMPLATE_HEADER)), 22, choices),
         ("指标 indicators", text(ds.indicators[catalogue]), 22, ()),
         ("县 counties", text(pd.DataFrame(units, columns=["adcode", "name_zh", "name_en"])), 22, ()),
-        ("来源 sources", text(ds.sources[["source_id", "title", "publisher", "date", "url"]]), 22, ()),
+        ("来源 sources", text(ds.sources[["source_id", "title", "publisher", "date", "url", "grade"]]), 22, ()),
         ("分类 categories", text(ds.categories[["indicator_id", "code", "label_zh", "label_en"]]), 22, ()),
         ("说明 help", pd.DataFrame({"说明 / Help": list(TEMPLATE_HELP)}), 60, ()),
     ]

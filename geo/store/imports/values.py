@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.i18n import quoted
 from geo.model import indicators as ind
 from geo.store.imports.catalogue import Catalogue, Places, Sources, resolve_file_source
 from geo.store.imports.cells import category_value, numeric_value, parse_status, parse_year
@@ -66,7 +67,7 @@ def import_values(
             text = cell(cells, roles["indicator"])
             iid = cat.indicator_keys.get(header_key(text))
             if iid is None:
-                problem(col["indicator"], f"unknown indicator {text!r}{cat.suggest_indicator(text)}")
+                problem(col["indicator"], f"unknown indicator {quoted(text)}{cat.suggest_indicator(text)}")
             else:
                 unit_hint = cell(cells, roles.get("unit")) or layout.value_unit
                 entries.append((col["value"], iid, cell(cells, roles["value"]), unit_hint))

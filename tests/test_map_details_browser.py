@@ -1,0 +1,59 @@
+"""The details a careful eye catches, in a real browser (Debian Chromium, network cut off): every map's
+corner furniture (attribution, scale bar) and the app's own markup free of duplicate ids."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser_support import CHROMIUM, closed_after, offline_context
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"),
+]
+
+MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
+# Every kind of map the app draws: overview, county (locator), programmes, a briefing slide (both themes).
+MAPS = {
+    "overview": "/?indicator=poor_county_type",
+    "county": "/county?county=130624",
+    "programmes": "/programmes",
+    "slide": "/briefing?slide=6",
+    "slide-dark": "/briefing?slide=12&theme=dark&present=1",
+}
+
+
+def map_frames(page, url: str):
+    """The page's map iframes once each has drawn its counties."""
+    page.goto(url)
+    page.wait_for_selector(MAP_IFRAME, timeout=60_000)
+    page.wait_for_timeout(500)
+    frames = []
+    for i in range(page.locator(MAP_IFRAME).count()):
+        frame = page.frame_locator(MAP_IFRAME).nth(i)
+        frame.locator(".leaflet-overlay-pane path").first.wait_for(timeout=60_000)
+        frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("name", list(MAPS))
+def test_map_corners_carry_no_flag_and_metric_scale_only(browser, app_url, name):
+    context, external = offline_context(browser, app_url)
+    page = context.new_page()
+    with closed_after(context, page, f"furniture-{name}"):
+        frames = map_frames(page, app_url + MAPS[name])
+        assert frames
+        for frame in frames:
+            attribution = frame.locator(".leaflet-control-attribution")
+            assert attribution.count() == 1
+            assert attribution.locator("svg").count() == 0  # Leaflet 1.9's flag is an inline <svg>
+            text = attribution.inner_text()
+            assert "Leaflet" in text and "\U0001f1fa\U0001f1e6" not in text
+            assert attribution.locator("a").first.get_attribute("href") == "https://leafletjs.com"
+            scales = frame.locator(".leaflet-control-scale-line")
+            assert scales.count() == 1  # one line: kilometres
+            scale = scales.first.inner_text().strip()
+            assert scale.endswith(("km", " m")), scale
+            assert not any(unit in scale.split() for unit in ("mi", "ft")), scale
+        assert external == []

@@ -1,0 +1,97 @@
+"""Every page's map, built as the page builds it, speaks the page's language only (issue 24: cache keys).
+
+The maps' arguments are recorded where they leave for the browser (mapelement's component), in pages run
+by AppTest in Chinese then English in one process, so a map cached under a key that leaves out the
+language would come back in the other language and fail here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.model.boundaries import read_counties
+from geo.web import mapelement
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+N_SLIDES = len(tomllib.loads((ROOT / "data" / "slides.toml").read_text(encoding="utf-8"))["slides"])
+PAGES = [
+    ("overview", None, {}),
+    ("overview", None, {"indicator": "exit_year", "labels": "1", "values": "1"}),
+    ("county", "pages/county.py", {"county": "130624"}),
+    ("programmes", "pages/programmes.py", {"programme": "pv,tourism"}),
+    *[("briefing", "pages/briefing.py", {"slide": str(n)}) for n in (1, 3, 6, 12, N_SLIDES)],
+]
+
+
+def _one_language_data() -> list[str]:
+    """Texts the data hold in one language only (value notes and locators, source titles and publishers):
+    shown as they are on both pages, so they are taken out before looking for the other language."""
+    import html
+
+    import pandas as pd
+
+    values = pd.read_csv(ROOT / "data" / "values.csv", dtype=str).fillna("")
+    sources = pd.read_csv(ROOT / "data" / "sources.csv", dtype=str).fillna("")
+    texts = {*values["note"], *values["locator"], *sources["title"], *sources["publisher"]}
+    texts = {x for t in texts if t for x in (t, html.escape(t), html.escape(t, quote=False))}
+    return sorted(texts, key=len, reverse=True)
+
+
+def _without(text: str, parts: list[str]) -> str:
+    for part in parts:
+        text = text.replace(part, " ")
+    return text
+
+
+def _shown_text(args: dict) -> str:
+    """What the map shows a person: its script (tooltips, labels, legends) and the layers sent beside it."""
+    return "\n".join(str(args.get(k) or "") for k in ("script", "html", "feature_group"))
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    maps: list[dict] = []
+
+    def record(**kwargs):
+        maps.append(kwargs)
+        return kwargs.get("default")
+
+    monkeypatch.setattr(mapelement, "_COMPONENT", record)
+    return maps
+
+
+def _run(page: str | None, lang: str, params: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in {**params, "lang": lang}.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize(("name", "page", "params"), PAGES, ids=[f"{p[0]}-{p[2]}" for p in PAGES])
+def test_each_map_is_in_the_page_language(recorded, name, page, params):
+    counties = read_counties(ROOT / "data" / "counties.geojson")
+    english_names = [n for n in counties["name_en"] if n]
+    _run(page, "zh", params)
+    zh = [_shown_text(a) for a in recorded]
+    recorded.clear()
+    _run(page, "en", params)
+    en = [_shown_text(a) for a in recorded]
+    assert zh and en, f"no map drawn on {name}"
+    data_only = _one_language_data()
+    for text in en:
+        chinese = sorted(set(CJK.findall(_without(text, data_only))))
+        assert chinese == [], f"Chinese text in the English {name} map: {chinese[:10]}"
+    for text in zh:
+        leaked = [n for n in english_names if n in text]
+        assert leaked == [], f"English county names in the Chinese {name} map: {leaked[:5]}"
