@@ -202,6 +202,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="30,100", help="sessions at once, comma-separated")
     parser.add_argument("--pages", default="overview,briefing", help=f"of {', '.join(PAGES)}")
+    parser.add_argument("--more-pages", default="", help="pages measured at the first size only (e.g. county,sources)")
     parser.add_argument("--ua", default="both", choices=["no", "yes", "both"],
                         help="clients without a User-Agent (one full run), with one (map first), or both")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1, help="bursts per size, page and server")
@@ -238,9 +239,10 @@ def main() -> int:
     expiry: dict[str, list[float]] = {}
     try:
         for t in targets:
-            asyncio.run(warm(t, pages))
+            asyncio.run(warm(t, pages + [p for p in args.more_pages.split(",") if p]))
+        more = [p for p in args.more_pages.split(",") if p]
         for n in sizes:
-            for page in pages:
+            for page in pages + (more if n == sizes[0] else []):
                 for ua in uas:
                     if ua and page != "overview":
                         continue  # map first is the overview's path; other pages draw in one run either way
