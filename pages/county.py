@@ -2,20 +2,20 @@
 
 import streamlit as st
 
-from geo.i18n import colon, field_for, join_list, md_literal, t
+from geo.i18n import colon, join_list, md_literal, t
 from geo.render.leaflet.maps import base_map, locator_group
 from geo.views import county as profile
-from geo.web import frame, loaders, mapelement, widgets
+from geo.web import frame, loaders, mapelement, results, widgets
 from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
 lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 adcodes = counties["adcode"].tolist()
-names = counties.set_index("adcode")[field_for("name", lang)].to_dict()
+names = results.county_names(lang).to_dict()
 seed_from_url("compare", ["", *adcodes], "", label="compare_with")
 
 selection = selected_counties()
-current = selection[0] if selection else profile.richest_county(ds, adcodes)
+current = selection[0] if selection else results.richest_county()
 st.title(md_literal(f"{t('page_county', lang)} · {names[current]}"))
 c1, c2 = st.columns(2)
 choice = c1.selectbox(t("county", lang), adcodes, index=adcodes.index(current), format_func=names.get)
@@ -30,7 +30,7 @@ compare = c2.selectbox(
 )  # fmt: skip
 write_to_url("compare", compare or None)
 
-p = profile.county_profile(ds, counties, current, lang)
+p = results.county_profile(current, lang)
 frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {names[current]}"))
 left, right = st.columns([2, 1], gap="medium")
 with right:
@@ -61,7 +61,7 @@ else:
     st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
 
 widgets.section("profile_sites", t("profile_sites", lang))
-places = profile.sites_table(loaders.load_sites(), ds, current, lang)
+places = results.county_sites(current, lang)
 if places.empty:
     st.caption(t("profile_no_sites", lang))
 else:
@@ -74,6 +74,6 @@ else:
     st.dataframe(p.ranks, hide_index=True, width="stretch")
 
 if compare:
-    other = profile.county_profile(ds, counties, compare, lang)
+    other = results.county_profile(compare, lang)
     widgets.section("compare", f"{t('compare_title', lang)}{colon(lang)}{p.name} · {other.name}")
     st.dataframe(profile.compare_table(p, other, lang), hide_index=True, width="stretch")

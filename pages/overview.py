@@ -16,8 +16,8 @@ from geo.web import urlstate as us
 lang = frame.page()
 LATEST = views.LATEST
 ds, counties = loaders.load_dataset(), loaders.load_counties()
-ids = ind.indicator_ids(ds)
-names = views.county_names(counties, lang)
+ids = results.indicator_ids()
+names = results.county_names(lang)
 us.seed_from_url("indicator", ids, views.DEFAULT_INDICATOR)
 us.seed_from_url("scheme", list(SCHEMES), DEFAULT_SCHEME)
 FLAGS = views.MAP_FLAGS
@@ -31,7 +31,7 @@ def indicator_label(i: str) -> str:
 # What the sidebar's widgets hold for this run (their state is set before the run starts, seeded
 # from the link above): read first, so that the map goes out before the sidebar is drawn.
 indicator_id = st.session_state.indicator
-options, default = views.year_options(ds, indicator_id)
+options, default = results.year_options(indicator_id)
 us.seed_from_url("year", options, default)
 playback.take_step("year", options)
 steps = [o for o in options if o != LATEST]

@@ -8,7 +8,7 @@ from geo.model import indicators as ind
 from geo.render import charts, tables
 from geo.render.leaflet import layers
 from geo.views import programmes as pg
-from geo.web import frame, loaders, mapelement, widgets
+from geo.web import frame, loaders, mapelement, results, widgets
 from geo.web import urlstate as us
 
 lang = frame.page()
@@ -69,7 +69,7 @@ with st.sidebar:
     if basemap != basemaps.DEFAULT_BASEMAP:
         st.info(t("basemap_online", lang, name=t(f"basemap_{basemap}", lang), datum=options[basemap].datum))
 
-view = pg.programmes_view(ds, counties, sites, programmes, selection, indicator_id, year, lang)
+view = results.programmes_view(programmes, selection, indicator_id, year, lang)
 frame.name_maps(t("map_frame_title", lang, what=t("programmes_title", lang)))
 st.markdown(f"#### {t('key_figures_programmes', lang)}")
 for col, fig in widgets.in_columns(view.figures, 3):
@@ -83,13 +83,13 @@ mapelement.show_map(
 )  # fmt: skip
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 with st.popover(t("downloads", lang), icon=":material/download:"):
-    data = pg.download_table(view, ds, counties, lang)
+    data = lambda: pg.download_table(view, ds, counties, lang)  # noqa: E731 - built when asked for
     st.download_button(
-        t("download_view_csv", lang), tables.table_csv(data), file_name=f"baoding-programmes-{lang}.csv",
+        t("download_view_csv", lang), lambda: tables.table_csv(data()), file_name=f"baoding-programmes-{lang}.csv",
         mime="text/csv", icon=":material/table_view:", on_click="ignore",
     )  # fmt: skip
     st.download_button(
-        t("download_view_xlsx", lang), lambda: tables.table_xlsx(data, "programmes"),
+        t("download_view_xlsx", lang), lambda: tables.table_xlsx(data(), "programmes"),
         file_name=f"baoding-programmes-{lang}.xlsx", on_click="ignore", icon=":material/grid_on:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip

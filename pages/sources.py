@@ -3,16 +3,15 @@
 import streamlit as st
 
 from geo.i18n import field_for, t
-from geo.model import indicators as ind
 from geo.model.outlets import GRADES
 from geo.render import charts, tables
 from geo.views import overview as views
-from geo.web import frame, loaders, widgets
+from geo.web import frame, loaders, results, widgets
 from geo.web.urlstate import selected_counties
 
 lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
-names = {code: views.county_names(counties, code).to_dict() for code in ("zh", "en")}
+names = {lang: results.county_names(lang).to_dict()}
 selection = selected_counties()  # rows of the app-wide selection are marked, as on the map
 
 st.title(t("page_sources", lang))
@@ -32,7 +31,7 @@ where = c2.multiselect(t("county", lang), places, format_func=place_names.get, p
 grades = c3.multiselect(t("grade_filter", lang), list(GRADES), placeholder=t("all_grades", lang), key="grade_filter")
 marked_only = st.toggle(t("marked_only", lang), key="marked_only")
 
-table = ind.values_table(ds, names["zh"], names["en"], lang)
+table = results.values_table(lang)
 if chosen:
     table = table[table["programme"].isin(chosen)]
 if where:
@@ -62,7 +61,7 @@ st.dataframe(
     column_config={headers["url"]: st.column_config.LinkColumn(headers["url"])},
 )  # fmt: skip
 st.download_button(
-    t("download_csv", lang), tables.table_csv(shown),
+    t("download_csv", lang), lambda: tables.table_csv(shown), on_click="ignore",
     file_name="baoding_values.csv", mime="text/csv", icon=":material/download:",
 )  # fmt: skip
 

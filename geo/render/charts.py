@@ -53,8 +53,11 @@ def picked(state: Mapping[str, Any] | None, adcodes: list[str]) -> list[str]:
 
 
 def highlight_rows(table: pd.DataFrame, adcodes: pd.Series, selected: list[str]):
-    """A Styler marking the selected counties' rows, as the map marks their outlines."""
+    """A Styler marking the selected counties' rows, as the map marks their outlines; the table itself when
+    no row is selected (Streamlit applies a Styler's functions cell by cell each time it sends the table)."""
     marked = adcodes.isin(selected).to_numpy()
+    if not marked.any():
+        return table
 
     def style(row: pd.Series) -> list[str]:
         on = marked[table.index.get_loc(row.name)]

@@ -36,7 +36,10 @@ def get_store() -> store.Store:
     return _store(settings.get("DATABASE_URL"), str(settings.store_path()), str(settings.data_dir()))
 
 
-@st.cache_data(show_spinner=False, ttl=VERSION_TTL_S)
+# Shared results (st.cache_resource), not copies (st.cache_data unpickles a copy on every call: for the
+# counties that was a GeoDataFrame rebuilt from WKB several times per run). None of them is changed in
+# place by a caller: every view derives new frames from them.
+@st.cache_resource(show_spinner=False, ttl=VERSION_TTL_S)
 def _version(label: str) -> int:
     return get_store().current_version()
 
@@ -46,7 +49,7 @@ def data_changed() -> None:
     _version.clear()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _counties(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().counties()
 
@@ -58,7 +61,7 @@ def _dataset(label: str, version: int) -> indicators.Dataset:
     return get_store().dataset()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _sites(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().sites()
 
@@ -83,7 +86,7 @@ def load_sites() -> gpd.GeoDataFrame:
     return _sites(*data_key())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
     return read_context(Path(path))
 

@@ -7,10 +7,14 @@ shared objects (``st.cache_resource``), read-only once made, bounded in number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pandas as pd
 import streamlit as st
 
+from geo.model import indicators as ind
 from geo.model.slides import Deck
-from geo.views import briefing
+from geo.views import briefing, county, programmes
 from geo.views import overview as views
 from geo.views.figures import KeyFigure
 from geo.web import loaders
@@ -64,3 +68,95 @@ def _slide(label: str, version: int, deck: tuple, index: int, lang: str, light: 
 def slide(deck: Deck, index: int, lang: str, light: bool) -> briefing.SlideView:
     """Slide ``index`` (0-based) as shown (figures, map as data), with the grey surroundings if ``light``."""
     return _slide(*loaders.data_key(), loaders.deck_key(), index, lang, light, deck)
+
+
+# What the pages look up on every run although the answer changes only with the data version (and the
+# question): the indicator picker's order, an indicator's years, county names, the county profile, the
+# programmes view, the sources table. Each is a pure function of the data; shared, read-only results.
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _indicator_ids(label: str, version: int) -> list[str]:
+    return ind.indicator_ids(loaders.load_dataset())
+
+
+def indicator_ids() -> list[str]:
+    """The indicator picker's ids in the catalogue's order."""
+    return _indicator_ids(*loaders.data_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _year_options(label: str, version: int, indicator_id: str) -> tuple[list[str], str]:
+    return views.year_options(loaders.load_dataset(), indicator_id)
+
+
+def year_options(indicator_id: str) -> tuple[list[str], str]:
+    """The year control's choices for an indicator and the one shown first (views.year_options)."""
+    return _year_options(*loaders.data_key(), indicator_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _county_names(label: str, version: int, lang: str) -> pd.Series:
+    return views.county_names(loaders.load_counties(), lang)
+
+
+def county_names(lang: str) -> pd.Series:
+    """County names by adcode in ``lang``."""
+    return _county_names(*loaders.data_key(), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _county_profile(label: str, version: int, adcode: str, lang: str) -> county.CountyProfile:
+    return county.county_profile(loaders.load_dataset(), loaders.load_counties(), adcode, lang)
+
+
+def county_profile(adcode: str, lang: str) -> county.CountyProfile:
+    """The county page's profile of one county (views.county.county_profile)."""
+    return _county_profile(*loaders.data_key(), adcode, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _county_sites(label: str, version: int, adcode: str, lang: str) -> pd.DataFrame:
+    return county.sites_table(loaders.load_sites(), loaders.load_dataset(), adcode, lang)
+
+
+def county_sites(adcode: str, lang: str) -> pd.DataFrame:
+    """The county page's table of programme sites in one county."""
+    return _county_sites(*loaders.data_key(), adcode, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _richest_county(label: str, version: int) -> str:
+    counties = loaders.load_counties()
+    return county.richest_county(loaders.load_dataset(), counties["adcode"].tolist())
+
+
+def richest_county() -> str:
+    """The county the county page opens on when nothing is selected."""
+    return _richest_county(*loaders.data_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _programmes(label: str, version: int, question: tuple) -> programmes.ProgrammesView:
+    chosen, selection, indicator_id, year, lang = question
+    ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
+    return programmes.programmes_view(ds, counties, sites, list(chosen), list(selection), indicator_id, year, lang)
+
+
+def programmes_view(
+    chosen: Sequence[str], selection: Sequence[str], indicator_id: str | None, year: int | None, lang: str
+) -> programmes.ProgrammesView:
+    """The programmes page's view for one choice of programmes, counties, indicator, year and language."""
+    return _programmes(*loaders.data_key(), (tuple(chosen), tuple(selection), indicator_id, year, lang))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _values_table(label: str, version: int, lang: str) -> pd.DataFrame:
+    counties = loaders.load_counties()
+    names = {code: views.county_names(counties, code).to_dict() for code in ("zh", "en")}
+    return ind.values_table(loaders.load_dataset(), names["zh"], names["en"], lang)
+
+
+def values_table(lang: str) -> pd.DataFrame:
+    """Every value with its indicator, place and source (the sources page)."""
+    return _values_table(*loaders.data_key(), lang)

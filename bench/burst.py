@@ -1,0 +1,346 @@
+"""A link sent to a meeting: N new sessions ask for a page at the same moment (issue 21).
+
+Each client speaks Streamlit's websocket protocol (no browser, so the server is what is measured):
+all N connect and ask for one page at once, and each records the seconds until the map's script
+arrived (pages without a map: until the run finished) and until its view was complete. CPU per
+session is the servers' CPU over the burst divided by N (/proc/<pid>/stat); RSS is read before the
+burst, with all N sessions still open after it, and after the sessions expired
+(``server.disconnectedSessionTTL``, short on the servers this script starts).
+
+``--ua``: the clients behave like a browser's first view (geo/web/mapelement.py's map-first path): they
+send a User-Agent, so the overview's first run draws the map alone; on the map's arrival each client
+reports it painted, as the map frame's script does (the component's value with ``bd_painted``), and the
+view is complete when the second run (the rest of the page) has finished.
+
+Served here (default): the bare page (bench/bare_app.py), this tree's app and, with ``--baseline DIR``,
+another checkout (e.g. a worktree at main's commit before a change), all started beside each other and
+measured interleaved, burst by burst. Or ``--url`` once or more for servers started elsewhere (the
+deployment behind nginx), with ``--pids`` to read their CPU and memory; the first ``--url`` is the bare
+page when ``--bare-first`` is given. Every burst is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as c
+import load
+
+BENCH = Path(__file__).resolve().parent
+# Page -> (url path as st.navigation names it, query string). The briefing asks for one slide with a map.
+PAGES = {
+    "overview": ("", ""),
+    "county": ("county", ""),
+    "programmes": ("programmes", ""),
+    "briefing": ("briefing", "slide=3"),
+    "sources": ("sources", ""),
+}
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36 bench"
+SESSION_TTL_S = 3
+LOOPBACK_BUDGETS = {"BAODING_WS_PER_ADDRESS": "1000", "BAODING_WS_NEW_PER_MINUTE": "100000",
+                    "BAODING_WS_RERUNS_PER_ADDRESS_S": "100000"}  # fmt: skip
+TIMEOUT_S = 120
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    pids: list[int] = field(default_factory=list)
+    bare: bool = False
+
+
+def rerun_request(query: str, page: str, widgets: list[tuple[str, str]] = ()) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_script_hash = ""
+    msg.rerun_script.page_name = page
+    for wid, value in widgets:
+        w = msg.rerun_script.widget_states.widgets.add()
+        w.id = wid
+        w.json_value = value
+    return msg.SerializeToString()
+
+
+def is_map(raw: bytes) -> bool:
+    return b"L.map(" in raw or b"L.geoJson(" in raw
+
+
+async def one_session(
+    ws_url: str, page: str, query: str, ua: bool, start: asyncio.Event, hold: asyncio.Event, complete: list
+) -> dict:
+    """One new session asking for ``page``: seconds to the map and to the complete view, or an error.
+
+    The socket stays open until ``hold`` is set, so that the burst's sessions are all open at once
+    when memory is read.
+    """
+    await start.wait()
+    t0 = time.perf_counter()
+    out = {"map": None, "done": None, "error": None}
+    try:
+        async with websockets.connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=TIMEOUT_S,
+            user_agent_header=UA if ua else None, ping_timeout=None,
+        ) as ws:  # fmt: skip
+            await ws.send(rerun_request(query, page))
+            component: tuple[str, dict] | None = None
+            reported = False
+            deadline = time.monotonic() + TIMEOUT_S
+            while True:
+                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
+                if out["map"] is None and is_map(raw):
+                    out["map"] = time.perf_counter() - t0
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                kind = msg.WhichOneof("type")
+                if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                    el = msg.delta.new_element
+                    if el.WhichOneof("type") == "exception":
+                        out["error"] = "exception element"
+                        break
+                    if el.WhichOneof("type") == "component_instance" and component is None and is_map(raw):
+                        args = json.loads(el.component_instance.json_args or "{}")
+                        component = (el.component_instance.id, args.get("default") or {})
+                if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    painted = ua and component is not None and not reported and page == ""
+                    if painted:  # the map frame's report (instant.py): the server then draws the rest
+                        reported = True
+                        value = json.dumps({**component[1], "bd_painted": True})
+                        await ws.send(rerun_request(query, page, [(component[0], value)]))
+                        continue
+                    out["done"] = time.perf_counter() - t0
+                    if out["map"] is None:
+                        out["map"] = out["done"]
+                    break
+            complete.append(1)
+            await hold.wait()
+    except Exception as exc:  # every failure of a session is counted as an error
+        out["error"] = f"{type(exc).__name__}: {str(exc)[:80]}"
+        if not hold.is_set():
+            complete.append(1)
+    return out
+
+
+def rss_mb(pids: list[int]) -> float:
+    return sum(load.rss_mb(p) for p in pids)
+
+
+def cpu_s(pids: list[int]) -> float:
+    return sum(load.cpu_s(p) for p in pids)
+
+
+async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
+    ws_url = target.url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
+    path, query = ("", "") if target.bare else PAGES[page]
+    start, hold = asyncio.Event(), asyncio.Event()
+    rss0, cpu0 = rss_mb(target.pids), cpu_s(target.pids)
+    complete: list = []
+    tasks = [asyncio.create_task(one_session(ws_url, path, query, ua, start, hold, complete)) for _ in range(n)]
+    await asyncio.sleep(0)
+    t0 = time.monotonic()
+    start.set()
+    done_at = t0 + TIMEOUT_S + 30
+    while time.monotonic() < done_at and len(complete) < n:
+        await asyncio.sleep(0.02)
+    wall = time.monotonic() - t0
+    cpu = cpu_s(target.pids) - cpu0
+    rss_open = rss_mb(target.pids)
+    hold.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
+    maps = [r["map"] for r in results if not r["error"]]
+    dones = [r["done"] for r in results if not r["error"]]
+    return {"target": target.name, "page": page, "n": n, "ua": ua, "wall_s": wall,
+            "errors": [r["error"] for r in results if r["error"]],
+            "map_p50": c.percentile(maps, 50), "map_p95": c.percentile(maps, 95),
+            "map_max": max(maps, default=float("nan")),
+            "done_p50": c.percentile(dones, 50), "done_p95": c.percentile(dones, 95),
+            "cpu_per_session": cpu / n if target.pids else float("nan"),
+            "rss_before_mb": rss0, "rss_open_mb": rss_open}  # fmt: skip
+
+
+def start_servers(args) -> tuple[list[Target], list[c.Server]]:
+    # All clients come from 127.0.0.1: the per-address budgets (geo/server/budgets.py) would refuse a room's worth.
+    env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S), **LOOPBACK_BUDGETS}
+    servers = [c.Server("bare", c.BENCH_BARE, env=dict(env)), c.Server("after", c.ROOT / "app.py", env=dict(env))]
+    if args.baseline:
+        base = args.baseline.resolve()
+        servers.insert(1, c.Server("before", base / "app.py", env=dict(env), cwd=base))
+    for s in servers:
+        print(f"starting {s.name} ...", flush=True)
+        s.start()
+    return [Target(s.name, s.url, [s.proc.pid], bare=s.name == "bare") for s in servers], servers
+
+
+async def warm(target: Target, pages: list[str]) -> None:
+    for page in pages if not target.bare else ["overview"]:
+        await burst(target, 1, page, False)
+        await burst(target, 1, page, True)
+
+
+async def expire(target: Target, wait_s: float) -> float:
+    """RSS after the burst's sessions expired: wait past their TTL; one new session makes the store drop them."""
+    await asyncio.sleep(wait_s)
+    await burst(target, 1, "overview", False)
+    await asyncio.sleep(0.5)
+    return rss_mb(target.pids)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="30,100", help="sessions at once, comma-separated")
+    parser.add_argument("--pages", default="overview,briefing", help=f"of {', '.join(PAGES)}")
+    parser.add_argument("--more-pages", default="", help="pages measured at the first size only (e.g. county,sources)")
+    parser.add_argument("--ua", default="both", choices=["no", "yes", "both"],
+                        help="clients without a User-Agent (one full run), with one (map first), or both")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1, help="bursts per size, page and server")
+    parser.add_argument("--baseline", type=Path, help="another checkout served beside this one as `before`")
+    parser.add_argument("--url", action="append", default=[], help="a running server or proxy (repeatable)")
+    parser.add_argument(
+        "--pids", action="append", default=[], help="comma-separated pids for the --url in the same place"
+    )
+    parser.add_argument("--bare-first", action="store_true", help="the first --url is the bare page")
+    parser.add_argument(
+        "--expiry", type=int, default=0, help="also: this many 100-session bursts, each followed by expiry"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="record py-spy raw stacks of the app server during each burst into DIR"
+    )
+    parser.add_argument("--out", type=Path, help="write the section into this RESULTS.md")
+    parser.add_argument("--json", type=Path, help="raw numbers")
+    args = parser.parse_args()  # fmt: skip
+    pages = [p for p in args.pages.split(",") if p]
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    uas = {"no": [False], "yes": [True], "both": [False, True]}[args.ua]
+    servers: list[c.Server] = []
+    if args.url:
+        targets = [
+            Target(f"url{k}", u, [int(p) for p in (args.pids[k] if k < len(args.pids) else "").split(",") if p])
+            for k, u in enumerate(args.url)
+        ]
+        if args.bare_first:
+            targets[0].bare, targets[0].name = True, "bare"
+    else:
+        targets, servers = start_servers(args)
+    load_before = c.machine()["load"]
+    rows: list[dict] = []
+    expiry: dict[str, list[float]] = {}
+    try:
+        for t in targets:
+            asyncio.run(warm(t, pages + [p for p in args.more_pages.split(",") if p]))
+        more = [p for p in args.more_pages.split(",") if p]
+        for n in sizes:
+            for page in pages + (more if n == sizes[0] else []):
+                for ua in uas:
+                    if ua and page != "overview":
+                        continue  # map first is the overview's path; other pages draw in one run either way
+                    for _ in range(args.repeat):
+                        for t in targets:
+                            if t.bare and page != pages[0]:
+                                continue
+                            prof = _profiler(args.profile, t, n, page, ua)
+                            r = asyncio.run(burst(t, n, page, ua))
+                            if prof:
+                                prof.wait()
+                            r["load"] = c.machine()["load"]
+                            rows.append(r)
+                            print(_line(r), flush=True)
+                            time.sleep(SESSION_TTL_S + 1 if servers else 1)
+        for t in targets:
+            if args.expiry and t.pids:
+                base = asyncio.run(expire(t, SESSION_TTL_S + 1))
+                expiry[t.name] = [base]
+                for _ in range(args.expiry):
+                    asyncio.run(burst(t, 100, "overview", False))
+                    expiry[t.name].append(asyncio.run(expire(t, SESSION_TTL_S + 1)))
+                print(t.name, "RSS after each 100-burst and expiry:", [f"{x:.0f}" for x in expiry[t.name]], flush=True)
+    finally:
+        for s in servers:
+            s.stop()
+    load_after = c.machine()["load"]
+    result = {"rows": rows, "expiry": expiry, "load_before": load_before, "load_after": load_after,
+              "started_with": {"baseline": str(args.baseline or ""), "urls": args.url}}  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, default=str))
+    text = section(result)
+    print(text)
+    if args.out:
+        load.write_section(args.out, "burst", text)
+        print(f"wrote the 'burst' section of {args.out}")
+    return 0
+
+
+def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
+    if not folder or t.bare or not t.pids:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{t.name}-{page}-{n}{'-ua' if ua else ''}.txt"
+    spy = Path(c.PYTHON).parent / "py-spy"
+    return subprocess.Popen(
+        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "--gil",
+         "-d", str(max(5, n // 4)), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _line(r: dict) -> str:
+    return (f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
+            f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
+            f"cpu/session {r['cpu_per_session']:.3f} s rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
+            f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}")  # fmt: skip
+
+
+def section(res: dict) -> str:
+    rows = res["rows"]
+    bare = {(r["n"], r["ua"]): r for r in rows if r["target"] == "bare"}
+    lines = [
+        "<!-- load:burst -->",
+        "## A link opened by a room at once (burst)",
+        "",
+        "`bench/burst.py`: N new sessions (websocket clients, no browser) connect and ask for a page at the same "
+        "moment; *map* = until the map's script arrived (the bare page and pages without a map: until the run "
+        "finished), *view* = until the view was complete; with *UA* the clients take the browser's map-first path "
+        "(two runs: the map, then the rest once the map reports it painted). CPU per session = the server's CPU "
+        "over the burst / N; RSS with the N sessions still open. × bare = the same measure of the bare page "
+        f"(bench/bare_app.py) in the same run. Load average before {res['load_before']}, after {res['load_after']}.",
+        "",
+        "| server | page | N | UA | map p50 | map p95 | map max | view p95 | × bare p95 | CPU/session | × bare CPU "
+        "| RSS before → open | MB/session | errors | load |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        b = bare.get((r["n"], r["ua"])) or bare.get((r["n"], False))
+        ratio_t = r["map_p95"] / b["map_p95"] if b else float("nan")
+        ratio_c = r["cpu_per_session"] / b["cpu_per_session"] if b else float("nan")
+        per = (r["rss_open_mb"] - r["rss_before_mb"]) / r["n"]
+        lines.append(
+            f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} "
+            f"| {'yes' if r['ua'] else 'no'} "
+            f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
+            f"| {ratio_t:.2f} | {r['cpu_per_session']:.3f} s | {ratio_c:.1f} "
+            f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
+            f"| {r['load']} |"
+        )
+    for name, values in res["expiry"].items():
+        growth = (values[-1] - values[0]) / values[0] * 100 if values and values[0] else float("nan")
+        shown = " → ".join(f"{v:.0f}" for v in values)
+        lines += ["", f"Expiry ({name}): RSS after warm-up, then after each 100-session burst and its sessions' "
+                  f"expiry (TTL {SESSION_TTL_S} s): {shown} MB ({growth:+.1f} % in all)."]  # fmt: skip
+    lines.append("<!-- /load:burst -->")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
