@@ -48,7 +48,7 @@ TEST_IDS = (
     "stStatusWidget", "stBottom", "stCaptionContainer", "stMetric", "stMetricLabel", "stMetricValue",
     "stMetricDelta", "stMarkdownContainer", "stTooltipIcon", "stPopoverBody", "stCustomComponentV1",
     "stException", "stAlert", "stDataFrame", "stIconMaterial", "stMultiSelect", "stPagination", "stSelectbox",
-    "stSidebarNav",
+    "stSidebarNav", "stDataFrameResizable", "stTable", "stCode", "stImageCaption",
 )  # fmt: skip
 
 
