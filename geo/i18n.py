@@ -274,8 +274,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Hides the sidebar and menus and enlarges the type for screen-sharing; present=1 in the link.",
     },
     "theme": {"zh": "配色", "en": "Colours"},
-    "theme_light": {"zh": "浅色（投影）", "en": "Light (projector)"},
-    "theme_dark": {"zh": "深色大屏", "en": "Dark (large screen)"},
+    "theme_light": {"zh": "浅色（投影）", "en": "Projector"},  # short: the bar stays one line
+    "theme_dark": {"zh": "深色大屏", "en": "Big screen"},
     "downloads": {"zh": "下载", "en": "Download"},
     "download_view_png": {"zh": "本视图地图 PNG", "en": "This map (PNG)"},
     "download_view_csv": {"zh": "本视图数据 CSV", "en": "Data behind this view (CSV)"},
@@ -531,7 +531,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "light_figures": {"zh": "本县数字", "en": "Figures for this county"},
     "link_interactive": {"zh": "交互地图", "en": "Interactive map"},
     "link_light": {"zh": "轻量版（手机、无需 JavaScript）", "en": "Light version (phones, no JavaScript)"},
-    "qr_toggle": {"zh": "二维码", "en": "QR code"},
+    "qr_toggle": {"zh": "二维码", "en": "QR"},
     "qr_help": {
         "zh": "在说明旁显示本张幻灯片轻量版的二维码，会场里的人可用手机扫码打开。",
         "en": "Show a QR code of this slide's light version beside the caption, so people in the room open it on "
