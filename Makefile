@@ -2,7 +2,8 @@
 # make test — set up everything the tests need (Python packages, Debian chromium and a CJK font) and run the suite
 # make serve — the deployment here: N app workers (default: one per core) behind nginx, from deploy/ (Ctrl-C stops)
 # make bench — first map, interactions against the round-trip floor, payload, per-session cost, regions and the first map on a slow mobile link in Chromium -> bench/RESULTS.md (~17 min);
-#   one part alone: .venv/bin/python bench/run.py --only interactions (or first-map, payload, sessions)
+#   one part alone: .venv/bin/python bench/run.py --only interactions (or first-map, payload, sessions);
+#   BASELINE=DIR (another checkout, e.g. `git worktree add --detach DIR <commit>`) adds it as `before` to the burst section
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -63,6 +64,8 @@ bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python bench/load.py --users 5 --name "one app server, 5 browser users"
 	$(BIN)/python bench/load.py --users 20 --name "one app server"
 	$(BIN)/python bench/wsload.py --users 20
+	$(BIN)/python bench/burst.py --sizes 30,100 --pages overview,briefing --more-pages county,programmes,sources \
+	  --expiry 3 --out bench/RESULTS.md $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/slowlink.py
 
 # Two app servers behind Debian nginx sharing one PostGIS store (needs root for apt-get and PostGIS).
