@@ -27,6 +27,9 @@ STATES = [
     ("county", "/county?county=130624"),
     ("programmes", "/programmes"),
     ("briefing", "/briefing?slide=3"),
+    ("briefing-dark", "/briefing?slide=3&theme=dark"),
+    ("briefing-present", "/briefing?slide=3&present=1"),  # the projector view: no chrome, large type
+    ("briefing-present-dark", "/briefing?slide=3&present=1&theme=dark"),  # the big screen's
     ("sources", "/sources"),
     ("data", "/data"),
 ]
@@ -40,7 +43,7 @@ def shoot(browser, base: str, path: str, lang: str, out: Path) -> None:
     page.set_viewport_size({"width": 1400, "height": 2400})  # Streamlit scrolls inside its own container: see it all
     sep = "&" if "?" in path else "?"
     page.goto(base + path + (f"{sep}lang=en" if lang == "en" else ""), wait_until="commit")
-    page.wait_for_selector("[data-testid='stSidebar']", timeout=90_000)
+    page.wait_for_selector("[data-testid='stSidebar']", state="attached", timeout=90_000)  # hidden when presenting
     deadline = time.monotonic() + 60
     quiet = 0
     while time.monotonic() < deadline and quiet < 4:  # settled for 2 s in a row

@@ -18,10 +18,14 @@ Each entry: the library, who uses it, and what the app loses while it is broken 
   router. Without it: the language switch and the frame missing on a directly opened page.
 - LEAFLET_ANIMATING_ZOOM (Leaflet 1.9), geo/render/leaflet/screens.py: fit once a zoom animation ended.
   Without it: names and callouts may sit off their counties after a fit during a zoom.
+- ST_FOLIUM_MAP_DIV (streamlit-folium 0.27's frame), geo/model/themes.py's map style sheet: the map fills its
+  frame. Without it: the map keeps st_folium's own height inside a taller frame (an empty band under it).
 - FOLIUM_CHILDREN (folium 0.20 / branca 0.8), geo/render/leaflet: walk and replace a map's elements.
   Without it: the map-fitting and asset checks raise at once (no silent failure).
-- TEST_IDS (streamlit 1.67 frontend), geo/model/themes.py's CSS and the browser tests' selectors.
-  Without them: theme and presenter styles stop applying (the page keeps Streamlit's own look).
+- TEST_IDS, CLASS_NAMES, KEY_CLASS_PREFIX, ACTIVE_KIND_MARK (streamlit 1.67 frontend), geo/web/styles.py's style
+  sheets and the browser tests' selectors. Without them: the rules that name them stop applying (the
+  page keeps Streamlit's own look there: captions lighter, presenter chrome shown, the map frame's
+  height and title unset); the browser tests fail to find the element.
 """
 
 from __future__ import annotations
@@ -48,8 +52,19 @@ TEST_IDS = (
     "stStatusWidget", "stBottom", "stCaptionContainer", "stMetric", "stMetricLabel", "stMetricValue",
     "stMetricDelta", "stMarkdownContainer", "stTooltipIcon", "stPopoverBody", "stCustomComponentV1",
     "stException", "stAlert", "stDataFrame", "stIconMaterial", "stMultiSelect", "stPagination", "stSelectbox",
-    "stSidebarNav", "stDataFrameResizable", "stTable", "stCode", "stImageCaption",
+    "stSidebarNav", "stDataFrameResizable", "stTable", "stCode", "stImageCaption", "stExpander", "stPopover",
+    "stStatusWidgetRunningIcon", "stSkeleton",
 )  # fmt: skip
+
+# Streamlit 1.67's class names the style sheets select where an element has no test id of its own.
+CLASS_NAMES = ("stApp", "stElementContainer", "block-container", "stPopover")
+# An element given ``key=`` (st.container, widgets) carries the class ``st-key-<key>``.
+KEY_CLASS_PREFIX = "st-key-"
+# The ``kind`` of a chosen option's button (st.pills, st.segmented_control): the sheets match ``kind*='Active'``.
+ACTIVE_KIND_MARK = "Active"
+ACTIVE_KINDS = ("pillsActive", "segmented_controlActive")
+# streamlit-folium's frame draws the Leaflet map into the element with this id (its style sheet sizes it).
+ST_FOLIUM_MAP_DIV = "map_div"
 
 
 def test_id(name: str) -> str:
@@ -57,6 +72,18 @@ def test_id(name: str) -> str:
     if name not in TEST_IDS:
         raise KeyError(f"unknown Streamlit test id {name!r}; add it to geo.internals.TEST_IDS (its canary checks it)")
     return f"[data-testid='{name}']"
+
+
+def class_name(name: str) -> str:
+    """A CSS selector for Streamlit's class ``name``; raises for a name not listed (and canaried) here."""
+    if name not in CLASS_NAMES:
+        raise KeyError(f"unknown Streamlit class {name!r}; add it to geo.internals.CLASS_NAMES (its canary checks it)")
+    return f".{name}"
+
+
+def key_class(key: str) -> str:
+    """A CSS selector for the element Streamlit drew with ``key=key``."""
+    return f".{KEY_CLASS_PREFIX}{key}"
 
 
 def component_func(streamlit_folium_module: Any) -> Any:

@@ -7,7 +7,7 @@ from geo.model import slides, themes
 from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
 from geo.views.links import public_light_url, slide_params
-from geo.web import downloads, frame, loaders, mapelement, results, widgets
+from geo.web import downloads, frame, loaders, mapelement, results, styles, widgets
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
 lang = frame.page()
@@ -29,7 +29,7 @@ def go(number: int) -> None:
 current, presenting = int(st.session_state.slide), st.session_state.present == "1"
 mirror(slide_page=current, present_on=presenting)
 theme = themes.get_theme(st.session_state.theme)
-st.markdown(themes.page_css(theme, presenting), unsafe_allow_html=True)
+st.markdown(styles.page_css(theme, presenting), unsafe_allow_html=True)
 
 bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="briefing_bar")
 bar.button(

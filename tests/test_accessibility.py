@@ -10,6 +10,7 @@ from geo.model import palette, themes
 from geo.model.colour import contrast, delta_e
 from geo.model.palette import SELECTED
 from geo.render.leaflet import maps
+from geo.web import styles
 
 KINDS = [None, "deuteranopia", "protanopia"]
 
@@ -80,7 +81,7 @@ def test_captions_and_pages_meet_wcag_aa():
     """The app's own captions (Streamlit draws them at 3.88:1 unless the frame's style sheet says otherwise)."""
     for fg, bg in themes.APP_TEXT_PAIRS:
         assert contrast(fg, bg) >= themes.AA, (fg, bg)
-    assert f"color:{themes.APP_CAPTION};opacity:1" in themes.app_css()  # the frame draws them in that colour
+    assert f"color:{themes.APP_CAPTION};opacity:1" in styles.app_css()  # the frame draws them in that colour
 
 
 def test_no_data_hatch_is_visible_against_the_background(map_page):

@@ -12,8 +12,8 @@ import pytest
 from browser_support import CHROMIUM, offline_context
 
 from geo.i18n import WORD_JOINER, t
-from geo.model import themes
 from geo.web.frame import HTML_LANG
+from geo.web.styles import MAP_IFRAME
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,7 +39,7 @@ def settled(page, has_map: bool) -> None:
     """Wait until the page (and its map, if any) is drawn."""
     page.wait_for_selector("[data-testid='stCaptionContainer']", state="attached", timeout=60_000)
     if has_map:
-        page.frame_locator(themes.MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
+        page.frame_locator(MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1200)
 
 
@@ -66,7 +66,7 @@ def test_every_page_passes_axe_and_says_its_language_and_title(page, app_url, pa
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.lang") == HTML_LANG[lang]
     assert page.title() == f"{t(PAGES[path], lang)} · {t('app_title', lang)}"
-    frames = page.locator(themes.MAP_IFRAME)
+    frames = page.locator(MAP_IFRAME)
     assert frames.count() == (1 if path in MAP_PAGES else 0)
     for title in frames.evaluate_all("fs => fs.map(f => f.title)"):
         prefix = t("map_frame_title", lang, what="")
@@ -81,7 +81,7 @@ def test_presenter_view_and_every_slide_pass_axe(page, app_url, lang):
     found = {}
     for number in range(1, total + 1):
         page.locator(".bd-slide-no", has_text=f"{number} / {total}").wait_for(timeout=30_000)
-        page.frame_locator(themes.MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=30_000)
+        page.frame_locator(MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=30_000)
         page.wait_for_timeout(600)
         if problems := serious_violations(page):
             found[number] = problems

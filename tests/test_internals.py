@@ -57,20 +57,67 @@ def test_folium_elements_still_keep_their_children_in_order():
     assert isinstance(kids, dict) and list(kids.values())[-1] is marker
 
 
-def test_every_streamlit_test_id_the_app_uses_is_in_the_installed_frontend():
-    js = _bundle(Path(streamlit.__file__).parent / "static" / "static" / "js")
-    missing = [name for name in internals.TEST_IDS if not any(f"{q}{name}{q}" in js for q in "\"'`")]
-    assert missing == [], f"data-testid values gone from streamlit {streamlit.__version__}: {missing}"
+@pytest.fixture(scope="module")
+def streamlit_js() -> str:
+    return _bundle(Path(streamlit.__file__).parent / "static" / "static" / "js")
+
+
+def _quoted(name: str, js: str) -> bool:
+    """``name`` as a whole string literal of the bundle (quoted or a template literal)."""
+    return any(f"{q}{name}{q}" in js for q in "\"'`")
+
+
+@pytest.mark.parametrize("name", internals.TEST_IDS)
+def test_the_streamlit_test_id_is_in_the_installed_frontend(name, streamlit_js):
+    assert _quoted(name, streamlit_js), f"data-testid {name!r} is gone from streamlit {streamlit.__version__}"
+    assert internals.test_id(name) == f"[data-testid='{name}']"
+
+
+@pytest.mark.parametrize("name", internals.CLASS_NAMES)
+def test_the_streamlit_class_name_is_in_the_installed_frontend(name, streamlit_js):
+    # A class name stands alone or among others in a className string: `stMainBlockContainer block-container`.
+    assert re.search(rf"[`\"' ]{re.escape(name)}[`\"' ]", streamlit_js), f"class {name!r} is gone"
+    assert internals.class_name(name) == f".{name}"
+
+
+def test_an_element_with_a_key_still_carries_the_key_class(streamlit_js):
+    assert _quoted(internals.KEY_CLASS_PREFIX, streamlit_js)
+    assert internals.key_class("qr_corner") == ".st-key-qr_corner"
+
+
+@pytest.mark.parametrize("kind", internals.ACTIVE_KINDS)
+def test_a_chosen_options_button_kind_still_says_active(kind, streamlit_js):
+    assert internals.ACTIVE_KIND_MARK in kind and _quoted(kind, streamlit_js), f"button kind {kind!r} is gone"
+
+
+def test_the_st_folium_frame_still_draws_into_the_map_div():
+    js = _bundle(Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js")
+    assert f'getElementById("{internals.ST_FOLIUM_MAP_DIV}")' in js
 
 
 def test_every_test_id_in_the_code_is_listed_and_canaried():
+    """Every Streamlit test id the app, its tests or its benchmarks name is one of the canaried TEST_IDS."""
     used: set[str] = set()
-    for path in [*ROOT.joinpath("geo").rglob("*.py"), *ROOT.joinpath("tests").glob("*.py")]:
-        used |= set(re.findall(r"data-testid=['\"]?(st[A-Za-z0-9]+)", path.read_text(encoding="utf-8")))
+    files = [*ROOT.joinpath("geo").rglob("*.py"), *ROOT.joinpath("pages").glob("*.py"), ROOT / "app.py"]
+    files += [*ROOT.joinpath("tests").glob("*.py"), *ROOT.joinpath("bench").glob("*.py")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"data-testid\s*=\s*['\"]?(st[A-Za-z0-9]+)", text))
+        used |= set(re.findall(r"get_by_test_id\(\s*['\"](st[A-Za-z0-9]+)", text))
     assert sorted(used - set(internals.TEST_IDS)) == []
 
 
-def test_an_unlisted_test_id_is_refused():
+def test_the_pure_layers_name_no_streamlit_element():
+    """The model and view results are pure (.importlinter): Streamlit's DOM names live in geo/web/styles.py."""
+    for folder in ("model", "views"):
+        for path in ROOT.joinpath("geo", folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "data-testid" not in text and "st-key-" not in text, path.name
+
+
+def test_an_unlisted_name_is_refused():
     with pytest.raises(KeyError, match="TEST_IDS"):
         internals.test_id("stNoSuchThing")
+    with pytest.raises(KeyError, match="CLASS_NAMES"):
+        internals.class_name("stNoSuchThing")
     assert internals.test_id("stSidebar") == "[data-testid='stSidebar']"

@@ -8,12 +8,13 @@ import os
 import pytest
 from browser_support import CHROMIUM, closed_after, offline_context
 
+from geo.web.styles import MAP_IFRAME
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian chromium not installed"),
 ]
 
-MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 # Every kind of map the app draws: overview, county (locator), programmes, a briefing slide (both themes).
 MAPS = {
     "overview": "/?indicator=poor_county_type",

@@ -14,6 +14,7 @@ from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, HATCH_POOR_SWATCH, PL
 from geo.render.leaflet.maps import asset_links
 from geo.render.leaflet.screens import briefing_frame, slide_layers
 from geo.views import briefing
+from geo.web import styles
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -41,14 +42,14 @@ def test_dark_theme_is_dark_and_light_is_light():
 
 
 def test_style_sheet_is_fixed_and_rejects_odd_colours():
-    css = themes.page_css(themes.THEMES["light"], presenting=True)
+    css = styles.page_css(themes.THEMES["light"], presenting=True)
     assert css.startswith("<style>") and css.endswith("</style>") and css.count("<") == 2
     assert "[data-testid='stSidebar']" in css and "display:none" in css
     assert themes.PRESENT_FONT in css
-    assert "stSidebar" not in themes.page_css(themes.THEMES["light"], presenting=False)
+    assert "stSidebar" not in styles.page_css(themes.THEMES["light"], presenting=False)
     evil = themes.Theme(**{**themes.THEMES["light"].__dict__, "text": "red}</style><script>alert(1)</script>"})
     with pytest.raises(ValueError, match="not a #rrggbb colour"):
-        themes.page_css(evil, presenting=True)
+        styles.page_css(evil, presenting=True)
     with pytest.raises(KeyError, match="valid: light, dark"):
         themes.get_theme("neon")
 

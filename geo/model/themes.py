@@ -1,18 +1,20 @@
-"""Presenter themes: colours checked for contrast, and the fixed style sheets built from them.
+"""Presenter themes: colours checked for contrast, type sizes, and the map frame's style sheet built from them.
 
 Two themes for the briefing: a light one for projectors (washed-out blacks, bright rooms)
 and a dark "大屏" one for large screens. Text colours meet WCAG AA (4.5:1) on every
 background they are used on; tests/test_themes.py checks the pairs numerically. The map
 keeps the colour-blind-safe palettes of geo.model.classify in both themes.
 
-The CSS is assembled only from the constants here (colours are checked as hex codes), so
-nothing a user types can reach the unsafe-HTML style element.
+Pure data: the style sheets that apply these colours to Streamlit's page (whose element names are
+a library internal) are geo/web/styles.py's. Colours are checked as hex codes before any style
+sheet uses them, so nothing a user types can reach the unsafe-HTML style element.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from geo.internals import ST_FOLIUM_MAP_DIV
 from geo.model.colour import HEX, contrast
 from geo.model.palette import map_colours
 
@@ -57,8 +59,6 @@ DEFAULT_THEME = "light"
 APP_BG = "#ffffff"
 APP_SIDEBAR_BG = "#f8f8f7"  # the sidebar as Streamlit 1.67's light theme paints it
 APP_CAPTION = "#6b6a68"
-# Section headings (h2 under a page's h1) carry this anchor prefix and keep st.subheader's size.
-SECTION_ANCHOR = "section-"
 APP_TEXT_PAIRS: tuple[tuple[str, str], ...] = ((APP_CAPTION, APP_BG), (APP_CAPTION, APP_SIDEBAR_BG))
 
 # Text colour -> the backgrounds it is drawn on; each pair must reach AA.
@@ -81,7 +81,8 @@ def contrast_report(theme: Theme) -> list[tuple[str, str, float]]:
     return [(fg, bg, contrast(c[fg], c[bg])) for fg, bg in TEXT_PAIRS]
 
 
-def _checked(theme: Theme) -> dict[str, str]:
+def checked_colours(theme: Theme) -> dict[str, str]:
+    """The theme's colours by name, each checked to be a #rrggbb code (raises otherwise)."""
     colors = theme.colors()
     for key, value in colors.items():
         if not HEX.match(value):
@@ -95,98 +96,14 @@ PRESENT_FONT = "clamp(16px, min(1.3vw, 2.35vh), 34px)"
 MAP_HEIGHT_PRESENT = "calc(100vh - 7.8rem)"
 MAP_HEIGHT_NORMAL = "calc(100vh - 14.5rem)"
 MAP_MIN_HEIGHT = "300px"
-# streamlit-folium's frame (the app's only custom component); its title is set per map by geo/web/frame.py.
-MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
-QR_CORNER_KEY = "qr_corner"  # the container of the presenter's QR code (geo.web.widgets.qr_corner)
-
-_CHROME = (
-    "[data-testid='stSidebar']", "[data-testid='stExpandSidebarButton']",
-    "[data-testid='stHeader']", "[data-testid='stToolbar']",
-    "[data-testid='stStatusWidget']", "[data-testid='stBottom']", "footer",
-)  # fmt: skip
-
-
-def page_css(theme: Theme, presenting: bool) -> str:
-    """The briefing page's style sheet: theme colours, map height, and in presenter view no chrome."""
-    c = _checked(theme)
-    rules = [
-        # The map fills the rest of the screen, so a slide never scrolls.
-        f"{MAP_IFRAME}{{height:{MAP_HEIGHT_PRESENT if presenting else MAP_HEIGHT_NORMAL} !important;"
-        f"min-height:{MAP_MIN_HEIGHT};border-radius:6px;border:1px solid {c['border']}}}",
-        f".stApp,[data-testid='stAppViewContainer'],[data-testid='stMain']{{background:{c['bg']};color:{c['text']}}}",
-        f".stApp h1,.stApp h2,.stApp h3,.stApp p,.stApp li,.stApp label{{color:{c['text']}}}",
-        f"[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{{color:{c['muted']} !important}}",
-        f"[data-testid='stMetric']{{background:{c['surface']};border-color:{c['border']} !important;"
-        "padding:.3rem .75rem .25rem !important}",
-        "[data-testid='stMetric'] > div{gap:0 !important;padding:.35rem .1rem !important}",
-        f"[data-testid='stMetricLabel'] p{{color:{c['muted']} !important;font-size:.9rem !important;"
-        "white-space:normal !important}",
-        f"[data-testid='stMetricValue']{{color:{c['text']} !important;font-size:2.05rem !important;"
-        "line-height:1.15 !important}",
-        f"[data-testid='stMetricDelta'],[data-testid='stMetricDelta'] div{{color:{c['muted']} !important;"
-        "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
-        # Style-only elements (this sheet, app.py's) take no room in the layout.
-        ".stElementContainer:has(style),[data-testid='stElementContainer']:has(style){display:none}",
-        ".st-key-briefing_bar{gap:.4rem .6rem !important}",
-        # The arrow icons say which way; Streamlit's shortcut hint would draw a second arrow ("← 上一张 ←").
-        # The keys are named in the buttons' help.
-        ".st-key-prev_slide kbd,.st-key-next_slide kbd{display:none}",
-        # The page numbers (arrows, five numbers, an ellipsis, the last) grow with the type: a width in
-        # pixels cut off the last arrow in the presenter's large type. The widget shows as many as fit.
-        ".st-key-slide_page{flex:0 0 20.5rem !important;width:20.5rem !important}",
-        f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
-        f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
-        ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",
-        # Streamlit pulls the block after a Markdown element up by its paragraph margin; these blocks have
-        # none, so a two-line source ran into the next card.
-        "[data-testid='stMarkdownContainer']:has(> .bd-source),[data-testid='stMarkdownContainer']:has(> .bd-caption)"
-        "{margin-bottom:0 !important}",
-        ".stApp h2{padding:.1rem 0 .2rem 0 !important;font-size:1.85rem !important;line-height:1.2}",
-        # Every button but the small help icons, which sit on the cards' own background.
-        f".stApp button:not([data-testid='stTooltipIcon'] button)"
-        f"{{color:{c['text']};background:{c['surface']};border-color:{c['border']}}}",
-        f".stApp button[aria-current='page'],.stApp button[aria-selected='true'],.stApp button[kind*='Active']"
-        f"{{background:{c['accent']} !important;color:{c['bg']} !important;border-color:{c['accent']} !important}}",
-        f"[data-testid='stPopoverBody'],[data-baseweb='popover'] > div{{background:{c['surface']};color:{c['text']}}}",
-        # The light view's QR code (geo.web.widgets.qr_corner): under the caption, dark on white in both themes.
-        f".st-key-{QR_CORNER_KEY}{{width:100% !important;max-width:11rem;background:#ffffff;padding:.4rem .4rem .15rem;"
-        "border-radius:8px;gap:0 !important;margin-top:.4rem}",
-        f".st-key-{QR_CORNER_KEY} img{{width:100% !important;height:auto}}",
-        f".st-key-{QR_CORNER_KEY} [data-testid='stCaptionContainer'] p,.st-key-{QR_CORNER_KEY} "
-        "[data-testid='stImageCaption']{color:#111111 !important;font-size:.62rem;line-height:1.25;"
-        "text-align:center;margin:.2rem 0 0}",
-    ]
-    if presenting:
-        rules += [
-            f"{','.join(_CHROME)}{{display:none !important}}",
-            f"html{{font-size:{PRESENT_FONT}}}",
-            "[data-testid='stMainBlockContainer']{max-width:100% !important;padding:1.1vh 2vw 0 2vw !important}",
-            "[data-testid='stAppViewContainer'],[data-testid='stMain']{padding-top:0 !important}",
-            "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']{gap:.55rem}",
-        ]
-    return "<style>" + "".join(rules) + "</style>"
-
-
-def app_css() -> str:
-    """The style sheet every page gets (app.py's frame): readable captions, room for the content, whole figures."""
-    return (
-        "<style>.block-container{padding-top:3.2rem}"
-        f"[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{{color:{APP_CAPTION};opacity:1}}"
-        "[data-testid='stMetricValue']{font-size:1.9rem}"
-        f"h2[id^='{SECTION_ANCHOR}']{{font-size:1.75rem;line-height:1.2;padding:.75rem 0 1rem}}"
-        # Metric values and labels wrap instead of ending in "…" (English units are long: "911,200 persons").
-        "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *,[data-testid='stMetricLabel'] p"
-        "{white-space:normal!important;overflow:visible!important;text-overflow:clip!important;line-height:1.15}"
-        "</style>"
-    )
 
 
 def map_css(theme: Theme) -> str:
     """Style sheet inside the map's iframe: full height, theme background, legend colours."""
-    c = _checked(theme)
+    c = checked_colours(theme)
     m = map_colours(theme.name)
     return (
-        "<style>html,body{margin:0;overflow:hidden}#map_div{height:100vh !important}"
+        f"<style>html,body{{margin:0;overflow:hidden}}#{ST_FOLIUM_MAP_DIV}{{height:100vh !important}}"
         f".leaflet-container{{background:{c['map_bg']}}}"
         f".bd-legend{{background:{c['legend_bg']} !important;color:{c['legend_text']};"
         "font-size:clamp(12px, 2.2vh, 16px) !important;"

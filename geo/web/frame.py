@@ -12,8 +12,8 @@ from collections.abc import Collection
 import streamlit as st
 
 from geo.i18n import HTML_LANG, md_literal, t
-from geo.model import themes
 from geo.render.leaflet.compact import to_json
+from geo.web import styles
 from geo.web.urlstate import current_lang, ensure_router, sync_selection
 
 # Pages whose view follows the app-wide county selection (the others leave it out of their links);
@@ -30,7 +30,7 @@ def page() -> str:
 
 def style() -> None:
     # st.html, not st.markdown(unsafe_allow_html=True): that one loads a 190 KB HTML parser.
-    st.html(themes.app_css())
+    st.html(styles.app_css())
 
 
 def stop_with_file_error(title: str, path: str, reason: str) -> None:
@@ -64,7 +64,7 @@ def after_page(lang: str) -> None:
         "<script>(() => {"
         f"const lang = {to_json(HTML_LANG.get(lang, lang))}, titles = {titles};"
         "document.documentElement.lang = lang;"
-        f"const name = () => document.querySelectorAll({to_json(themes.MAP_IFRAME)})"
+        f"const name = () => document.querySelectorAll({to_json(styles.MAP_IFRAME)})"
         ".forEach((f, i) => { if (i < titles.length && f.title !== titles[i]) f.title = titles[i]; });"
         "if (window.bdMapTitles) window.bdMapTitles.disconnect();"
         "window.bdMapTitles = new MutationObserver(name);"

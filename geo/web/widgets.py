@@ -13,10 +13,11 @@ from typing import TypeVar
 import streamlit as st
 
 from geo.i18n import colon, md_literal, t
-from geo.model import qr, themes
+from geo.model import qr
 from geo.model.indicators import grade_text
 from geo.model.indicators import source_label as ind_source_label
 from geo.render import charts
+from geo.web import styles
 from geo.web.params import clicked_county, fresh
 from geo.web.urlstate import selected_counties, set_selection
 
@@ -49,7 +50,7 @@ def qr_corner(url: str, lang: str) -> None:
     """A small QR code of ``url`` (the briefing's style sheet sizes it), dark on white in both themes, with a
     line saying what it opens."""
     # st.image, not st.html: st.html's sanitiser drops inline SVG.
-    with st.container(key=themes.QR_CORNER_KEY):
+    with st.container(key=styles.QR_CORNER_KEY):
         st.image(qr.svg(url), caption=t("qr_caption", lang), width="stretch")
 
 
@@ -87,7 +88,7 @@ def section(key: str, title: str, help: str | None = None) -> None:
 
     ``key`` names the section in its anchor (``#section-<key>``), which the frame's style sheet sizes.
     """
-    st.header(md_literal(title), anchor=f"{themes.SECTION_ANCHOR}{key}", help=help)
+    st.header(md_literal(title), anchor=f"{styles.SECTION_ANCHOR}{key}", help=help)
 
 
 def follow(key: str, picked: list[str]) -> None:
