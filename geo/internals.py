@@ -20,6 +20,8 @@ Each entry: the library, who uses it, and what the app loses while it is broken 
   Without it: names and callouts may sit off their counties after a fit during a zoom.
 - ST_FOLIUM_MAP_DIV (streamlit-folium 0.27's frame), geo/model/themes.py's map style sheet: the map fills its
   frame. Without it: the map keeps st_folium's own height inside a taller frame (an empty band under it).
+- SCRIPT_STATE_ATTR, SCRIPT_NOT_RUNNING (streamlit 1.67 frontend), the browser tests' wait for a run's end
+  (tests/browser_support.run_over). Without them: those tests wait out their timeout and fail.
 - FOLIUM_CHILDREN (folium 0.20 / branca 0.8), geo/render/leaflet: walk and replace a map's elements.
   Without it: the map-fitting and asset checks raise at once (no silent failure).
 - TEST_IDS, CLASS_NAMES, KEY_CLASS_PREFIX, ACTIVE_KIND_MARK (streamlit 1.67 frontend), geo/web/styles.py's style
@@ -53,7 +55,7 @@ TEST_IDS = (
     "stMetricDelta", "stMarkdownContainer", "stTooltipIcon", "stPopoverBody", "stCustomComponentV1",
     "stException", "stAlert", "stDataFrame", "stIconMaterial", "stMultiSelect", "stPagination", "stSelectbox",
     "stSidebarNav", "stDataFrameResizable", "stTable", "stCode", "stImageCaption", "stExpander", "stPopover",
-    "stStatusWidgetRunningIcon", "stSkeleton",
+    "stStatusWidgetRunningIcon", "stSkeleton", "stButtonGroup",
 )  # fmt: skip
 
 # Streamlit 1.67's class names the style sheets select where an element has no test id of its own.
@@ -63,6 +65,9 @@ KEY_CLASS_PREFIX = "st-key-"
 # The ``kind`` of a chosen option's button (st.pills, st.segmented_control): the sheets match ``kind*='Active'``.
 ACTIVE_KIND_MARK = "Active"
 ACTIVE_KINDS = ("pillsActive", "segmented_controlActive")
+# Streamlit's own end-to-end hook: the app element's attribute saying whether a script run is going on.
+SCRIPT_STATE_ATTR = "data-test-script-state"
+SCRIPT_NOT_RUNNING = "notRunning"
 # streamlit-folium's frame draws the Leaflet map into the element with this id (its style sheet sizes it).
 ST_FOLIUM_MAP_DIV = "map_div"
 

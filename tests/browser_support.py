@@ -13,9 +13,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
+
+from geo.internals import SCRIPT_NOT_RUNNING, SCRIPT_STATE_ATTR, test_id
+from geo.web import styles
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -25,6 +29,103 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]  # fmt: skip
+
+
+MAP_IFRAME = styles.MAP_IFRAME  # streamlit-folium's frame
+# Streamlit's own end-to-end hook: the app element says whether a script run is going on.
+RUN_OVER = f"{test_id('stApp')}[{SCRIPT_STATE_ATTR}='{SCRIPT_NOT_RUNNING}']"
+# JS run in the top page: whether a map frame has at least ``n`` county shapes painted (same-origin iframes).
+PAINTED_JS = """n => { for (const f of document.querySelectorAll('iframe')) { try {
+  const ps = [...f.contentDocument.querySelectorAll('path.leaflet-interactive')];
+  if (ps.filter(p => p.getBBox().width > 1 && (p.getAttribute('fill') || 'none') !== 'none').length >= n) return true;
+  } catch (e) {} } return false }"""
+# JS run in a map's frame: a point inside the fill of the largest county shape on screen (SVG hit testing), as
+# (index among the shapes, x and y from the shape's box): where a click lands in that county and no other.
+INSIDE_LARGEST_JS = """ps => { let best = -1, area = 0;
+  ps.forEach((p, i) => { const r = p.getBoundingClientRect();
+    if (r.width * r.height > area) { best = i; area = r.width * r.height; } });
+  const p = ps[best], r = p.getBoundingClientRect(), m = p.getScreenCTM().inverse(), svg = p.ownerSVGElement;
+  for (const [fx, fy] of [[.5, .5], [.4, .5], [.6, .5], [.5, .4], [.5, .6], [.3, .3], [.7, .7], [.3, .7], [.7, .3]]) {
+    const pt = svg.createSVGPoint(); pt.x = r.left + fx * r.width; pt.y = r.top + fy * r.height;
+    const inner = pt.matrixTransform(m);
+    if (p.isPointInFill(inner) && document.elementFromPoint(pt.x, pt.y) === p)
+      return {index: best, x: fx * r.width, y: fy * r.height};
+  }
+  return null; }"""
+
+
+def eventually(check: Callable[[], bool], timeout: float, every: float = 0.3) -> bool:
+    """Whether ``check()`` comes true within ``timeout`` seconds, asked every ``every`` seconds: for states
+    outside the browser (a process, a log line, a server's health). In a page, wait_for_function instead."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def healthy(base: str, timeout: float = 60) -> bool:
+    """Whether the Streamlit server at ``base`` answers its health check within ``timeout`` seconds."""
+    return eventually(lambda: answers(f"{base}/_stcore/health"), timeout)
+
+
+def holds(target, predicate: str, arg=None, timeout: float = 10_000) -> bool:
+    """Whether the JS function ``predicate`` (called with ``arg``) comes true in ``target`` (a page or a
+    frame) within ``timeout`` ms, polled every 100 ms: for a state that arrives a moment late."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        target.wait_for_function(predicate, arg=arg, timeout=timeout, polling=100)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+def map_document(page):
+    """The (first) map's own document, as a Playwright Frame: where streamlit-folium's ``window.map`` lives."""
+    return next(f for f in page.frames if "streamlit_folium" in f.url)
+
+
+def painted(page, n: int = 24, timeout: float = 60_000) -> None:
+    """Wait until a map frame shows ``n`` painted county shapes."""
+    page.wait_for_function(PAINTED_JS, arg=n, timeout=timeout, polling=100)
+
+
+def run_over(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit says no script run is going on (call it once the run's first element is there)."""
+    page.locator(RUN_OVER).wait_for(state="attached", timeout=timeout)
+
+
+# app.py draws the language switch (a segmented control at the top of the sidebar) after the page: once it is
+# there, the whole page has come (a new session's overview included, whose rest follows its painted map).
+LANGUAGE_SWITCH = f"{test_id('stSidebar')} {test_id('stButtonGroup')}"
+
+
+def drawn(page, timeout: float = 60_000) -> None:
+    """Wait until the whole page is drawn: the language switch is there and the run that drew it is over."""
+    page.locator(LANGUAGE_SWITCH).first.wait_for(state="attached", timeout=timeout)
+    run_over(page, timeout)
+
+
+def click_inside_largest_county(frame, tap: bool = False) -> None:
+    """Click (or tap) the largest county on screen at a point inside its shape, through its locator (which
+    waits until the shape is stable and would receive the click)."""
+    shapes = frame.locator("path.leaflet-interactive")
+    spot = shapes.evaluate_all(INSIDE_LARGEST_JS)
+    assert spot, "no point of the largest county receives clicks"
+    target = shapes.nth(spot["index"])
+    position = {"x": spot["x"], "y": spot["y"]}
+    target.tap(position=position) if tap else target.click(position=position)
 
 
 def _free_port() -> int:
@@ -56,15 +157,7 @@ def start_app(env: dict[str, str] | None = None, log: Path | None = None, fd_lim
     if log:
         out.close()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not healthy(url, 60):
         proc.kill()
         said = log.read_text(errors="replace") if log else proc.stdout.read().decode(errors="replace")
         raise RuntimeError(f"streamlit did not start: {said[-2000:]}")

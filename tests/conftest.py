@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -107,6 +108,39 @@ def bundled():
 
     counties = read_counties(DATA / "counties.geojson")
     return load_dataset(DATA, set(counties["adcode"])), counties
+
+
+class Real:
+    """The bundled data (data/), each part read at most once per test run: dataset, counties, adcodes,
+    sites, slide deck and surroundings. Shared by every test: treat it as read-only."""
+
+    def __init__(self, ds, counties: gpd.GeoDataFrame):
+        self.ds, self.counties = ds, counties
+        self.adcodes = set(counties["adcode"])
+
+    @cached_property
+    def sites(self):
+        from geo.model.sites import read_sites
+
+        ids = set(self.ds.programmes["programme_id"]), set(self.ds.sources["source_id"])
+        return read_sites(DATA / "sites.csv", self.counties, *ids)
+
+    @cached_property
+    def deck(self):
+        from geo.model import slides
+
+        return slides.load_deck(DATA / "slides.toml", self.ds, self.adcodes)
+
+    @cached_property
+    def context(self):
+        from geo.model.context import cached_context
+
+        return cached_context(DATA / "context.geojson")
+
+
+@pytest.fixture(scope="session")
+def real(bundled) -> Real:
+    return Real(*bundled)
 
 
 @pytest.fixture
@@ -233,6 +267,22 @@ def app_url():
     from browser_support import serve_app
 
     yield from serve_app()
+
+
+@pytest.fixture
+def offline_page(browser, app_url, request):
+    """A page whose requests outside the app's host are aborted and listed in ``page.external``; a failing
+    test leaves a screenshot of it in tests/artifacts/."""
+    from browser_support import ARTIFACTS, offline_context
+
+    context, external = offline_context(browser, app_url)
+    page = context.new_page()
+    page.external = external
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+    context.close()
 
 
 @pytest.fixture(scope="session")

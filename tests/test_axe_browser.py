@@ -9,11 +9,10 @@ language, the map frames' titles, and link values shown as text.
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, offline_context
+from browser_support import CHROMIUM, MAP_IFRAME, drawn, offline_context, painted, run_over
 
 from geo.i18n import WORD_JOINER, t
 from geo.web.frame import HTML_LANG
-from geo.web.styles import MAP_IFRAME
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,11 +35,10 @@ def page(browser, app_url):
 
 
 def settled(page, has_map: bool) -> None:
-    """Wait until the page (and its map, if any) is drawn."""
-    page.wait_for_selector("[data-testid='stCaptionContainer']", state="attached", timeout=60_000)
+    """Wait until the page (and its map, if any) is drawn: the whole page come, the map's counties painted."""
+    drawn(page)
     if has_map:
-        page.frame_locator(MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1200)
+        painted(page, 1)
 
 
 def serious_violations(page) -> list[str]:
@@ -81,8 +79,8 @@ def test_presenter_view_and_every_slide_pass_axe(page, app_url, lang):
     found = {}
     for number in range(1, total + 1):
         page.locator(".bd-slide-no", has_text=f"{number} / {total}").wait_for(timeout=30_000)
-        page.frame_locator(MAP_IFRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(600)
+        painted(page, 1, timeout=30_000)
+        run_over(page, timeout=30_000)
         if problems := serious_violations(page):
             found[number] = problems
         if number < total:

@@ -87,17 +87,23 @@ def test_without_a_configured_hash_nobody_logs_in(monkeypatch):
     assert labels(at, "file_uploader") == []
 
 
-def test_administrator_gets_import_and_rolls_back(admin_hash):
-    add_version()
-    at = login(data_page())
-    assert any("李管理" in c.value for c in at.caption)
-    assert len(at.get("file_uploader")) == 1
+def roll_back_to_version_1(at: AppTest) -> AppTest:
+    """Pick version 1, confirm, press 回滚 (as an administrator would)."""
     at.selectbox(key="rollback_to").select(1)
     at.checkbox(key="rollback_confirm").check()
     at.run()
     next(b for b in at.button if b.label == "回滚").click()
     at.run()
     assert not at.exception
+    return at
+
+
+def test_administrator_gets_import_and_rolls_back(admin_hash):
+    add_version()
+    at = login(data_page())
+    assert any("李管理" in c.value for c in at.caption)
+    assert len(at.get("file_uploader")) == 1
+    roll_back_to_version_1(at)
     assert any("版本 3" in s.value for s in at.success)
     (v3, *_) = st.open_store().versions()
     assert (v3.id, v3.who, v3.note) == (3, "李管理", "rollback to version 1")
@@ -112,13 +118,7 @@ def history(at: AppTest) -> pd.DataFrame:
 
 def test_history_shows_china_standard_time_and_notes_in_the_page_language(admin_hash):
     add_version()
-    at = login(data_page())
-    at.selectbox(key="rollback_to").select(1)
-    at.checkbox(key="rollback_confirm").check()
-    at.run()
-    next(b for b in at.button if b.label == "回滚").click()
-    at.run()
-    assert not at.exception
+    at = roll_back_to_version_1(login(data_page()))
     stored = {v.id: v for v in st.open_store().versions()}
     table = history(at).set_index("版本")
     assert "时间（北京时间，UTC+8）" in table.columns

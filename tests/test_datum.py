@@ -99,18 +99,18 @@ def test_gcj_shift_at_baoding_is_about_half_a_kilometre(baoding_grid):
     assert (gcj_lon > lon).all() and (gcj_lat > lat).all()
 
 
+CONVERSIONS = [
+    datum.wgs84_to_gcj02,
+    datum.gcj02_to_wgs84,
+    datum.gcj02_to_bd09,
+    datum.bd09_to_gcj02,
+    datum.wgs84_to_bd09,
+    datum.bd09_to_wgs84,
+]
+
+
 @pytest.mark.parametrize(("lon", "lat"), OUTSIDE)
-@pytest.mark.parametrize(
-    "convert",
-    [
-        datum.wgs84_to_gcj02,
-        datum.gcj02_to_wgs84,
-        datum.gcj02_to_bd09,
-        datum.bd09_to_gcj02,
-        datum.wgs84_to_bd09,
-        datum.bd09_to_wgs84,
-    ],
-)
+@pytest.mark.parametrize("convert", CONVERSIONS)
 def test_points_outside_china_are_unchanged(convert, lon, lat):
     assert datum.out_of_china(lon, lat)
     assert convert(lon, lat) == (lon, lat)
@@ -129,17 +129,7 @@ def test_mixed_inside_and_outside_points_in_one_array():
     assert out_lon[0] < 115.49
 
 
-@pytest.mark.parametrize(
-    "convert",
-    [
-        datum.wgs84_to_gcj02,
-        datum.gcj02_to_wgs84,
-        datum.gcj02_to_bd09,
-        datum.bd09_to_gcj02,
-        datum.wgs84_to_bd09,
-        datum.bd09_to_wgs84,
-    ],
-)
+@pytest.mark.parametrize("convert", CONVERSIONS)
 def test_vectorised_equals_scalar(convert, baoding_grid):
     lon, lat = baoding_grid
     lon, lat = lon[::8, ::8], lat[::8, ::8]

@@ -18,12 +18,11 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, closed_after, offline_context
+from browser_support import ARTIFACTS, CHROMIUM, MAP_IFRAME, closed_after, eventually, healthy, offline_context
 from test_deploy import NGINX
 
 from geo.server import deployfiles
@@ -67,15 +66,7 @@ class Deployment:
         return out
 
     def wait_healthy(self, port: int, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise AssertionError(f"worker :{port} did not come back")
+        assert healthy(f"http://127.0.0.1:{port}", timeout), f"worker :{port} did not come back"
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "BAODING_STORE": str(self.run_dir.parent / "baoding.gpkg"), **extra}
@@ -129,8 +120,8 @@ def worker_of(context) -> str:
 
 def open_map(page, url: str) -> None:
     page.goto(f"{url}/?indicator=poor_county_type")
-    page.wait_for_selector("iframe[data-testid='stCustomComponentV1']", timeout=90_000)
-    frame = page.frame_locator("iframe[data-testid='stCustomComponentV1']").first
+    page.wait_for_selector(MAP_IFRAME, timeout=90_000)
+    frame = page.frame_locator(MAP_IFRAME).first
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
     assert frame.locator("path.leaflet-interactive").count() == 24
 
@@ -163,10 +154,8 @@ def test_overview_map_paints_through_nginx_with_its_headers(browser, deployment)
         name = worker_of(context)
         assert name in deployment.state()["names"]
         assert external == []
-    deadline = time.monotonic() + 10
-    while (name, name) not in deployment.served("/_stcore/stream") and time.monotonic() < deadline:
-        time.sleep(0.2)  # the websocket's line, written once the context closed it
-    assert (name, name) in deployment.served("/_stcore/stream")  # the session went where the cookie says
+    # The websocket's line is written once the context closed it: the session went where the cookie says.
+    assert eventually(lambda: (name, name) in deployment.served("/_stcore/stream"), 10, every=0.2)
 
 
 def test_https_server_adds_hsts(deployment):
@@ -219,8 +208,9 @@ def test_a_60_mb_upload_is_refused_at_the_proxy_with_a_readable_page(deployment)
         assert "upload_file" not in (deployment.run_dir / f"worker-{worker}.log").read_text(errors="replace")
 
 
-async def _flood(url: str, attempts: int, hold_s: float) -> dict[str, int]:
-    """Open ``attempts`` websockets at once from another address (127.0.0.2), hold the ones let in."""
+async def _flood(url: str, attempts: int, hold_s: float, under_way: threading.Event) -> dict[str, int]:
+    """Open ``attempts`` websockets at once from another address (127.0.0.2), hold the ones let in
+    (``under_way`` is set once the server has answered the first)."""
     import websockets
 
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -237,6 +227,7 @@ async def _flood(url: str, attempts: int, hold_s: float) -> dict[str, int]:
             counts["refused" if exc.response.status_code == 429 else "other"] += 1
         except (OSError, TimeoutError, websockets.WebSocketException):
             counts["other"] += 1
+        under_way.set()
 
     await asyncio.gather(*(one() for _ in range(attempts)))
     await asyncio.sleep(hold_s)
@@ -246,12 +237,13 @@ async def _flood(url: str, attempts: int, hold_s: float) -> dict[str, int]:
 
 def test_a_client_flooding_the_websocket_is_limited_while_another_clients_map_paints(browser, deployment):
     result: dict[str, int] = {}
-    flood = threading.Thread(target=lambda: result.update(asyncio.run(_flood(deployment.url, 400, 8))))
+    under_way = threading.Event()
+    flood = threading.Thread(target=lambda: result.update(asyncio.run(_flood(deployment.url, 400, 8, under_way))))
     flood.start()
     context, external = offline_context(browser, deployment.url)
     page = context.new_page()
     with closed_after(context, page, "deploy-flood"):
-        time.sleep(1)
+        assert under_way.wait(60), "the server answered none of the flood's websockets"
         open_map(page, deployment.url)
         assert external == []
     flood.join(90)
@@ -309,10 +301,7 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
             open_map(page, deployment.url)  # the same browser, a new session: on B, and the cookie says so
             assert (name_a, name_b) in deployment.served("/")
             assert worker_of(again) == name_b
-            deadline = time.monotonic() + 120
-            while deployment.workers()[a] == pid_a and time.monotonic() < deadline:
-                time.sleep(0.5)
-            assert deployment.workers()[a] != pid_a
+            assert eventually(lambda: deployment.workers()[a] != pid_a, 120, every=0.5)
             deployment.wait_healthy(a)
             assert f"worker :{a} (pid {pid_a}) killed by signal 9; starting it again" in deployment.log()
             page.goto(f"{deployment.url}/data")  # A is back; this browser's session stays on B
@@ -320,10 +309,7 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
             assert deployment.served("/data")[-1] == (name_b, name_b)
         # The page open on A when it died reconnected its websocket: to B, and its cookie followed (Set-Cookie
         # on the websocket's 101), so its uploads and media reach the session there.
-        deadline = time.monotonic() + 60
-        while worker_of(on_a) != name_b and time.monotonic() < deadline:
-            page_a.wait_for_timeout(500)
-        assert worker_of(on_a) == name_b
+        assert eventually(lambda: worker_of(on_a) == name_b, 60, every=0.5), worker_of(on_a)
         assert _versions(deployment) == before
         check = subprocess.run([sys.executable, "-m", "geo", "check-store"], cwd=ROOT, env=deployment.env(),
                                capture_output=True, text=True, timeout=60)  # fmt: skip
@@ -352,10 +338,7 @@ def test_the_watchdog_restarts_a_worker_whose_health_check_is_blocked(deployment
     port, pid = sorted(deployment.workers().items())[-1]
     os.kill(pid, signal.SIGSTOP)
     try:
-        deadline = time.monotonic() + WATCHDOG_S + 60
-        while deployment.workers()[port] == pid and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert deployment.workers()[port] != pid
+        assert eventually(lambda: deployment.workers()[port] != pid, WATCHDOG_S + 60, every=0.5)
     finally:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -19,7 +19,6 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from geo.__main__ import main
-from geo.model import slides
 from geo.model.boundaries import METRIC_CRS
 from geo.model.palette import HATCH_BG, HATCH_LINE
 from geo.model.themes import get_theme
@@ -35,14 +34,8 @@ NO_SITES = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
 
 
 @pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
-
-
-@pytest.fixture(scope="module")
 def deck_pdf(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     seen = []
     pdf = export.deck_pdf(deck, ds, counties, NO_SITES, "zh", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(i, len(deck)) for i in range(1, len(deck) + 1)]  # progress after every page
@@ -71,7 +64,7 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def test_deck_pdf_has_one_page_per_slide_and_chinese_text(deck_pdf, real, tmp_path):
-    _, _, deck = real
+    deck = real.deck
     assert deck_pdf.startswith(b"%PDF")
     assert pdf_pages(deck_pdf) == len(deck)
     text = pdf_text(deck_pdf, tmp_path)
@@ -82,7 +75,7 @@ def test_deck_pdf_has_one_page_per_slide_and_chinese_text(deck_pdf, real, tmp_pa
 
 
 def test_slide_png_is_1920_by_1080(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     view = briefing.slide_view(deck, 0, ds, counties, NO_SITES, "en")
     png = export.slide_png(view, ds, counties, "en", "dark")
     image = Image.open(io.BytesIO(png))
@@ -91,7 +84,7 @@ def test_slide_png_is_1920_by_1080(real):
 
 
 def test_map_png_of_the_overview(real):
-    ds, counties, _ = real
+    ds, counties = real.ds, real.counties
     view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
     png = figure.overview_png(view, ds, counties, "zh")
     assert Image.open(io.BytesIO(png)).size == figure.MAP_PX
@@ -103,7 +96,7 @@ def _pixel_of(ax, x: float, y: float) -> tuple[int, int]:
 
 
 def test_no_data_county_is_hatched_and_a_county_with_data_is_not(real):
-    ds, counties, _ = real
+    ds, counties = real.ds, real.counties
     view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
     fills = view.map.fills
     assert fills["130624"] is not None  # Fuping has a figure
@@ -157,7 +150,7 @@ def test_text_wraps_to_the_measured_width():
 
 
 def test_data_behind_a_slide_as_csv_and_xlsx(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     view = briefing.slide_view(deck, deck.ids().index("relocation"), ds, counties, NO_SITES, "zh")
     table = briefing.data_table(view, ds, counties, "zh")
     assert len(table) == 3 + 1  # three key figures and Fuping's map value (no city total for that year)
@@ -175,7 +168,7 @@ def test_data_behind_a_slide_as_csv_and_xlsx(real):
 
 
 def test_a_city_only_slide_holds_its_city_figure(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     view = briefing.slide_view(deck, deck.ids().index("funds"), ds, counties, NO_SITES, "en")
     assert view.map.mode == "city"
     table = briefing.data_table(view, ds, counties, "en")
@@ -220,7 +213,7 @@ def test_callouts_and_tint_on_paper_and_the_north_arrow_clear_of_names(real):
     under the hatch; on slide 6 the north arrow covers no county name or callout (it sat on 容城)."""
     from geo.model.palette import HATCH_POOR
 
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     fonts.configure()
     view = briefing.slide_view(deck, deck.ids().index("targeting"), ds, counties, NO_SITES, "zh")
     fig = Figure(figsize=(8, 6), dpi=100)

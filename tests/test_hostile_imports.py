@@ -310,23 +310,23 @@ def hostile_gpkg(path: Path, how: str, canary: dict[str, Path]) -> bytes:
         return path.read_bytes()
     _fuping_gpkg(path)
     conn = sqlite3.connect(path)
-    if how == "virtualogr_layer":
+    # A view GDAL reads as the layer, whose column names another file (an extension, a data source, a path).
+    views = {
+        "load_extension_view": f"load_extension('{target}')",
+        "vrt_reference": f"ogr_datasource_load_layers('{vrt}')",
+        "vsi_path": f"'/vsizip/{target}.zip'",
+    }
+    if how in views:
+        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, {views[how]} AS adcode FROM b")
+        _layer(conn, "w")
+    elif how == "virtualogr_layer":
         _raw_schema(conn, "table", "v", "v", f"CREATE VIRTUAL TABLE v USING VirtualOGR('{target}')")
         _layer(conn, "v")
-    elif how == "load_extension_view":
-        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, load_extension('{target}') AS adcode FROM b")
-        _layer(conn, "w")
     elif how == "attach_trigger":
-        _raw_schema(conn, "trigger", "t", "b",
-                    f"CREATE TRIGGER t AFTER INSERT ON b BEGIN ATTACH DATABASE '{target}' AS c; END")  # fmt: skip
+        trigger = f"CREATE TRIGGER t AFTER INSERT ON b BEGIN ATTACH DATABASE '{target}' AS c; END"
+        _raw_schema(conn, "trigger", "t", "b", trigger)
     elif how == "attach_view":
         _raw_schema(conn, "view", "w", "w", f"CREATE VIEW w AS SELECT * FROM b; ATTACH DATABASE '{target}' AS c")
-        _layer(conn, "w")
-    elif how == "vrt_reference":
-        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, ogr_datasource_load_layers('{vrt}') AS adcode FROM b")
-        _layer(conn, "w")
-    elif how == "vsi_path":
-        conn.execute(f"CREATE VIEW w AS SELECT fid, geom, '/vsizip/{target}.zip' AS adcode FROM b")
         _layer(conn, "w")
     conn.close()
     return path.read_bytes()

@@ -90,6 +90,10 @@ def test_a_chosen_options_button_kind_still_says_active(kind, streamlit_js):
     assert internals.ACTIVE_KIND_MARK in kind and _quoted(kind, streamlit_js), f"button kind {kind!r} is gone"
 
 
+def test_the_app_element_still_says_whether_a_script_runs(streamlit_js):
+    assert f'"{internals.SCRIPT_STATE_ATTR}"' in streamlit_js and _quoted(internals.SCRIPT_NOT_RUNNING, streamlit_js)
+
+
 def test_the_st_folium_frame_still_draws_into_the_map_div():
     js = _bundle(Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js")
     assert f'getElementById("{internals.ST_FOLIUM_MAP_DIV}")' in js

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
+from folium.plugins import MarkerCluster
 from shapely.geometry import Point
 
 from geo import settings
@@ -18,7 +21,8 @@ from geo.model.classify import Legend, LegendEntry
 from geo.model.palette import SITE_PALETTE
 from geo.render.leaflet import layers, tiles
 from geo.render.leaflet.assets import PACKAGES, asset_url
-from geo.render.leaflet.maps import asset_links
+from geo.render.leaflet.compact import elements_in
+from geo.render.leaflet.maps import LegendControl, asset_links
 from geo.views import programmes as pg
 from geo.views.mapview import CountyFill, MapView, Site, Symbol
 
@@ -202,18 +206,31 @@ def test_every_asset_is_local_including_markercluster(site_map):
     assert "$(" not in html  # no jQuery popups: st_folium would fetch jQuery from a CDN
 
 
+def _markers(m) -> dict[str, str]:
+    """Each site marker's accessible name -> its icon's markup."""
+    return {marker.options["title"]: marker.icon.options["html"] for marker in elements_in(m, folium.Marker)}
+
+
+def _legend(m) -> LegendControl:
+    (legend,) = elements_in(m, LegendControl)
+    return legend
+
+
 def test_one_layer_per_programme_clustered_together(site_map):
-    html = _decoded(site_map)
-    assert html.count("L.markerClusterGroup(") == 1
-    assert "光伏扶贫（2）" in html and "旅游扶贫（1）" in html  # layer control names with counts
-    assert "L.control.layers(" in html and "cluster.addLayers(group.getLayers())" in html
-    assert '"maxZoom": 18' in html  # MarkerCluster refuses a map without a max zoom
+    (cluster,) = elements_in(site_map, MarkerCluster)
+    (routed,) = elements_in(site_map, layers.ClusterSubGroups)
+    assert routed.cluster is cluster  # every programme's markers go through the one cluster
+    # One layer per programme, named in the layer control with its count, holding its own sites.
+    names = [re.sub(r"<[^>]*>", "", group.layer_name).strip() for group in routed.groups]
+    assert names == ["光伏扶贫（2）", "旅游扶贫（1）"]
+    assert [sorted(_markers(group)) for group in routed.groups] == [sorted([HOSTILE, "丙点"]), ["乙点"]]
+    assert all(group.control for group in routed.groups) and len(elements_in(site_map, folium.LayerControl)) == 1
+    assert site_map.options["max_zoom"] == layers.MAX_ZOOM  # MarkerCluster refuses a map without a max zoom
 
 
 def test_hollow_for_county_precision_filled_otherwise(site_map):
-    html = _html(site_map)
-    assert html.count("bd-site bd-hollow") == 1
-    assert html.count("bd-site bd-filled") == 2 + 2  # two located sites + two layer-control swatches
+    looks = {name: "hollow" if "bd-hollow" in icon else "filled" for name, icon in _markers(site_map).items()}
+    assert looks == {HOSTILE: "filled", "乙点": "hollow", "丙点": "filled"}  # exact, county, township
 
 
 def test_site_names_and_popups_are_escaped(site_map):
@@ -227,12 +244,12 @@ def test_site_names_and_popups_are_escaped(site_map):
 
 
 def test_symbols_and_size_legend(site_map):
-    html = _html(site_map)
     big, small = layers.SymbolScale(400.0).radius(400), layers.SymbolScale(400.0).radius(100)
-    assert f'"radius": {big}' in html and f'"radius": {small}' in html
-    assert "圆的面积与数值成正比" in _decoded(site_map)
-    assert 'L.control({position: "bottomright"})' in html  # the legend strip kept clear when fitting
-    assert "无数据：1 个县（市、区），不画圆" in _decoded(site_map)
+    # Largest first, so the small circle stays on top and reachable.
+    assert [c.options["radius"] for c in elements_in(site_map, folium.CircleMarker)] == [big, small]
+    legend = _legend(site_map)
+    assert json.loads(legend.position_json) == "bottomright"  # the strip the first view is fitted clear of
+    assert "圆的面积与数值成正比" in legend.markup and "无数据：1 个县（市、区），不画圆" in legend.markup
 
 
 def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
@@ -242,9 +259,11 @@ def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
     fills = {a: CountyFill("#ffffff", (("", a),)) for a in tiny_counties.adcode}
     view = MapView("sites", "", fills, None, sites=drawn, site_legend=legend)
     m = layers.programme_map(view, tiny_counties, basemaps.resolve("amap", {}), "zh")
-    html = _decoded(m)
-    assert "autonavi.com" in html and "高德地图 AutoNavi" in html
-    lat, lon = (float(x) for x in re.search(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", html).groups())
+    tile_layers = elements_in(m, folium.TileLayer)
+    assert tile_layers and all("autonavi.com" in layer.tiles for layer in tile_layers)
+    assert any("高德地图 AutoNavi" in layer.options["attribution"] for layer in tile_layers)
+    (marker,) = elements_in(m, folium.Marker)
+    lat, lon = marker.location
     assert 500 < GEOD.inv(115.05, 38.85, lon, lat)[2] < 600
 
 
@@ -255,9 +274,9 @@ def test_page_view_draws_only_the_selected_countys_sites(tiny_dataset, tiny_coun
         location_source_id="",
     )  # fmt: skip
     view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], ["000002"], "poor_villages", None, "zh")
-    html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "zh"))
-    assert "乙点" in html and "甲点" not in html
-    assert view.mode == "symbols" and html.count("L.circleMarker(") == 1  # 乙县's 10 villages
+    m = layers.programme_map(view.map, tiny_counties, OFFLINE, "zh")
+    assert list(_markers(m)) == ["乙点"]
+    assert view.mode == "symbols" and len(elements_in(m, folium.CircleMarker)) == 1  # 乙县's 10 villages
     assert view.no_data == [] and view.n_sites == 1
     assert list(view.sums["合计"]) == ["10个"] and list(view.sums["有数据的县"]) == ["1/1"]
 
@@ -265,15 +284,14 @@ def test_page_view_draws_only_the_selected_countys_sites(tiny_dataset, tiny_coun
 def test_no_data_counties_get_no_circle_and_are_listed(tiny_dataset, tiny_counties):
     sites = _sites([], [], [], []).assign(source_id=[], locator=[], note=[], facts_zh=[], facts_en=[])
     view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "poor_villages", None, "en")
-    html = _decoded(layers.programme_map(view.map, tiny_counties, OFFLINE, "en"))
-    assert html.count("L.circleMarker(") == 2  # 000001 and 000002; 000003 has no figure
+    m = layers.programme_map(view.map, tiny_counties, OFFLINE, "en")
+    assert len(elements_in(m, folium.CircleMarker)) == 2  # 000001 and 000002; 000003 has no figure
     assert view.no_data == ["Bad County"]
-    assert "No data: 1 county, no circle" in html  # English singular (geo.i18n en_one)
+    assert "No data: 1 county, no circle" in _legend(m).markup  # English singular (geo.i18n en_one)
 
 
 def test_rates_and_categories_stay_choropleth(tiny_dataset, tiny_counties):
     sites = _sites([], [], [], []).assign(source_id=[], locator=[], note=[], facts_zh=[], facts_en=[])
     view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], [], "county_type", None, "zh")
-    assert view.mode == "fill" and "L.circleMarker(" not in _html(
-        layers.programme_map(view.map, tiny_counties, OFFLINE, "zh")
-    )
+    assert view.mode == "fill"
+    assert elements_in(layers.programme_map(view.map, tiny_counties, OFFLINE, "zh"), folium.CircleMarker) == []

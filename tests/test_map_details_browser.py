@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from browser_support import CHROMIUM, closed_after, offline_context
-
-from geo.web.styles import MAP_IFRAME
+from browser_support import CHROMIUM, MAP_IFRAME, closed_after, drawn, offline_context
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +27,7 @@ def map_frames(page, url: str):
     """The page's map iframes once each has drawn its counties."""
     page.goto(url)
     page.wait_for_selector(MAP_IFRAME, timeout=60_000)
-    page.wait_for_timeout(500)
+    drawn(page)  # every map frame of the page is mounted
     frames = []
     for i in range(page.locator(MAP_IFRAME).count()):
         frame = page.frame_locator(MAP_IFRAME).nth(i)
@@ -96,7 +94,7 @@ def test_the_apps_own_markup_has_no_duplicate_ids(browser, app_url, name):
         else:
             page.goto(app_url + PAGES[name])
             page.wait_for_selector("h1", state="attached", timeout=90_000)
-        page.wait_for_timeout(3000)  # the page's widgets and tables drawn
+        drawn(page)  # the page's widgets and tables
         assert page.evaluate(IDS_JS, STREAMLIT_GRID) == []
         for frame in page.frames[1:]:  # the maps' own documents (hatch patterns, markers, legends)
             if frame.url.startswith("http"):

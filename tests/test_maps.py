@@ -8,8 +8,8 @@ from shapely.geometry import shape
 from geo.model.classify import NO_DATA_FILL, Legend, LegendEntry
 from geo.render.leaflet import screens
 from geo.render.leaflet.assets import asset_url, ensure_static_assets
-from geo.render.leaflet.compact import SCALE, decode_payload, layers_in
-from geo.render.leaflet.maps import asset_links, selection_group
+from geo.render.leaflet.compact import SCALE, decode_payload, elements_in, layers_in
+from geo.render.leaflet.maps import HatchPattern, LegendControl, asset_links, selection_group
 from geo.render.leaflet.markup import legend_html
 from geo.views import overview as views
 
@@ -53,14 +53,13 @@ def test_rendered_html_has_no_remote_url(numeric_view, tiny_counties):
 
 def test_every_county_is_a_feature_and_no_data_is_hatched(numeric_view, tiny_counties):
     m = standalone(numeric_view, tiny_counties)
-    html = _html(m)
     (layer,) = [g for g in layers_in(m) if g.interactive]  # the counties; the rest are outlines
     fc = decode_payload(layer.data)
     props = {f["properties"]["adcode"]: f for f in fc["features"]}
     assert sorted(props) == sorted(tiny_counties["adcode"])
     assert [a for a, f in props.items() if f["properties"]["nodata"]] == ["000003"]  # no figure
     assert props["000003"]["style"]["fillColor"] == NO_DATA_FILL
-    assert "nodata-hatch" in html and "patternUnits" in html
+    assert len(elements_in(m, HatchPattern)) == 1  # the pattern NO_DATA_FILL points at
     # The shapes survive the compact encoding to within the grid (half a cell, diagonally).
     for row in tiny_counties.itertuples():
         decoded = shape(props[row.adcode]["geometry"])
@@ -117,22 +116,23 @@ def test_static_assets_are_copied(tmp_path):
 def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
     """st_folium remounts (losing zoom) when the map script changes; only the layers may change.
 
-    Each indicator's map is built as the overview page builds it (frame plus that view's layers): the
-    frame's identity (the hash st_folium keys the element by) stays the same while the layers differ.
+    Each indicator's map is what the overview page hands st_folium: the frame, and that view's layers
+    as the feature groups it swaps in. The frame's identity (the hash st_folium keys the element by)
+    stays the same while the layers differ.
     """
     from streamlit_folium import _get_map_string, generate_js_hash
+
+    def frame_hash(counties=tiny_counties) -> str:
+        return generate_js_hash(_get_map_string(screens.overview_frame(counties)), "overview_map")
 
     hashes, layers = set(), set()
     for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
         view = views.overview(tiny_dataset, tiny_counties, indicator, year, "quantiles", "zh")
-        base = screens.overview_frame(tiny_counties)
-        groups = screens.overview_layers(view.map, tiny_counties)
-        for group in groups:
-            group.add_to(base)
-        hashes.add(generate_js_hash(_get_map_string(screens.overview_frame(tiny_counties)), "overview_map"))
-        layers.add(_decoded_groups(groups))
-    assert len(hashes) == 1
+        layers.add(_decoded_groups(screens.overview_layers(view.map, tiny_counties)))
+        hashes.add(frame_hash())
     assert len(layers) == 3, "the three indicators' layers should differ"
+    assert len(hashes) == 1
+    assert frame_hash(tiny_counties.iloc[:2]) not in hashes  # the hash does see a change of the frame
 
 
 def _decoded_groups(groups) -> str:
@@ -141,8 +141,10 @@ def _decoded_groups(groups) -> str:
 
 
 def test_legend_lives_in_the_layer_not_the_base(numeric_view, tiny_counties):
-    assert "LegendLayer" not in _html(screens.overview_frame(tiny_counties))
-    assert "LegendLayer" in _html(standalone(numeric_view, tiny_counties))
+    assert elements_in(screens.overview_frame(tiny_counties), LegendControl) == []
+    (choropleth, *_) = screens.overview_layers(numeric_view.map, tiny_counties)
+    (legend,) = elements_in(choropleth, LegendControl)  # it leaves with its layer
+    assert legend.markup == legend_html(numeric_view.legend)
 
 
 def test_exit_year_as_of_a_year_shows_who_was_still_listed():
@@ -229,7 +231,6 @@ def test_callouts_and_tinted_hatch_on_the_slide_map(numeric_view, tiny_counties)
     page = _decoded(m)
     assert hatch_fill(HATCH_POOR) == f"url(#nodata-hatch-{HATCH_POOR[1:]})" and hatch_fill(None) == NO_DATA_FILL
     assert f"url(#nodata-hatch-{HATCH_POOR[1:]})" in page and NO_DATA_FILL in page
-    print([page[i - 20 : i + 40] for i in [page.find("甲&")]])
     page = page.replace("<\\/", "</")  # JSON's escaped slashes
     assert "<b>&lt;b&gt;甲&lt;/b&gt;</b>" in page and "<b><b>甲</b></b>" not in page
     assert "30个" in page and "class='bd-leader'" in page and "translate(0,0)" in page  # se: box's corner at the leader

@@ -238,11 +238,8 @@ def test_grade_in_csv_and_xlsx_downloads(bundled):
 
 
 @pytest.fixture(scope="module")
-def sites(bundled):
-    from geo.model.sites import read_sites
-
-    ds, counties = bundled
-    return read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
+def sites(real):
+    return real.sites
 
 
 @pytest.fixture(scope="module")

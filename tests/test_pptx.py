@@ -18,8 +18,6 @@ from pptx.oxml.ns import qn
 from geo.__main__ import main
 from geo.i18n import t
 from geo.model import slides
-from geo.model.context import cached_context
-from geo.model.sites import read_sites
 from geo.model.themes import get_theme
 from geo.render.export import pptx
 from geo.views import briefing
@@ -29,16 +27,8 @@ DATA = ROOT / "data"
 
 
 @pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
-    deck = slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
-    return ds, counties, sites, deck, cached_context(DATA / "context.geojson")
-
-
-@pytest.fixture(scope="module")
 def zh_pptx(real):
-    ds, counties, sites, deck, context = real
+    ds, counties, sites, deck, context = real.ds, real.counties, real.sites, real.deck, real.context
     seen = []
     data = pptx.deck_pptx(deck, ds, counties, sites, "zh", progress=lambda *a: seen.append(a), context=context)
     assert seen == [(i, len(deck)) for i in range(1, len(deck) + 1)]  # progress after every slide
@@ -50,14 +40,14 @@ def texts(slide) -> list[str]:
 
 
 def test_one_widescreen_slide_per_deck_slide(zh_pptx, real):
-    deck = real[3]
+    deck = real.deck
     prs = Presentation(io.BytesIO(zh_pptx))
     assert len(prs.slides) == len(deck)
     assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 0.001
 
 
 def test_text_is_text_and_the_map_is_one_sharp_picture(zh_pptx, real):
-    ds, counties, sites, deck, context = real
+    ds, counties, sites, deck, context = real.ds, real.counties, real.sites, real.deck, real.context
     prs = Presentation(io.BytesIO(zh_pptx))
     for i, slide in enumerate(prs.slides):
         view = briefing.slide_view(deck, i, ds, counties, sites, "zh", context)
@@ -82,7 +72,7 @@ def test_text_is_text_and_the_map_is_one_sharp_picture(zh_pptx, real):
 
 
 def test_every_slide_has_its_speaker_notes_and_sources(zh_pptx, real):
-    ds, counties, sites, deck, context = real
+    ds, counties, sites, deck, context = real.ds, real.counties, real.sites, real.deck, real.context
     prs = Presentation(io.BytesIO(zh_pptx))
     for i, (slide, deck_slide) in enumerate(zip(prs.slides, deck.slides)):
         assert slide.has_notes_slide, deck_slide.id
@@ -107,7 +97,7 @@ def test_the_chinese_font_is_named_for_every_run(zh_pptx):
 
 
 def test_dark_theme_colours_and_english(real):
-    ds, counties, sites, deck, _ = real
+    ds, counties, sites, deck = real.ds, real.counties, real.sites, real.deck
     small = slides.Deck(deck.path, deck.slides[:2])
     prs = Presentation(io.BytesIO(pptx.deck_pptx(small, ds, counties, sites, "en", "dark")))
     dark = get_theme("dark")
@@ -126,7 +116,7 @@ def test_dark_theme_colours_and_english(real):
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (Debian libreoffice-impress) not installed")
 def test_libreoffice_opens_and_draws_the_deck(zh_pptx, real, tmp_path):
-    deck = real[3]
+    deck = real.deck
     src = tmp_path / "deck.pptx"
     src.write_bytes(zh_pptx)
     profile = (tmp_path / "lo-profile").as_uri()  # a fresh profile: no clash with another soffice running
@@ -163,7 +153,7 @@ def test_export_deck_command_writes_pptx(tmp_path, capsys):
 def test_pdf_notes_pages_follow_each_slide(real, tmp_path):
     from geo.render.export import deck as export
 
-    ds, counties, sites, deck, _ = real
+    ds, counties, sites, deck = real.ds, real.counties, real.sites, real.deck
     small = slides.Deck(deck.path, deck.slides[:2])
     pdf = export.deck_pdf(small, ds, counties, sites, "en", notes=True)
     path = tmp_path / "notes.pdf"

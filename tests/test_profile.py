@@ -3,21 +3,15 @@
 import pytest
 
 from geo.views import county as profile
-from tests.conftest import DATA
-
-
-@pytest.fixture(scope="module")
-def real(bundled):
-    return bundled
 
 
 def test_nine_poor_counties_come_from_the_data(real):
-    ds, _ = real
+    ds = real.ds
     assert len(profile.poor_counties(ds)) == 9
 
 
 def test_fuping_profile(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     p = profile.county_profile(ds, counties, "130624", "zh")
     assert p.name == "阜平县"
     assert p.designation.value.startswith("国家扶贫开发工作重点县")
@@ -27,7 +21,7 @@ def test_fuping_profile(real):
 
 
 def test_non_poor_county_says_what_is_missing(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     p = profile.county_profile(ds, counties, "130602", "en")
     text = profile.missing_text(p, len(ds.indicators), "en")
     assert p.designation.value == "Not a poor county"
@@ -35,7 +29,7 @@ def test_non_poor_county_says_what_is_missing(real):
 
 
 def test_compare_fills_gaps_with_no_data(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     a = profile.county_profile(ds, counties, "130624", "zh")
     b = profile.county_profile(ds, counties, "130602", "zh")
     table = profile.compare_table(a, b, "zh")
@@ -45,7 +39,7 @@ def test_compare_fills_gaps_with_no_data(real):
 
 
 def test_ranks_only_where_two_poor_counties_share_a_year(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     p = profile.county_profile(ds, counties, "130624", "zh")
     for rank in p.ranks.get("排名", []):
         r, n = (int(x) for x in rank.split(" / "))
@@ -53,28 +47,25 @@ def test_ranks_only_where_two_poor_counties_share_a_year(real):
 
 
 def test_unknown_county_raises(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     with pytest.raises(KeyError):
         profile.county_profile(ds, counties, "999999", "zh")
 
 
 def test_richest_county_is_a_real_county(real):
-    ds, counties = real
+    ds, counties = real.ds, real.counties
     assert profile.richest_county(ds, counties["adcode"].tolist()) in set(counties["adcode"])
 
 
 def test_yanshan_taihang_counties_are_eight_of_the_nine(real):
-    ds, _ = real
+    ds = real.ds
     yt = set(profile.yt_counties(ds))
     assert len(yt) == 8 and yt < set(profile.poor_counties(ds))
     assert "130637" not in yt  # 博野, the provincial poor county
 
 
 def test_sites_of_a_county_with_precision_and_source(real):
-    from geo.model.sites import read_sites
-
-    ds, counties = real
-    sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
+    ds, sites = real.ds, real.sites
     table = profile.sites_table(sites, ds, "130624", "zh")
     assert len(table) >= 2  # 天生桥 fungus park, 阜平职教中心
     assert set(table["位置精度"]) == {"位置精确到县"}

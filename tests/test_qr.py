@@ -21,8 +21,6 @@ from geo import settings
 from geo.__main__ import main
 from geo.i18n import t
 from geo.model import qr, slides
-from geo.model.context import cached_context
-from geo.model.sites import read_sites
 from geo.views import links
 from geo.views.briefing import slide_view
 
@@ -51,14 +49,6 @@ def matrix_png(text: str, module: int = 8) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
-    deck = slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
-    return ds, counties, sites, deck, cached_context(DATA / "context.geojson")
-
-
 def test_slide_light_url():
     assert links.public_light_url(BASE, "briefing", links.slide_params(3, "zh")) == (
         "http://192.0.2.7:8501/baoding/light/briefing?slide=3"
@@ -79,7 +69,7 @@ def test_the_matrix_decodes_to_its_text():
 def test_slide_png_carries_a_code_of_its_light_view(real, theme):
     from geo.render.export import deck as export
 
-    ds, counties, sites, deck, context = real
+    ds, counties, sites, deck, context = real.ds, real.counties, real.sites, real.deck, real.context
     view = slide_view(deck, 4, ds, counties, sites, "en", context)
     png = export.slide_png(view, ds, counties, "en", theme, context, qr_base=BASE)
     assert decoded(png) == [links.public_light_url(BASE, "briefing", links.slide_params(5, "en"))]
@@ -89,7 +79,7 @@ def test_slide_png_carries_a_code_of_its_light_view(real, theme):
 def test_pptx_slides_carry_a_code_each(real):
     from geo.render.export import pptx
 
-    ds, counties, sites, deck, _ = real
+    ds, counties, sites, deck = real.ds, real.counties, real.sites, real.deck
     small = slides.Deck(deck.path, deck.slides[:2])
     prs = Presentation(io.BytesIO(pptx.deck_pptx(small, ds, counties, sites, "zh", qr_base=BASE)))
     for number, slide in enumerate(prs.slides, 1):

@@ -12,8 +12,8 @@ import pyproj
 import pytest
 
 from geo.model import datum, sites
-from geo.model.boundaries import read_counties, representative_points
-from geo.model.indicators import DataError, load_dataset
+from geo.model.boundaries import representative_points
+from geo.model.indicators import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -26,20 +26,19 @@ def metres(a, b) -> float:
 
 
 @pytest.fixture(scope="module")
-def counties() -> gpd.GeoDataFrame:
-    return read_counties(DATA / "counties.geojson")
+def counties(real) -> gpd.GeoDataFrame:
+    return real.counties
 
 
 @pytest.fixture(scope="module")
-def dataset(counties):
-    return load_dataset(DATA, set(counties["adcode"]))
+def dataset(real):
+    return real.ds
 
 
 @pytest.fixture(scope="module")
-def bundled(counties, dataset) -> gpd.GeoDataFrame:
-    return sites.read_sites(
-        DATA / "sites.csv", counties, set(dataset.programmes["programme_id"]), set(dataset.sources["source_id"])
-    )
+def bundled_sites(real) -> gpd.GeoDataFrame:
+    """data/sites.csv as read (tests/conftest.py's Real)."""
+    return real.sites
 
 
 def write_sites(folder: Path, rows: list[dict[str, str]]) -> Path:
@@ -83,21 +82,22 @@ def test_every_programme_has_an_indicator_and_groups_follow_the_report(dataset):
 # ---------------------------------------------------------------- the bundled sites
 
 
-def test_report_places_are_all_there_with_honest_precision(bundled, counties):
-    names = set(bundled["name_zh"])
+def test_report_places_are_all_there_with_honest_precision(bundled_sites, counties):
+    names = set(bundled_sites["name_zh"])
     for part in ("天生桥", "南峪", "齐家佐", "信达", "阜平职教中心", "新发地", "京西百渡", "光伏产业带"):
         assert any(part in n for n in names), part
     # No sourced coordinates exist for any of them (research/places.csv): all county precision.
-    assert set(bundled["precision"]) == {"county"}
+    assert set(bundled_sites["precision"]) == {"county"}
     # 京西百渡 spans three counties: one row per county, never a point between them.
-    assert sorted(bundled.loc[bundled["name_zh"] == "京西百渡休闲度假区", "adcode"]) == ["130623", "130630", "130633"]
-    assert bundled.crs.equals("EPSG:4326")
-    assert bundled.within(counties.geometry.union_all()).all()
+    jingxi = bundled_sites[bundled_sites["name_zh"] == "京西百渡休闲度假区"]
+    assert sorted(jingxi["adcode"]) == ["130623", "130630", "130633"]
+    assert bundled_sites.crs.equals("EPSG:4326")
+    assert bundled_sites.within(counties.geometry.union_all()).all()
 
 
-def test_county_precision_sites_sit_on_their_county_representative_point(bundled, counties):
+def test_county_precision_sites_sit_on_their_county_representative_point(bundled_sites, counties):
     reps = representative_points(counties).set_index("adcode").geometry
-    for s in bundled.itertuples():
+    for s in bundled_sites.itertuples():
         assert s.geometry.equals(reps[s.adcode]), s.name_zh
         assert counties.set_index("adcode").geometry[s.adcode].contains(s.geometry)
 
@@ -202,10 +202,10 @@ def test_to_wgs84_measured_errors_over_baoding():
         assert err.max() < limit, (key, err.max())
 
 
-def test_filter_sites_by_programme_and_county(bundled):
-    assert len(sites.filter_sites(bundled)) == len(bundled)
-    pv = sites.filter_sites(bundled, ["pv"])
+def test_filter_sites_by_programme_and_county(bundled_sites):
+    assert len(sites.filter_sites(bundled_sites)) == len(bundled_sites)
+    pv = sites.filter_sites(bundled_sites, ["pv"])
     assert set(pv["programme"]) == {"pv"} and len(pv) == 2
-    fuping = sites.filter_sites(bundled, [], ["130624"])
+    fuping = sites.filter_sites(bundled_sites, [], ["130624"])
     assert set(fuping["adcode"]) == {"130624"} and len(fuping) == 2
-    assert sites.filter_sites(bundled, ["pv"], ["130624"]).empty
+    assert sites.filter_sites(bundled_sites, ["pv"], ["130624"]).empty

@@ -15,12 +15,6 @@ DATA = ROOT / "data"
 DECK = DATA / "slides.toml"
 
 
-@pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    return ds, counties, set(counties["adcode"])
-
-
 GOOD = """
 [[slides]]
 id = "one"
@@ -54,7 +48,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_bundled_deck_is_valid_and_follows_the_report(real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     deck = slides.load_deck(DECK, ds, adcodes)
     assert 12 <= len(deck) <= 25
     ids = deck.ids()
@@ -86,7 +80,7 @@ def test_captions_are_not_copied_from_the_report(real):
     if not seed.exists():
         pytest.skip("report text not available")
     report = seed.read_text(encoding="utf-8")
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     for slide in slides.load_deck(DECK, ds, adcodes).slides:
         for text in (slide.caption_zh, slide.notes_zh):
             runs = {text[i : i + 12] for i in range(len(text) - 11)}
@@ -94,7 +88,7 @@ def test_captions_are_not_copied_from_the_report(real):
 
 
 def test_good_small_deck(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     deck = slides.load_deck(write(tmp_path, GOOD), ds, adcodes)
     assert deck.ids() == ["one", "two"]
     assert deck.slides[1].map.programmes == ("pv",)
@@ -128,7 +122,7 @@ BROKEN = [
 
 @pytest.mark.parametrize(("change", "number", "field", "words"), BROKEN, ids=[b[2] + "-" + str(b[1]) for b in BROKEN])
 def test_broken_deck_names_file_slide_and_field(tmp_path, real, change, number, field, words):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     old, new = change
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new, 1))
@@ -143,7 +137,7 @@ def test_broken_deck_names_file_slide_and_field(tmp_path, real, change, number, 
 
 
 def test_too_many_figures(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     extra = '  { indicator = "poor_counties", adcode = "130600", year = 2016 },\n' * 3
     path = write(tmp_path, GOOD.replace("figures = [\n", "figures = [\n" + extra, 1))
     with pytest.raises(SlideError, match=r"slide 1 \(one\), field figures: 5 figures; a slide has 1 to 3"):
@@ -151,7 +145,7 @@ def test_too_many_figures(tmp_path, real):
 
 
 def test_speaker_notes_are_optional_and_come_in_both_languages(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     notes = 'notes_zh = """\n先讲范围。\n再讲注意。"""\nnotes_en = "Scope first."'
     text = GOOD.replace('caption_en = "Our own words."', 'caption_en = "Our own words."\n' + notes)
     deck = slides.load_deck(write(tmp_path, text), ds, adcodes)
@@ -161,7 +155,7 @@ def test_speaker_notes_are_optional_and_come_in_both_languages(tmp_path, real):
 
 
 def test_speaker_notes_too_long(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     text = GOOD.replace('caption_en = "Second."', f'caption_en = "Second."\nnotes_zh = "{"长" * 601}"\nnotes_en = "x"')
     with pytest.raises(SlideError, match=r"slide 2 \(two\), field notes_zh: 601 characters, at most 600"):
         slides.load_deck(write(tmp_path, text), ds, adcodes)
@@ -175,7 +169,7 @@ def test_bundled_notes_cover_every_slide_and_its_caveats(real):
     """Every slide has notes in Simplified Chinese and English, and they warn about what the slide can mislead on."""
     import geopandas as gpd
 
-    ds, counties, adcodes = real
+    ds, counties, adcodes = real.ds, real.counties, real.adcodes
     deck = slides.load_deck(DECK, ds, adcodes)
     no_sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     for i, slide in enumerate(deck.slides):
@@ -198,7 +192,7 @@ def test_bundled_notes_cover_every_slide_and_its_caveats(real):
 
 
 def test_caption_too_long_for_one_screen(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     path = write(tmp_path, GOOD.replace("我们自己的话。", "长" * 120))
     with pytest.raises(SlideError, match=r"field caption_zh: 120 characters, at most 90 fit one screen"):
         slides.load_deck(path, ds, adcodes)
@@ -209,20 +203,20 @@ def test_caption_too_long_for_one_screen(tmp_path, real):
     [("[[slides]\nid = 1", "not valid TOML"), ("title = 'x'", "unknown top-level key(s) title"), ("", "no slides")],
 )
 def test_unreadable_deck_file(tmp_path, real, text, words):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     with pytest.raises(SlideError) as err:
         slides.load_deck(write(tmp_path, text), ds, adcodes)
     assert "deck.toml" in str(err.value) and words in str(err.value)
 
 
 def test_missing_deck_file(tmp_path, real):
-    ds, _, adcodes = real
+    ds, adcodes = real.ds, real.adcodes
     with pytest.raises(SlideError, match="nowhere.toml: file not found"):
         slides.load_deck(tmp_path / "nowhere.toml", ds, adcodes)
 
 
 def test_key_figures_carry_value_year_status_and_source(real):
-    ds, counties, adcodes = real
+    ds, counties, adcodes = real.ds, real.counties, real.adcodes
     deck = slides.load_deck(DECK, ds, adcodes)
     names = counties.set_index("adcode")["name_zh"]
     by_id = {s.id: s for s in deck.slides}
@@ -241,7 +235,7 @@ def test_key_figures_carry_value_year_status_and_source(real):
 def test_slide_view_fits_the_extent_and_marks_no_data(real):
     import geopandas as gpd
 
-    ds, counties, adcodes = real
+    ds, counties, adcodes = real.ds, real.counties, real.adcodes
     deck = slides.load_deck(DECK, ds, adcodes)
     sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     i = deck.ids().index("tourism")
@@ -260,7 +254,7 @@ def test_a_slide_few_counties_have_a_figure_for_calls_them_out(real):
     from geo.model.palette import HATCH_POOR, HATCH_POOR_SWATCH
     from geo.views.county import poor_counties
 
-    ds, counties, adcodes = real
+    ds, counties, adcodes = real.ds, real.counties, real.adcodes
     deck = slides.load_deck(DECK, ds, adcodes)
     sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     for lang, value, note in (("zh", "10.81万人", "不是零"), ("en", "108,100 persons", "not zero")):

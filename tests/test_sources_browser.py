@@ -10,7 +10,7 @@ import os
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, ROOT, offline_context
+from browser_support import ARTIFACTS, CHROMIUM, MAP_IFRAME, ROOT, drawn
 
 from geo.model.outlets import domains_of
 
@@ -40,26 +40,12 @@ HREFS = """() => [...document.querySelectorAll('[href]')].map(e => e.href)"""
 
 
 @pytest.fixture
-def page(browser, app_url, request):
-    context, external = offline_context(browser, app_url)
-    page = context.new_page()
-    page.external = external
-    yield page
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
-    context.close()
+def page(offline_page):
+    return offline_page
 
 
 def _ready(page) -> None:
-    # Not every page has an h1 (a slide's title is its own block): wait for the page's first elements.
-    page.locator("[data-testid='stMain'] [data-testid='stElementContainer']").first.wait_for(
-        state="attached", timeout=180_000
-    )
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000
-    )  # the script run is over
-    page.wait_for_timeout(1500)
+    drawn(page, timeout=180_000)
 
 
 def _all_hrefs(page) -> list[str]:
@@ -107,7 +93,7 @@ def test_grade_and_marks_in_the_browser(page, app_url):
     # The map's tooltip data: Fuping's early-2014 rate, its source's grade and the disagreement.
     page.goto(f"{app_url}/?indicator=poverty_incidence&year=2014")
     _ready(page)
-    page.wait_for_selector("iframe[data-testid='stCustomComponentV1']", timeout=180_000)
+    page.wait_for_selector(MAP_IFRAME, timeout=180_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].some(f => f.src.includes('streamlit_folium'))"
     )

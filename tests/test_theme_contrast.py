@@ -29,9 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from geo.model import slides
 from geo.model.colour import contrast, luminance
-from geo.model.sites import read_sites
 from geo.model.themes import THEMES
 from geo.render.export import figure, fonts
 from geo.render.leaflet.compact import CompactGeoJson, elements_in
@@ -45,12 +43,8 @@ STRIPES = 1.7  # the no-data stripes on their ground: quiet, still legible
 
 
 @pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    sites = read_sites(DATA / "sites.csv", counties, set(ds.programmes["programme_id"]), set(ds.sources["source_id"]))
-    deck = slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
-    views = [briefing.slide_view(deck, i, ds, counties, sites, "zh") for i in range(len(deck))]
-    return counties, views
+def slide_views(real):
+    return [briefing.slide_view(real.deck, i, real.ds, real.counties, real.sites, "zh") for i in range(len(real.deck))]
 
 
 def blend(colour: str, alpha: float, under: str) -> str:
@@ -226,31 +220,21 @@ def light_classes(view) -> list[str]:
     return [e.color for e in legend.entries if re.fullmatch(r"#[0-9a-fA-F]{6}", e.color)] if legend else []
 
 
+@pytest.mark.parametrize("medium", ["screen", "paper"])
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_every_slide_on_screen_meets_non_text_contrast(real, theme):
-    counties, views = real
+def test_every_slide_meets_non_text_contrast(real, slide_views, theme, medium):
+    colours_of = screen_colours if medium == "screen" else paper_colours
     found = {}
-    for view in views:
-        if issues := problems(screen_colours(view, counties, theme), theme, light_classes(view)):
+    for view in slide_views:
+        if issues := problems(colours_of(view, real.counties, theme), theme, light_classes(view)):
             found[view.number] = issues
     assert found == {}
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_every_slide_on_paper_meets_non_text_contrast(real, theme):
-    counties, views = real
-    found = {}
-    for view in views:
-        if issues := problems(paper_colours(view, counties, theme), theme, light_classes(view)):
-            found[view.number] = issues
-    assert found == {}
-
-
-def test_screen_and_paper_draw_the_same_colours(real):
-    counties, views = real
-    for view in views:
+def test_screen_and_paper_draw_the_same_colours(real, slide_views):
+    for view in slide_views:
         for theme in ("light", "dark"):
-            screen, paper = screen_colours(view, counties, theme), paper_colours(view, counties, theme)
+            screen, paper = screen_colours(view, real.counties, theme), paper_colours(view, real.counties, theme)
             assert set(screen["swatches"]) == set(paper["swatches"]), (view.number, theme)
             assert set(screen["hatched"]) == set(paper["hatched"]), (view.number, theme)
             assert set(screen["rings"]) == set(paper["rings"]), (view.number, theme)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 
 from geo.model import classify as cl
-from geo.model import colour, slides, themes
+from geo.model import colour, themes
 from geo.model.palette import CONTEXT_OTHER, CONTEXT_POOR, HATCH_POOR_SWATCH, PLANNED_SWATCH, XIONGAN_SWATCH
 from geo.render.leaflet.maps import asset_links
 from geo.render.leaflet.screens import briefing_frame, slide_layers
@@ -60,12 +60,6 @@ def test_presenter_type_is_at_least_24px_on_a_1920_screen():
     assert min(1.3 * vw, 2.35 * vh) >= 24
 
 
-@pytest.fixture(scope="module")
-def real(bundled):
-    ds, counties = bundled
-    return ds, counties, slides.load_deck(DATA / "slides.toml", ds, set(counties["adcode"]))
-
-
 def _safe_colours() -> set[str]:
     safe = {c.lower() for ramps in cl.PALETTES.values() for ramp in ramps.values() for c in ramp}
     safe |= {c.lower() for c in cl.CATEGORICAL}
@@ -82,7 +76,7 @@ def _standalone(view: briefing.SlideView, counties, theme: str):
 
 
 def test_every_slide_uses_colour_blind_safe_colours(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     sites = gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326")
     safe = _safe_colours()
     for i in range(len(deck)):
@@ -94,7 +88,7 @@ def test_every_slide_uses_colour_blind_safe_colours(real):
 
 
 def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     view = briefing.slide_view(deck, deck.ids().index("tourism"), ds, counties,
                                gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326"), "zh")  # fmt: skip
     m = _standalone(view, counties, "dark")
@@ -107,7 +101,7 @@ def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties
 
 
 def test_site_rings_have_escaped_tooltips(real):
-    ds, counties, deck = real
+    ds, counties, deck = real.ds, real.counties, real.deck
     sites = gpd.GeoDataFrame(
         {"name_zh": ["<b>x</b>"], "name_en": ["<b>x</b>"], "programme": ["pv"], "adcode": ["130634"],
          "precision": ["county"]},

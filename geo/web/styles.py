@@ -26,6 +26,9 @@ MAP_IFRAME = f"iframe{test_id('stCustomComponentV1')}"
 QR_CORNER_KEY = "qr_corner"  # the container of the presenter's QR code (geo.web.widgets.qr_corner)
 # Section headings (h2 under a page's h1) carry this anchor prefix and keep st.subheader's size.
 SECTION_ANCHOR = "section-"
+# The briefing's bar and the widgets in it the sheet sizes (pages/briefing.py draws them with these keys).
+BRIEFING_BAR_KEY = "briefing_bar"
+PREV_SLIDE_KEY, NEXT_SLIDE_KEY, SLIDE_PAGE_KEY = "prev_slide", "next_slide", "slide_page"
 
 APP = class_name("stApp")
 CAPTION = test_id("stCaptionContainer")
@@ -64,13 +67,13 @@ def page_css(theme: Theme, presenting: bool) -> str:
         "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
         # Style-only elements (this sheet, app.py's) take no room in the layout.
         f"{class_name('stElementContainer')}:has(style),{test_id('stElementContainer')}:has(style){{display:none}}",
-        f"{key_class('briefing_bar')}{{gap:.4rem .6rem !important}}",
+        f"{key_class(BRIEFING_BAR_KEY)}{{gap:.4rem .6rem !important}}",
         # The arrow icons say which way; Streamlit's shortcut hint would draw a second arrow ("← 上一张 ←").
         # The keys are named in the buttons' help.
-        f"{key_class('prev_slide')} kbd,{key_class('next_slide')} kbd{{display:none}}",
+        f"{key_class(PREV_SLIDE_KEY)} kbd,{key_class(NEXT_SLIDE_KEY)} kbd{{display:none}}",
         # The page numbers (arrows, five numbers, an ellipsis, the last) grow with the type: a width in
         # pixels cut off the last arrow in the presenter's large type. The widget shows as many as fit.
-        f"{key_class('slide_page')}{{flex:0 0 20.5rem !important;width:20.5rem !important}}",
+        f"{key_class(SLIDE_PAGE_KEY)}{{flex:0 0 20.5rem !important;width:20.5rem !important}}",
         f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
         f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
         ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",
