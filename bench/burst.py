@@ -105,9 +105,14 @@ async def one_session(
     out = {"map": None, "done": None, "error": None}
     try:
         async with websockets.connect(
-            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=TIMEOUT_S,
-            user_agent_header=UA if ua else None, ping_timeout=None, **client_address(k, ws_url),
-        ) as ws:  # fmt: skip
+            ws_url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=TIMEOUT_S,
+            user_agent_header=UA if ua else None,
+            ping_timeout=None,
+            **client_address(k, ws_url),
+        ) as ws:
             await ws.send(rerun_request(query, page))
             component: tuple[str, dict] | None = None
             reported = False
@@ -175,13 +180,22 @@ async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
     results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
     maps = [r["map"] for r in results if not r["error"]]
     dones = [r["done"] for r in results if not r["error"]]
-    return {"target": target.name, "page": page, "n": n, "ua": ua, "wall_s": wall,
-            "errors": [r["error"] for r in results if r["error"]],
-            "map_p50": c.percentile(maps, 50), "map_p95": c.percentile(maps, 95),
-            "map_max": max(maps, default=float("nan")),
-            "done_p50": c.percentile(dones, 50), "done_p95": c.percentile(dones, 95),
-            "cpu_per_session": cpu / n if target.pids else float("nan"),
-            "rss_before_mb": rss0, "rss_open_mb": rss_open}  # fmt: skip
+    return {
+        "target": target.name,
+        "page": page,
+        "n": n,
+        "ua": ua,
+        "wall_s": wall,
+        "errors": [r["error"] for r in results if r["error"]],
+        "map_p50": c.percentile(maps, 50),
+        "map_p95": c.percentile(maps, 95),
+        "map_max": max(maps, default=float("nan")),
+        "done_p50": c.percentile(dones, 50),
+        "done_p95": c.percentile(dones, 95),
+        "cpu_per_session": cpu / n if target.pids else float("nan"),
+        "rss_before_mb": rss0,
+        "rss_open_mb": rss_open,
+    }
 
 
 def start_servers(args) -> tuple[list[Target], list[c.Server]]:
@@ -215,8 +229,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="30,100", help="sessions at once, comma-separated")
     parser.add_argument("--pages", default="overview,briefing", help=f"of {', '.join(PAGES)}")
     parser.add_argument("--more-pages", default="", help="pages measured at the first size only (e.g. county,sources)")
-    parser.add_argument("--ua", default="both", choices=["no", "yes", "both"],
-                        help="clients without a User-Agent (one full run), with one (map first), or both")  # fmt: skip
+    parser.add_argument(
+        "--ua",
+        default="both",
+        choices=["no", "yes", "both"],
+        help="clients without a User-Agent (one full run), with one (map first), or both",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="bursts per size, page and server")
     parser.add_argument("--baseline", type=Path, help="another checkout served beside this one as `before`")
     parser.add_argument("--url", action="append", default=[], help="a running server or proxy (repeatable)")
@@ -232,7 +250,7 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, help="write the section into this RESULTS.md")
     parser.add_argument("--json", type=Path, help="raw numbers")
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     uas = {"no": [False], "yes": [True], "both": [False, True]}[args.ua]
@@ -282,8 +300,13 @@ def main() -> int:
         for s in servers:
             s.stop()
     load_after = c.machine()["load"]
-    result = {"rows": rows, "expiry": expiry, "load_before": load_before, "load_after": load_after,
-              "started_with": {"baseline": str(args.baseline or ""), "urls": args.url}}  # fmt: skip
+    result = {
+        "rows": rows,
+        "expiry": expiry,
+        "load_before": load_before,
+        "load_after": load_after,
+        "started_with": {"baseline": str(args.baseline or ""), "urls": args.url},
+    }
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))
     text = section(result)
@@ -301,16 +324,34 @@ def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
     out = folder / f"{t.name}-{page}-{n}{'-ua' if ua else ''}.txt"
     spy = Path(c.PYTHON).parent / "py-spy"
     return subprocess.Popen(
-        [str(spy), "record", "-p", str(t.pids[0]), "-r", "200", "-f", "raw", "--nonblocking", "--gil",
-         "-d", str(max(5, n // 4)), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            str(spy),
+            "record",
+            "-p",
+            str(t.pids[0]),
+            "-r",
+            "200",
+            "-f",
+            "raw",
+            "--nonblocking",
+            "--gil",
+            "-d",
+            str(max(5, n // 4)),
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _line(r: dict) -> str:
-    return (f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
-            f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
-            f"cpu/session {r['cpu_per_session']:.3f} s rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
-            f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}")  # fmt: skip
+    return (
+        f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
+        f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
+        f"cpu/session {r['cpu_per_session']:.3f} s rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
+        f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}"
+    )
 
 
 def section(res: dict) -> str:
@@ -347,8 +388,11 @@ def section(res: dict) -> str:
     for name, values in res["expiry"].items():
         growth = (values[-1] - values[0]) / values[0] * 100 if values and values[0] else float("nan")
         shown = " → ".join(f"{v:.0f}" for v in values)
-        lines += ["", f"Expiry ({name}): RSS after warm-up, then after each 100-session burst and its sessions' "
-                  f"expiry (TTL {SESSION_TTL_S} s): {shown} MB ({growth:+.1f} % in all)."]  # fmt: skip
+        lines += [
+            "",
+            f"Expiry ({name}): RSS after warm-up, then after each 100-session burst and its sessions' "
+            f"expiry (TTL {SESSION_TTL_S} s): {shown} MB ({growth:+.1f} % in all).",
+        ]
     lines.append("<!-- /load:burst -->")
     return "\n".join(lines)
 

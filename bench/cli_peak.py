@@ -97,8 +97,9 @@ def run(worktree: Path, path: Path, folder: Path) -> str:
     env = {**os.environ, "BAODING_STORE": str(folder / f"store-{worktree.name}.gpkg"), "PYTHONPATH": str(worktree)}
     cmd = [sys.executable, "-m", "geo", "import", str(path), "--dry-run"]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=worktree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=_cap)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=worktree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_cap
+    )
     own = kids = total = 0
     while proc.poll() is None and time.monotonic() - start < CAP_S:
         a = _rss_kb(proc.pid)
@@ -110,8 +111,10 @@ def run(worktree: Path, path: Path, folder: Path) -> str:
     out, err = proc.communicate()
     said = (out.strip().splitlines() or err.strip().splitlines() or ["?"])[0][:150]
     took = time.monotonic() - start
-    return (f"{worktree.name:16} {path.stem:14} {took:6.1f} s  peak RSS: command {own / 1024:6.0f} MB,"
-            f" child {kids / 1024:6.0f} MB, tree {total / 1024:6.0f} MB  exit {proc.returncode}  {said}")  # fmt: skip
+    return (
+        f"{worktree.name:16} {path.stem:14} {took:6.1f} s  peak RSS: command {own / 1024:6.0f} MB,"
+        f" child {kids / 1024:6.0f} MB, tree {total / 1024:6.0f} MB  exit {proc.returncode}  {said}"
+    )
 
 
 if __name__ == "__main__":

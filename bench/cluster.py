@@ -55,12 +55,17 @@ def main() -> int:
             servers.append(s)
         port = c.free_port()
         # The deployment's own nginx site (deploy/nginx/), rendered for these servers.
-        site = deployfiles.Site([f"127.0.0.1:{s.port}" for s in servers], listen=f"127.0.0.1:{port}",
-                                conf_dir=tmp / "site", access_log=str(tmp / "access.log"))  # fmt: skip
+        site = deployfiles.Site(
+            [f"127.0.0.1:{s.port}" for s in servers],
+            listen=f"127.0.0.1:{port}",
+            conf_dir=tmp / "site",
+            access_log=str(tmp / "access.log"),
+        )
         deployfiles.render_site(site)
         conf = deployfiles.render_supervised_nginx(tmp, tmp / "site")
-        proxy = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")],
-                                 stderr=subprocess.STDOUT)  # fmt: skip
+        proxy = subprocess.Popen(
+            [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")], stderr=subprocess.STDOUT
+        )
         time.sleep(1.0)
         url = f"http://127.0.0.1:{port}"
         pids = ",".join(str(s.proc.pid) for s in servers)
@@ -69,12 +74,44 @@ def main() -> int:
         # The first session on each server creates/reads the store: one warm-up visit each, through nginx.
         warm = ["--users", str(args.servers), "--seconds", "5", "--name", "warm-up", "--out", str(tmp / "warmup.md")]
         subprocess.run([py, str(BENCH / "wsload.py"), "--url", url, "--pids", pids, *warm], check=True)
-        subprocess.run([py, str(BENCH / "wsload.py"), "--url", url, "--pids", pids, "--users", str(args.ws_users),
-                        "--seconds", str(args.seconds), "--name", f"{len(servers)} servers + nginx + PostGIS, "
-                        "websocket clients", "--note", note], check=True)  # fmt: skip
-        subprocess.run([py, str(BENCH / "load.py"), "--url", url, "--pids", pids, "--users", str(args.browser_users),
-                        "--seconds", str(args.seconds), "--name", f"{len(servers)} servers + nginx + PostGIS, "
-                        f"{args.browser_users} browser users", "--note", note], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                py,
+                str(BENCH / "wsload.py"),
+                "--url",
+                url,
+                "--pids",
+                pids,
+                "--users",
+                str(args.ws_users),
+                "--seconds",
+                str(args.seconds),
+                "--name",
+                f"{len(servers)} servers + nginx + PostGIS, websocket clients",
+                "--note",
+                note,
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [
+                py,
+                str(BENCH / "load.py"),
+                "--url",
+                url,
+                "--pids",
+                pids,
+                "--users",
+                str(args.browser_users),
+                "--seconds",
+                str(args.seconds),
+                "--name",
+                f"{len(servers)} servers + nginx + PostGIS, {args.browser_users} browser users",
+                "--note",
+                note,
+            ],
+            check=True,
+        )
     finally:
         if proxy and proxy.poll() is None:
             proxy.terminate()

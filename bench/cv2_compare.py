@@ -94,9 +94,14 @@ def med(values: list[float]) -> float:
 
 MAP_PAGES = ("overview", "map-only", "cv2-light", "cv2-full")
 TALKING = ("overview", "cv2-light", "cv2-full")  # pages whose click and indicator change are measured
-LABELS = {"bare": "bare page", "overview": "overview (st_folium)", "map-only": "map-only (st_folium alone)",
-          "cv2-light": "cv2 light (title, selectbox, map)", "cv2-full": "cv2 full (the overview, map swapped)",
-          "floor": "floor"}  # fmt: skip
+LABELS = {
+    "bare": "bare page",
+    "overview": "overview (st_folium)",
+    "map-only": "map-only (st_folium alone)",
+    "cv2-light": "cv2 light (title, selectbox, map)",
+    "cv2-full": "cv2 full (the overview, map swapped)",
+    "floor": "floor",
+}
 
 
 def table(fm: dict[str, list[float]], it: dict[str, list[float]]) -> str:
@@ -155,20 +160,26 @@ def main() -> int:
                     fm[name].append(f())
                 print(f"first map run {k + 1}: " + ", ".join(f"{n} {v[-1]:.2f}s" for n, v in fm.items()), flush=True)
             floor = ia.Floor(browser, servers["floor"])
-            clicks = {"overview": lambda: ia.county_click(browser, servers["overview"], units),
-                      "cv2-light": lambda: cv2_click(browser, servers["cv2-light"], units),
-                      "cv2-full": lambda: cv2_click(browser, servers["cv2-full"], units)}  # fmt: skip
-            pickers = {"overview": ia.Indicator(browser, servers["overview"], units),
-                       "cv2-light": Cv2Indicator(browser, servers["cv2-light"], units),
-                       "cv2-full": Cv2Indicator(browser, servers["cv2-full"], units)}  # fmt: skip
+            clicks = {
+                "overview": lambda: ia.county_click(browser, servers["overview"], units),
+                "cv2-light": lambda: cv2_click(browser, servers["cv2-light"], units),
+                "cv2-full": lambda: cv2_click(browser, servers["cv2-full"], units),
+            }
+            pickers = {
+                "overview": ia.Indicator(browser, servers["overview"], units),
+                "cv2-light": Cv2Indicator(browser, servers["cv2-light"], units),
+                "cv2-full": Cv2Indicator(browser, servers["cv2-full"], units),
+            }
             try:
                 for k in range(args.runs):
                     it["floor"].append(floor.measure())
                     for name in TALKING:
                         it[f"click:{name}"].append(clicks[name]())
                         it[f"ind:{name}"].append(pickers[name].measure())
-                    print(f"interactions run {k + 1}: "
-                          + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in it.items()), flush=True)  # fmt: skip
+                    print(
+                        f"interactions run {k + 1}: " + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in it.items()),
+                        flush=True,
+                    )
             finally:
                 floor.close()
                 for x in pickers.values():

@@ -53,8 +53,14 @@ async def burst(base: str, n: int, timeout: float) -> dict:
     results = await asyncio.gather(*(one(k) for k in range(n)))
     maps = [r[0] for r in results if r[2] is None]
     errors = [r[2] for r in results if r[2] is not None]
-    return {"n": n, "ok": len(maps), "errors": errors, "p50": c.percentile(maps, 50), "p95": c.percentile(maps, 95),
-            "wall": time.perf_counter() - t0}  # fmt: skip
+    return {
+        "n": n,
+        "ok": len(maps),
+        "errors": errors,
+        "p50": c.percentile(maps, 50),
+        "p95": c.percentile(maps, 95),
+        "wall": time.perf_counter() - t0,
+    }
 
 
 def first_view_bytes(port: int) -> dict:
@@ -81,10 +87,26 @@ def start_deployment(tmp: Path) -> tuple[subprocess.Popen, str, list[int]]:
     env = {**os.environ, "BAODING_STORE": str(tmp / "deploy.gpkg")}
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
-        [c.PYTHON, "-m", "geo", "serve", "--workers", "2", "--listen", f"127.0.0.1:{port}", "--first-port", "0",
-         "--run-dir", str(tmp / "run")],
-        cwd=c.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            c.PYTHON,
+            "-m",
+            "geo",
+            "serve",
+            "--workers",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--first-port",
+            "0",
+            "--run-dir",
+            str(tmp / "run"),
+        ],
+        cwd=c.ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in proc.stdout:
         if line.startswith("serving at "):
             break
@@ -111,13 +133,22 @@ def section(rows: list[dict], views: dict, note: str) -> str:
     ]
     for r in rows:
         ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
-        lines.append(f"| {r['n']} | {r['target']} | {r['ok']} | {c.error_summary(r['errors'])} | {r['p50']:.2f} s | "
-                     f"{r['p95']:.2f} s | {ratio} | {r['load']} |")  # fmt: skip
-    lines += ["", "First view of the overview in Chromium, bytes on the wire (HTTP + websocket, headers included):", "",
-              "| target | HTTP | websocket | total | load average before |", "|---|---:|---:|---:|---|"]  # fmt: skip
+        lines.append(
+            f"| {r['n']} | {r['target']} | {r['ok']} | {c.error_summary(r['errors'])} | {r['p50']:.2f} s | "
+            f"{r['p95']:.2f} s | {ratio} | {r['load']} |"
+        )
+    lines += [
+        "",
+        "First view of the overview in Chromium, bytes on the wire (HTTP + websocket, headers included):",
+        "",
+        "| target | HTTP | websocket | total | load average before |",
+        "|---|---:|---:|---:|---|",
+    ]
     for target, v in views.items():
-        lines.append(f"| {target} | {v['http'] / 1024:.0f} KB | {v['ws'] / 1024:.0f} KB | {v['total'] / 1024:.0f} KB "
-                     f"| {v['load']} |")  # fmt: skip
+        lines.append(
+            f"| {target} | {v['http'] / 1024:.0f} KB | {v['ws'] / 1024:.0f} KB | {v['total'] / 1024:.0f} KB "
+            f"| {v['load']} |"
+        )
     lines.append(f"<!-- /load:{NAME} -->")
     return "\n".join(lines)
 
@@ -148,8 +179,11 @@ def main() -> int:
                     r["load"] = before
                     raw.setdefault((n, target), []).append(r)
                     errors = c.error_summary(r["errors"])[:300]
-                    print(f"{n:>4} {target:<32} ok {r['ok']:>3} p50 {r['p50']:.2f} p95 {r['p95']:.2f} "
-                          f"load {before} errors: {errors}", flush=True)  # fmt: skip
+                    print(
+                        f"{n:>4} {target:<32} ok {r['ok']:>3} p50 {r['p50']:.2f} p95 {r['p95']:.2f} "
+                        f"load {before} errors: {errors}",
+                        flush=True,
+                    )
                     time.sleep(3)
         rows = []
         for n in sizes:

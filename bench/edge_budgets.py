@@ -77,8 +77,16 @@ async def measure(url: str, pid: int, log: Path, rate: float, seconds: float, wa
     async def one():
         nonlocal refused, failed
         try:
-            held.append(await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=20,
-                                                 user_agent_header=None, local_addr=("127.0.0.3", 0)))  # fmt: skip
+            held.append(
+                await websockets.connect(
+                    ws_url,
+                    subprotocols=["streamlit"],
+                    max_size=None,
+                    open_timeout=20,
+                    user_agent_header=None,
+                    local_addr=("127.0.0.3", 0),
+                )
+            )
         except websockets.exceptions.InvalidStatus:
             refused += 1
         except Exception:
@@ -93,15 +101,34 @@ async def measure(url: str, pid: int, log: Path, rate: float, seconds: float, wa
     for w in held:
         await w.close()
     await asyncio.sleep(2)
-    out["connections"] = {"held": len(held), "refused": refused, "failed": failed, "visitor_map": visitor,
-                          "fds": fds, "log_growth": log.stat().st_size - log0,
-                          "asgi_exceptions": log.read_text(errors="replace").count("Exception in ASGI")}  # fmt: skip
+    out["connections"] = {
+        "held": len(held),
+        "refused": refused,
+        "failed": failed,
+        "visitor_map": visitor,
+        "fds": fds,
+        "log_growth": log.stat().st_size - log0,
+        "asgi_exceptions": log.read_text(errors="replace").count("Exception in ASGI"),
+    }
 
     attack = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("wsload.py")), "--url", url, "--flood-rate", str(rate),
-         "--seconds", str(seconds), "--source", "127.0.0.2", "--query", QUERY],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(Path(__file__).with_name("wsload.py")),
+            "--url",
+            url,
+            "--flood-rate",
+            str(rate),
+            "--seconds",
+            str(seconds),
+            "--source",
+            "127.0.0.2",
+            "--query",
+            QUERY,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     during, healths = [], []
     while attack.poll() is None:
         healths.append(await loop.run_in_executor(None, health, url))
@@ -113,8 +140,7 @@ async def measure(url: str, pid: int, log: Path, rate: float, seconds: float, wa
             break
         await asyncio.sleep(1)
     out["recovered_after_s"] = time.monotonic() - t_end if time.monotonic() - t_end < wait else None
-    out["flood"] = {"stats": json.loads(attack.communicate(timeout=60)[0] or "{}"), "during": during,
-                    "health": healths}  # fmt: skip
+    out["flood"] = {"stats": json.loads(attack.communicate(timeout=60)[0] or "{}"), "during": during, "health": healths}
     return out
 
 
@@ -149,8 +175,10 @@ def main() -> int:
             f"{c['fds']} fds; log +{c['log_growth'] / 1024:.0f} KB, {c['asgi_exceptions']} ASGI exceptions |"
         )
     print(f"\nRerun flood: {args.rate:g}/s for {args.seconds:g} s from one client (reconnecting).\n")
-    print("| server | load before | quiet map | map during flood | health during | healthy again after | "
-          "3 anonymous 150 MB uploads: answers, RSS | 300 connections from one address |")  # fmt: skip
+    print(
+        "| server | load before | quiet map | map during flood | health during | healthy again after | "
+        "3 anonymous 150 MB uploads: answers, RSS | 300 connections from one address |"
+    )
     print("|---|---|---:|---|---|---:|---|---|")
     print("\n".join(rows))
     return 0

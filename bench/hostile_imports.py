@@ -25,24 +25,32 @@ CAP_S = 90
 
 def _xlsx(shared_xml: bytes, sheet_xml: bytes) -> bytes:
     """A minimal workbook written by hand: openpyxl would refuse to make the hostile ones."""
-    ct = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-          b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
-          b'+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-          b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
-          b'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-          b'spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
-          b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')  # fmt: skip
-    rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')  # fmt: skip
-    wb = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-          b'2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
-          b'name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')  # fmt: skip
-    wb_rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-               b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-               b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2"'
-               b' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-               b'Target="sharedStrings.xml"/></Relationships>')  # fmt: skip
+    ct = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+        b'+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        b'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+        b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    rels = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    wb = (
+        b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        b'name="s" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    wb_rels = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2"'
+        b' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        b'Target="sharedStrings.xml"/></Relationships>'
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", ct)
@@ -86,14 +94,25 @@ def make(name: str) -> tuple[str, bytes]:
         t = np.linspace(0, 2 * np.pi, 1_000_000, endpoint=False)
         ring = np.round(np.c_[114.2 + 0.1 * np.cos(t), 38.85 + 0.1 * np.sin(t)], 6).tolist()
         ring.append(ring[0])
-        doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"adcode": "130624"},
-               "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+        doc = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"adcode": "130624"},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            ],
+        }
         return "v.geojson", json.dumps(doc).encode()
     if name in ("largest_csv", "largest_xlsx"):  # at the limits: 50,000 valid rows of 5 cells
         import csv as csv_module
 
-        ids = [r["indicator_id"] for r in csv_module.DictReader((ROOT / "data" / "indicators.csv").open())
-               if r["kind"] == "numeric"][:60]  # fmt: skip
+        ids = [
+            r["indicator_id"]
+            for r in csv_module.DictReader((ROOT / "data" / "indicators.csv").open())
+            if r["kind"] == "numeric"
+        ][:60]
         features = json.loads((ROOT / "data" / "counties.geojson").read_text())["features"]
         codes = [f["properties"]["adcode"] for f in features]
         rows = [(c, i, str(1950 + y), str(y), "report2016") for y in range(150) for c in codes for i in ids]
@@ -113,8 +132,17 @@ def make(name: str) -> tuple[str, bytes]:
     raise KeyError(name)
 
 
-NAMES = ("wan_repeated", "yi_overflow", "shared_strings", "wide_row_xlsx", "wide_row_csv", "unknown_counties",
-         "million_vertices", "largest_csv", "largest_xlsx")  # fmt: skip
+NAMES = (
+    "wan_repeated",
+    "yi_overflow",
+    "shared_strings",
+    "wide_row_xlsx",
+    "wide_row_csv",
+    "unknown_counties",
+    "million_vertices",
+    "largest_csv",
+    "largest_xlsx",
+)
 
 CHILD = """
 import resource, sys, time
@@ -144,8 +172,14 @@ def measure(name: str, folder: Path) -> str:
     file_name, data = make(name)
     path = folder / file_name
     path.write_bytes(data)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(ROOT / "data")], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_cap)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(ROOT / "data")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_cap,
+    )
     try:
         out, err = proc.communicate(timeout=CAP_S)
     except subprocess.TimeoutExpired:

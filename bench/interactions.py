@@ -195,8 +195,10 @@ def measure(browser, floor_server: c.Server, apps: dict[str, c.Server], units: i
     floor = Floor(browser, floor_server)
     decks = {name: Slides(browser, app, slides) for name, app in apps.items()}
     pickers = {name: Indicator(browser, app, units) for name, app in apps.items()}
-    out: dict = {"floor": [], **{name: {k: [] for k in ("click", "slide_counter", "slide_map", "indicator")}
-                                 for name in apps}}  # fmt: skip
+    out: dict = {
+        "floor": [],
+        **{name: {k: [] for k in ("click", "slide_counter", "slide_map", "indicator")} for name in apps},
+    }
     try:
         for k in range(runs):
             out["floor"].append(floor.measure())
@@ -207,8 +209,11 @@ def measure(browser, floor_server: c.Server, apps: dict[str, c.Server], units: i
                     if value is not None:  # a sample not seen is left out, not counted as a time
                         times[key].append(value)
                 times["indicator"].append(pickers[name].measure())
-                print(f"interactions run {k + 1}, {name}: floor {out['floor'][-1] * 1000:.0f} ms, "
-                      + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in times.items() if v), flush=True)  # fmt: skip
+                print(
+                    f"interactions run {k + 1}, {name}: floor {out['floor'][-1] * 1000:.0f} ms, "
+                    + ", ".join(f"{n} {v[-1] * 1000:.0f} ms" for n, v in times.items() if v),
+                    flush=True,
+                )
     finally:
         for x in (floor, *decks.values(), *pickers.values()):
             x.close()

@@ -91,29 +91,41 @@ async def run(url: str, pids: list[int], users: int, seconds: float, units: int)
         await sampler
         cpu = sum(cpu_s(pid) for pid in pids) - cpu0
         await browser.close()
-    return {"users": users, "seconds": seconds, "wall_s": wall, "loads": len(times), "errors": errors,
-            "p50": c.percentile(times, 50), "p95": c.percentile(times, 95), "max": max(times, default=float("nan")),
-            "rss_start_mb": rss[0] if rss else 0, "rss_peak_mb": max(rss, default=0), "server_cpu_s": cpu,
-            "load_before": c.machine()["load"]}  # fmt: skip
+    return {
+        "users": users,
+        "seconds": seconds,
+        "wall_s": wall,
+        "loads": len(times),
+        "errors": errors,
+        "p50": c.percentile(times, 50),
+        "p95": c.percentile(times, 95),
+        "max": max(times, default=float("nan")),
+        "rss_start_mb": rss[0] if rss else 0,
+        "rss_peak_mb": max(rss, default=0),
+        "server_cpu_s": cpu,
+        "load_before": c.machine()["load"],
+    }
 
 
 def section(name: str, r: dict, note: str) -> str:
     errs = c.error_summary(r["errors"])
-    return "\n".join([
-        f"<!-- load:{name} -->",
-        f"## Many users: {name}",
-        "",
-        f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} UTC, `bench/load.py`: {note} "
-        f"{r['users']} browser contexts in one Chromium, each loading the overview again and again until every "
-        f"county is painted, for {r['seconds']:.0f} s (browser and server(s) on the same {c.machine()['cores']}-core "
-        f"machine; load average before: {r['load_before']}).",
-        "",
-        "| users | page loads | errors | first map p50 | p95 | max | server RSS start → peak | server CPU |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
-        f"| {r['users']} | {r['loads']} | {errs} | {r['p50']:.1f} s | {r['p95']:.1f} s | {r['max']:.1f} s | "
-        f"{r['rss_start_mb']:.0f} → {r['rss_peak_mb']:.0f} MB | {r['server_cpu_s']:.0f} s in {r['wall_s']:.0f} s |",
-        f"<!-- /load:{name} -->",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"<!-- load:{name} -->",
+            f"## Many users: {name}",
+            "",
+            f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} UTC, `bench/load.py`: {note} "
+            f"{r['users']} browser contexts in one Chromium, each loading the overview again and again until every "
+            f"county is painted, for {r['seconds']:.0f} s (browser and server(s) on the same "
+            f"{c.machine()['cores']}-core machine; load average before: {r['load_before']}).",
+            "",
+            "| users | page loads | errors | first map p50 | p95 | max | server RSS start → peak | server CPU |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|",
+            f"| {r['users']} | {r['loads']} | {errs} | {r['p50']:.1f} s | {r['p95']:.1f} s | {r['max']:.1f} s | "
+            f"{r['rss_start_mb']:.0f} → {r['rss_peak_mb']:.0f} MB | {r['server_cpu_s']:.0f} s in {r['wall_s']:.0f} s |",
+            f"<!-- /load:{name} -->",
+        ]
+    )
 
 
 def write_section(path: Path, name: str, text: str) -> None:

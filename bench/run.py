@@ -36,8 +36,11 @@ def build_region(prefix: str, tolerance: float, out: Path) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [c.PYTHON, str(BENCH / "build_region.py"), prefix, str(tolerance), str(out)],
-        cwd=c.ROOT, capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
+        cwd=c.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     info = {"seconds": time.perf_counter() - t0, "ok": proc.returncode == 0, "log": (proc.stdout + proc.stderr)[-600:]}
     if info["ok"]:
         info["metrics"] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -63,8 +66,9 @@ def first_map(browser, server: c.Server, units: int | None) -> float:
     if units is None:
         page.wait_for_function(
             f"() => document.body && document.body.innerText.includes({json.dumps(c.BARE_TEXT)})",
-            polling="raf", timeout=120_000,
-        )  # fmt: skip
+            polling="raf",
+            timeout=120_000,
+        )
     else:
         page.wait_for_function(f"() => ({c.COUNT_PATHS_JS})() >= {units}", polling="raf", timeout=180_000)
     elapsed = time.perf_counter() - t0
@@ -154,8 +158,15 @@ def per_session(browser, server: c.Server, units: int, sessions: int) -> dict:
     n = [r[0] for r in rows]
     rss_slope = statistics.linear_regression(n, [r[2] for r in rows]).slope
     cpu_slope = statistics.linear_regression(n, [r[1] for r in rows]).slope
-    return {"sessions": sessions, "rss_mb_per_session": rss_slope, "cpu_s_per_session": cpu_slope,
-            "rss_start_mb": rss0, "rss_end_mb": rows[-1][2], "peak_rss_mb": hwm, "rows": rows}  # fmt: skip
+    return {
+        "sessions": sessions,
+        "rss_mb_per_session": rss_slope,
+        "cpu_s_per_session": cpu_slope,
+        "rss_start_mb": rss0,
+        "rss_end_mb": rows[-1][2],
+        "peak_rss_mb": hwm,
+        "rows": rows,
+    }
 
 
 INTERACTIONS = {
@@ -192,11 +203,21 @@ def ratio_table(r: dict) -> list[str]:
         was = per_run(r["before_ratio"]) if "before_ratio" in r else ""
         lines += [
             row("first map: bare page (floor)", fmt_spread(fm["bare"]), "1", "", ""),
-            row("first map: overview, every county painted", fmt_spread(fm["baoding"]),
-                per_run(r["first_map_ratio"]), was, "≤ 1.45"),
-            row("first map: the overview's map alone (map-only)", fmt_spread(fm["map-only"]),
-                per_run(r["map_only_ratio"]), "", ""),
-        ]  # fmt: skip
+            row(
+                "first map: overview, every county painted",
+                fmt_spread(fm["baoding"]),
+                per_run(r["first_map_ratio"]),
+                was,
+                "≤ 1.45",
+            ),
+            row(
+                "first map: the overview's map alone (map-only)",
+                fmt_spread(fm["map-only"]),
+                per_run(r["map_only_ratio"]),
+                "",
+                "",
+            ),
+        ]
     if r.get("interactions"):
         times, floor = r["interactions"]["baoding"], r["interactions"]["floor"]
         old = r["interactions"].get("before")
@@ -206,9 +227,15 @@ def ratio_table(r: dict) -> list[str]:
         for k, label in INTERACTIONS.items():
             runs = [a / b for a, b in zip(times[k], floor)]
             was = f"{old_ratios[k]:.2f}" if old else ""
-            lines.append(row(label, fmt_spread(c.spread(times[k])),
-                             f"**{ratios[k]:.2f}** ({min(runs):.2f}–{max(runs):.2f})", was,
-                             "≤ 2" if k in TARGETED else ""))  # fmt: skip
+            lines.append(
+                row(
+                    label,
+                    fmt_spread(c.spread(times[k])),
+                    f"**{ratios[k]:.2f}** ({min(runs):.2f}–{max(runs):.2f})",
+                    was,
+                    "≤ 2" if k in TARGETED else "",
+                )
+            )
     return lines
 
 
@@ -228,14 +255,16 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--regions", default="baoding,hebei,china")
     parser.add_argument(
-        "--only", default=",".join(PARTS),
+        "--only",
+        default=",".join(PARTS),
         help=f"comma-separated parts of {PARTS}; a partial run prints its ratios and leaves RESULTS.md alone",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--baseline", type=Path,
+        "--baseline",
+        type=Path,
         help="another checkout of the app (e.g. `git archive <commit> | tar -x -C DIR`, static assets vendored): "
         "served beside this one as `before` for the first map, payload and interactions, in the same run",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -246,9 +275,14 @@ def main() -> int:
     load_before = c.machine()["load"]
     tmp = Path(tempfile.mkdtemp(prefix="bench-regions-"))
     regions = [r for r in args.regions.split(",") if r] if full else ["baoding"]
-    builds: dict[str, dict] = {"baoding": {"units": c.unit_count(c.ROOT / "data" / "counties.geojson"),
-                                           "bytes": (c.ROOT / "data" / "counties.geojson").stat().st_size,
-                                           "ok": True, "seconds": 0.0}}  # fmt: skip
+    builds: dict[str, dict] = {
+        "baoding": {
+            "units": c.unit_count(c.ROOT / "data" / "counties.geojson"),
+            "bytes": (c.ROOT / "data" / "counties.geojson").stat().st_size,
+            "ok": True,
+            "seconds": 0.0,
+        }
+    }
     servers: dict[str, c.Server] = {"bare": c.Server("bare", c.BENCH_BARE)}
     servers["baoding"] = c.Server("baoding", c.ROOT / "app.py")
     if args.baseline:
@@ -433,8 +467,10 @@ def report(r: dict) -> str:
         elif info.get("ok"):
             err_km = info.get("metrics", {}).get("hausdorff_max_m", float("nan")) / 1000
             size, secs = info["bytes"] / 1024, info["seconds"]
-            lines.append(f"| {name} | {info['prefix'] or '(all)'} | {info['tolerance']} | {info['units']} | "
-                         f"{size:.0f} KB | {err_km:.1f} km | {secs:.0f} s |")  # fmt: skip
+            lines.append(
+                f"| {name} | {info['prefix'] or '(all)'} | {info['tolerance']} | {info['units']} | "
+                f"{size:.0f} KB | {err_km:.1f} km | {secs:.0f} s |"
+            )
         else:
             lines.append(
                 f"| {name} | {info.get('prefix')} | {info.get('tolerance')} | failed | | | {info['seconds']:.0f} s |"

@@ -104,8 +104,11 @@ def main() -> int:
                         shoot(browser, s.url, path, lang, shots[which])
                     n, box, sa, sb = compare(shots["before"], shots["after"], args.out / f"diff-{name}-{lang}.png")
                     rows.append((name, lang, n, box, sa, sb))
-                    print(f"{name:18} {lang}: {'same size' if sa == sb else f'{sa} vs {sb}'}, "
-                          f"{n} pixels differ{f' in {box}' if box else ''}", flush=True)  # fmt: skip
+                    print(
+                        f"{name:18} {lang}: {'same size' if sa == sb else f'{sa} vs {sb}'}, "
+                        f"{n} pixels differ{f' in {box}' if box else ''}",
+                        flush=True,
+                    )
             browser.close()
     finally:
         for s in servers.values():

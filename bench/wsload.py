@@ -82,9 +82,14 @@ async def flood(ws_url: str, query: str, seconds: float, rate: float, source: st
     while time.monotonic() < stop:
         try:
             async with websockets.connect(
-                ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=10, close_timeout=1,
-                user_agent_header=None, **local,
-            ) as ws:  # fmt: skip
+                ws_url,
+                subprotocols=["streamlit"],
+                max_size=None,
+                open_timeout=10,
+                close_timeout=1,
+                user_agent_header=None,
+                **local,
+            ) as ws:
                 stats["sessions"] += 1
                 t0, i = time.monotonic(), 0
                 while time.monotonic() < stop:
@@ -134,8 +139,10 @@ def put_upload(url: str, session_id: str, size: int) -> int | str:
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     boundary = "----budgetsboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode()  # fmt: skip
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     chunk = b"a" * 2**20
     try:
@@ -191,34 +198,46 @@ async def run(base: str, pids: list[int], users: int, seconds: float, query: str
     wall = time.monotonic() - t0
     stop.set()
     await sampler
-    return {"users": users, "seconds": seconds, "wall_s": wall, "runs": len(out["done"]), "errors": out["errors"],
-            "map_p50": c.percentile(out["map"], 50), "map_p95": c.percentile(out["map"], 95),
-            "done_p50": c.percentile(out["done"], 50), "done_p95": c.percentile(out["done"], 95),
-            "kb_per_run": (sum(out["bytes"]) / len(out["bytes"]) / 1024) if out["bytes"] else 0,
-            "rss_start_mb": rss[0] if rss else 0, "rss_peak_mb": max(rss, default=0),
-            "server_cpu_s": sum(load.cpu_s(p) for p in pids) - cpu0, "load_before": c.machine()["load"]}  # fmt: skip
+    return {
+        "users": users,
+        "seconds": seconds,
+        "wall_s": wall,
+        "runs": len(out["done"]),
+        "errors": out["errors"],
+        "map_p50": c.percentile(out["map"], 50),
+        "map_p95": c.percentile(out["map"], 95),
+        "done_p50": c.percentile(out["done"], 50),
+        "done_p95": c.percentile(out["done"], 95),
+        "kb_per_run": (sum(out["bytes"]) / len(out["bytes"]) / 1024) if out["bytes"] else 0,
+        "rss_start_mb": rss[0] if rss else 0,
+        "rss_peak_mb": max(rss, default=0),
+        "server_cpu_s": sum(load.cpu_s(p) for p in pids) - cpu0,
+        "load_before": c.machine()["load"],
+    }
 
 
 def section(name: str, r: dict, note: str) -> str:
     errs = c.error_summary(r["errors"])
-    return "\n".join([
-        f"<!-- load:{name} -->",
-        f"## Many users: {name}",
-        "",
-        f"`bench/wsload.py`: {note} {r['users']} clients speaking Streamlit's websocket protocol (no browser), "
-        f"each opening a session and running the overview again and again for {r['seconds']:.0f} s; load average "
-        f"before: {r['load_before']}. *Map* = until the frame with folium's script arrived; *run* = until the "
-        "run finished (everything the page sends).",
-        "",
-        "| clients | runs | errors | map p50 | map p95 | run p50 | run p95 | KB/run | server RSS start → peak "
-        "| server CPU |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {r['users']} | {r['runs']} | {errs} | {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | "
-        f"{r['done_p50']:.2f} s | "
-        f"{r['done_p95']:.2f} s | {r['kb_per_run']:.0f} | {r['rss_start_mb']:.0f} → {r['rss_peak_mb']:.0f} MB | "
-        f"{r['server_cpu_s']:.0f} s in {r['wall_s']:.0f} s |",
-        f"<!-- /load:{name} -->",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"<!-- load:{name} -->",
+            f"## Many users: {name}",
+            "",
+            f"`bench/wsload.py`: {note} {r['users']} clients speaking Streamlit's websocket protocol (no browser), "
+            f"each opening a session and running the overview again and again for {r['seconds']:.0f} s; load average "
+            f"before: {r['load_before']}. *Map* = until the frame with folium's script arrived; *run* = until the "
+            "run finished (everything the page sends).",
+            "",
+            "| clients | runs | errors | map p50 | map p95 | run p50 | run p95 | KB/run | server RSS start → peak "
+            "| server CPU |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {r['users']} | {r['runs']} | {errs} | {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | "
+            f"{r['done_p50']:.2f} s | "
+            f"{r['done_p95']:.2f} s | {r['kb_per_run']:.0f} | {r['rss_start_mb']:.0f} → {r['rss_peak_mb']:.0f} MB | "
+            f"{r['server_cpu_s']:.0f} s in {r['wall_s']:.0f} s |",
+            f"<!-- /load:{name} -->",
+        ]
+    )
 
 
 def main() -> int:

@@ -109,8 +109,11 @@ def _add_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source-url", default="", help="... its URL (optional; linked once its host is a listed outlet)"
     )
-    parser.add_argument("--source-grade", default="", help="... its grade: A government, B report/outlet's own page, "
-                        "C reprint, D no named outlet/author/date")  # fmt: skip
+    parser.add_argument(
+        "--source-grade",
+        default="",
+        help="... its grade: A government, B report/outlet's own page, C reprint, D no named outlet/author/date",
+    )
     parser.add_argument("--datum", default="", help="sites/boundaries: WGS-84, CGCS2000, GCJ-02 or BD-09")
     parser.add_argument("--mode", choices=BOUNDARY_MODES, default="extend", help="boundaries: extend or replace")
 
@@ -256,9 +259,10 @@ def _add_export_deck(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="colours (default: light)")
     parser.add_argument("--slides", type=Path, default=None, help="deck file (default: BAODING_SLIDES or data/)")
     parser.add_argument(
-        "--no-qr", action="store_true",
+        "--no-qr",
+        action="store_true",
         help="no QR code of each slide's light view in its corner (drawn when BAODING_PUBLIC_URL is set)",
-    )  # fmt: skip
+    )
 
 
 def _export_deck(args: argparse.Namespace) -> int:
@@ -299,8 +303,10 @@ def _export_deck(args: argparse.Namespace) -> int:
     context = cached_context(settings.data_dir() / "context.geojson")
     qr_base = None if args.no_qr else settings.value("BAODING_PUBLIC_URL") or None
     if not args.no_qr and not qr_base:
-        print("no QR codes on the slides: BAODING_PUBLIC_URL (the address people reach the server by) is not set",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "no QR codes on the slides: BAODING_PUBLIC_URL (the address people reach the server by) is not set",
+            file=sys.stderr,
+        )
 
     def progress(done: int, total: int) -> None:
         print(f"slide {done}/{total}", file=sys.stderr)
@@ -312,9 +318,18 @@ def _export_deck(args: argparse.Namespace) -> int:
         made = f"{len(deck)} slides"
     else:
         data = export.deck_pdf(
-            deck, ds, counties, sites, args.lang, args.theme, context=context, progress=progress,
-            png=save_png if args.png else None, notes=args.notes, qr_base=qr_base,
-        )  # fmt: skip
+            deck,
+            ds,
+            counties,
+            sites,
+            args.lang,
+            args.theme,
+            context=context,
+            progress=progress,
+            png=save_png if args.png else None,
+            notes=args.notes,
+            qr_base=qr_base,
+        )
         made = f"{len(deck) * (2 if args.notes else 1)} pages"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
@@ -326,12 +341,20 @@ def _export_deck(args: argparse.Namespace) -> int:
 def _add_serve(parser: argparse.ArgumentParser) -> None:
     from geo import settings
 
-    parser.add_argument("--workers", type=int, default=int(settings.get("BAODING_WORKERS") or 0),
-                        help="app worker processes (default: BAODING_WORKERS, else one per core)")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(settings.get("BAODING_WORKERS") or 0),
+        help="app worker processes (default: BAODING_WORKERS, else one per core)",
+    )
     parser.add_argument("--listen", default=settings.get("BAODING_LISTEN"), help="nginx's address (%(default)s)")
     parser.add_argument("--first-port", type=int, default=8511, help="workers' ports from here (0: free ports)")
-    parser.add_argument("--watchdog", type=float, default=float(settings.get("BAODING_WATCHDOG_SECONDS")),
-                        help="restart a worker whose health check has not answered for this many seconds")  # fmt: skip
+    parser.add_argument(
+        "--watchdog",
+        type=float,
+        default=float(settings.get("BAODING_WATCHDOG_SECONDS")),
+        help="restart a worker whose health check has not answered for this many seconds",
+    )
     parser.add_argument("--run-dir", type=Path, default=ROOT / "var" / "serve", help="rendered config, logs, state")
     parser.add_argument("--tls-listen", default="", help="also serve HTTPS here (needs BAODING_TLS_CERT/KEY)")
 
@@ -346,10 +369,16 @@ def _serve(args: argparse.Namespace) -> int:
         print("TLS needs both BAODING_TLS_CERT and BAODING_TLS_KEY", file=sys.stderr)
         return 2
     sup = supervisor.Supervisor(
-        workers=args.workers or deployfiles.default_workers(), listen=args.listen, run_dir=args.run_dir,
-        first_port=args.first_port, watchdog_seconds=args.watchdog, server_name=settings.get("BAODING_SERVER_NAME"),
-        tls_cert=cert if args.tls_listen else "", tls_key=key if args.tls_listen else "", tls_listen=args.tls_listen,
-    )  # fmt: skip
+        workers=args.workers or deployfiles.default_workers(),
+        listen=args.listen,
+        run_dir=args.run_dir,
+        first_port=args.first_port,
+        watchdog_seconds=args.watchdog,
+        server_name=settings.get("BAODING_SERVER_NAME"),
+        tls_cert=cert if args.tls_listen else "",
+        tls_key=key if args.tls_listen else "",
+        tls_listen=args.tls_listen,
+    )
     return supervisor.serve(sup)
 
 
@@ -374,8 +403,12 @@ def _add_deploy_config(parser: argparse.ArgumentParser) -> None:
     from geo import settings
 
     parser.add_argument("out", type=Path, help="folder to write etc/nginx/... and etc/systemd/system/... into")
-    parser.add_argument("--workers", default="", help="upstream workers: ports (8501,8502) or host:port of other "
-                        "machines (10.0.0.2:8501); default: one port per core from 8501")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="upstream workers: ports (8501,8502) or host:port of other "
+        "machines (10.0.0.2:8501); default: one port per core from 8501",
+    )
     parser.add_argument("--listen", default="80", help="nginx's plain HTTP listen (default: %(default)s)")
     parser.add_argument("--tls-listen", default="443", help="HTTPS listen when BAODING_TLS_CERT is set")
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="where the checkout lives on the server")
@@ -393,19 +426,29 @@ def _deploy_config(args: argparse.Namespace) -> int:
     workers = [w if ":" in w else f"127.0.0.1:{w}" for w in spec]
     local_ports = [int(w.rsplit(":", 1)[1]) for w in workers if w.startswith("127.0.0.1:")]
     site = deployfiles.Site(
-        workers=workers, listen=args.listen, server_name=settings.get("BAODING_SERVER_NAME"),
-        tls_cert=settings.get("BAODING_TLS_CERT"), tls_key=settings.get("BAODING_TLS_KEY"),
+        workers=workers,
+        listen=args.listen,
+        server_name=settings.get("BAODING_SERVER_NAME"),
+        tls_cert=settings.get("BAODING_TLS_CERT"),
+        tls_key=settings.get("BAODING_TLS_KEY"),
         tls_listen=args.tls_listen,
-    )  # fmt: skip
+    )
     nginx_dir = args.out / "etc" / "nginx"
     deployfiles.render_site(site, nginx_dir / "baoding")
     (nginx_dir / "sites-available").mkdir(parents=True, exist_ok=True)
     (nginx_dir / "baoding" / "baoding.conf").replace(nginx_dir / "sites-available" / "baoding.conf")
-    values = deployfiles.unit_values(local_ports, str(args.app_dir / ".venv" / "bin" / "python"), args.app_dir,
-                                     args.user, watchdog_seconds=args.watchdog)  # fmt: skip
+    values = deployfiles.unit_values(
+        local_ports,
+        str(args.app_dir / ".venv" / "bin" / "python"),
+        args.app_dir,
+        args.user,
+        watchdog_seconds=args.watchdog,
+    )
     units = deployfiles.render_units(values, args.out / "etc" / "systemd" / "system")
-    print(f"wrote {nginx_dir / 'sites-available' / 'baoding.conf'} (+ {nginx_dir / 'baoding'}/) and {len(units)} "
-          f"systemd files under {args.out / 'etc' / 'systemd' / 'system'} (README: 部署 / Deploy)")  # fmt: skip
+    print(
+        f"wrote {nginx_dir / 'sites-available' / 'baoding.conf'} (+ {nginx_dir / 'baoding'}/) and {len(units)} "
+        f"systemd files under {args.out / 'etc' / 'systemd' / 'system'} (README: 部署 / Deploy)"
+    )
     return 0
 
 

@@ -26,9 +26,15 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium")
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 MAP_IFRAME = styles.MAP_IFRAME  # streamlit-folium's frame
@@ -149,11 +155,25 @@ def start_app(env: dict[str, str] | None = None, log: Path | None = None, fd_lim
 
     out = open(log, "wb") if log else subprocess.PIPE  # the child holds it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
         preexec_fn=limit if fd_limit else None,
-    )  # fmt: skip
+    )
     if log:
         out.close()
     url = f"http://127.0.0.1:{port}"
@@ -167,8 +187,11 @@ def start_app(env: dict[str, str] | None = None, log: Path | None = None, fd_lim
 # The browser tests' pages all come from this machine's one address, many a minute: the per-address session
 # budgets (geo/server/budgets.py, tested with their defaults in tests/test_edge_server.py) would meet the test
 # run, not an attacker. The per-session budgets stay as shipped.
-MANY_VISITORS = {"BAODING_WS_PER_ADDRESS": "1000", "BAODING_WS_NEW_PER_MINUTE": "60000",
-                 "BAODING_WS_RERUNS_PER_ADDRESS_S": "1000"}  # fmt: skip
+MANY_VISITORS = {
+    "BAODING_WS_PER_ADDRESS": "1000",
+    "BAODING_WS_NEW_PER_MINUTE": "60000",
+    "BAODING_WS_RERUNS_PER_ADDRESS_S": "1000",
+}
 
 
 def serve_app(env: dict[str, str] | None = None):

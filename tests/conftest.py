@@ -58,9 +58,13 @@ TINY_TABLES = {
 # What a link may carry that must come back as text: a Markdown link and image, a template, emphasis,
 # and HTML. The app's notices (tests/test_pages.py) and the light view's (tests/test_light.py) both use them.
 HOSTILE_LINK_VALUES = [
-    "[x](https://evil.example)", "![i](https://evil.example/i.png)", "{{7*7}}", "**b**",
-    '"><img src=x onerror=alert(1)>', "<script>alert(1)</script>",
-]  # fmt: skip
+    "[x](https://evil.example)",
+    "![i](https://evil.example/i.png)",
+    "{{7*7}}",
+    "**b**",
+    '"><img src=x onerror=alert(1)>',
+    "<script>alert(1)</script>",
+]
 
 
 def write_tables(folder: Path, tables: dict[str, list[list[str]]] = TINY_TABLES) -> Path:

@@ -19,8 +19,14 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed"),
 ]
 # The overview is the default page, at "/" ("/overview" opens it behind a "page not found" dialog).
-PAGES = {"": "page_overview", "county": "page_county", "programmes": "page_programmes",
-         "briefing": "page_briefing", "sources": "page_sources", "data": "page_data"}  # fmt: skip
+PAGES = {
+    "": "page_overview",
+    "county": "page_county",
+    "programmes": "page_programmes",
+    "briefing": "page_briefing",
+    "sources": "page_sources",
+    "data": "page_data",
+}
 MAP_PAGES = {"", "county", "programmes", "briefing"}
 SERIOUS = {"serious", "critical"}
 

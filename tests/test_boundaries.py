@@ -330,11 +330,10 @@ def synthetic_gcj() -> gpd.GeoDataFrame:
     assert len(faces) == 4
     gdf = gpd.GeoDataFrame(
         # Names the pinyin overrides cover, so this test does not need pypinyin.
-        {"adcode": ["130601", "130602", "130603", "130604"],
-         "name_zh": ["阜平县", "莲池区", "蠡县", "高碑店市"]},
+        {"adcode": ["130601", "130602", "130603", "130604"], "name_zh": ["阜平县", "莲池区", "蠡县", "高碑店市"]},
         geometry=faces,
         crs=None,
-    )  # fmt: skip
+    )
     assert shapely.coverage_is_valid(gdf.geometry.to_numpy())
     return gdf
 
@@ -355,8 +354,11 @@ def test_build_keeps_shared_borders_exact(synthetic_gcj):
     assert 450 < metrics["gcj_shift_median_m"] < 650
     assert list(counties.columns) == ["adcode", "name_zh", "name_en", "geometry"]
     assert list(counties["name_en"]) == [
-        "Fuping County", "Lianchi District", "Li County", "Gaobeidian City",
-    ]  # fmt: skip
+        "Fuping County",
+        "Lianchi District",
+        "Li County",
+        "Gaobeidian City",
+    ]
 
 
 def test_build_output_is_on_the_file_grid(synthetic_gcj, tmp_path):

@@ -51,8 +51,20 @@ def login(at: AppTest, password: str = PASSWORD, name: str = "李管理") -> App
 def add_version() -> None:
     store = st.open_store()
     store.ensure()
-    rows = pd.DataFrame([{"indicator_id": "village_exits", "adcode": "130624", "year": "2016", "value": "5",
-                          "status": "reported", "source_id": "report2016", "locator": "", "note": ""}])  # fmt: skip
+    rows = pd.DataFrame(
+        [
+            {
+                "indicator_id": "village_exits",
+                "adcode": "130624",
+                "year": "2016",
+                "value": "5",
+                "status": "reported",
+                "source_id": "report2016",
+                "locator": "",
+                "note": "",
+            }
+        ]
+    )
     store.commit({"values": st.Change(rows)}, st.Meta("seed-test", "x.csv"))
 
 

@@ -348,9 +348,11 @@ def test_every_report_row_points_at_its_figure(t, kinds, paragraphs):
 def _value(t, indicator_id, year, adcode=CITY, status="reported") -> Decimal:
     v = t["values.csv"]
     rows = v[
-        (v["indicator_id"] == indicator_id) & (v["adcode"] == adcode)
-        & (v["year"] == str(year)) & (v["status"] == status)
-    ]  # fmt: skip
+        (v["indicator_id"] == indicator_id)
+        & (v["adcode"] == adcode)
+        & (v["year"] == str(year))
+        & (v["status"] == status)
+    ]
     assert len(rows) == 1, (indicator_id, year, adcode, status)
     return Decimal(rows["value"].iloc[0])
 

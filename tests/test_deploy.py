@@ -33,8 +33,12 @@ def test_fill_leaves_nginx_variables_and_refuses_a_missing_value():
 
 
 def test_every_deploy_file_renders_without_a_placeholder_left(tmp_path):
-    site = deployfiles.Site(["127.0.0.1:8501", "10.0.0.2:8501"], conf_dir=tmp_path / "nginx",
-                            tls_cert="/etc/ssl/baoding.pem", tls_key="/etc/ssl/baoding.key")  # fmt: skip
+    site = deployfiles.Site(
+        ["127.0.0.1:8501", "10.0.0.2:8501"],
+        conf_dir=tmp_path / "nginx",
+        tls_cert="/etc/ssl/baoding.pem",
+        tls_key="/etc/ssl/baoding.key",
+    )
     deployfiles.render_site(site)
     values = deployfiles.unit_values([8501, 8502], "/opt/baoding/.venv/bin/python", Path("/opt/baoding"))
     units = deployfiles.render_units(values, tmp_path / "systemd")
@@ -67,12 +71,36 @@ def test_the_supervisor_runs_the_worker_units_exec_start():
 def test_deploy_config_writes_a_site_nginx_accepts(tmp_path):
     """The real server's files: nginx -t accepts the site inside Debian's own http block, TLS included."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "BAODING_TLS_CERT": str(cert), "BAODING_TLS_KEY": str(key)}
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "geo", "deploy-config", str(out), "--workers", "8501,10.0.0.2:8501"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "deploy-config", str(out), "--workers", "8501,10.0.0.2:8501"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     site = out / "etc" / "nginx" / "sites-available" / "baoding.conf"
     assert (out / "etc" / "systemd" / "system" / "baoding@.service").exists()
@@ -89,8 +117,11 @@ def test_deploy_config_writes_a_site_nginx_accepts(tmp_path):
         f"pid {run_dir}/nginx.pid; error_log {run_dir}/error.log; events {{}}\n"
         f"http {{ include /etc/nginx/mime.types; include {site}; }}\n"
     )
-    check = subprocess.run([NGINX, "-t", "-p", str(run_dir), "-c", str(main), "-e", str(run_dir / "error.log")],
-                           capture_output=True, text=True)  # fmt: skip
+    check = subprocess.run(
+        [NGINX, "-t", "-p", str(run_dir), "-c", str(main), "-e", str(run_dir / "error.log")],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -136,10 +167,17 @@ def test_workers_share_the_geopackage_reads_at_once_writes_one_at_a_time(tmp_pat
         assert s.current_version() == 1 and len(s.dataset().values) > 0  # a read while the writer holds the lock
         assert time.monotonic() - t0 < 5
         second = subprocess.Popen(
-            [sys.executable, "-c", f"from test_store import *\ns = st.GeoPackageStore({str(s.path)!r})\n"
-             "v = s.commit(values_change(value_row(adcode='130630')), st.Meta('second'))\nprint('COMMITTED', v.id)"],
-            cwd=ROOT / "tests", stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                f"from test_store import *\ns = st.GeoPackageStore({str(s.path)!r})\n"
+                "v = s.commit(values_change(value_row(adcode='130630')), st.Meta('second'))\nprint('COMMITTED', v.id)",
+            ],
+            cwd=ROOT / "tests",
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         time.sleep(1.5)
         assert second.poll() is None  # waiting for the lock
         assert s.current_version() == 1
@@ -224,7 +262,12 @@ def test_systemd_accepts_the_units(tmp_path):
     shutil.copy(tmp_path / "baoding@.service", tmp_path / "baoding@8501.service")
     shutil.copy(tmp_path / "baoding@.service", tmp_path / "baoding@8502.service")
     units = [str(tmp_path / n) for n in ("baoding@8501.service", "baoding-watchdog.service", "baoding.target")]
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})  # fmt: skip
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *units],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"},
+    )
     problems = [line for line in (done.stdout + done.stderr).splitlines() if str(tmp_path) in line]
     assert done.returncode == 0 and problems == [], done.stdout + done.stderr

@@ -76,17 +76,59 @@ class Deployment:
 def deployment(tmp_path_factory):
     base = tmp_path_factory.mktemp("deployment")
     cert, key = base / "cert.pem", base / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     port, tls_port = deployfiles_free_ports(2)
-    env = {**os.environ, "BAODING_STORE": str(base / "baoding.gpkg"), "BAODING_TLS_CERT": str(cert),
-           "BAODING_TLS_KEY": str(key)}  # fmt: skip
+    env = {
+        **os.environ,
+        "BAODING_STORE": str(base / "baoding.gpkg"),
+        "BAODING_TLS_CERT": str(cert),
+        "BAODING_TLS_KEY": str(key),
+    }
     run_dir = base / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo", "serve", "--workers", "2", "--listen", f"127.0.0.1:{port}", "--first-port", "0",
-         "--watchdog", str(WATCHDOG_S), "--run-dir", str(run_dir), "--tls-listen", f"127.0.0.1:{tls_port}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "serve",
+            "--workers",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--first-port",
+            "0",
+            "--watchdog",
+            str(WATCHDOG_S),
+            "--run-dir",
+            str(run_dir),
+            "--tls-listen",
+            f"127.0.0.1:{tls_port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     for line in proc.stdout:  # the URL line once everything answers
         lines.append(line)
@@ -219,8 +261,9 @@ async def _flood(url: str, attempts: int, hold_s: float, under_way: threading.Ev
 
     async def one() -> None:
         try:
-            ws = await websockets.connect(ws_url, subprotocols=["streamlit"], local_addr=("127.0.0.2", 0),
-                                          open_timeout=20)  # fmt: skip
+            ws = await websockets.connect(
+                ws_url, subprotocols=["streamlit"], local_addr=("127.0.0.2", 0), open_timeout=20
+            )
             sockets.append(ws)
             counts["open"] += 1
         except websockets.InvalidStatus as exc:
@@ -275,8 +318,15 @@ def _admin_import(page, url: str, tmp_path: Path, county: str, value: str) -> No
 
 
 def _versions(deployment) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "geo", "versions"], cwd=ROOT, env=deployment.env(),
-                         capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "geo", "versions"],
+        cwd=ROOT,
+        env=deployment.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     return out.splitlines()
 
 
@@ -311,8 +361,14 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
         # on the websocket's 101), so its uploads and media reach the session there.
         assert eventually(lambda: worker_of(on_a) == name_b, 60, every=0.5), worker_of(on_a)
         assert _versions(deployment) == before
-        check = subprocess.run([sys.executable, "-m", "geo", "check-store"], cwd=ROOT, env=deployment.env(),
-                               capture_output=True, text=True, timeout=60)  # fmt: skip
+        check = subprocess.run(
+            [sys.executable, "-m", "geo", "check-store"],
+            cwd=ROOT,
+            env=deployment.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert check.returncode == 0 and "whole" in check.stdout, check.stdout + check.stderr
     finally:
         on_a.close()
@@ -321,15 +377,34 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
 
 def test_backup_while_it_runs_and_restore(deployment, tmp_path):
     env = deployment.env()
-    done = subprocess.run([sys.executable, "-m", "geo", "backup", str(tmp_path / "b.gpkg")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "backup", str(tmp_path / "b.gpkg")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     restored = deployment.env(BAODING_STORE=str(tmp_path / "restored.gpkg"))
-    done = subprocess.run([sys.executable, "-m", "geo", "restore", str(tmp_path / "b.gpkg")], cwd=ROOT, env=restored,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "restore", str(tmp_path / "b.gpkg")],
+        cwd=ROOT,
+        env=restored,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "integrity check passed" in done.stdout, done.stdout + done.stderr
-    again = subprocess.run([sys.executable, "-m", "geo", "versions"], cwd=ROOT, env=restored, capture_output=True,
-                           text=True, timeout=60, check=True).stdout.splitlines()  # fmt: skip
+    again = subprocess.run(
+        [sys.executable, "-m", "geo", "versions"],
+        cwd=ROOT,
+        env=restored,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
     assert again == _versions(deployment)
 
 
@@ -347,6 +422,12 @@ def test_the_watchdog_restarts_a_worker_whose_health_check_is_blocked(deployment
     line = next(x for x in deployment.log().splitlines() if f"watchdog: worker :{port} (pid {pid})" in x)
     assert "/_stcore/health has not answered for" in line and "killing it and starting it again" in line
     deployment.wait_healthy(port)
-    check = subprocess.run([sys.executable, "-m", "geo", "check-store"], cwd=ROOT, env=deployment.env(),
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    check = subprocess.run(
+        [sys.executable, "-m", "geo", "check-store"],
+        cwd=ROOT,
+        env=deployment.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0 and "whole" in check.stdout

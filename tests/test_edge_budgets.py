@@ -73,8 +73,16 @@ async def streamlit_stand_in(scope, receive, send) -> None:
 
 
 def middleware(**override) -> budgets.WebsocketBudget:
-    limits = {"per_address": 3, "new_per_minute": 60, "max_sessions": 100, "reruns_per_s": 4,
-              "reruns_per_address_s": 8, "messages_per_s": 30, "max_message_kb": 64, **override}  # fmt: skip
+    limits = {
+        "per_address": 3,
+        "new_per_minute": 60,
+        "max_sessions": 100,
+        "reruns_per_s": 4,
+        "reruns_per_address_s": 8,
+        "messages_per_s": 30,
+        "max_message_kb": 64,
+        **override,
+    }
     return budgets.WebsocketBudget(streamlit_stand_in, **limits)
 
 
@@ -363,8 +371,12 @@ def test_a_repeated_error_is_one_line_per_interval_with_a_count():
     finally:
         logger.removeHandler(handler)
         logger.removeFilter(flt)
-    assert lines[:4] == ["socket.accept() out of system resource: EMFILE", "another message",
-                         "info passes untouched", "info passes untouched"]  # fmt: skip
+    assert lines[:4] == [
+        "socket.accept() out of system resource: EMFILE",
+        "another message",
+        "info passes untouched",
+        "info passes untouched",
+    ]
     assert lines[4] == "socket.accept() out of system resource: EMFILE (99,999 more like this in the last 60 s)"
     assert len(lines) == 5
 

@@ -82,10 +82,23 @@ def rss_mb(pid: int) -> float:
 def start_flood(url: str, seconds: float, rate: float, source: str) -> subprocess.Popen:
     """bench/wsload.py's hostile client, in its own process (its sending does not slow the visitor's client)."""
     return subprocess.Popen(
-        [sys.executable, str(BENCH / "wsload.py"), "--url", url, "--flood-rate", str(rate), "--seconds", str(seconds),
-         "--source", source, "--query", QUERY],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(BENCH / "wsload.py"),
+            "--url",
+            url,
+            "--flood-rate",
+            str(rate),
+            "--seconds",
+            str(seconds),
+            "--source",
+            source,
+            "--query",
+            QUERY,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_rerun_flood_leaves_other_visitors_served(server):
@@ -167,9 +180,13 @@ def test_300_connections_from_one_address_are_capped_and_the_log_stays_small(ser
             nonlocal refused
             try:
                 ws = await websockets.connect(
-                    ws_url(url), subprotocols=["streamlit"], max_size=None, open_timeout=30,
-                    user_agent_header=None, local_addr=("127.0.0.3", 0),
-                )  # fmt: skip
+                    ws_url(url),
+                    subprotocols=["streamlit"],
+                    max_size=None,
+                    open_timeout=30,
+                    user_agent_header=None,
+                    local_addr=("127.0.0.3", 0),
+                )
                 held.append(ws)
             except websockets.exceptions.InvalidStatus as exc:
                 assert exc.response.status_code == 403
@@ -188,8 +205,10 @@ def test_300_connections_from_one_address_are_capped_and_the_log_stays_small(ser
 
     opened, refused, failed, visitor, fds = run_async(asyncio.wait_for(scenario(), 180))
     grown = log.stat().st_size - log_before
-    print(f"held {opened}, refused {refused}, failed {failed[:3]}, visitor map {visitor:.2f} s, "
-          f"server fds {fds}, log +{grown} bytes")  # fmt: skip
+    print(
+        f"held {opened}, refused {refused}, failed {failed[:3]}, visitor map {visitor:.2f} s, "
+        f"server fds {fds}, log +{grown} bytes"
+    )
     per_address = int(settings.SETTINGS["BAODING_WS_PER_ADDRESS"].default)  # the shipped default
     assert opened <= per_address and opened + refused == 300 and not failed
     assert visitor < 30 and fds < 1024 - 64

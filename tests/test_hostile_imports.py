@@ -253,8 +253,11 @@ def canary(tmp_path) -> dict[str, Path]:
     """A file a hostile upload points at (a polygon in Baoding whose adcode is the canary token), and a
     VRT naming it: were either read, the problems would quote the token."""
     ring = [[114.1, 38.8], [114.3, 38.8], [114.3, 38.9], [114.1, 38.8]]
-    feature = {"type": "Feature", "properties": {"adcode": CANARY, "name_zh": CANARY, "name_en": CANARY},
-               "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    feature = {
+        "type": "Feature",
+        "properties": {"adcode": CANARY, "name_zh": CANARY, "name_en": CANARY},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
     target = tmp_path / "canary.geojson"
     target.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     vrt = tmp_path / "canary.vrt"
@@ -274,8 +277,10 @@ def _fuping_gpkg(path: Path) -> None:
 def _raw_schema(conn, kind: str, name: str, table: str, sql: str) -> None:
     """A schema entry as the file would carry it, written past SQLite's own parser (as an attacker can)."""
     conn.execute("PRAGMA writable_schema = ON")
-    conn.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)",
-                 (kind, name, table, sql))  # fmt: skip
+    conn.execute(
+        "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, 0, ?)",
+        (kind, name, table, sql),
+    )
     conn.commit()
     conn.execute("PRAGMA writable_schema = OFF")
 
@@ -414,10 +419,20 @@ def test_the_cli_checks_in_the_same_limited_child_with_the_same_message(world, t
     assert [p.reason for p in app.problems] == [limits.refusal("child_time", 3)]
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**__import__("os").environ, "BAODING_IMPORT_SECONDS": "3", "BAODING_STORE": str(tmp_path / "store.gpkg"),
-           "TMPDIR": str(temp)}  # fmt: skip
-    cli = subprocess.run([sys.executable, "-m", "geo", "import", str(tmp_path / "endless.gpkg"), "--dry-run"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    env = {
+        **__import__("os").environ,
+        "BAODING_IMPORT_SECONDS": "3",
+        "BAODING_STORE": str(tmp_path / "store.gpkg"),
+        "TMPDIR": str(temp),
+    }
+    cli = subprocess.run(
+        [sys.executable, "-m", "geo", "import", str(tmp_path / "endless.gpkg"), "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 1
     assert cli.stdout.strip() == f"row 1, column *: {limits.refusal('child_time', 3)}"
     assert "nothing written" in cli.stderr
@@ -456,8 +471,10 @@ def test_a_child_killed_at_its_time_limit_leaves_no_temporary_folder(world, tmp_
 def test_a_child_stopped_by_its_memory_cap_names_the_limit(world, tmp_path):
     """A view of 1,000 rows of 1 MB each: more than the cap (1.25 GB; the interpreter maps ~0.9 GB)."""
     ds, counties = world
-    body = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "
-            "SELECT x AS fid, (SELECT geom FROM b) AS geom, hex(zeroblob(500000)) || x AS adcode FROM c")  # fmt: skip
+    body = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) "
+        "SELECT x AS fid, (SELECT geom FROM b) AS geom, hex(zeroblob(500000)) || x AS adcode FROM c"
+    )
     data = _sqlite_view(tmp_path / "big.gpkg", body)
     cap = 5 * 2**28
     result = child.prepare_in_child(data, "big.gpkg", ds, counties, memory_bytes=cap)
@@ -523,8 +540,10 @@ def test_a_view_of_millions_of_rows_is_read_only_one_row_past_the_limit(world, t
     import time
 
     monkeypatch.setattr(limits, "MAX_ROWS", 100)
-    body = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) "
-            "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c")  # fmt: skip
+    body = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) "
+        "SELECT x AS fid, (SELECT geom FROM b) AS geom, '130624' AS adcode FROM c"
+    )
     start = time.process_time()
     (problem,) = check(world, _sqlite_view(tmp_path / "many.gpkg", body), "many.gpkg")
     assert problem == f"row 1, column *: {limits.refusal('rows', 100)}"

@@ -370,8 +370,11 @@ def test_boundaries_extend_by_adcode(world):
 
 def test_invalid_geometry_and_foreign_codes_are_problems(world):
     bowtie = shapely.Polygon([(115.0, 38.8), (115.1, 38.9), (115.1, 38.8), (115.0, 38.9)])
-    frame = gpd.GeoDataFrame({"adcode": ["130624", "110101"], "name_zh": ["a", "b"], "name_en": ["a", "b"]},
-                             geometry=[bowtie, shapely.box(115, 38.8, 115.1, 38.9)], crs="EPSG:4326")  # fmt: skip
+    frame = gpd.GeoDataFrame(
+        {"adcode": ["130624", "110101"], "name_zh": ["a", "b"], "name_en": ["a", "b"]},
+        geometry=[bowtie, shapely.box(115, 38.8, 115.1, 38.9)],
+        crs="EPSG:4326",
+    )
     assert problems(run(world, _geojson(frame), "b.geojson")) == [
         "row 1, column geometry: invalid geometry (Self-intersection[115.05 38.85])",
         "row 2, column adcode: adcode '110101' is not a county-level code 1306xx (BAODING_REGION)",
@@ -441,8 +444,11 @@ def test_import_commits_with_its_source_and_shows_up(store, tmp_path):
     v = store.commit(r.changeset, st.Meta("alice", r.file_name, r.sha256))
     assert v.file_sha256 == r.sha256
     values = store.dataset().values
-    row = values[(values["indicator_id"] == "poor_population_remaining") & (values["adcode"] == "130624")
-                 & (values["year"] == 2016)]  # fmt: skip
+    row = values[
+        (values["indicator_id"] == "poor_population_remaining")
+        & (values["adcode"] == "130624")
+        & (values["year"] == 2016)
+    ]
     assert row["number"].tolist() == [108100.0] and row["source_id"].tolist() == ["report2016"]
 
 

@@ -82,8 +82,12 @@ def test_random_csv_tables_never_crash(rows, encoding, sep, year, source):
     check(importer.prepare_import(data, "t.csv", DS, COUNTIES, options))
 
 
-@given(rows=hs.lists(hs.lists(hs.one_of(cells, hs.integers(-10**20, 10**20), hs.floats(), hs.none(), hs.booleans()),
-                              max_size=6), max_size=6))  # fmt: skip
+@given(
+    rows=hs.lists(
+        hs.lists(hs.one_of(cells, hs.integers(-(10**20), 10**20), hs.floats(), hs.none(), hs.booleans()), max_size=6),
+        max_size=6,
+    )
+)
 def test_random_xlsx_tables_never_crash(rows):
     import openpyxl
     from openpyxl.utils.exceptions import IllegalCharacterError
@@ -117,10 +121,20 @@ def test_random_zip_archives_never_crash(entries):
         check(importer.prepare_import(out.getvalue(), name, DS, COUNTIES))
 
 
-@given(text=hs.one_of(cells, hs.text(max_size=20)),
-       indicator=hs.sampled_from(["registered_poor_population", "poverty_incidence", "pv_grid_connected_mw",
-                                  "city_special_funds_growth", "fungus_area", "tourism_income"]),
-       hint=hs.sampled_from(["", "万", "万人", "MW", "%", "亩", "头"]))  # fmt: skip
+@given(
+    text=hs.one_of(cells, hs.text(max_size=20)),
+    indicator=hs.sampled_from(
+        [
+            "registered_poor_population",
+            "poverty_incidence",
+            "pv_grid_connected_mw",
+            "city_special_funds_growth",
+            "fungus_area",
+            "tourism_income",
+        ]
+    ),
+    hint=hs.sampled_from(["", "万", "万人", "MW", "%", "亩", "头"]),
+)
 def test_numbers_parse_or_say_why(text, indicator, hint):
     row = DS.indicators.set_index("indicator_id").loc[indicator]
     try:

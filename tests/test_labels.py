@@ -89,10 +89,14 @@ def test_grid_placement_matches_the_brute_force_reference(anchors):
     xy = np.column_stack([rng.uniform(114, 116, 600), rng.uniform(38, 40, 600)])
     xy[1] = xy[0]
     crowd = gpd.GeoDataFrame(
-        {"adcode": [f"{k:06d}" for k in range(600)], "name_zh": [f"县{k}" for k in range(600)],
-         "area": rng.uniform(1, 100, 600)},
-        geometry=[Point(x, y) for x, y in xy], crs=4326,
-    )  # fmt: skip
+        {
+            "adcode": [f"{k:06d}" for k in range(600)],
+            "name_zh": [f"县{k}" for k in range(600)],
+            "area": rng.uniform(1, 100, 600),
+        },
+        geometry=[Point(x, y) for x, y in xy],
+        crs=4326,
+    )
     fast = place_labels(crowd)
     assert fast == _place_labels_brute_force(crowd)
     assert collisions(fast, 10.0) == []

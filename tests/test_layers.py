@@ -128,8 +128,12 @@ def test_shift_to_amap_moves_every_vertex_about_550_m(tiny_counties):
 
 def test_basemap_settings_are_registered_and_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    names = [basemaps.TIANDITU_SETTING, basemaps.TILE_URL_SETTING, basemaps.TILE_DATUM_SETTING,
-             basemaps.TILE_ATTRIBUTION_SETTING]  # fmt: skip
+    names = [
+        basemaps.TIANDITU_SETTING,
+        basemaps.TILE_URL_SETTING,
+        basemaps.TILE_DATUM_SETTING,
+        basemaps.TILE_ATTRIBUTION_SETTING,
+    ]
     for name in names:
         assert name in settings.SETTINGS, name
         assert readme.count(f"`{name}`") >= 2, name  # Chinese and English sections
@@ -152,11 +156,15 @@ def test_urls_in_app_code_are_only_tile_templates():
 def _sites(points: list[tuple[float, float]], names: list[str], programmes: list[str], precisions: list[str]):
     gdf = gpd.GeoDataFrame(
         {
-            "name_zh": names, "name_en": names, "programme": programmes, "precision": precisions,
+            "name_zh": names,
+            "name_en": names,
+            "programme": programmes,
+            "precision": precisions,
             "adcode": ["000001"] * len(names),
         },
-        geometry=[Point(p) for p in points], crs="EPSG:4326",
-    )  # fmt: skip
+        geometry=[Point(p) for p in points],
+        crs="EPSG:4326",
+    )
     return gdf.assign(rows=[[("来源", "<script>alert(2)</script>")] for _ in names])
 
 
@@ -164,9 +172,10 @@ def _map_sites(sites: gpd.GeoDataFrame, colors: dict[str, str], names: dict[str,
     """The view's sites and site legend, in the order of ``colors`` (as geo.views.programmes.map_sites)."""
     drawn = [
         Site(g.x, g.y, p, colors[p], pr, (n,), a, tuple(r))
-        for g, p, pr, n, a, r in zip(sites.geometry, sites["programme"], sites["precision"], sites["name_zh"],
-                                     sites["adcode"], sites["rows"])
-    ]  # fmt: skip
+        for g, p, pr, n, a, r in zip(
+            sites.geometry, sites["programme"], sites["precision"], sites["name_zh"], sites["adcode"], sites["rows"]
+        )
+    ]
     drawn.sort(key=lambda s: list(colors).index(s.programme))
     counts = sites["programme"].value_counts()
     entries = [LegendEntry(names[p], c, int(counts[p])) for p, c in colors.items() if p in counts]
@@ -181,17 +190,27 @@ def site_map(tiny_counties):
         ["pv", "tourism", "pv"],
         ["exact", "county", "township"],
     )
-    drawn, legend = _map_sites(sites, {"pv": SITE_PALETTE[0], "tourism": SITE_PALETTE[1]},
-                               {"pv": "光伏扶贫", "tourism": "旅游扶贫"})  # fmt: skip
+    drawn, legend = _map_sites(
+        sites, {"pv": SITE_PALETTE[0], "tourism": SITE_PALETTE[1]}, {"pv": "光伏扶贫", "tourism": "旅游扶贫"}
+    )
     fills = {a: CountyFill("#ffffff", (("", n),)) for a, n in zip(tiny_counties.adcode, tiny_counties.name_zh)}
     symbols = (
         Symbol("000001", 115.05, 38.85, 400.0, (("v", "400"),)),
         Symbol("000002", 115.15, 38.85, 100.0, (("v", "100"),)),
     )
     view = MapView(
-        "symbols", "测试（个）", fills, None, ("000003",), sites=drawn, site_legend=legend, symbols=symbols,
-        symbol_title="测试（个）", selection=("000001", "000002"), in_view=("000001", "000002"),
-    )  # fmt: skip
+        "symbols",
+        "测试（个）",
+        fills,
+        None,
+        ("000003",),
+        sites=drawn,
+        site_legend=legend,
+        symbols=symbols,
+        symbol_title="测试（个）",
+        selection=("000001", "000002"),
+        in_view=("000001", "000002"),
+    )
     return layers.programme_map(view, tiny_counties, OFFLINE, "zh")
 
 
@@ -270,9 +289,14 @@ def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
 def test_page_view_draws_only_the_selected_countys_sites(tiny_dataset, tiny_counties):
     sites = _sites([(115.05, 38.85), (115.15, 38.85)], ["甲点", "乙点"], ["pv", "pv"], ["exact", "exact"])
     sites = sites.assign(
-        adcode=["000001", "000002"], source_id="rep", locator="x", note="", facts_zh="", facts_en="",
+        adcode=["000001", "000002"],
+        source_id="rep",
+        locator="x",
+        note="",
+        facts_zh="",
+        facts_en="",
         location_source_id="",
-    )  # fmt: skip
+    )
     view = pg.programmes_view(tiny_dataset, tiny_counties, sites, [], ["000002"], "poor_villages", None, "zh")
     m = layers.programme_map(view.map, tiny_counties, OFFLINE, "zh")
     assert list(_markers(m)) == ["乙点"]

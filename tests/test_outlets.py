@@ -107,11 +107,14 @@ def test_an_unlisted_host_is_text_and_a_reprint_site_is_named():
     )
     olist = pd.DataFrame(
         {
-            "outlet_id": ["gov_cn", "china_com"], "name_zh": ["中国政府网", "中华网"],
+            "outlet_id": ["gov_cn", "china_com"],
+            "name_zh": ["中国政府网", "中华网"],
             "name_en": ["gov.cn", "china.com"],
-            "domains": ["www.gov.cn", "news.china.com"], "kind": ["government", "reprint"], "note": ["", ""],
+            "domains": ["www.gov.cn", "news.china.com"],
+            "kind": ["government", "reprint"],
+            "note": ["", ""],
         }
-    )  # fmt: skip
+    )
     d = outlets.describe_sources(src, olist).set_index("source_id")
     assert d.loc["a", "link"] == "https://www.gov.cn/x" and d.loc["a", "via_zh"] == ""
     assert d.loc["b", "link"] and d.loc["b", "via_zh"] == "中华网" and d.loc["b", "via_en"] == "china.com"
@@ -135,8 +138,10 @@ def _tiny_with(tmp_path, grade: str, further: list[list[str]]):
     tables = dict(TINY_TABLES)
     wiki = ["wiki", "某县属于哪个市", "百科页面", "", "", grade, "无作者和日期"]
     tables["sources.csv"] = [*TINY_TABLES["sources.csv"], wiki]
-    tables["values.csv"] = [*TINY_TABLES["values.csv"],
-                            ["poor_villages", "000003", "2014", "12", "reported", "wiki", "正文", ""]]  # fmt: skip
+    tables["values.csv"] = [
+        *TINY_TABLES["values.csv"],
+        ["poor_villages", "000003", "2014", "12", "reported", "wiki", "正文", ""],
+    ]
     head = ["indicator_id", "adcode", "year", "status", "value", "source_id", "locator", "note"]
     tables["value_sources.csv"] = [head, *further]
     return ind.load_dataset(write_tables(tmp_path / "data", tables), {"000001", "000002", "000003"})
@@ -232,8 +237,9 @@ def test_grade_in_csv_and_xlsx_downloads(bundled):
     assert grades and set(grades) <= set(GRADES)
     values = ind.values_table(ds, {}, {}, "en")
     assert set(values["grade"]) <= set(GRADES) and (values["mark"] != "").sum() == 1
-    fig_rows = downloads.figures_table(ds, [("map", r) for _, r in ind.county_values(ds, "exit_year", 2020).iterrows()],
-                                       {}, "en")  # fmt: skip
+    fig_rows = downloads.figures_table(
+        ds, [("map", r) for _, r in ind.county_values(ds, "exit_year", 2020).iterrows()], {}, "en"
+    )
     assert set(fig_rows["Source grade"]) <= set(GRADES)
 
 

@@ -121,10 +121,20 @@ def test_libreoffice_opens_and_draws_the_deck(zh_pptx, real, tmp_path):
     src.write_bytes(zh_pptx)
     profile = (tmp_path / "lo-profile").as_uri()  # a fresh profile: no clash with another soffice running
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
-         str(tmp_path), str(src)],
-        check=True, capture_output=True, timeout=240,
-    )  # fmt: skip
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     pdf = tmp_path / "deck.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert f"Pages:           {len(deck)}" in info

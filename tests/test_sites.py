@@ -53,9 +53,14 @@ def write_sites(folder: Path, rows: list[dict[str, str]]) -> Path:
 
 def site(**kw: str) -> dict[str, str]:
     base = {
-        "name_zh": "测试点", "name_en": "Test", "programme": "pv", "adcode": "000001", "precision": "county",
-        "source_id": "rep", "locator": "x",
-    }  # fmt: skip
+        "name_zh": "测试点",
+        "name_en": "Test",
+        "programme": "pv",
+        "adcode": "000001",
+        "precision": "county",
+        "source_id": "rep",
+        "locator": "x",
+    }
     return {**base, **kw}
 
 
@@ -136,9 +141,10 @@ def test_point_outside_baodings_counties_is_an_error(tmp_path, tiny_counties):
     # Inside the rough box, but 20 km north of the three tiny counties.
     with pytest.raises(DataError, match=r"line 3: point lies outside Baoding's counties \(\d+\.\d km away\)"):
         read_tiny(
-            tmp_path, tiny_counties,
+            tmp_path,
+            tiny_counties,
             [site(), site(name_zh="远点", precision="exact", lon="115.15", lat="39.1")],
-        )  # fmt: skip
+        )
 
 
 def test_point_in_another_county_than_stated_is_an_error(tmp_path, tiny_counties):
@@ -166,9 +172,7 @@ def test_duplicate_site_and_missing_column(tmp_path, tiny_counties):
 
 def test_optional_columns_may_be_absent(tmp_path, tiny_counties):
     path = tmp_path / "sites.csv"
-    path.write_text(
-        ",".join(sites.COLUMNS) + "\n甲点,Jia,pv,000001,,,county,rep,x,\n", encoding="utf-8"
-    )  # fmt: skip
+    path.write_text(",".join(sites.COLUMNS) + "\n甲点,Jia,pv,000001,,,county,rep,x,\n", encoding="utf-8")
     out = sites.read_sites(path, tiny_counties, {"pv"}, {"rep"})
     assert out.iloc[0]["datum_in"] == "wgs84" and out.iloc[0]["facts_zh"] == ""
 
@@ -183,9 +187,10 @@ def test_points_copied_from_amap_or_baidu_are_converted_to_wgs84(tmp_path, tiny_
     typed = datum.convert_coords(*true_wgs, "wgs84", key)
     assert metres(typed, true_wgs) > 400  # what drawing the raw Amap/Baidu numbers would cost
     out = read_tiny(
-        tmp_path, tiny_counties,
+        tmp_path,
+        tiny_counties,
         [site(precision="exact", lon=f"{typed[0]:.7f}", lat=f"{typed[1]:.7f}", datum=typed_datum)],
-    )  # fmt: skip
+    )
     got = (out.geometry.iloc[0].x, out.geometry.iloc[0].y)
     # 1e-7 degrees in the CSV is ~1 cm; BD-09's inverse is the closed-form one (decimetres).
     assert metres(got, true_wgs) < (0.5 if key == "bd09" else 0.05)

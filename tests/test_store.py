@@ -26,9 +26,16 @@ DATA = ROOT / "data"
 
 def value_row(indicator="village_exits", adcode="130624", year="2016", value="5", source="report2016", **extra):
     return {
-        "indicator_id": indicator, "adcode": adcode, "year": year, "value": value, "status": "reported",
-        "source_id": source, "locator": "", "note": "", **extra,
-    }  # fmt: skip
+        "indicator_id": indicator,
+        "adcode": adcode,
+        "year": year,
+        "value": value,
+        "status": "reported",
+        "source_id": source,
+        "locator": "",
+        "note": "",
+        **extra,
+    }
 
 
 def values_change(*rows: dict) -> st.Changeset:

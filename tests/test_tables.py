@@ -70,11 +70,17 @@ def test_hostile_values_are_neutralised_in_both_formats():
 
 
 def test_a_workbook_of_several_sheets_with_choices():
-    data = tables.workbook_xlsx([
-        tables.Sheet("数据 values", pd.DataFrame(columns=["county", "status"]), 22,
-                     (("A2:A50", "'县 counties'!$A$2:$A$3"), ("B2:B50", '"reported,target"'))),
-        tables.Sheet("县 counties", pd.DataFrame({"adcode": ["130600", "=1"]})),
-    ])  # fmt: skip
+    data = tables.workbook_xlsx(
+        [
+            tables.Sheet(
+                "数据 values",
+                pd.DataFrame(columns=["county", "status"]),
+                22,
+                (("A2:A50", "'县 counties'!$A$2:$A$3"), ("B2:B50", '"reported,target"')),
+            ),
+            tables.Sheet("县 counties", pd.DataFrame({"adcode": ["130600", "=1"]})),
+        ]
+    )
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["数据 values", "县 counties"]
     values = wb["数据 values"]

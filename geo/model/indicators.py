@@ -191,9 +191,14 @@ def validate_tables(
     empty = {name: pd.DataFrame(columns=list(SCHEMAS[name])) for name in OPTIONAL_FILES}
     t = {name: tables.get(name, empty.get(name))[list(SCHEMAS[name])] for name in SCHEMAS}
     prog, ind, cat, val, src, outl, extra = (
-        t["programmes.csv"], t["indicators.csv"], t["categories.csv"],
-        t["values.csv"], t["sources.csv"], t["outlets.csv"], t["value_sources.csv"],
-    )  # fmt: skip
+        t["programmes.csv"],
+        t["indicators.csv"],
+        t["categories.csv"],
+        t["values.csv"],
+        t["sources.csv"],
+        t["outlets.csv"],
+        t["value_sources.csv"],
+    )
     if problem := out.outlet_problem(outl):
         raise DataError(paths["outlets.csv"], f"line {problem[0]}: {problem[1]}")
 
@@ -231,8 +236,9 @@ def validate_tables(
     _bad(val, is_cat & ~known, p, "category code not listed in categories.csv")
     val = val.assign(year=val["year"].astype(int), number=numeric)
 
-    extra = _check_value_sources(extra, val, src, kinds_by_id := ind.set_index("indicator_id")["kind"],
-                                 paths["value_sources.csv"])  # fmt: skip
+    extra = _check_value_sources(
+        extra, val, src, kinds_by_id := ind.set_index("indicator_id")["kind"], paths["value_sources.csv"]
+    )
     same = lambda a, b, i: _same_figure(a, b, kinds_by_id.get(i))  # noqa: E731
     val = val.join(out.value_marks(val, src, extra, same)[["weak", "disputed"]])
     src = out.describe_sources(src, outl)
@@ -415,9 +421,11 @@ def mark_text(ds: Dataset, row: pd.Series | dict, lang: str, detail: bool = True
         return ""  # the row carries its flags: nothing to look up
     key = _value_key(row)
     flags = ds.values[
-        (ds.values["indicator_id"] == key[0]) & (ds.values["adcode"] == key[1])
-        & (ds.values["year"] == key[2]) & (ds.values["status"] == key[3])
-    ]  # fmt: skip
+        (ds.values["indicator_id"] == key[0])
+        & (ds.values["adcode"] == key[1])
+        & (ds.values["year"] == key[2])
+        & (ds.values["status"] == key[3])
+    ]
     if flags.empty:
         return ""
     stored = flags.iloc[0]

@@ -97,9 +97,15 @@ class MapColours:
 # Okabe–Ito lightened for a dark ground (each ≥ 3:1 on the dark context fills it sits on); black becomes
 # near-white. The sequential ramps run from quiet to bright (7 steps; fewer classes take evenly spaced steps).
 _DARK_CATEGORICAL = {
-    "#0072B2": "#4ea1e8", "#E69F00": "#e69f00", "#009E73": "#1fb58a", "#CC79A7": "#d98cba",
-    "#56B4E9": "#8fd0f5", "#D55E00": "#f0783a", "#F0E442": "#f0e442", "#000000": "#f2f2f2",
-}  # fmt: skip
+    "#0072B2": "#4ea1e8",
+    "#E69F00": "#e69f00",
+    "#009E73": "#1fb58a",
+    "#CC79A7": "#d98cba",
+    "#56B4E9": "#8fd0f5",
+    "#D55E00": "#f0783a",
+    "#F0E442": "#f0e442",
+    "#000000": "#f2f2f2",
+}
 _DARK_RAMP_STEPS = {
     "YlGnBu": ["#4277c8", "#2f95cc", "#2bb2c2", "#52c7ae", "#8fdc9f", "#c9ec9f", "#fdf9b8"],
     "YlOrBr": ["#c45a1c", "#d8701f", "#e8882c", "#f4a23e", "#fbbd5c", "#fdd684", "#ffefb6"],
@@ -116,15 +122,35 @@ def _spread(steps: list[str]) -> dict[int, list[str]]:
 
 
 LIGHT_MAP = MapColours(
-    ground=BACKGROUND, border=BORDER, fill_opacity=0.85, hatch_bg=HATCH_BG, hatch_line=HATCH_LINE,
-    hatch_tint_line=HATCH_TINT_LINE, label_text=LABEL_TEXT, label_halo="#ffffff", label_small="#333333",
-    highlight="#111111", planned_line=PLANNED_LINE, site_hollow="#ffffff", site_edge="#1a1a1a",
+    ground=BACKGROUND,
+    border=BORDER,
+    fill_opacity=0.85,
+    hatch_bg=HATCH_BG,
+    hatch_line=HATCH_LINE,
+    hatch_tint_line=HATCH_TINT_LINE,
+    label_text=LABEL_TEXT,
+    label_halo="#ffffff",
+    label_small="#333333",
+    highlight="#111111",
+    planned_line=PLANNED_LINE,
+    site_hollow="#ffffff",
+    site_edge="#1a1a1a",
     swatch_edge="#3d3d3d",
-)  # fmt: skip
+)
 DARK_MAP = MapColours(
-    ground="#141e2c", border="#9fb0c6", fill_opacity=1.0, hatch_bg="#1f2b3c", hatch_line="#43536a",
-    hatch_tint_line="#5a6c86", label_text="#f5f7fa", label_halo="#0b1320", label_small="#d5dde8",
-    highlight="#ffffff", planned_line="#f5f7fa", site_hollow="#141e2c", site_edge="#0b1320",
+    ground="#141e2c",
+    border="#9fb0c6",
+    fill_opacity=1.0,
+    hatch_bg="#1f2b3c",
+    hatch_line="#43536a",
+    hatch_tint_line="#5a6c86",
+    label_text="#f5f7fa",
+    label_halo="#0b1320",
+    label_small="#d5dde8",
+    highlight="#ffffff",
+    planned_line="#f5f7fa",
+    site_hollow="#141e2c",
+    site_edge="#0b1320",
     swatch_edge="#9fb0c6",
     data={
         **{k.lower(): v for k, v in _DARK_CATEGORICAL.items()},
@@ -139,7 +165,7 @@ DARK_MAP = MapColours(
         SELECTED: "#ff6b5a",
     },
     ramps={name: _spread(steps) for name, steps in _DARK_RAMP_STEPS.items()},
-)  # fmt: skip
+)
 MAP_COLOURS = {"light": LIGHT_MAP, "dark": DARK_MAP}
 
 

@@ -29,8 +29,17 @@ from geo.model.indicators import DataError, read_csv
 
 PRECISIONS: tuple[str, ...] = ("exact", "township", "county")
 COLUMNS: tuple[str, ...] = (
-    "name_zh", "name_en", "programme", "adcode", "lon", "lat", "precision", "source_id", "locator", "note",
-)  # fmt: skip
+    "name_zh",
+    "name_en",
+    "programme",
+    "adcode",
+    "lon",
+    "lat",
+    "precision",
+    "source_id",
+    "locator",
+    "note",
+)
 # Optional columns and their value when absent or empty.
 OPTIONAL: dict[str, str] = {"datum": "wgs84", "location_source_id": "", "facts_zh": "", "facts_en": ""}
 # A typed point may sit this far outside its county: the outlines are simplified (≤ 100 m,
@@ -112,9 +121,10 @@ def validate_sites(
         if row.precision == "county":
             if row.lon or row.lat:
                 raise _fail(
-                    path, line,
+                    path,
+                    line,
                     "precision is county, so lon/lat must stay empty (the point is the county's representative point)",
-                )  # fmt: skip
+                )
             lons.append(math.nan)
             lats.append(math.nan)
             continue

@@ -291,9 +291,18 @@ def validate_deck(raw_slides: list, path: Path | str, ds: ind.Dataset, adcodes: 
             raise c.fail("figures", f"{n} figures; a slide has 1 to {MAX_FIGURES}")
         refs = tuple(_check_figure(c, f, i, ix, adcodes) for i, f in enumerate(figures, start=1))
         slides.append(
-            Slide(slide_id, titles["zh"], titles["en"], captions["zh"], captions["en"], spec, refs, notes["zh"],
-                  notes["en"])
-        )  # fmt: skip
+            Slide(
+                slide_id,
+                titles["zh"],
+                titles["en"],
+                captions["zh"],
+                captions["en"],
+                spec,
+                refs,
+                notes["zh"],
+                notes["en"],
+            )
+        )
     return Deck(str(path), tuple(slides))
 
 

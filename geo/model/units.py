@@ -59,8 +59,20 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "元/人·年": ("yuan per person-year", Decimal(1)),
 }
 # Dimensions whose values cannot be below zero (a money amount or a growth rate can).
-NON_NEGATIVE = {"persons", "person-times", "households", "count", "businesses", "schools", "kinds", "items",
-                "courses", "area", "power", "year"}  # fmt: skip
+NON_NEGATIVE = {
+    "persons",
+    "person-times",
+    "households",
+    "count",
+    "businesses",
+    "schools",
+    "kinds",
+    "items",
+    "courses",
+    "area",
+    "power",
+    "year",
+}
 
 _NUMBER = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?(?:e([+-]?\d{1,3}))?", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")

@@ -180,8 +180,16 @@ class WebsocketBudget:
 class Connection:
     """One websocket: reads frames as they come, passes on what the budgets allow."""
 
-    def __init__(self, limits: Limits, address: str, receive: Receive, send: Send, clock, shared: Bucket,
-                 on_flood: Callable[[str], None] = lambda address: None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        limits: Limits,
+        address: str,
+        receive: Receive,
+        send: Send,
+        clock,
+        shared: Bucket,
+        on_flood: Callable[[str], None] = lambda address: None,
+    ) -> None:
         self.on_flood = on_flood
         self.limits, self.address, self._receive, self._send, self.clock = limits, address, receive, send, clock
         now = clock()
@@ -276,9 +284,10 @@ class Connection:
         if not self.messages.take(now):
             self.flooded = True
             return self.close(
-                1008, f"flooded: {self.received:,} messages in {now - self.started:.1f} s "
+                1008,
+                f"flooded: {self.received:,} messages in {now - self.started:.1f} s "
                 f"(budget {self.limits.messages_per_s:g} a second)",
-            )  # fmt: skip
+            )
         msg = BackMsg()
         try:
             msg.ParseFromString(data)

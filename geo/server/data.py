@@ -80,9 +80,13 @@ def current() -> Data:
     if found is not None:
         return found
     data = Data(
-        s.label, version, s.dataset(), s.counties(), s.sites(),
+        s.label,
+        version,
+        s.dataset(),
+        s.counties(),
+        s.sites(),
         cached_context(settings.data_dir() / "context.geojson"),
-    )  # fmt: skip
+    )
     with _lock:
         _loaded[key] = data
         while len(_loaded) > KEPT:

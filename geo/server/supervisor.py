@@ -155,21 +155,28 @@ class Supervisor:
     def render(self) -> Path:
         conf_dir = self.run_dir / "nginx"
         site = deployfiles.Site(
-            workers=[f"127.0.0.1:{w.port}" for w in self.pool], listen=self.listen, conf_dir=conf_dir,
-            server_name=self.server_name, access_log=str(self.run_dir / "access.log"),
-            tls_cert=self.tls_cert, tls_key=self.tls_key, tls_listen=self.tls_listen or "443",
-        )  # fmt: skip
+            workers=[f"127.0.0.1:{w.port}" for w in self.pool],
+            listen=self.listen,
+            conf_dir=conf_dir,
+            server_name=self.server_name,
+            access_log=str(self.run_dir / "access.log"),
+            tls_cert=self.tls_cert,
+            tls_key=self.tls_key,
+            tls_listen=self.tls_listen or "443",
+        )
         deployfiles.render_site(site)
         return deployfiles.render_supervised_nginx(self.run_dir, conf_dir)
 
     def write_state(self, ready: bool) -> None:
         state = {
-            "ready": ready, "url": self.url(), "supervisor": os.getpid(),
+            "ready": ready,
+            "url": self.url(),
+            "supervisor": os.getpid(),
             "nginx": self.proxy.pid if self.proxy else None,
             "workers": {str(w.port): (w.proc.pid if w.proc else None) for w in self.pool},
             "names": {f"w{k + 1}": w.port for k, w in enumerate(self.pool)},  # as Site.names() orders them
             "restarts": {str(w.port): w.restarts for w in self.pool},
-        }  # fmt: skip
+        }
         tmp = self.run_dir / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
         tmp.replace(self.run_dir / "state.json")
@@ -180,9 +187,15 @@ class Supervisor:
         cmd = deployfiles.worker_command(w.port, self.python)
         out = open(self.run_dir / f"worker-{w.port}.log", "ab")
         w.proc = subprocess.Popen(
-            cmd, cwd=deployfiles.ROOT, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-        )  # fmt: skip
+            cmd,
+            cwd=deployfiles.ROOT,
+            env={**os.environ, **self.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         out.close()
         w.started_at = time.monotonic()
         log.info("worker :%d started (pid %d)", w.port, w.proc.pid)
@@ -243,8 +256,10 @@ class Supervisor:
         while waiting:
             for w in self.pool:
                 if w.port in waiting and w.proc.poll() is not None:
-                    raise RuntimeError(f"worker :{w.port} exited with code {w.proc.returncode}; "
-                                       f"see {self.run_dir / f'worker-{w.port}.log'}")  # fmt: skip
+                    raise RuntimeError(
+                        f"worker :{w.port} exited with code {w.proc.returncode}; "
+                        f"see {self.run_dir / f'worker-{w.port}.log'}"
+                    )
             waiting = {p for p in waiting if not healthy(p, 2)}
             if waiting and time.monotonic() > deadline:
                 raise RuntimeError(f"workers {sorted(waiting)} did not answer their health check")
@@ -275,8 +290,13 @@ class Supervisor:
                     quick = time.monotonic() - w.started_at < 10
                     w.quick_exits = w.quick_exits + 1 if quick else 0
                     delay = min(30, 2**w.quick_exits - 1)
-                    log.warning("worker :%d (pid %d) %s; starting it again%s", w.port, w.proc.pid, why,
-                                f" in {delay} s" if delay else "")  # fmt: skip
+                    log.warning(
+                        "worker :%d (pid %d) %s; starting it again%s",
+                        w.port,
+                        w.proc.pid,
+                        why,
+                        f" in {delay} s" if delay else "",
+                    )
                     if delay and self.stopping.wait(delay):
                         return
                     w.restarts += 1
@@ -331,8 +351,10 @@ def serve(sup: Supervisor) -> int:
     try:
         sup.start()
         ports = ", ".join(str(w.port) for w in sup.pool)
-        print(f"serving at {sup.url()}  ({len(sup.pool)} workers on ports {ports}; logs in {sup.run_dir}; "
-              "Ctrl-C stops)", flush=True)  # fmt: skip
+        print(
+            f"serving at {sup.url()}  ({len(sup.pool)} workers on ports {ports}; logs in {sup.run_dir}; Ctrl-C stops)",
+            flush=True,
+        )
         sup.loop()
     except (RuntimeError, ValueError) as exc:
         log.error("%s", exc)

@@ -51,9 +51,17 @@ class UploadGate:
                 client = scope.get("client")
                 _log.warning("upload refused from %s: %s", client[0] if client else "?", refusal)
                 body = refusal.encode()
-                await send({"type": "http.response.start", "status": 403, "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close")]})  # fmt: skip
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

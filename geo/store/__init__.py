@@ -41,9 +41,20 @@ from geo.store.tables import (
 )
 
 __all__ = [
-    "Change", "Changeset", "GeoPackageStore", "Meta", "PostGISStore", "Store", "StoreError", "TableDiff",
-    "Version", "diff_frame", "note_parts", "open_store", "versions_frame",
-]  # fmt: skip
+    "Change",
+    "Changeset",
+    "GeoPackageStore",
+    "Meta",
+    "PostGISStore",
+    "Store",
+    "StoreError",
+    "TableDiff",
+    "Version",
+    "diff_frame",
+    "note_parts",
+    "open_store",
+    "versions_frame",
+]
 
 
 def open_store(database_url: str | None = None, path: Path | str | None = None) -> Store:

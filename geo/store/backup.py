@@ -68,8 +68,14 @@ def _pg_env(store: PostGISStore) -> dict[str, str]:
     import psycopg.conninfo
 
     info = psycopg.conninfo.conninfo_to_dict(store.url)
-    names = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD", "dbname": "PGDATABASE",
-             "sslmode": "PGSSLMODE"}  # fmt: skip
+    names = {
+        "host": "PGHOST",
+        "port": "PGPORT",
+        "user": "PGUSER",
+        "password": "PGPASSWORD",
+        "dbname": "PGDATABASE",
+        "sslmode": "PGSSLMODE",
+    }
     return {**os.environ, **{env: str(info[k]) for k, env in names.items() if info.get(k) not in (None, "")}}
 
 
@@ -97,8 +103,14 @@ def backup(store: Store, dest: Path) -> Report:
             tmp.replace(dest)
             return check(GeoPackageStore(dest))
         if isinstance(store, PostGISStore):
-            cmd = ["pg_dump", "--format=custom", f"--schema={store.schema}", "--no-owner", "--no-privileges",
-                   f"--file={tmp}"]  # fmt: skip
+            cmd = [
+                "pg_dump",
+                "--format=custom",
+                f"--schema={store.schema}",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={tmp}",
+            ]
             _run(cmd, _pg_env(store), store.label)
             tmp.replace(dest)
             return Report(str(dest), sorted((v.id for v in store.versions()), reverse=True), [])
@@ -153,8 +165,17 @@ def restore(src: Path, target: Store) -> Report:
         listing = subprocess.run(["pg_restore", "--list", str(src)], capture_output=True, text=True)
         if f"SCHEMA - {target.schema} " not in listing.stdout:
             raise StoreError(str(src), f"the backup is not of schema {target.schema} (set BAODING_PG_SCHEMA to its)")
-        cmd = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-               f"--schema={target.schema}", "--dbname", _pg_env(target).get("PGDATABASE", ""), str(src)]  # fmt: skip
+        cmd = [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--schema={target.schema}",
+            "--dbname",
+            _pg_env(target).get("PGDATABASE", ""),
+            str(src),
+        ]
         with closing(target._connect()) as con:
             con.execute(f'CREATE SCHEMA "{target.schema}"')
         try:

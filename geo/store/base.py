@@ -143,9 +143,12 @@ class Store(ABC):
         site_rows = decode_rows("sites", content["sites"].values())
         if len(site_rows):
             sites.validate_sites(
-                site_rows.assign(line=range(2, len(site_rows) + 2)), Path(self.label) / "sites.csv", counties,
-                set(ds.programmes["programme_id"]), set(ds.sources["source_id"]),
-            )  # fmt: skip
+                site_rows.assign(line=range(2, len(site_rows) + 2)),
+                Path(self.label) / "sites.csv",
+                counties,
+                set(ds.programmes["programme_id"]),
+                set(ds.sources["source_id"]),
+            )
         return ds
 
     def _commit(
@@ -257,9 +260,12 @@ class Store(ABC):
         ds = indicators.validate_tables(tables, set(counties["adcode"]), self.label)
         rows = tables["sites.csv"]
         return sites.validate_sites(
-            rows.assign(line=range(2, len(rows) + 2)), Path(self.label) / "sites.csv", counties,
-            set(ds.programmes["programme_id"]), set(ds.sources["source_id"]),
-        )  # fmt: skip
+            rows.assign(line=range(2, len(rows) + 2)),
+            Path(self.label) / "sites.csv",
+            counties,
+            set(ds.programmes["programme_id"]),
+            set(ds.sources["source_id"]),
+        )
 
     def dataset(self) -> indicators.Dataset:
         _, tables, counties = self.snapshot()

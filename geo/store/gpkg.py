@@ -154,11 +154,18 @@ class GeoPackageStore(Store):
             # GeoPackage 1.2, not pyogrio's default 1.4: Debian 12's GDAL 3.6 (and the QGIS LTS builds on
             # it) warn on every open of a 1.4 file that it "may only be partially supported".
             pyogrio.write_dataframe(
-                empty, tmp, layer="counties", driver="GPKG", geometry_type="MultiPolygon",
+                empty,
+                tmp,
+                layer="counties",
+                driver="GPKG",
+                geometry_type="MultiPolygon",
                 dataset_options={"VERSION": GPKG_VERSION},
-                layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom",
-                               "DESCRIPTION": "county-level units of Baoding (WGS-84) as the app draws them now"},
-            )  # fmt: skip
+                layer_options={
+                    "SPATIAL_INDEX": "NO",
+                    "GEOMETRY_NAME": "geom",
+                    "DESCRIPTION": "county-level units of Baoding (WGS-84) as the app draws them now",
+                },
+            )
             with closing(sqlite3.connect(tmp, isolation_level=None)) as con:
                 con.execute("PRAGMA journal_mode=WAL")  # readers keep reading while an import writes
                 con.execute("BEGIN")

@@ -48,7 +48,7 @@ __all__ = [
     "prepare_import",
     "problems_frame",
     "template_sheets",
-]  # fmt: skip
+]
 
 
 @dataclass

@@ -81,16 +81,26 @@ def import_boundaries(
             problems.append(ImportProblem(row, "geometry", f"invalid geometry ({shapely.is_valid_reason(geom)})"))
         else:
             minx, miny, maxx, maxy = shapely.bounds(geom)
-            if not (st_sites.LON_RANGE[0] <= minx and maxx <= st_sites.LON_RANGE[1]
-                    and st_sites.LAT_RANGE[0] <= miny and maxy <= st_sites.LAT_RANGE[1]):  # fmt: skip
+            if not (
+                st_sites.LON_RANGE[0] <= minx
+                and maxx <= st_sites.LON_RANGE[1]
+                and st_sites.LAT_RANGE[0] <= miny
+                and maxy <= st_sites.LAT_RANGE[1]
+            ):
                 problems.append(ImportProblem(row, "geometry", "lies outside Baoding (wrong CRS or datum?)"))
         if len(problems) == before:
             records.append({"adcode": adcode, "name_zh": name_zh, "name_en": name_en, "geometry": geom})
     if not problems and options.mode == "replace":
         used = set(cat.ds.values["adcode"]) - {ind.CITY_ADCODE}
         for adcode in sorted(used - {r["adcode"] for r in records}):
-            problems.append(ImportProblem(1, "adcode", f"{adcode} ({current['name_zh'].get(adcode, '')}) has values "
-                                                       "but is missing from the new boundaries"))  # fmt: skip
+            problems.append(
+                ImportProblem(
+                    1,
+                    "adcode",
+                    f"{adcode} ({current['name_zh'].get(adcode, '')}) has values "
+                    "but is missing from the new boundaries",
+                )
+            )
     if problems:
         return {}, sorted(problems)
     new = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry="geometry", crs="EPSG:4326")
@@ -109,8 +119,11 @@ def coverage_problems(current: gpd.GeoDataFrame, new: gpd.GeoDataFrame, mode: st
     after = new if mode == "replace" else pd.concat([current[~current["adcode"].isin(new["adcode"])], new])
     before = coverage_defects(current) if len(current) else {"overlaps": 0, "gaps": 0, "invalid": 0}
     got = coverage_defects(gpd.GeoDataFrame(after, geometry="geometry", crs="EPSG:4326"))
-    what = {"overlaps": "pairs of units overlap", "gaps": "gaps open between units",
-            "invalid": "units whose edges do not match their neighbours'"}  # fmt: skip
+    what = {
+        "overlaps": "pairs of units overlap",
+        "gaps": "gaps open between units",
+        "invalid": "units whose edges do not match their neighbours'",
+    }
     fix = "fix the outlines so they share borders exactly"
     return [
         ImportProblem(1, "geometry", f"after this import {got[k]} {what[k]} (now {before[k]}); {fix}")

@@ -126,9 +126,14 @@ _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 def new_source_row(spec: SourceSpec) -> dict[str, str]:
     digest = hashlib.sha1(f"{spec.title}|{spec.publisher}|{spec.date}".encode()).hexdigest()[:10]
     return {
-        "source_id": f"{SOURCE_ID_PREFIX}{digest}", "title": spec.title.strip(), "publisher": spec.publisher.strip(),
-        "date": spec.date.strip(), "url": spec.url.strip(), "grade": spec.grade.strip().upper(), "note": "",
-    }  # fmt: skip
+        "source_id": f"{SOURCE_ID_PREFIX}{digest}",
+        "title": spec.title.strip(),
+        "publisher": spec.publisher.strip(),
+        "date": spec.date.strip(),
+        "url": spec.url.strip(),
+        "grade": spec.grade.strip().upper(),
+        "note": "",
+    }
 
 
 def resolve_file_source(

@@ -69,9 +69,13 @@ def prepare_in_child(
     folder = tempfile.mkdtemp(prefix="geo-import-")
     job = pickle.dumps((data, file_name, ds, counties, options, seconds, memory_bytes, folder))
     proc = subprocess.Popen(
-        [sys.executable, *_CHILD_COMMAND], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, cwd=settings.ROOT, env={**os.environ, "TMPDIR": folder, "CPL_TMPDIR": folder},
-    )  # fmt: skip
+        [sys.executable, *_CHILD_COMMAND],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=settings.ROOT,
+        env={**os.environ, "TMPDIR": folder, "CPL_TMPDIR": folder},
+    )
     deadline = time.monotonic() + seconds + grace_s  # the child's CPU limit comes first; this catches waiting
     try:
         try:

@@ -319,8 +319,11 @@ def unpack_shapefile(data: bytes, folder: Path) -> Path:
     if len(shps) != 1:
         raise fail(f"the zip archive must hold exactly one .shp file (found {len(shps)})")
     stem = shps[0][:-4].lower()
-    parts = {i.filename[-4:].lower(): i for i in archive.infolist()
-             if i.filename[:-4].lower() == stem and i.filename[-4:].lower() in _SHAPEFILE_PARTS}  # fmt: skip
+    parts = {
+        i.filename[-4:].lower(): i
+        for i in archive.infolist()
+        if i.filename[:-4].lower() == stem and i.filename[-4:].lower() in _SHAPEFILE_PARTS
+    }
     with archive.open(parts[".shp"]) as shp:
         _check_magic(shp.read(4), "shp")
     if ".shx" in parts:  # 100 header bytes, then 8 per shape

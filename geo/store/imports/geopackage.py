@@ -46,8 +46,9 @@ _LIMITS = {
     "SQLITE_LIMIT_LIKE_PATTERN_LENGTH": 100,
     "SQLITE_LIMIT_LENGTH": limits.MAX_UPLOAD_BYTES,
 }
-_VIRTUAL = re.compile(r"^\s*create\s+virtual\s+table\s+(?:if\s+not\s+exists\s+)?.+?\s+using\s+([\w\"'`\[\]]+)",
-                      re.IGNORECASE | re.DOTALL)  # fmt: skip
+_VIRTUAL = re.compile(
+    r"^\s*create\s+virtual\s+table\s+(?:if\s+not\s+exists\s+)?.+?\s+using\s+([\w\"'`\[\]]+)", re.IGNORECASE | re.DOTALL
+)
 # What in a schema's SQL makes GDAL or SQLite read outside the file, each with the words that name it.
 _REFERENCES = (
     (re.compile(r"\bload_extension\b", re.IGNORECASE), "load_extension"),

@@ -41,21 +41,33 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "zip_entries": ("压缩包有 {got} 个条目，最多 {n} 个", "the archive has {got} entries; at most {n} are accepted"),
     "rows": ("表格超过 {n} 行，请分成几个文件", "the table has more than {n} rows; split it into several files"),
     "columns": ("表格有 {got} 列，最多 {n} 列", "the table has {got} columns; at most {n} are accepted"),
-    "cells": ("表格超过 {n} 个单元格，请分成几个文件",
-              "the table has more than {n} cells; split it into several files"),
+    "cells": (
+        "表格超过 {n} 个单元格，请分成几个文件",
+        "the table has more than {n} cells; split it into several files",
+    ),
     "cell_chars": ("单元格有 {got} 个字符，最多 {n} 个", "the cell has {got} characters; at most {n} are accepted"),
-    "shared_strings": ("XLSX 有 {got} 个共享字符串，最多 {n} 个",
-                       "the XLSX workbook has {got} shared strings; at most {n} are accepted"),
-    "vertices": ("边界共有 {got} 个顶点，最多 {n} 个；请先简化",
-                 "the boundaries have {got} vertices; at most {n} are accepted: simplify them first"),
+    "shared_strings": (
+        "XLSX 有 {got} 个共享字符串，最多 {n} 个",
+        "the XLSX workbook has {got} shared strings; at most {n} are accepted",
+    ),
+    "vertices": (
+        "边界共有 {got} 个顶点，最多 {n} 个；请先简化",
+        "the boundaries have {got} vertices; at most {n} are accepted: simplify them first",
+    ),
     "problems": ("已发现 {n} 个问题，检查到此为止", "{n} problems found; checking stopped there"),
-    "child_time": ("检查超过 {n} 秒，已停止；数据未改动",
-                   "checking took longer than {n} s and was stopped; nothing changed"),
-    "child_memory": ("检查此文件需要超过 {n} 内存，已停止；数据未改动",
-                     "the file needs more than {n} of memory to check and was stopped; nothing changed"),
-    "child_died": ("检查进程意外退出（{got}）；数据未改动",
-                   "the checking process stopped unexpectedly ({got}); nothing changed"),
-}  # fmt: skip
+    "child_time": (
+        "检查超过 {n} 秒，已停止；数据未改动",
+        "checking took longer than {n} s and was stopped; nothing changed",
+    ),
+    "child_memory": (
+        "检查此文件需要超过 {n} 内存，已停止；数据未改动",
+        "the file needs more than {n} of memory to check and was stopped; nothing changed",
+    ),
+    "child_died": (
+        "检查进程意外退出（{got}）；数据未改动",
+        "the checking process stopped unexpectedly ({got}); nothing changed",
+    ),
+}
 
 
 def size_text(size: int) -> str:

@@ -120,12 +120,21 @@ def import_sites(
             problem("name_zh", f"site {quoted(name)} in {adcode} is listed twice")
             continue
         out[key] = {
-            "name_zh": name, "name_en": get("name_en"), "programme": programme, "adcode": adcode,
-            "lon": lon_text if precision != "county" else "", "lat": lat_text if precision != "county" else "",
-            "precision": precision, "source_id": source, "locator": get("locator"), "note": get("note"),
-            "datum": datum, "location_source_id": get("location_source_id"), "facts_zh": get("facts_zh"),
+            "name_zh": name,
+            "name_en": get("name_en"),
+            "programme": programme,
+            "adcode": adcode,
+            "lon": lon_text if precision != "county" else "",
+            "lat": lat_text if precision != "county" else "",
+            "precision": precision,
+            "source_id": source,
+            "locator": get("locator"),
+            "note": get("note"),
+            "datum": datum,
+            "location_source_id": get("location_source_id"),
+            "facts_zh": get("facts_zh"),
             "facts_en": get("facts_en"),
-        }  # fmt: skip
+        }
     if problems:
         return {}, sorted(problems)
     changeset: Changeset = {"sites": Change(pd.DataFrame(list(out.values())))}

@@ -8,9 +8,16 @@ import pandas as pd
 from geo.model import indicators as ind
 
 TEMPLATE_HEADER = (
-    "县（市、区） county", "指标 indicator", "年份 year", "数值 value", "单位 unit", "性质 status",
-    "来源 source", "出处 locator", "说明 note",
-)  # fmt: skip
+    "县（市、区） county",
+    "指标 indicator",
+    "年份 year",
+    "数值 value",
+    "单位 unit",
+    "性质 status",
+    "来源 source",
+    "出处 locator",
+    "说明 note",
+)
 TEMPLATE_HELP = (
     "填写第一张表“数据 values”：每行一个数字。县可写代码（130624）或名称（阜平、阜平县、Fuping）；"
     "全市写 130600 或“全市”。",
@@ -39,8 +46,10 @@ def template_sheets(ds: ind.Dataset, counties: gpd.GeoDataFrame) -> list[tuple[s
     becoming formulas.
     """
     catalogue = ["indicator_id", "name_zh", "name_en", "unit", "unit_en", "level", "kind"]
-    units = [(ind.CITY_ADCODE, "保定市（全市）", "Baoding (whole city)"),
-             *counties[["adcode", "name_zh", "name_en"]].itertuples(index=False)]  # fmt: skip
+    units = [
+        (ind.CITY_ADCODE, "保定市（全市）", "Baoding (whole city)"),
+        *counties[["adcode", "name_zh", "name_en"]].itertuples(index=False),
+    ]
     n_ind, n_units = len(ds.indicators) + 1, len(units) + 1
     choices = (
         ("A2:A5000", f"'县 counties'!$A$2:$A${n_units}"),

@@ -97,9 +97,15 @@ def import_values(
                 continue
             first_row[key] = row
             out[key] = {
-                "indicator_id": iid, "adcode": place, "year": str(year), "value": value, "status": status,
-                "source_id": source, "locator": locator, "note": note,
-            }  # fmt: skip
+                "indicator_id": iid,
+                "adcode": place,
+                "year": str(year),
+                "value": value,
+                "status": status,
+                "source_id": source,
+                "locator": locator,
+                "note": note,
+            }
         problems += row_problems
     if progress:
         progress(1.0, f"{len(table.rows)}/{len(table.rows)}")
