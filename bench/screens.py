@@ -82,13 +82,16 @@ def main() -> int:
         "the baseline again measures how much two shots of the same code differ)",
     )
     parser.add_argument("--states", default=",".join(n for n, _ in STATES))
+    parser.add_argument("--port", type=int, default=0, help="serve before and after on this port and the next")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     wanted = [s for s in STATES if s[0] in args.states.split(",")]
     base = args.baseline.resolve()
     servers = {
-        "before": c.Server("before", base / "app.py", cwd=base),
-        "after": c.Server("after", args.after.resolve() / "app.py", cwd=args.after.resolve()),
+        "before": c.Server("before", base / "app.py", cwd=base, port=args.port),
+        "after": c.Server(
+            "after", args.after.resolve() / "app.py", cwd=args.after.resolve(), port=args.port and args.port + 1
+        ),
     }
     rows = []
     try:
