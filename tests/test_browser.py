@@ -311,10 +311,10 @@ def test_programmes_map_paints_offline_with_three_programmes(offline_page, app_u
     page.goto(f"{app_url}/programmes?programme=agri_forestry,pv,tourism")
     frame = map_frame(page)
     assert _map_counts(page, [7, 1]) == [7, 1]  # 天生桥, 2 × PV, 4 × tourism; 阜平's park area
-    painted = frame.locator("path.leaflet-interactive").evaluate_all(
+    filled = frame.locator("path.leaflet-interactive").evaluate_all(
         "ps => ps.filter(p => p.getBBox().width > 2 && p.getAttribute('fill')).length"
     )
-    assert painted == 24 + 1  # every county and the circle
+    assert filled == 24 + 1  # every county and the circle
     legend = frame.locator(".bd-legend").inner_text()
     for text in ("特色农林", "光伏扶贫", "旅游扶贫", "空心", "圆的面积与数值成正比"):
         assert text in legend, text
