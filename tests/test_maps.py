@@ -123,7 +123,7 @@ def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
     from streamlit_folium import _get_map_string, generate_js_hash
 
     def frame_hash(counties=tiny_counties) -> str:
-        return generate_js_hash(_get_map_string(screens.overview_frame(counties)), "overview_map")
+        return generate_js_hash(_get_map_string(screens.overview_frame(counties, lang="zh")), "overview_map")
 
     hashes, layers = set(), set()
     for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
@@ -141,7 +141,7 @@ def _decoded_groups(groups) -> str:
 
 
 def test_legend_lives_in_the_layer_not_the_base(numeric_view, tiny_counties):
-    assert elements_in(screens.overview_frame(tiny_counties), LegendControl) == []
+    assert elements_in(screens.overview_frame(tiny_counties, lang="zh"), LegendControl) == []
     (choropleth, *_) = screens.overview_layers(numeric_view.map, tiny_counties)
     (legend,) = elements_in(choropleth, LegendControl)  # it leaves with its layer
     assert legend.markup == legend_html(numeric_view.legend)
