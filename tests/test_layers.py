@@ -227,7 +227,8 @@ def test_every_asset_is_local_including_markercluster(site_map):
 
 def _markers(m) -> dict[str, str]:
     """Each site marker's accessible name -> its icon's markup."""
-    return {marker.options["title"]: marker.icon.options["html"] for marker in elements_in(m, folium.Marker)}
+    sites = [mk for mk in elements_in(m, folium.Marker) if "bd-site" in getattr(mk.icon, "options", {}).get("html", "")]
+    return {marker.options["title"]: marker.icon.options["html"] for marker in sites}
 
 
 def _legend(m) -> LegendControl:

@@ -216,7 +216,8 @@ def test_county_profile_compare_shows_two_columns():
 def test_county_profile_bad_compare_param_has_a_note():
     at = run("pages/county.py", county="130624", compare="nowhere")
     assert not at.exception
-    assert [shown(w.value) for w in at.warning] == [link_note("compare_with", "nowhere")]
+    notes = [shown(w.value) for w in at.warning]  # the page also warns of a disputed figure
+    assert notes.count(link_note("compare_with", "nowhere")) == 1
 
 
 def _view_state(at: AppTest) -> dict:
@@ -262,14 +263,16 @@ def test_year_control_changes_the_view():
     # The same view as a link to 2016 opens: in 2016 only 阜平 has a figure (2.84万人).
     linked = run(indicator="poor_population_remaining", year="2016")
     assert _shown(at) == _shown(linked)
-    assert any("2.84万人" in text for text in _shown(at)["markdown"])
+    values = next(df.value for df in at.dataframe if "数值" in df.value.columns)
+    assert values[["县（市、区）", "数值", "年份"]].astype(str).values.tolist() == [["阜平县", "2.84万人", "2016"]]
 
 
 def _shown(at: AppTest) -> dict[str, list]:
-    """What the page shows as text: its key figures and its Markdown."""
+    """What the page shows as text: its key figures, its Markdown and its tables."""
     return {
         "metrics": [(m.label, m.value) for m in at.metric],
         "markdown": [shown(md.value) for md in at.markdown],
+        "tables": [df.value.astype(str).to_dict("list") for df in at.dataframe],
     }
 
 
