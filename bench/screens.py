@@ -33,8 +33,10 @@ STATES = [
     ("sources", "/sources"),
     ("data", "/data"),
 ]
+# The run is over and every font is in (the help icons' icon font arrives late under load: before it does,
+# their fallback text is wider and shifts the presenter bar by a few pixels).
 SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-  && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0"""
+  && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0 && document.fonts.status === 'loaded'"""
 
 
 def shoot(browser, base: str, path: str, lang: str, out: Path) -> None:
