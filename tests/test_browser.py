@@ -222,8 +222,8 @@ def test_table_row_selection_highlights_the_county_on_the_map(offline_page, app_
     table = page.locator("[data-testid='stDataFrame']").last
     # The grid draws on a canvas; its accessible copy of the cells says when the first row (阜平县, first of
     # the national key counties) is there. Its checkbox is the row marker at the left of that row.
-    table.get_by_role("gridcell", name="阜平县").first.wait_for(state="attached", timeout=30_000)
-    table.locator("canvas").first.click(position={"x": GRID_MARKER_X, "y": GRID_HEADER_PX + GRID_ROW_PX / 2})
+    table.get_by_text("阜平县").first.wait_for(state="attached", timeout=30_000)
+    table.click(position={"x": GRID_MARKER_X, "y": GRID_HEADER_PX + GRID_ROW_PX / 2})
     page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
     frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)
     assert "county=" in page.url
