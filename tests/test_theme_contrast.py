@@ -154,7 +154,7 @@ def light_view_colours(view, counties, theme: str) -> dict:
         r'<pattern id="([\w-]+)"[^>]*><rect [^>]*style="fill:([^"]+)"/><rect [^>]*style="fill:([^"]+)"/>'
     )
     patterns = {pid: (paint(bg), paint(line)) for pid, bg, line in pattern.findall(svg)}
-    fills = [paint(f) for f in re.findall(r'<path id="c\d+" d="[^"]*" style="fill:([^"]+)"', svg)]
+    fills = [paint(f) for f in re.findall(r'<path (?:id="c\d+"|class="city") d="[^"]*" style="fill:([^"]+)"', svg)]
     hatched = [patterns[p] for p in re.findall(r'<path id="c\d+" d="[^"]*" fill="url\(#([\w-]+)\)"', svg)]
     sites_title = view.map.site_legend.title if view.map.site_legend is not None else "\x00"
     class_legend, _, site_legend = legend.partition(f'<p class="kicker">{light_page.esc(sites_title)}')
@@ -171,11 +171,12 @@ def light_view_colours(view, counties, theme: str) -> dict:
     # The legend's dot is the ring (the light view's legend has no filled/hollow key of its own).
     dots = [paint(c) for c in re.findall(r'<span class="sw dot" style="border-color:([^"]+)"', site_legend)]
     rings = [(r, inside_of.get(r, paint("var(--m-site-hollow)"))) for r in dots]
+    edge = values["--m-site-edge"] if '<circle class="edge"' in svg else None
     return {
         "ground": values["--map-bg"], "fills": fills, "painted": fills, "hatched": hatched,
         "border": values["--m-border"], "swatches": swatches, "swatch_hatches": swatch_hatches,
         "swatch_edge": values["--m-swatch-edge"], "legend_bg": values["--bg"], "rings": rings, "markers": markers,
-        "marker_edge": None, "callout_border": values["--legend-text"] if view.map.callouts else None,
+        "marker_edge": edge, "callout_border": values["--legend-text"] if view.map.callouts else None,
     }  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """Streamlit's icon font, cut at the edge to the icons this app can show, served at Streamlit's own URL.
 
-Streamlit 1.67 draws every icon (its own chrome's, and the app's ``:material/name:``) as a word in the
+Streamlit 1.67 draws every icon (its own chrome's, and the app's ``:material/<name>:``) as a word in the
 Material Symbols Rounded font: the font's ligatures turn ``keyboard_double_arrow_right`` into one glyph.
 The font holds 4,300 of them, 366 KB (woff2) that a phone fetches as soon as Streamlit's header draws its
 sidebar button, with ``font-display: block``: on a slow link it shared the line with the first map's data
@@ -9,7 +9,7 @@ every icon whose name
 
 - occurs as a word in Streamlit's frontend bundle (``static/static/js/*.js`` of the installed streamlit:
   every name its code can draw is a literal there, and many plain words besides, which only keeps more), or
-- is written ``:material/name:`` in the app's code (app.py, pages/, geo/) or in Streamlit's Python package.
+- is written ``:material/<name>:`` in the app's code (app.py, pages/, geo/) or in Streamlit's Python package.
 
 so no icon the app can show turns into its name as text. The glyphs are the font's own, unchanged (the
 font is a single instance at weight 400, as Streamlit's ``@font-face`` asks; no axes to keep). The subset
@@ -78,7 +78,7 @@ def _python_files(roots: Iterable[Path]) -> Iterable[Path]:
 
 
 def code_names(roots: Iterable[Path] | None = None) -> set[str]:
-    """``:material/name:`` names in the app's code and in Streamlit's Python package."""
+    """``:material/<name>:`` names in the app's code and in Streamlit's Python package."""
     if roots is None:
         import streamlit
 

@@ -393,6 +393,7 @@ def map_svg(
             tip += paren(where, lang) if where else ""
             ring = esc(colour_var(s.color))
             fill = ring if filled else "var(--m-site-hollow)"
+            parts.append(f'<circle class="edge" cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}"/>')
             parts.append(
                 f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" style="stroke:{ring};fill:{fill}">'
                 f"<title>{esc(tip)}</title></circle>"

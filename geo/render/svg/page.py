@@ -171,6 +171,8 @@ def style() -> str:
         "paint-order:stroke;text-anchor:middle;dominant-baseline:middle}"
         ".map .names .v{font-weight:400;fill:var(--m-label-small)}"
         ".map .sites circle{stroke-width:2.6px;vector-effect:non-scaling-stroke}"
+        # A thin line round every place's ring, as on the interactive map: it stands out from any fill.
+        ".map .sites .edge{fill:none;stroke:var(--m-site-edge);stroke-width:4.6px}"
         ".map .symbols circle{fill:var(--m-symbol);fill-opacity:.62;stroke:var(--m-symbol-edge);stroke-width:1px;"
         "vector-effect:non-scaling-stroke}"
         ".map .callouts rect{fill:var(--legend-bg);stroke:var(--legend-text);stroke-width:1.1px;"
