@@ -110,7 +110,7 @@ else:
         with st.popover(t("downloads", lang), icon=":material/download:"):
             downloads.overview_menu(view, results.overview_map(question), ds, counties, lang, context)
         with st.expander(t("map_as_table", lang)):
-            st.dataframe(view.classes, hide_index=True, width="stretch")
+            st.dataframe(widgets.arrow(view.classes), hide_index=True, width="stretch")
 
     st.divider()
     widgets.ranking(view, selection, lang)

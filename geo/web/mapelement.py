@@ -36,6 +36,7 @@ from streamlit_folium import st_folium
 
 from geo import internals
 from geo.web import loaders
+from geo.web.memo import shared
 
 _COMPONENT = internals.component_func(streamlit_folium)  # the component st_folium declares (streamlit-folium 0.27)
 _CAPTURE_LOCK = threading.Lock()
@@ -74,7 +75,7 @@ def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | N
     return seen
 
 
-@st.cache_resource(show_spinner=False, max_entries=48)
+@shared(max_entries=48)
 def _args(key: str, question: Hashable, returned: tuple[str, ...] | None, label: str, version: int, _build: Build):
     return _captured_args(_build, key, returned)
 
