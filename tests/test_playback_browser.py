@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="
 
 YEARS = ["2015", "2016", "2017", "2018"]  # poor_population_remaining's years (data/values.csv)
 YEAR_BOX = "[data-testid='stSidebar'] [data-testid='stSelectbox']"
-# Each value the year box shows, in order, as the page's own watcher sees them (once per animation frame).
+# Each value the year box shows (its input's value), in order, as a watcher in the page sees them (every frame).
 WATCH = f"""() => {{ window.bdYears = []; const box = () => document.querySelectorAll({json.dumps(YEAR_BOX)})[1];
-  const tick = () => {{ const b = box(), y = b ? b.innerText.trim().split('\\n').pop() : '';
+  const tick = () => {{ const input = box() && box().querySelector('input'), y = input ? input.value : '';
     if (y && window.bdYears[window.bdYears.length - 1] !== y) window.bdYears.push(y);
     requestAnimationFrame(tick) }};
   tick() }}"""

@@ -46,6 +46,7 @@ def advance(steps: list[str], current: str) -> None:
     following = next_step(steps, current)
     if following is None or len(steps) < 2:
         K.PLAYING.set(False)
+        st.rerun()  # the button, drawn above as Stop, shows Play again
     elif frame.in_browser():
         _step_later(following)
     else:  # no browser, no timer (AppTest, scripts): the next year at once
