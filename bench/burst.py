@@ -341,7 +341,7 @@ def section(res: dict) -> str:
             f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} "
             f"| {'yes' if r['ua'] else 'no'} "
             f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
-            f"| {ratio_t:.2f} | {r['cpu_per_session']:.3f} s | {ratio_c:.1f} "
+            f"| {ratio_t:.2f} | {r['cpu_per_session'] * 1000:.1f} ms | {ratio_c:.1f} "
             f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
             f"| {r['load']} |"
         )
