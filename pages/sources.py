@@ -5,7 +5,7 @@ import streamlit as st
 from geo.i18n import field_for, t
 from geo.model.outlets import GRADES
 from geo.render import charts, tables
-from geo.views import overview as views
+from geo.views.common import status_text
 from geo.web import frame, loaders, results, widgets
 from geo.web.urlstate import selected_counties
 
@@ -41,7 +41,7 @@ if grades:
 if marked_only:
     table = table[table["mark"] != ""]
 table = table.assign(
-    programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: views.status_text(s, lang))
+    programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: status_text(s, lang))
 )
 headers = {
     "indicator": t("indicator", lang), "programme": t("programme", lang), "place": t("county", lang),

@@ -16,6 +16,7 @@ from geo.model import indicators as ind
 from geo.model.slides import Deck
 from geo.views import briefing, county, programmes
 from geo.views import overview as views
+from geo.views.common import county_names as names_of
 from geo.views.figures import KeyFigure
 from geo.web import loaders
 
@@ -97,7 +98,7 @@ def year_options(indicator_id: str) -> tuple[list[str], str]:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _county_names(label: str, version: int, lang: str) -> pd.Series:
-    return views.county_names(loaders.load_counties(), lang)
+    return names_of(loaders.load_counties(), lang)
 
 
 def county_names(lang: str) -> pd.Series:
@@ -153,7 +154,7 @@ def programmes_view(
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _values_table(label: str, version: int, lang: str) -> pd.DataFrame:
     counties = loaders.load_counties()
-    names = {code: views.county_names(counties, code).to_dict() for code in ("zh", "en")}
+    names = {code: names_of(counties, code).to_dict() for code in ("zh", "en")}
     return ind.values_table(loaders.load_dataset(), names["zh"], names["en"], lang)
 
 
