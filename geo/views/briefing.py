@@ -141,8 +141,9 @@ def context_view(ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> MapV
     return MapView("context", "context", fills, legend)
 
 
-def few_counties_view(mapv: MapView, view: views.OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame,
-                      lang: str) -> MapView:  # fmt: skip
+def few_counties_view(
+    mapv: MapView, view: views.OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str
+) -> MapView:
     """A choropleth that few counties have a figure for, made to carry information: each figure
     called out on the map (name and value), the poor counties without one tinted under the hatch as
     context, and the legend saying what the hatching means (no published county figure, not zero).
@@ -162,16 +163,17 @@ def few_counties_view(mapv: MapView, view: views.OverviewView, ds: ind.Dataset, 
         for a in known
     ]
     poor_label, other_label = t("legend_poor_no_figure", lang), t("legend_other_no_figure", lang)
-    fills = {
-        a: c if c.fill is not None
-        else replace(c, tint=HATCH_POOR, label=poor_label) if a in poor
-        else replace(c, label=other_label)
-        for a, c in mapv.counties.items()
-    }  # fmt: skip
+
+    def no_figure(a: str, c: CountyFill) -> CountyFill:
+        return replace(c, tint=HATCH_POOR, label=poor_label) if a in poor else replace(c, label=other_label)
+
+    fills = {a: c if c.fill is not None else no_figure(a, c) for a, c in mapv.counties.items()}
     missing = [a for a in mapv.counties if a not in known]
     n_poor = sum(a in poor for a in missing)
-    hatch = [cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor), cl.LegendEntry(other_label, "hatch",
-             len(missing) - n_poor)]  # fmt: skip
+    hatch = [
+        cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor),
+        cl.LegendEntry(other_label, "hatch", len(missing) - n_poor),
+    ]
     entries = []
     for e in mapv.legend.entries if mapv.legend is not None else []:
         if e.color == "hatch":
@@ -204,11 +206,16 @@ def slide_sites(
         precision = str(first["precision"])
         merged.append(
             Site(
-                float(first.geometry.x), float(first.geometry.y), programme, colors[programme], precision,
-                tuple(dict.fromkeys(str(n) for n in group["name"])), str(first["adcode"]),
+                float(first.geometry.x),
+                float(first.geometry.y),
+                programme,
+                colors[programme],
+                precision,
+                tuple(dict.fromkeys(str(n) for n in group["name"])),
+                str(first["adcode"]),
                 ((t("site_location", lang), t(f"precision_{precision}", lang)),),
             )
-        )  # fmt: skip
+        )
     prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes[field_for("name", lang)]))
     counts = mine["programme"].value_counts()
     entries = [cl.LegendEntry(prog_names[p], colors[p], int(counts[p])) for p in programmes if p in counts]

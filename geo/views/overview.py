@@ -137,10 +137,18 @@ def overview(
         county_fills = {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}
         mapv = MapView("city", title, county_fills, legend, city=city_fill)
         return OverviewView(
-            indicator, year, all_years, "city", mapv, legend,
-            t("coverage_counties", lang, n=0, total_units=n_units), city_text,
-            pd.DataFrame(), source_ids=(city["source_id"],) if city is not None else (), city_row=city,
-        )  # fmt: skip
+            indicator,
+            year,
+            all_years,
+            "city",
+            mapv,
+            legend,
+            t("coverage_counties", lang, n=0, total_units=n_units),
+            city_text,
+            pd.DataFrame(),
+            source_ids=(city["source_id"],) if city is not None else (),
+            city_row=city,
+        )
 
     labels = ind.category_labels(ds, indicator_id, lang)
     if as_of is not None:
@@ -181,10 +189,13 @@ def overview(
     cov = ind.coverage(ds, indicator_id, year, n_units)
     if cov.share is not None:
         coverage_text = t(
-            "coverage_line", lang, n=cov.n_counties,
-            sum=format_value(cov.county_sum, unit, lang), total=format_value(cov.city_total, unit, lang),
+            "coverage_line",
+            lang,
+            n=cov.n_counties,
+            sum=format_value(cov.county_sum, unit, lang),
+            total=format_value(cov.city_total, unit, lang),
             share=format_share(cov.share, lang),
-        )  # fmt: skip
+        )
     elif year is None and cv["year"].nunique() > 1:
         coverage_text = t("coverage_mixed_years", lang, n=cov.n_counties, total_units=n_units)
     elif indicator.additive and cov.n_counties < n_units:
@@ -195,9 +206,22 @@ def overview(
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     sources = (*cv["source_id"], *([city["source_id"]] if city is not None else []))
     return OverviewView(
-        indicator, year, all_years, "county", mapv, legend, coverage_text, city_text, table, info,
-        text_alternative(mapv, names, lang), figures, as_of, tuple(dict.fromkeys(sources)), city,
-    )  # fmt: skip
+        indicator,
+        year,
+        all_years,
+        "county",
+        mapv,
+        legend,
+        coverage_text,
+        city_text,
+        table,
+        info,
+        text_alternative(mapv, names, lang),
+        figures,
+        as_of,
+        tuple(dict.fromkeys(sources)),
+        city,
+    )
 
 
 def _figure_fill(
@@ -226,8 +250,13 @@ def text_alternative(mapv: MapView, names: pd.Series, lang: str) -> pd.DataFrame
     for entry in mapv.legend.entries if mapv.legend is not None else []:
         members = [names[a] for a, c in mapv.counties.items() if c.label == entry.label]
         if members:
-            rows.append({t("legend_class", lang): entry.label, t("count", lang): len(members),
-                         t("county", lang): join_list(members, lang)})  # fmt: skip
+            rows.append(
+                {
+                    t("legend_class", lang): entry.label,
+                    t("count", lang): len(members),
+                    t("county", lang): join_list(members, lang),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -269,11 +269,17 @@ def map_sites(
     rows = site_rows(sites, ds, counties, lang)
     drawn = [
         Site(
-            float(s.geometry.x), float(s.geometry.y), s.programme, colors[s.programme], s.precision,
-            (str(getattr(s, name_col) or s.name_zh),), s.adcode, tuple(r),
+            float(s.geometry.x),
+            float(s.geometry.y),
+            s.programme,
+            colors[s.programme],
+            s.precision,
+            (str(getattr(s, name_col) or s.name_zh),),
+            s.adcode,
+            tuple(r),
         )
         for s, r in zip(sites.itertuples(index=False), rows)
-    ]  # fmt: skip
+    ]
     drawn.sort(key=lambda site: order.index(site.programme))
     counts = sites["programme"].value_counts()
     entries = [cl.LegendEntry(pnames.get(p, p), colors[p], int(counts[p])) for p in order if p in counts]
@@ -296,8 +302,10 @@ def programmes_view(
     shown_sites = filter_sites(sites, programmes, in_view)
 
     indicator = ind.get_indicator(ds, indicator_id) if indicator_id else None
-    styles = {a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
-              for a in counties["adcode"]}  # fmt: skip
+    styles = {
+        a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
+        for a in counties["adcode"]
+    }
     mode, symbols, fill_legend, no_data, chart, title = "sites", (), None, [], None, ""
     if indicator is not None:
         year = county_year(ds, indicator.indicator_id, year)
@@ -346,19 +354,36 @@ def programmes_view(
 
     drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
     mapv = MapView(
-        mode, title, styles, fill_legend, tuple(no_data), sites=drawn, site_legend=site_legend, symbols=symbols,
-        symbol_title=title if mode == "symbols" else "", extent=tuple(in_view), selection=tuple(selected),
+        mode,
+        title,
+        styles,
+        fill_legend,
+        tuple(no_data),
+        sites=drawn,
+        site_legend=site_legend,
+        symbols=symbols,
+        symbol_title=title if mode == "symbols" else "",
+        extent=tuple(in_view),
+        selection=tuple(selected),
         in_view=tuple(in_view),
-    )  # fmt: skip
+    )
     rows = city_rows(ds, programmes)
     return ProgrammesView(
-        map=mapv, indicator=indicator, year=year, mode=mode, figures=city_figures(rows, ds, lang),
+        map=mapv,
+        indicator=indicator,
+        year=year,
+        mode=mode,
+        figures=city_figures(rows, ds, lang),
         more_figures=max(0, len(rows) - MAX_FIGURES),
-        sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
-        ranking=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
-        n_county_precision=int((shown_sites["precision"] == "county").sum()), programmes=tuple(programmes),
+        sums=county_sums(ds, programmes, in_view, lang),
+        table=county_table(ds, counties, programmes, in_view, lang),
+        ranking=chart,
+        no_data=[names[a] for a in no_data],
+        n_sites=len(shown_sites),
+        n_county_precision=int((shown_sites["precision"] == "county").sum()),
+        programmes=tuple(programmes),
         city_rows=tuple(rows),
-    )  # fmt: skip
+    )
 
 
 def basemap_hints(options: dict[str, Choice], lang: str) -> list[str]:
