@@ -136,16 +136,17 @@ def overview(
         )
         county_fills = {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}
         mapv = MapView("city", title, county_fills, legend, city=city_fill)
+        coverage_text = t("coverage_counties", lang, n=0, total_units=n_units)
         return OverviewView(
-            indicator,
-            year,
-            all_years,
-            "city",
-            mapv,
-            legend,
-            t("coverage_counties", lang, n=0, total_units=n_units),
-            city_text,
-            pd.DataFrame(),
+            indicator=indicator,
+            year=year,
+            years=all_years,
+            mode="city",
+            map=mapv,
+            legend=legend,
+            coverage_text=coverage_text,
+            city_text=city_text,
+            table=pd.DataFrame(),
             source_ids=(city["source_id"],) if city is not None else (),
             city_row=city,
         )
@@ -206,21 +207,21 @@ def overview(
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     sources = (*cv["source_id"], *([city["source_id"]] if city is not None else []))
     return OverviewView(
-        indicator,
-        year,
-        all_years,
-        "county",
-        mapv,
-        legend,
-        coverage_text,
-        city_text,
-        table,
-        info,
-        text_alternative(mapv, names, lang),
-        figures,
-        as_of,
-        tuple(dict.fromkeys(sources)),
-        city,
+        indicator=indicator,
+        year=year,
+        years=all_years,
+        mode="county",
+        map=mapv,
+        legend=legend,
+        coverage_text=coverage_text,
+        city_text=city_text,
+        table=table,
+        county_info=info,
+        classes=text_alternative(mapv, names, lang),
+        figures=figures,
+        as_of=as_of,
+        source_ids=tuple(dict.fromkeys(sources)),
+        city_row=city,
     )
 
 
