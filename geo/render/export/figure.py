@@ -55,6 +55,17 @@ NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200)
 LABEL_PT = 8.5
 CALLOUT_PT = 12.5  # a county's figure written on the map: readable on a projected slide
 LEADER_PT = 22  # how far a callout that stands off its county sits from the county's point
+Limits = tuple[float, float, float, float]  # x0, x1, y0, y1 of the map's extent, metres (METRIC_CRS)
+T = TypeVar("T")
+
+LEGEND_CORNERS = ("upper right", "upper left", "lower left", "lower right")  # in order of preference
+LEGEND_SHARE = 0.34  # of the map's width and height: the room a legend is taken to fill in its corner
+# The north arrow's spots (axes fractions) along the top and bottom edges, corners first: beside the
+# scale bar when the corners are taken.
+ARROW_SPOTS = tuple((x, y) for x in (0.05, 0.95, 0.13, 0.87, 0.21, 0.79) for y in (0.93, 0.17))
+ARROW_PT = 34  # the arrow's length
+LEGEND_PT = 9.5  # legend, scale bar and arrow type (times the font scale)
+SITE_AREA = 190  # a place marker's area, points²
 
 
 def _nice_km(span_m: float) -> int:
@@ -130,19 +141,6 @@ def _site_handles(legend: cl.Legend, sites, colours: MapColours, lang: str) -> t
     return handles, labels
 
 
-Box = tuple[float, float, float, float]  # x0, x1, y0, y1 of the map's extent, metres (METRIC_CRS)
-T = TypeVar("T")
-
-LEGEND_CORNERS = ("upper right", "upper left", "lower left", "lower right")  # in order of preference
-LEGEND_SHARE = 0.34  # of the map's width and height: the room a legend is taken to fill in its corner
-# The north arrow's spots (axes fractions) along the top and bottom edges, corners first: beside the
-# scale bar when the corners are taken.
-ARROW_SPOTS = tuple((x, y) for x in (0.05, 0.95, 0.13, 0.87, 0.21, 0.79) for y in (0.93, 0.17))
-ARROW_PT = 34  # the arrow's length
-LEGEND_PT = 9.5  # legend, scale bar and arrow type (times the font scale)
-SITE_AREA = 190  # a place marker's area, points²
-
-
 def rank(candidates: Sequence[T], clutter: Callable[[T], float]) -> list[T]:
     """The candidates from the one that hides least to the one that hides most: ``clutter`` scores each
     (lower is better). Candidates come in order of preference, so equal scores keep that order."""
@@ -169,17 +167,18 @@ class BoxClutter:
     land, plus one for each box already taken (names, callouts, the legend, the scale bar) it overlaps."""
 
     def __init__(self, data_transform, land, taken: list[Bbox]):
-        self.inverse = data_transform.inverted()
+        self.data_transform = data_transform  # ax.transData: live, it follows the axes as they are laid out
         self.land = land
         self.taken = taken  # the caller appends what it places, so later choices avoid it
 
     def __call__(self, px: Bbox) -> float:
-        (bx0, by0), (bx1, by1) = self.inverse.transform([(px.x0, px.y0), (px.x1, px.y1)])
+        inverse = self.data_transform.inverted()
+        (bx0, by0), (bx1, by1) = inverse.transform([(px.x0, px.y0), (px.x1, px.y1)])
         area = box(bx0, by0, bx1, by1)
         return self.land.intersection(area).area / max(area.area, 1.0) + sum(px.overlaps(b) for b in self.taken)
 
 
-def corner_clutter(ax, limits: Box, shown, called: Sequence[Bbox], share: float = LEGEND_SHARE):
+def corner_clutter(ax, limits: Limits, shown, called: Sequence[Bbox], share: float = LEGEND_SHARE):
     """A legend corner's score: the framed counties (``shown``, metres) it would hide, and a whole
     corner's worth for each callout (display boxes) it would cover."""
     x0, x1, y0, y1 = limits
@@ -374,7 +373,7 @@ def _draw_legend(ax, view: MapView, theme: Theme, colours: MapColours, lang: str
 
 
 def _draw_scale_bar(
-    ax, theme: Theme, lang: str, limits: Box, corners: Sequence[str], size: float, clutter: BoxClutter, renderer
+    ax, theme: Theme, lang: str, limits: Limits, corners: Sequence[str], size: float, clutter: BoxClutter, renderer
 ) -> AnchoredSizeBar:
     """A scale bar of a round length in whichever of ``corners`` it hides least."""
     x0, x1, y0, y1 = limits
