@@ -6,13 +6,14 @@ from geo.i18n import colon, join_list, md_literal, t
 from geo.render.leaflet.maps import base_map, locator_group
 from geo.views import county as profile
 from geo.web import frame, loaders, mapelement, results, widgets
+from geo.web import session_keys as K
 from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
 lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 adcodes = counties["adcode"].tolist()
 names = results.county_names(lang).to_dict()
-seed_from_url("compare", ["", *adcodes], "", label="compare_with")
+seed_from_url(K.COMPARE, ["", *adcodes], "", label="compare_with")
 
 selection = selected_counties()
 current = selection[0] if selection else results.richest_county()
@@ -25,10 +26,10 @@ if choice != current or not selection:
         st.rerun()
 others = ["", *[a for a in adcodes if a != current]]
 compare = c2.selectbox(
-    t("compare_with", lang), others, key="compare", persist_state="session",
+    t("compare_with", lang), others, key=K.COMPARE, persist_state="session",
     format_func=lambda a: names.get(a) or t("compare_none", lang),
 )  # fmt: skip
-write_to_url("compare", compare or None)
+write_to_url(K.COMPARE, compare or None)
 
 p = results.county_profile(current, lang)
 frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {names[current]}"))
@@ -36,7 +37,7 @@ left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
     mapelement.show_map(
-        "locator_map", (current, lang), height=300, returned_objects=[],
+        K.LOCATOR_MAP, (current, lang), height=300, returned_objects=[],
         build=lambda: (base_map(counties), [locator_group(counties, [current], lang=lang)]),
     )  # fmt: skip
 with left:
@@ -58,20 +59,22 @@ for mark in p.marks:  # weak or disputed figures, said above the table and not o
 if p.table.empty:
     st.caption(t("profile_no_figures", lang))
 else:
-    st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
+    st.dataframe(
+        widgets.arrow(p.table, "shown", lambda f: f.drop(columns="indicator_id")), hide_index=True, width="stretch"
+    )
 
 widgets.section("profile_sites", t("profile_sites", lang))
 places = results.county_sites(current, lang)
 if places.empty:
     st.caption(t("profile_no_sites", lang))
 else:
-    st.dataframe(places, hide_index=True, width="stretch")
+    st.dataframe(widgets.arrow(places), hide_index=True, width="stretch")
 
 widgets.section("profile_ranks", t("profile_ranks", lang), help=t("profile_ranks_help", lang))
 if p.ranks.empty:
     st.caption(t("profile_no_ranks", lang))
 else:
-    st.dataframe(p.ranks, hide_index=True, width="stretch")
+    st.dataframe(widgets.arrow(p.ranks), hide_index=True, width="stretch")
 
 if compare:
     other = results.county_profile(compare, lang)
