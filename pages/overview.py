@@ -7,11 +7,10 @@ import streamlit as st
 from geo.i18n import t
 from geo.model import indicators as ind
 from geo.model.classify import DEFAULT_SCHEME, SCHEMES
-from geo.render.leaflet import screens as leaflet
-from geo.render.leaflet.instant import instant_click_group
 from geo.views import overview as views
 from geo.web import downloads, frame, loaders, mapelement, playback, results, widgets
 from geo.web import urlstate as us
+from geo.web.mapspecs import OverviewMap
 
 lang = frame.page()
 LATEST = views.LATEST
@@ -44,6 +43,7 @@ flags = {}
 for key, (_label, default_on) in FLAGS.items():
     us.seed_flag(key, default_on)
     flags[key] = st.session_state[f"flag_{key}"]
+overlays = views.Overlays(**flags)
 
 
 def sidebar() -> None:
@@ -77,7 +77,7 @@ st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 selection = us.selected_counties()
 take_click = partial(widgets.take_map_click, "overview_map")
-question = (indicator_id, year, scheme, lang, tuple(sorted(flags.items())), tuple(selection))
+spec = OverviewMap(indicator_id, year, scheme, lang, overlays, tuple(selection))
 # A browser's first view: the map alone, the rest once its counties are painted (geo/web/mapelement.py).
 first = mapelement.map_first()
 
@@ -94,11 +94,7 @@ if not first:
 with left:
     widgets.text(f"{view.indicator.name(lang)} · {view.period(lang)}", heading=4)
     mapelement.show_map(
-        "overview_map", question, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
-        build=lambda: (
-            leaflet.overview_frame(counties, context, lang),
-            [*leaflet.overview_layers(results.overview_map(question), counties), instant_click_group()],
-        ),
+        "overview_map", spec, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
         on_change=take_click, report_painted=True,
     )  # fmt: skip
     st.caption(t("click_hint", lang))
@@ -108,7 +104,7 @@ else:
     sidebar()
     with left:
         with st.popover(t("downloads", lang), icon=":material/download:"):
-            downloads.overview_menu(view, results.overview_map(question), ds, counties, lang, context)
+            downloads.overview_menu(view, spec.view(), ds, counties, lang, context)
         with st.expander(t("map_as_table", lang)):
             st.dataframe(view.classes, hide_index=True, width="stretch")
 

@@ -61,7 +61,8 @@ def test_targets_are_planned_and_categories_take_their_colours(tiny_dataset, tin
 def test_overlays_are_data(bundled):
     ds, counties = bundled
     view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
-    mapv = views.with_overlays(ds, counties, view, True, True, True, "zh", True, ["130624"])
+    overlays = views.Overlays(labels=True, values=True, poor=True, yt=True)
+    mapv = views.with_overlays(ds, counties, view, overlays, lang="zh", selection=["130624"])
     assert [(o.name, o.color, len(o.adcodes)) for o in mapv.outlines] == [
         ("yt_counties", YT_OUTLINE, 8), ("poor_counties", POOR_OUTLINE, 9)
     ]  # fmt: skip
@@ -69,6 +70,18 @@ def test_overlays_are_data(bundled):
     fuping = next(lb for lb in mapv.labels if lb.adcode == "130624")
     assert fuping.text.startswith("阜平\n")  # with its value on the second line
     assert mapv.fills == view.map.fills  # overlays leave the colours alone
+
+
+def test_the_overlays_are_their_own_registry():
+    """One field per option: the page's toggles and the link's keys are read from it, in its order."""
+    assert views.MAP_FLAGS == {
+        "labels": ("show_labels", True), "values": ("show_values", False), "poor": ("outline_poor", False),
+        "yt": ("outline_yt", False),
+    }  # fmt: skip
+    assert views.Overlays() == views.Overlays(**{k: on for k, (_label, on) in views.MAP_FLAGS.items()})
+    with pytest.raises(TypeError):
+        views.Overlays(True)  # keyword-only: no row of booleans
+    assert hash(views.Overlays(poor=True)) != hash(views.Overlays())  # hashed into the map's spec
 
 
 GUI = ("folium", "branca", "streamlit", "streamlit_folium", "jinja2")

@@ -5,7 +5,7 @@ Pages call these and render the result; tests call them directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -44,11 +44,25 @@ def year_options(ds: ind.Dataset, indicator_id: str) -> tuple[list[str], str]:
     return options, LATEST if first is None else str(first)  # the one county indicator every unit has a value for
 
 
-# The map's yes/no options, in the link as key=1/key=0: key -> (UI string of its toggle, shown by default).
-MAP_FLAGS: dict[str, tuple[str, bool]] = {
-    "labels": ("show_labels", True), "values": ("show_values", False), "poor": ("outline_poor", False),
-    "yt": ("outline_yt", False),
-}  # fmt: skip
+def _flag(label: str, default: bool = False):
+    """One of the map's yes/no options: the UI string of its toggle and whether it is on by default."""
+    return field(default=default, metadata={"label": label})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overlays:
+    """The overview map's yes/no options, one field each: the registry of them. The page draws a toggle per
+    field and the link carries it as ``name=1``/``name=0`` (``MAP_FLAGS``); the value goes whole into the
+    map's cache key and into ``with_overlays``, so a new option is a new field here and its drawing."""
+
+    labels: bool = _flag("show_labels", True)  # permanent county names
+    values: bool = _flag("show_values")  # each county's figure under its name (with the names)
+    poor: bool = _flag("outline_poor")  # the poor counties outlined
+    yt: bool = _flag("outline_yt")  # the Yanshan–Taihang counties outlined
+
+
+# The map's options as the page and the link read them: name -> (UI string of its toggle, shown by default).
+MAP_FLAGS: dict[str, tuple[str, bool]] = {f.name: (f.metadata["label"], f.default) for f in fields(Overlays)}
 
 
 # The strip of city-wide figures on the overview: (indicator_id, year), all from the report.
@@ -347,25 +361,23 @@ def with_overlays(
     ds: ind.Dataset,
     counties: gpd.GeoDataFrame,
     view: OverviewView,
-    labels: bool,
-    values: bool,
-    poor: bool,
-    lang: str = "zh",
-    yt: bool = False,
+    overlays: Overlays,
+    *,
+    lang: str,
     selection: tuple[str, ...] | list[str] = (),
 ) -> MapView:
     """The overview's map with the optional layers over the counties: permanent names (with values),
     the poor counties' and the Yanshan–Taihang counties' outlines, and the selection."""
     outlines = []
-    if yt:
+    if overlays.yt:
         outlines.append(Outline("yt_counties", tuple(yt_counties(ds)), YT_OUTLINE))
-    if poor:
+    if overlays.poor:
         outlines.append(Outline("poor_counties", tuple(poor_counties(ds)), POOR_OUTLINE))
     placed: list = []
-    if labels:
+    if overlays.labels:
         names = county_names(counties, lang)
         texts = {a: short_name(n, lang) for a, n in names.items()}
-        with_values = values and bool(view.value_texts)
+        with_values = overlays.values and bool(view.value_texts)
         if with_values:
             texts = {a: f"{texts[a]}\n{view.value_texts[a]}" if a in view.value_texts else texts[a] for a in texts}
         placed = place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)
