@@ -23,6 +23,7 @@ from geo.model.palette import POOR_OUTLINE, YT_OUTLINE
 from geo.render import tables
 from geo.views import overview as views
 from geo.views import programmes as pg
+from geo.views.mapview import MapView
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,3 +230,20 @@ def test_the_download_writes_numbers_as_numbers_and_text_as_text(tiny_dataset, t
     assert cells[-1][value].value is None and cells[-1][category].value == "非贫困县"  # no number, never 0
     csv_rows = tables.table_csv(table).decode("utf-8-sig").splitlines()
     assert ',100.0,"个",' in csv_rows[1]  # unquoted: a number to any spreadsheet
+
+
+def test_modes_and_swatches_are_one_vocabulary_each():
+    """A map's mode says what its counties are; a legend key's swatch how it is drawn, its colour only a colour."""
+    from geo.views.mapview import MAP_MODES
+
+    assert MAP_MODES == ("county", "city", "context")
+    with pytest.raises(ValueError, match="unknown map mode 'symbols'"):
+        MapView("symbols", "t", {}, None)  # the programmes' way of showing a figure is not a map mode
+    assert cl.SWATCHES == ("fill", "hatch", "hatch-poor", "dashed", "xiongan")
+    assert cl.LegendEntry("a", "#2c7fb8", 3).swatch == "fill"
+    with pytest.raises(ValueError, match="#rrggbb"):
+        cl.LegendEntry("no data", "hatch", 3)  # the old way: a key name where a colour belongs
+    with pytest.raises(ValueError, match="theme's colours"):
+        cl.LegendEntry("planned", "#111111", swatch="dashed")
+    with pytest.raises(ValueError, match="unknown legend swatch"):
+        cl.LegendEntry("x", swatch="stripes")

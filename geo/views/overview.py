@@ -17,7 +17,7 @@ from geo.model.labels import anchor_points, place_labels, short_name
 from geo.model.palette import PLANNED_SWATCH, POOR_OUTLINE, XIONGAN_SWATCH, YT_OUTLINE
 from geo.views.county import poor_counties, yt_counties
 from geo.views.figures import KeyFigure
-from geo.views.mapview import CountyFill, MapView, Outline
+from geo.views.mapview import CountyFill, MapMode, MapView, Outline
 
 DEFAULT_INDICATOR = "poor_county_type"
 LATEST = "latest"  # the year parameter's value for "each county's latest figure"
@@ -81,7 +81,7 @@ class OverviewView:
     indicator: ind.Indicator
     year: int | None
     years: list[int]
-    mode: str  # "county": counties coloured; "city": only a city total exists
+    mode: MapMode  # "county": counties coloured; "city": only a city total exists
     map: MapView
     legend: cl.Legend
     coverage_text: str
@@ -210,7 +210,7 @@ def overview(
         classes = cl.classify(cv["number"].tolist(), scheme)
         legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
         fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
-    legend_of = {e.color: e.label for e in legend.entries}
+    legend_of = {e.color: e.label for e in legend.entries if e.swatch == "fill"}
     value_texts: dict[str, str] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
@@ -229,9 +229,11 @@ def overview(
             fills[adcode] = CountyFill(None, (("", name), *rows), label=t("no_data", lang))
         info[adcode] = rows
     if any(f.planned for f in fills.values()):
-        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
+        planned = cl.LegendEntry(t("legend_planned", lang), swatch=PLANNED_SWATCH)
+        legend = cl.Legend(legend.title, [*legend.entries, planned])
     if context is not None and not context.empty:
-        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_xiongan", lang), XIONGAN_SWATCH)])
+        xiongan = cl.LegendEntry(t("legend_xiongan", lang), swatch=XIONGAN_SWATCH)
+        legend = cl.Legend(legend.title, [*legend.entries, xiongan])
     no_data = tuple(a for a, f in fills.items() if f.fill is None)
     mapv = MapView("county", title, fills, legend, no_data)
 

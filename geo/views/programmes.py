@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -19,7 +20,7 @@ from geo.model.palette import BASE_FILL, DIM_FILL, programme_colors
 from geo.model.sites import filter_sites
 from geo.views import downloads
 from geo.views.figures import KeyFigure
-from geo.views.mapview import CountyFill, MapView, Site, Symbol
+from geo.views.mapview import CountyFill, MapMode, MapView, Site, Symbol
 from geo.views.overview import county_names, status_text, value_rows
 
 TYPE_INDICATOR = "poor_county_type"
@@ -38,12 +39,17 @@ class Ranking:
     unit: str
 
 
+# How the programmes map shows its county figure: "symbols" proportional circles, "fill" a choropleth,
+# "sites" none (places only). The MapView's own mode says what its counties are ("county" for a fill).
+FigureMode = Literal["symbols", "fill", "sites"]
+
+
 @dataclass
 class ProgrammesView:
     map: MapView  # drawn by geo.render.leaflet.layers.programme_map
     indicator: ind.Indicator | None
     year: int | None
-    mode: str  # "symbols" (proportional circles), "fill" (choropleth) or "sites" (no county figure)
+    mode: FigureMode
     figures: list[KeyFigure]
     more_figures: int
     sums: pd.DataFrame  # one row per county indicator with data in view: sum and n/m counties
@@ -109,7 +115,7 @@ def county_year(ds: ind.Dataset, indicator_id: str, year: int | None) -> int | N
     return ys[-1] if ys else None
 
 
-def symbol_mode(indicator: ind.Indicator) -> str:
+def symbol_mode(indicator: ind.Indicator) -> FigureMode:
     """Counts and amounts that add up over counties get circles; rates and categories a fill."""
     return "symbols" if indicator.kind == "numeric" and indicator.additive else "fill"
 
@@ -311,7 +317,8 @@ def programmes_view(
     indicator = ind.get_indicator(ds, indicator_id) if indicator_id else None
     styles = {a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
               for a in counties["adcode"]}  # fmt: skip
-    mode, symbols, fill_legend, no_data, chart, title = "sites", (), None, [], None, ""
+    mode: FigureMode = "sites"
+    symbols, fill_legend, no_data, chart, title = (), None, [], None, ""
     if indicator is not None:
         year = county_year(ds, indicator.indicator_id, year)
         cv = ind.county_values(ds, indicator.indicator_id, year)
@@ -346,7 +353,7 @@ def programmes_view(
                 fill_legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, len(no_data))
                 fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
             else:
-                fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
+                fill_legend = cl.Legend(title, [cl.no_data_entry(lang, len(no_data))])
             for a in in_view:
                 fill = fill_of(cv.loc[a]) if a in cv.index else None
                 styles[a] = (
@@ -364,8 +371,9 @@ def programmes_view(
             )
 
     drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
+    shown_as: MapMode = "county" if mode == "fill" else "context"  # the counties coloured, or context under places
     mapv = MapView(
-        mode, title, styles, fill_legend, tuple(no_data), sites=drawn, site_legend=site_legend, symbols=symbols,
+        shown_as, title, styles, fill_legend, tuple(no_data), sites=drawn, site_legend=site_legend, symbols=symbols,
         symbol_title=title if mode == "symbols" else "", extent=tuple(in_view), selection=tuple(selected),
         in_view=tuple(in_view),
     )  # fmt: skip

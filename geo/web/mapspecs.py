@@ -56,7 +56,7 @@ class LocatorMap:
 
     def build(self) -> Built:
         counties = loaders.load_counties()
-        return base_map(counties), [locator_group(counties, [self.adcode], lang=self.lang)]
+        return base_map(counties, lang=self.lang), [locator_group(counties, [self.adcode], lang=self.lang)]
 
 
 @dataclass(frozen=True)
