@@ -120,7 +120,7 @@ SPECS = {  # id -> the spec in a language, as the page makes it
     ),
     "overview-exit-year": lambda lang: mapspecs.OverviewMap("exit_year", 2018, "quantiles", lang, EVERYTHING),
     "overview-city": lambda lang: mapspecs.OverviewMap(
-        "poor_population_remaining", None, "quantiles", lang, Overlays(values=True)
+        "registered_poor_villages", None, "quantiles", lang, Overlays(values=True)
     ),
     "locator": lambda lang: mapspecs.LocatorMap("130624", lang),
     "programmes": lambda lang: mapspecs.ProgrammesMap((), (), None, None, basemaps.DEFAULT_BASEMAP, lang),
