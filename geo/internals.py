@@ -20,6 +20,10 @@ Each entry: the library, who uses it, and what the app loses while it is broken 
   Without it: names and callouts may sit off their counties after a fit during a zoom.
 - FOLIUM_CHILDREN (folium 0.20 / branca 0.8), geo/render/leaflet: walk and replace a map's elements.
   Without it: the map-fitting and asset checks raise at once (no silent failure).
+- UVICORN_TRANSPORT (uvicorn 0.55's websockets-sansio protocol, the one Streamlit 1.67 serves its websocket with),
+  geo/server/budgets.py: a flooder that reads nothing is dropped at once (its socket aborted). Without it: its
+  session still ends and nothing more of it is read, but the socket stays open until the flooder goes (uvicorn
+  closes a connection only once its unsent bytes are out).
 - TEST_IDS (streamlit 1.67 frontend), geo/model/themes.py's CSS and the browser tests' selectors.
   Without them: theme and presenter styles stop applying (the page keeps Streamlit's own look).
 """
@@ -41,6 +45,8 @@ PAGES_DIRECTORY_FLAG = "uses_pages_directory"
 LEAFLET_ANIMATING_ZOOM = "_animatingZoom"
 # folium/branca: an element's children, name -> element, in drawing order.
 FOLIUM_CHILDREN = "_children"
+# uvicorn: the ASGI ``send`` of a websocket is a method of the connection's protocol, which holds its transport.
+UVICORN_TRANSPORT = "transport"
 # Streamlit 1.67's data-testid attributes the app styles or its tests find.
 TEST_IDS = (
     "stApp", "stAppViewContainer", "stMain", "stMainBlockContainer", "stVerticalBlock", "stElementContainer",
@@ -78,3 +84,14 @@ def set_uses_pages_directory(pages_manager: Any, value: bool) -> None:
 def children(element: Any) -> dict:
     """A folium element's children (name -> element); an element without any gives an empty dict."""
     return getattr(element, FOLIUM_CHILDREN, {})
+
+
+def abort_connection(send: Any) -> bool:
+    """Drop the connection behind an ASGI websocket ``send`` at once, unsent bytes and all (uvicorn's
+    ``transport.close()`` would wait for a peer that reads nothing); False when ``send`` is not uvicorn's."""
+    transport = getattr(getattr(send, "__self__", None), UVICORN_TRANSPORT, None)
+    abort = getattr(transport, "abort", None)
+    if abort is None:
+        return False
+    abort()
+    return True

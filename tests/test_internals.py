@@ -74,3 +74,33 @@ def test_an_unlisted_test_id_is_refused():
     with pytest.raises(KeyError, match="TEST_IDS"):
         internals.test_id("stNoSuchThing")
     assert internals.test_id("stSidebar") == "[data-testid='stSidebar']"
+
+
+def test_uvicorn_websocket_send_is_still_a_method_of_a_protocol_holding_its_transport():
+    """budgets.py drops a flooder's socket through ``send.__self__.transport.abort()``."""
+    import inspect
+
+    from streamlit.web.server.starlette import starlette_server
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    assert starlette_server._get_websocket_protocol() == "websockets-sansio"
+    source = inspect.getsource(WebSocketsSansIOProtocol)
+    assert f"self.{internals.UVICORN_TRANSPORT} = transport" in source
+    assert callable(WebSocketsSansIOProtocol.send)
+
+    class Transport:
+        aborted = False
+
+        def abort(self):
+            self.aborted = True
+
+    class Protocol:
+        def __init__(self):
+            self.transport = Transport()
+
+        async def send(self, message):
+            pass
+
+    protocol = Protocol()
+    assert internals.abort_connection(protocol.send) and protocol.transport.aborted
+    assert not internals.abort_connection(lambda message: None)  # not uvicorn's: nothing to abort, no error

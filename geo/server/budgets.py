@@ -34,7 +34,7 @@ from typing import Any
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from geo import settings
+from geo import internals, settings
 from geo.server import descriptors
 from geo.store.auth import client_key
 
@@ -347,4 +347,8 @@ class Connection:
             self.timer.cancel()
         if self.closer is not None and not self.closer.done():
             await asyncio.wait({self.closer}, timeout=0.1)  # its turn, unless the client's buffer is full
-            self.closer.cancel()  # then never sent: the server drops the connection instead
+            if not self.closer.done():
+                # Never sent: the connection is dropped instead, at once. uvicorn's own close after the app
+                # returns would first send what is queued, to a flooder that reads nothing: never.
+                self.closer.cancel()
+                internals.abort_connection(self._send)
