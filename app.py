@@ -18,6 +18,7 @@ def main() -> None:
     from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
     from geo.views.links import light_url
     from geo.web import frame, loaders, login, mapelement, uploads
+    from geo.web import session_keys as K
     from geo.web.params import share_link
     from geo.web.urlstate import notify, seed_quietly, write_to_url
 
@@ -32,12 +33,12 @@ def main() -> None:
     ensure_static_assets()
     frame.style()
 
-    bad_lang = seed_quietly("lang", LANGS, DEFAULT_LANG)
+    bad_lang = seed_quietly(K.LANG, LANGS, DEFAULT_LANG)
     # The language switch sits at the top of the sidebar but is drawn after the page, so that a
     # page's map leaves the server first; its value is in the session already (seeded above).
     lang_slot = st.sidebar.empty()
-    lang = st.session_state.get("lang") or DEFAULT_LANG
-    write_to_url("lang", lang, DEFAULT_LANG)
+    lang = K.LANG.get() or DEFAULT_LANG
+    write_to_url(K.LANG, lang, DEFAULT_LANG)
     notify("language", bad_lang)  # said in the language the page is shown in
 
     try:
@@ -70,16 +71,19 @@ def main() -> None:
     with st.sidebar:
         st.caption(t("app_subtitle", lang))
     frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())
-    mapelement.begin_page()
-    nav.run()
+    map_alone = mapelement.run_page(nav.run)
     frame.after_page(lang)
-    if mapelement.drew_map_first():
+    if map_alone:
         st.stop()  # the page drew its map alone; the switch and the link come with the rest, once it is painted
     with lang_slot:
         st.segmented_control(
-            t("language"), LANGS, key="lang", format_func=lambda code: t(f"lang_{code}"),
-            required=True, persist_state="session",
-        )  # fmt: skip
+            t("language"),
+            LANGS,
+            key=K.LANG,
+            format_func=lambda code: t(f"lang_{code}"),
+            required=True,
+            persist_state="session",
+        )
     # After the page ran, the URL holds the whole view; offer it as a link to copy.
     link = share_link(st.context.url, st.query_params.to_dict())
     if link:

@@ -4,7 +4,7 @@ bench/cv2_map_app.py's page is lighter than the overview (a title, one selectbox
 its first-map gain over st_folium could not be told apart from the page's weight. This script
 runs the app itself (app.py: page config, style, sidebar, language switch, navigation, then
 pages/overview.py unchanged: heading, key figures, notes, sidebar controls, downloads, the map
-as a table, ranking) with geo.web.mapelement.show_map replaced for the overview's map only:
+as a table, ranking) with geo.web.mapelement's map drawing (_show) replaced for the overview's map only:
 the element gets the same question's fills (geo.web.results.overview_map), a click reaches the
 page's own handler in st_folium's shape, and the map-first flow of mapelement holds (the
 element reports painted with a trigger, the page draws the rest on the rerun it causes).
@@ -25,22 +25,23 @@ from cv2_map_app import NO_DATA, cv2_map, geometry
 
 from geo.views import overview as views
 from geo.web import loaders, mapelement
+from geo.web import session_keys as K
 
 ROOT = Path(os.environ["BAODING_ROOT"])
 ELEMENT = "cv2_overview_map"  # not "overview_map": that key holds the click in st_folium's shape
-# This script runs again on every rerun, the module stays patched: keep st_folium's show_map once.
-ST_FOLIUM = getattr(mapelement.show_map, "st_folium", mapelement.show_map)
+# This script runs again on every rerun, the module stays patched: keep st_folium's _show once.
+ST_FOLIUM = getattr(mapelement._show, "st_folium", mapelement._show)
 
 
-def show_map(key, spec, *, height, returned_objects=None, on_change=None, report_painted=False):
-    """mapelement.show_map's contract, drawn by the element for the overview; other maps as before."""
-    if key != "overview_map":
+def show_map(key, spec, *, height, returned_objects=None, on_change=None, report=False):
+    """mapelement._show's contract, drawn by the element for the overview; other maps as before."""
+    if key != K.OVERVIEW_MAP:
         return ST_FOLIUM(key, spec, height=height, returned_objects=returned_objects,
-                         on_change=on_change, report_painted=report_painted)  # fmt: skip
+                         on_change=on_change, report=report)  # fmt: skip
     shown, counties = spec.view(), loaders.load_counties()
     city = shown.city.fill if shown.city else None  # city mode: the city is one unit, one fill
     data: dict = {"fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
-                  "report": report_painted and not st.session_state.get(mapelement._PAINTED)}  # fmt: skip
+                  "report": report and not K.MAP_PAINTED.get()}  # fmt: skip
     if not st.session_state.get("cv2_rings_sent"):
         data["geometry"] = geometry(counties, views.county_names(counties, spec.lang))
         st.session_state.cv2_rings_sent = True
@@ -55,11 +56,11 @@ def show_map(key, spec, *, height, returned_objects=None, on_change=None, report
             on_change()
 
     def painted() -> None:
-        st.session_state[mapelement._PAINTED] = True
+        K.MAP_PAINTED.set(True)
 
     return cv2_map(data=data, key=ELEMENT, on_clicked_change=clicked, on_painted_change=painted)
 
 
 show_map.st_folium = ST_FOLIUM
-mapelement.show_map = show_map
+mapelement._show = show_map
 runpy.run_path(str(ROOT / "app.py"))

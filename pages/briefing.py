@@ -7,6 +7,7 @@ from geo.model import slides, themes
 from geo.views import briefing
 from geo.views.links import public_light_url, slide_params
 from geo.web import downloads, frame, loaders, mapelement, results, widgets
+from geo.web import session_keys as K
 from geo.web.mapspecs import SlideMap
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
@@ -17,59 +18,57 @@ try:
 except slides.SlideError as exc:
     frame.stop_with_file_error(t("slides_error_title", lang), exc.path, exc.reason)
 n = len(deck)
-seed_from_url("slide", [str(i) for i in range(1, n + 1)], "1")
-seed_from_url("present", ["0", "1"], "0", label="present_mode")
-seed_from_url("theme", list(themes.THEMES), themes.DEFAULT_THEME)
+seed_from_url(K.SLIDE, [str(i) for i in range(1, n + 1)], "1")
+seed_from_url(K.PRESENT, ["0", "1"], "0", label="present_mode")
+seed_from_url(K.THEME, list(themes.THEMES), themes.DEFAULT_THEME)
 
 
 def go(number: int) -> None:
-    st.session_state.slide = str(min(max(number, 1), n))
+    K.SLIDE.set(str(min(max(number, 1), n)))
 
 
-current, presenting = int(st.session_state.slide), st.session_state.present == "1"
-mirror(slide_page=current, present_on=presenting)
-theme = themes.get_theme(st.session_state.theme)
+current, presenting = int(K.SLIDE.value()), K.PRESENT.value() == "1"
+mirror({K.SLIDE_PAGE: current, K.PRESENT_ON: presenting})
+theme = themes.get_theme(K.THEME.value())
 st.markdown(themes.page_css(theme, presenting), unsafe_allow_html=True)
 
-bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key="briefing_bar")
+bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key=K.BRIEFING_BAR)
 bar.button(
     t("prev_slide", lang), icon=":material/arrow_back:", on_click=go, args=(current - 1,), shortcut="Left",
-    disabled=current == 1, type="tertiary", help=t("keys_help", lang), key="prev_slide",
+    disabled=current == 1, type="tertiary", help=t("keys_help", lang), key=K.PREV_SLIDE,
 )  # fmt: skip
 with bar:
-    st.pagination(
-        n, key="slide_page", on_change=lambda: go(st.session_state.slide_page), max_visible_pages=7, width=440
-    )
+    st.pagination(n, key=K.SLIDE_PAGE, on_change=lambda: go(K.SLIDE_PAGE.value()), max_visible_pages=7, width=440)
 bar.button(
     t("next_slide", lang), icon=":material/arrow_forward:", icon_position="right", on_click=go, args=(current + 1,),
     shortcut="Right",
-    disabled=current == n, type="tertiary", help=t("keys_help", lang), key="next_slide",
+    disabled=current == n, type="tertiary", help=t("keys_help", lang), key=K.NEXT_SLIDE,
 )  # fmt: skip
 bar.toggle(
-    t("present_mode", lang), key="present_on", help=t("present_help", lang),
-    on_change=lambda: st.session_state.update(present="1" if st.session_state.present_on else "0"),
+    t("present_mode", lang), key=K.PRESENT_ON, help=t("present_help", lang),
+    on_change=lambda: K.PRESENT.set("1" if K.PRESENT_ON.value() else "0"),
 )  # fmt: skip
 # The presenter's own notes: off by default and never in the link, so a shared screen does not show them.
-show_notes = bar.toggle(t("speaker_notes_toggle", lang), key="show_notes")
+show_notes = bar.toggle(t("speaker_notes_toggle", lang), key=K.SHOW_NOTES)
 # A QR code of this slide's light view, for the room's phones: needs the address people reach the server by.
 public_url = loaders.public_url()
 show_qr = bar.toggle(
-    t("qr_toggle", lang), key="show_qr", disabled=not public_url,
+    t("qr_toggle", lang), key=K.SHOW_QR, disabled=not public_url,
     help=t("qr_help", lang) if public_url else t("qr_no_public_url", lang),
 )  # fmt: skip
 bar.segmented_control(
-    t("theme", lang), list(themes.THEMES), key="theme", format_func=lambda k: t(f"theme_{k}", lang),
+    t("theme", lang), list(themes.THEMES), key=K.THEME, format_func=lambda k: t(f"theme_{k}", lang),
     required=True, label_visibility="collapsed",
 )  # fmt: skip
-for key, default in (("slide", "1"), ("present", "0"), ("theme", themes.DEFAULT_THEME)):
-    write_to_url(key, st.session_state[key], default)
+for key, default in ((K.SLIDE, "1"), (K.PRESENT, "0"), (K.THEME, themes.DEFAULT_THEME)):
+    write_to_url(key, key.value(), default)
 
 context = loaders.load_context()
 light = theme.name == "light"
 view = results.slide(deck, current - 1, lang, light)
 frame.name_maps(t("map_frame_title", lang, what=briefing.map_title(view, lang)))
 st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
-map_key = f"briefing_map_{theme.name}_{lang}"
+map_key = K.briefing_map(theme.name, lang)
 
 
 def slide_map(number: int) -> SlideMap:
@@ -96,7 +95,7 @@ with right:
         with code:
             widgets.qr_corner(public_light_url(public_url, "briefing", slide_params(current, lang)), lang)
 if show_notes:  # under the slide, full width, as in PowerPoint's presenter view
-    with st.container(border=True, key="speaker_notes"):
+    with st.container(border=True, key=K.SPEAKER_NOTES):
         st.caption(f"{t('speaker_notes', lang)} · {t('speaker_notes_help', lang)}")
         st.markdown((view.slide.notes(lang) or t("notes_none", lang)).replace("\n", "\n\n"))
 

@@ -5,6 +5,7 @@ import streamlit as st
 from geo.i18n import colon, join_list, md_literal, t
 from geo.views import county as profile
 from geo.web import frame, loaders, mapelement, results, widgets
+from geo.web import session_keys as K
 from geo.web.mapspecs import LocatorMap
 from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
@@ -12,7 +13,7 @@ lang = frame.page()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 adcodes = counties["adcode"].tolist()
 names = results.county_names(lang).to_dict()
-seed_from_url("compare", ["", *adcodes], "", label="compare_with")
+seed_from_url(K.COMPARE, ["", *adcodes], "", label="compare_with")
 
 selection = selected_counties()
 current = selection[0] if selection else results.richest_county()
@@ -25,17 +26,17 @@ if choice != current or not selection:
         st.rerun()
 others = ["", *[a for a in adcodes if a != current]]
 compare = c2.selectbox(
-    t("compare_with", lang), others, key="compare", persist_state="session",
+    t("compare_with", lang), others, key=K.COMPARE, persist_state="session",
     format_func=lambda a: names.get(a) or t("compare_none", lang),
 )  # fmt: skip
-write_to_url("compare", compare or None)
+write_to_url(K.COMPARE, compare or None)
 
 p = results.county_profile(current, lang)
 frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {names[current]}"))
 left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
-    mapelement.show_map("locator_map", LocatorMap(current, lang), height=300, returned_objects=[])
+    mapelement.show_map(K.LOCATOR_MAP, LocatorMap(current, lang), height=300, returned_objects=[])
 with left:
     m1, m2, m3 = st.columns([5, 3, 2])
     for col, fact in ((m1, p.designation), (m2, p.exit_year)):

@@ -8,6 +8,7 @@ from geo.model import indicators as ind
 from geo.render import charts, tables
 from geo.views import programmes as pg
 from geo.web import frame, loaders, mapelement, results, widgets
+from geo.web import session_keys as K
 from geo.web import urlstate as us
 from geo.web.mapspecs import ProgrammesMap
 
@@ -19,51 +20,50 @@ pnames = pg.programme_names(ds, lang)
 options = basemaps.choices(loaders.basemap_config())
 usable = [k for k, c in options.items() if not c.unavailable]
 
-bad_basemap = us.seed_quietly("basemap", usable, basemaps.DEFAULT_BASEMAP)
-us.seed_list_from_url("programme", pg.programme_ids(ds))
+bad_basemap = us.seed_quietly(K.BASEMAP, usable, basemaps.DEFAULT_BASEMAP)
+us.seed_list_from_url(K.PROGRAMME, pg.programme_ids(ds))
 if bad_basemap:
     st.warning(md_literal(pg.basemap_link_notice(bad_basemap, options, lang)), icon=":material/link_off:")
 # The county widget mirrors the app-wide selection, which other pages change too.
-st.session_state["county_pick"] = us.selected_counties()
+K.COUNTY_PICK.set(us.selected_counties())
 
 st.markdown(f"### {t('programmes_title', lang)}")
 st.caption(t("programmes_intro", lang))
 c1, c2 = st.columns(2)
 programmes = c1.multiselect(
-    t("programme", lang), pg.programme_ids(ds), format_func=pnames.get, key="programme",
+    t("programme", lang), pg.programme_ids(ds), format_func=pnames.get, key=K.PROGRAMME,
     persist_state="session", placeholder=t("all_programmes", lang),
 )  # fmt: skip
-us.write_to_url("programme", ",".join(programmes) or None)
+us.write_to_url(K.PROGRAMME, ",".join(programmes) or None)
 c2.multiselect(
-    t("county", lang), adcodes, format_func=county_name.get, key="county_pick", placeholder=t("all_counties", lang),
-    on_change=lambda: us.set_selection(st.session_state["county_pick"]),
+    t("county", lang), adcodes, format_func=county_name.get, key=K.COUNTY_PICK, placeholder=t("all_counties", lang),
+    on_change=lambda: us.set_selection(K.COUNTY_PICK.value()),
 )  # fmt: skip
 quick = pg.quick_choices(ds)
 with c2:
     for col, (choice, codes) in zip(st.columns(len(quick)), quick.items()):
-        col.button(
-            t(f"quick_{choice}", lang), key=f"quick_{choice}", on_click=us.set_selection, args=(codes,), width="stretch"
-        )
+        label = t(f"quick_{choice}", lang)
+        col.button(label, key=K.quick_pick(choice), on_click=us.set_selection, args=(codes,), width="stretch")
 selection = us.selected_counties()
 
 with st.sidebar:
     ids = pg.map_indicators(ds, programmes)
     indicator_id = year = None
     if ids:
-        if st.session_state.get("programme_indicator") not in ids:
-            st.session_state["programme_indicator"] = pg.default_map_indicator(ds, ids)
+        if K.PROGRAMME_INDICATOR.get() not in ids:
+            K.PROGRAMME_INDICATOR.set(pg.default_map_indicator(ds, ids))
         indicator_id = st.selectbox(
-            t("map_indicator", lang), ids, key="programme_indicator",
+            t("map_indicator", lang), ids, key=K.PROGRAMME_INDICATOR,
             format_func=lambda i: ind.get_indicator(ds, i).name(lang),
         )  # fmt: skip
         years = ind.years(ds, indicator_id, "county")
         if len(years) > 1:
-            year = st.selectbox(t("year", lang), years, index=len(years) - 1, key=f"programme_year_{indicator_id}")
+            year = st.selectbox(t("year", lang), years, index=len(years) - 1, key=K.programme_year(indicator_id))
     basemap = st.selectbox(
-        t("basemap", lang), usable, key="basemap", format_func=lambda k: t(f"basemap_{k}", lang),
+        t("basemap", lang), usable, key=K.BASEMAP, format_func=lambda k: t(f"basemap_{k}", lang),
         persist_state="session",
     )  # fmt: skip
-    us.write_to_url("basemap", basemap, basemaps.DEFAULT_BASEMAP)
+    us.write_to_url(K.BASEMAP, basemap, basemaps.DEFAULT_BASEMAP)
     for hint in pg.basemap_hints(options, lang):
         st.caption(hint)
     if basemap != basemaps.DEFAULT_BASEMAP:
@@ -78,7 +78,7 @@ if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 
 spec = ProgrammesMap(tuple(programmes), tuple(selection), indicator_id, year, basemap, lang)
-mapelement.show_map("programmes_map", spec, height=620, returned_objects=[])
+mapelement.show_map(K.PROGRAMMES_MAP, spec, height=620, returned_objects=[])
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 with st.popover(t("downloads", lang), icon=":material/download:"):
     data = lambda: pg.download_table(view, ds, counties, lang)  # noqa: E731 - built when asked for
@@ -108,7 +108,7 @@ with right:
     if (rank := view.ranking) is not None:  # every bar is in view: none singled out
         widgets.text(f"{t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}", heading=4)
         spec = charts.ranking_spec(list(rank.names), list(rank.values), list(rank.adcodes), [], rank.unit)
-        st.echarts_chart(spec, key="programmes_chart", height=max(140, 34 * len(rank.names) + 40))
+        st.echarts_chart(spec, key=K.PROGRAMMES_CHART, height=max(140, 34 * len(rank.names) + 40))
 
 st.markdown(f"#### {t('county_values_title', lang)}")
 if view.table.empty:

@@ -7,6 +7,7 @@ from geo.model.outlets import GRADES
 from geo.render import charts, tables
 from geo.views import overview as views
 from geo.web import frame, loaders, results, widgets
+from geo.web import session_keys as K
 from geo.web.urlstate import selected_counties
 
 lang = frame.page()
@@ -28,8 +29,8 @@ chosen = c1.multiselect(
 places = ["130600", *counties["adcode"].tolist()]
 place_names = {"130600": t("whole_city", lang), **names[lang]}
 where = c2.multiselect(t("county", lang), places, format_func=place_names.get, placeholder=t("all_counties", lang))
-grades = c3.multiselect(t("grade_filter", lang), list(GRADES), placeholder=t("all_grades", lang), key="grade_filter")
-marked_only = st.toggle(t("marked_only", lang), key="marked_only")
+grades = c3.multiselect(t("grade_filter", lang), list(GRADES), placeholder=t("all_grades", lang), key=K.GRADE_FILTER)
+marked_only = st.toggle(t("marked_only", lang), key=K.MARKED_ONLY)
 
 table = results.values_table(lang)
 if chosen:

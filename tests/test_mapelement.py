@@ -1,4 +1,4 @@
-"""geo/web/mapelement.py: st_folium's own arguments, built once per question, sent unchanged."""
+"""geo/web/mapelement.py: st_folium's own arguments, built once per spec, sent unchanged."""
 
 from __future__ import annotations
 
@@ -124,22 +124,3 @@ def test_a_failing_preparation_is_left_for_the_page(bundled, monkeypatch):
     mapelement.prepare("failing_map", spec).join(timeout=10)  # no exception escapes the thread
     with pytest.raises(ValueError, match="bad slide"):
         mapelement.args_for("failing_map", spec)
-
-
-def test_a_map_first_mark_left_by_a_broken_run_is_forgotten():
-    """A page that failed after map_first() must not make the next page's run stop early in app.py."""
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        import streamlit as st
-
-        from geo.web import mapelement
-
-        st.session_state[mapelement._FIRST_RUN] = True  # what a map-first run that then raised leaves behind
-        mapelement.begin_page()
-        st.write(f"stops early: {mapelement.drew_map_first()}")
-
-    at = AppTest.from_function(script)
-    at.run()
-    assert not at.exception
-    assert at.markdown[0].value == "stops early: False"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from browser_support import CHROMIUM, offline_context
 
+from geo.i18n import t
 from geo.web.mapelement import FALLBACK_SECONDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed")]
@@ -27,6 +28,8 @@ def test_the_rest_of_the_page_follows_the_painted_map(browser, app_url):
     page.locator(REST).first.wait_for(timeout=int(FALLBACK_SECONDS * 1000) - 500)  # reported, not the fallback
     page.get_by_text("贫困县数").first.wait_for(timeout=10_000)
     page.get_by_role("radiogroup").or_(page.get_by_text("English")).first.wait_for(timeout=10_000)
+    # app.py's own extras came with the rest (mapelement.run_page): the language switch above, the link here.
+    page.get_by_role("button", name=t("copy_link", "zh")).wait_for(timeout=10_000)
     assert painted_alone
     assert page.locator("[data-testid='stException']").count() == 0
     # The same session's later views draw everything in one run: no waiting on a new frame.

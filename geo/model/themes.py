@@ -98,6 +98,9 @@ MAP_MIN_HEIGHT = "300px"
 # streamlit-folium's frame (the app's only custom component); its title is set per map by geo/web/frame.py.
 MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 QR_CORNER_KEY = "qr_corner"  # the container of the presenter's QR code (geo.web.widgets.qr_corner)
+# The briefing's bar and the widgets in it the sheet sizes (geo.web.session_keys takes their keys from here).
+BRIEFING_BAR_KEY = "briefing_bar"
+PREV_SLIDE_KEY, NEXT_SLIDE_KEY, SLIDE_PAGE_KEY = "prev_slide", "next_slide", "slide_page"
 
 _CHROME = (
     "[data-testid='stSidebar']", "[data-testid='stExpandSidebarButton']",
@@ -127,13 +130,13 @@ def page_css(theme: Theme, presenting: bool) -> str:
         "font-size:.8rem !important;background:transparent !important;padding-left:0 !important}",
         # Style-only elements (this sheet, app.py's) take no room in the layout.
         ".stElementContainer:has(style),[data-testid='stElementContainer']:has(style){display:none}",
-        ".st-key-briefing_bar{gap:.4rem .6rem !important}",
+        f".st-key-{BRIEFING_BAR_KEY}{{gap:.4rem .6rem !important}}",
         # The arrow icons say which way; Streamlit's shortcut hint would draw a second arrow ("← 上一张 ←").
         # The keys are named in the buttons' help.
-        ".st-key-prev_slide kbd,.st-key-next_slide kbd{display:none}",
+        f".st-key-{PREV_SLIDE_KEY} kbd,.st-key-{NEXT_SLIDE_KEY} kbd{{display:none}}",
         # The page numbers (arrows, five numbers, an ellipsis, the last) grow with the type: a width in
         # pixels cut off the last arrow in the presenter's large type. The widget shows as many as fit.
-        ".st-key-slide_page{flex:0 0 20.5rem !important;width:20.5rem !important}",
+        f".st-key-{SLIDE_PAGE_KEY}{{flex:0 0 20.5rem !important;width:20.5rem !important}}",
         f".bd-slide-no{{color:{c['accent']};font-weight:700;white-space:nowrap}}",
         f".bd-source{{color:{c['muted']};font-size:.7rem;line-height:1.3;margin:-.55rem 0 .1rem .2rem}}",
         ".bd-caption{font-size:1.05rem;line-height:1.45;margin-top:.3rem}",

@@ -20,6 +20,7 @@ from geo.views import overview as views
 from geo.views.briefing import SlideView
 from geo.views.mapview import MapView
 from geo.web import loaders
+from geo.web import session_keys as K
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,7 +88,7 @@ def briefing_menu(
         t("download_data_xlsx", lang), lambda: tables.table_xlsx(table(), view.slide.id), file_name=f"{name}.xlsx",
         mime=XLSX, icon=":material/grid_on:", on_click="ignore",
     )  # fmt: skip
-    with_notes = st.checkbox(t("deck_notes_pages", lang), key="deck_notes_pages")
+    with_notes = st.checkbox(t("deck_notes_pages", lang), key=K.DECK_NOTES_PAGES)
     deck_key = (lang, theme, deck.slides, loaders.data_key(), qr_base, with_notes)  # a new data version makes new files
 
     def progress_bar():
@@ -107,8 +108,8 @@ def briefing_menu(
             progress=progress_bar(),
             qr_base=qr_base,
         )
-        st.session_state.deck_pdf = (deck_key, pdf)
-    made = st.session_state.get("deck_pdf")
+        K.DECK_PDF.set((deck_key, pdf))
+    made = K.DECK_PDF.get()
     if made and made[0] == deck_key:
         st.download_button(
             t("download_deck_pdf", lang, n=n * (2 if with_notes else 1), size=f"{len(made[1]) / 1e6:.1f} MB"),
@@ -119,8 +120,8 @@ def briefing_menu(
         pptx = deck_pptx.deck_pptx(
             deck, ds, counties, sites, lang, theme, context=context, progress=progress_bar(), qr_base=qr_base
         )
-        st.session_state.deck_pptx = (deck_key[:-1], pptx)
-    made = st.session_state.get("deck_pptx")
+        K.DECK_PPTX.set((deck_key[:-1], pptx))
+    made = K.DECK_PPTX.get()
     if made and made[0] == deck_key[:-1]:
         st.download_button(
             t("download_deck_pptx", lang, n=n, size=f"{len(made[1]) / 1e6:.1f} MB"), made[1],

@@ -14,18 +14,24 @@ import streamlit as st
 from geo.i18n import HTML_LANG, md_literal, t
 from geo.model import themes
 from geo.render.leaflet.compact import to_json
+from geo.web import session_keys as K
 from geo.web.urlstate import current_lang, ensure_router, sync_selection
 
 # Pages whose view follows the app-wide county selection (the others leave it out of their links);
 # "" is the default page (the overview) as st.navigation names it.
 SELECTION_PAGES = frozenset({"", "overview", "county", "programmes", "sources"})
-_MAP_TITLES = "_map_titles"
 
 
 def page() -> str:
     """First line of every page: run through app.py's frame (see ensure_router); the language."""
     ensure_router()
     return current_lang()
+
+
+def in_browser() -> bool:
+    """Whether a browser runs this session (AppTest and scripts send no User-Agent): only a browser draws
+    a map's frame, and only a browser's timers rerun a fragment (``st.fragment(run_every=...)``)."""
+    return bool(st.context.headers.get("User-Agent"))
 
 
 def style() -> None:
@@ -42,14 +48,14 @@ def stop_with_file_error(title: str, path: str, reason: str) -> None:
 def before_page(url_path: str, title: str, lang: str, adcodes: Collection[str]) -> None:
     """What every page needs before it runs: its tab title, and the selection if it uses one."""
     st.set_page_config(page_title=f"{title} · {t('app_title', lang)}")
-    st.session_state[_MAP_TITLES] = []
+    K.MAP_TITLES.set([])
     if url_path in SELECTION_PAGES:
         sync_selection(adcodes)
 
 
 def name_maps(*titles: str) -> None:
     """Titles for the page's map frames, in page order: what a screen reader announces for each map."""
-    st.session_state[_MAP_TITLES] = list(titles)
+    K.MAP_TITLES.set(list(titles))
 
 
 def after_page(lang: str) -> None:
@@ -59,7 +65,7 @@ def after_page(lang: str) -> None:
     component's name (``streamlit_folium.st_folium``), and st_folium takes no title: a small
     script sets both, and watches for map frames that Streamlit mounts later.
     """
-    titles = to_json(st.session_state.get(_MAP_TITLES, []))
+    titles = to_json(list(K.MAP_TITLES.get()))
     script = (
         "<script>(() => {"
         f"const lang = {to_json(HTML_LANG.get(lang, lang))}, titles = {titles};"

@@ -20,6 +20,7 @@ from geo.store import admin, auth
 from geo.store import imports as importer
 from geo.store.imports.child import prepare_in_child
 from geo.web import loaders
+from geo.web import session_keys as K
 
 DATUMS = ["", "WGS-84", "CGCS2000", "GCJ-02", "BD-09"]
 
@@ -39,8 +40,11 @@ def import_options(ds: ind.Dataset, lang: str) -> importer.ImportOptions:
     kind = c1.selectbox(t("import_kind", lang), importer.KINDS, format_func=lambda k: t(f"kind_{k}", lang))
     year = c2.number_input(t("file_year", lang), min_value=1949, max_value=2100, value=None, step=1)
     sources = ["", *ds.sources["source_id"], "+"]
-    labels = {"": t("no_file_source", lang), "+": t("new_source", lang),
-              **dict(zip(ds.sources["source_id"], ds.sources["title"]))}  # fmt: skip
+    labels = {
+        "": t("no_file_source", lang),
+        "+": t("new_source", lang),
+        **dict(zip(ds.sources["source_id"], ds.sources["title"])),
+    }
     source_id = c3.selectbox(t("file_source", lang), sources, format_func=lambda s: labels.get(s, s))
     spec = importer.SourceSpec(source_id if source_id != "+" else "")
     if source_id == "+":
@@ -62,7 +66,7 @@ def import_options(ds: ind.Dataset, lang: str) -> importer.ImportOptions:
 def checked_upload(upload, options: importer.ImportOptions, ds: ind.Dataset, counties, lang: str):
     """The upload checked in a child process (once per file and options), with a progress bar."""
     cache_key = (upload.file_id, options)
-    if st.session_state.get("_import_key") != cache_key:
+    if K.IMPORT_KEY.get() != cache_key:
         bar = st.progress(0.0, text=t("checking", lang, text="…"))
 
         def report(fraction: float, text: str) -> None:
@@ -70,8 +74,9 @@ def checked_upload(upload, options: importer.ImportOptions, ds: ind.Dataset, cou
 
         result = prepare_in_child(upload.getvalue(), upload.name, ds, counties, options, report)
         bar.empty()
-        st.session_state.update(_import_key=cache_key, _import=result)
-    return st.session_state["_import"]
+        K.IMPORT_KEY.set(cache_key)
+        K.IMPORT.set(result)
+    return K.IMPORT.value()
 
 
 def show_result(result: importer.ImportResult, store: gs.Store, user: auth.Admin, lang: str) -> None:
@@ -97,11 +102,11 @@ def show_result(result: importer.ImportResult, store: gs.Store, user: auth.Admin
         st.dataframe(gs.diff_frame(table, diff), hide_index=True, width="stretch")
     if st.button(t("commit", lang), type="primary", icon=":material/save:"):
         version = admin.commit_import(user, store, result)
-        st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
-        st.session_state.pop("_import_key", None)
+        K.UPLOADS.set(K.UPLOADS.get() + 1)
+        K.IMPORT_KEY.pop()
         loaders.data_changed()
         done = t("committed", lang, n=version.id) if version else t("nothing_changed", lang)
-        st.session_state["_data_message"] = done
+        K.DATA_MESSAGE.set(done)
         st.rerun()
 
 
@@ -154,5 +159,5 @@ def rollback(store: gs.Store, user: auth.Admin, target: int, lang: str) -> None:
     version = admin.rollback(user, store, target)
     done = t("rolled_back", lang, n=version.id, v=target) if version else t("nothing_changed", lang)
     loaders.data_changed()
-    st.session_state["_data_message"] = done
+    K.DATA_MESSAGE.set(done)
     st.rerun()

@@ -15,8 +15,8 @@ import streamlit as st
 from geo import settings
 from geo.i18n import t
 from geo.store import auth
+from geo.web import session_keys as K
 
-ADMIN_KEY = "admin"
 _log = logging.getLogger(__name__)
 
 
@@ -57,7 +57,7 @@ def try_login(name: str, password: str) -> auth.LoginResult:
     client = auth.client_key(address if isinstance(address, str) else None)  # AppTest gives a stand-in object
     result = auth.login(name, password, stored, _guard(), client)
     if result.admin is not None:
-        st.session_state[ADMIN_KEY] = result.admin
+        K.ADMIN.set(result.admin)
     return result
 
 
@@ -69,11 +69,11 @@ def refusal(result: auth.LoginResult, lang: str) -> str:
 def current_admin() -> auth.Admin | None:
     """The session's administrator token, or None for a visitor (an expired token is dropped)."""
     try:
-        return auth.require(st.session_state.get(ADMIN_KEY))
+        return auth.require(K.ADMIN.get())
     except PermissionError:
-        st.session_state.pop(ADMIN_KEY, None)
+        K.ADMIN.pop()
         return None
 
 
 def logout() -> None:
-    st.session_state.pop(ADMIN_KEY, None)
+    K.ADMIN.pop()

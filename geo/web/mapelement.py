@@ -14,11 +14,11 @@ map state are exactly what st_folium would have made.
 Maps are described by specs (geo.web.mapspecs): frozen dataclasses whose fields are the cache key and
 whose ``build`` draws the map, so a key cannot leave out what the map depends on.
 
-Map first (the overview, ``map_first``): a browser session's first view draws the map alone, and
+Map first (``map_first_page``, the overview): a browser session's first view draws the map alone, and
 the rest once the map's frame reports its counties painted; the rest of the page's elements then
 no longer compete with the map's frame for the browser's connections and main thread. A browser
 that never reports (a failed frame) gets the rest after ``FALLBACK_SECONDS``; sessions without a
-browser (AppTest, scripts) draw everything at once.
+browser (AppTest, scripts) and pages run without app.py's ``run_page`` draw everything at once.
 
 Head start (``show_map``): a map whose arguments changed goes ``HEAD_START_SECONDS`` ahead of the
 elements after it. Prepared maps (``prepare``): the briefing builds the next slide's map in the
@@ -31,7 +31,8 @@ import copy
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 import folium
@@ -40,19 +41,18 @@ import streamlit_folium
 from streamlit_folium import st_folium
 
 from geo import internals
-from geo.web import loaders
+from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group
+from geo.web import frame, loaders
+from geo.web import session_keys as K
 
 _COMPONENT = internals.component_func(streamlit_folium)  # the component st_folium declares (streamlit-folium 0.27)
 _CAPTURE_LOCK = threading.Lock()
-_PAINTED = "_map_painted"
-_FIRST_RUN = "_map_first_run"
-_SENT = "_maps_sent"
 # A page waits at most this long for the map's frame to report before drawing the rest.
 FALLBACK_SECONDS = 3.0
 # How long a changed map goes ahead of the elements after it (bench/NOTES.md: 0, 15 and 40 ms measured).
 HEAD_START_SECONDS = 0.04
-# Read by geo/render/leaflet/instant.py's script: report once the counties are painted.
-PAINTED_META = '<meta name="bd-report-painted" content="1">'
+
+Build = Callable[[], tuple[folium.Map, Sequence[folium.FeatureGroup]]]
 
 
 class MapSpec(Protocol):
@@ -73,21 +73,25 @@ def spec_key(spec: MapSpec) -> tuple:
     return kind, tuple((f.name, getattr(spec, f.name)) for f in dataclasses.fields(spec))
 
 
-def _captured_args(spec: MapSpec, key: str, returned_objects: tuple[str, ...] | None) -> dict:
+def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | None) -> dict:
     """What st_folium passes to its component for this map (height and change callback set per call)."""
-    fig, layers = spec.build()
+    fig, layers = build()
     seen: dict = {}
 
     def record(**kwargs):
         seen.update(kwargs)
 
+    returned = None if returned_objects is None else list(returned_objects)
     with _CAPTURE_LOCK:
         internals.set_component_func(streamlit_folium, record)
         try:
             st_folium(
-                fig, key=key, use_container_width=True, feature_group_to_add=list(layers) or None,
-                returned_objects=None if returned_objects is None else list(returned_objects),
-            )  # fmt: skip
+                fig,
+                key=key,
+                use_container_width=True,
+                feature_group_to_add=list(layers) or None,
+                returned_objects=returned,
+            )
         finally:
             internals.set_component_func(streamlit_folium, _COMPONENT)
     for per_call in ("on_change", "height", "width"):
@@ -95,15 +99,34 @@ def _captured_args(spec: MapSpec, key: str, returned_objects: tuple[str, ...] | 
     return seen
 
 
+def _reporting(build: Build) -> Build:
+    """``build`` with the frame's painted report as its last layer: it runs once the others are on the map."""
+
+    def with_report():
+        fig, layers = build()
+        return fig, [*layers, painted_report_group()]
+
+    return with_report
+
+
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _args(key: str, spec_key: tuple, returned: tuple[str, ...] | None, label: str, version: int, _spec: MapSpec):
-    return _captured_args(_spec, key, returned)
+def _args(key: str, spec_key: tuple, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _spec):
+    return _captured_args(_reporting(_spec.build) if reports else _spec.build, key, returned)
 
 
-def args_for(key: str, spec: MapSpec, returned_objects: Sequence[str] | None = None) -> dict:
-    """st_folium's component arguments for map ``key`` showing ``spec`` (cached per spec and data version)."""
+def args_for(
+    key: str,
+    spec: MapSpec,
+    returned_objects: Sequence[str] | None = None,
+    *,
+    report_painted: bool = False,
+) -> dict:
+    """st_folium's component arguments for map ``key`` showing ``spec`` (cached per spec and data version).
+
+    ``report_painted``: the map's frame reports its counties painted (``map_first_page``).
+    """
     returned = None if returned_objects is None else tuple(returned_objects)
-    return _args(key, spec_key(spec), returned, *loaders.data_key(), spec)
+    return _args(str(key), spec_key(spec), returned, report_painted, *loaders.data_key(), spec)
 
 
 def show_map(
@@ -113,26 +136,33 @@ def show_map(
     height: int,
     returned_objects: Sequence[str] | None = None,
     on_change: Callable[[], None] | None = None,
-    report_painted: bool = False,
 ):
-    """Draw map ``key`` as st_folium would (same element, same returned value in ``st.session_state[key]``).
+    """Draw map ``key`` as st_folium would (same element, same returned value in the session under ``key``).
 
-    ``report_painted``: the frame tells the server once its counties are painted (see ``map_first``); the
-    browser reports once per tab. Pass it on every run of the page, not only the map-first one: the map's
-    arguments then stay the same between the map-first run and the next, so Streamlit sends the second
-    copy as a reference to the first, not the map again.
+    A page that draws its map first shows it with ``map_first_page``'s ``show_map`` instead.
     """
-    args = dict(args_for(key, spec, returned_objects))
+    return _show(key, spec, height=height, returned_objects=returned_objects, on_change=on_change)
+
+
+def _show(
+    key: str,
+    spec: MapSpec,
+    *,
+    height: int,
+    returned_objects: Sequence[str] | None = None,
+    on_change: Callable[[], None] | None = None,
+    report: bool = False,
+):
+    args = dict(args_for(key, spec, returned_objects, report_painted=report))
     args["default"] = copy.deepcopy(args["default"])
-    if report_painted:
-        args["header"] = (args.get("header") or "") + PAINTED_META
-    state_key = args["key"]
+    returned = K.Key(str(key))  # what the map returned, under the page's own key
+    component = K.Key(args["key"])  # the component's own state (its key is a hash of the frame's script)
 
     def changed() -> None:
-        value = st.session_state.get(state_key, {})
-        st.session_state[key] = value
-        if isinstance(value, dict) and value.get("bd_painted"):
-            st.session_state[_PAINTED] = True
+        value = component.get() or {}
+        returned.set(value)
+        if isinstance(value, dict) and value.get(PAINTED_FLAG):
+            K.MAP_PAINTED.set(True)
         if on_change is not None:
             on_change()
 
@@ -141,9 +171,10 @@ def show_map(
     # milliseconds of each other in one React pass, and passes a component its new arguments only after
     # that pass. Pausing here lets the map's pass (and the frame's restyle) go before the heavier elements
     # that follow (ranking chart and table, sidebar controls). The script thread waits; no CPU is spent.
-    sent = (state_key, hash(args["feature_group"] or ""), args["header"])
-    if st.session_state.get(_SENT, {}).get(key) != sent:
-        st.session_state.setdefault(_SENT, {})[key] = sent
+    sent = (args["key"], hash(args["feature_group"] or ""), args["header"])
+    maps_sent = K.MAPS_SENT.setdefault({})
+    if maps_sent.get(str(key)) != sent:
+        maps_sent[str(key)] = sent
         time.sleep(HEAD_START_SECONDS)
     return value
 
@@ -164,24 +195,66 @@ def prepare(key: str, spec: MapSpec, returned_objects: Sequence[str] | None = No
     return thread
 
 
-def map_first() -> bool:
-    """True when this run should draw the map alone: a browser's first map view in this session."""
-    first = not st.session_state.get(_PAINTED) and bool(st.context.headers.get("User-Agent"))
-    st.session_state[_FIRST_RUN] = first
-    return first
+class MapFirstPage:
+    """A page drawn map first (``map_first_page``): ``alone`` in the run that draws the map alone."""
+
+    def __init__(self, alone: bool) -> None:
+        self.alone = alone
+        self.shown = False
+
+    def show_map(
+        self,
+        key: str,
+        spec: MapSpec,
+        *,
+        height: int,
+        returned_objects: Sequence[str] | None = None,
+        on_change: Callable[[], None] | None = None,
+    ):
+        """``show_map`` for the page's map, whose frame reports its counties painted.
+
+        On every run of the page, not only the one that draws the map alone: its arguments then stay the
+        same between that run and the next, so Streamlit sends the second copy as a reference to the
+        first, not the map again.
+        """
+        if self.shown:
+            raise RuntimeError("a map-first page draws one map first")
+        self.shown = True
+        return _show(key, spec, height=height, returned_objects=returned_objects, on_change=on_change, report=True)
 
 
-def begin_page() -> None:
-    """Before each page runs: forget a map-first mark left by a run that ended early (an error)."""
-    st.session_state.pop(_FIRST_RUN, None)
+@contextmanager
+def map_first_page() -> Iterator[MapFirstPage]:
+    """The whole of a page that draws its map first: ``with mapelement.map_first_page() as page:``.
+
+    In a browser session's first view of the page (``page.alone``), the page draws its map with
+    ``page.show_map`` and leaves out what it can draw later; at the end of the block, the rest follows once
+    the frame has reported its counties painted (the report reruns the page), or after ``FALLBACK_SECONDS``,
+    and app.py (``run_page``) leaves its own extras to that run too. Later runs draw everything.
+    """
+    page = MapFirstPage(
+        alone=K.MAP_ALONE.is_set() and not K.MAP_PAINTED.get() and frame.in_browser()  # inside run_page only
+    )
+    yield page
+    if not page.shown:
+        raise RuntimeError("map_first_page() without page.show_map(): nothing would report the map painted")
+    if page.alone:
+        _rest_after_map()
+        K.MAP_ALONE.set(True)
 
 
-def drew_map_first() -> bool:
-    """Whether this run's page drew its map alone (app.py then leaves its own extras to the next run)."""
-    return bool(st.session_state.pop(_FIRST_RUN, False))
+def run_page(run: Callable[[], None]) -> bool:
+    """Run the page (app.py: ``nav.run``); True when it drew its map alone (app.py then leaves its own
+    extras, the language switch and the link, to the next run, which the map's report starts)."""
+    K.MAP_ALONE.set(False)  # set only while a page runs: a page run outside (AppTest) draws everything
+    try:
+        run()
+        return K.MAP_ALONE.get()
+    finally:
+        K.MAP_ALONE.pop()
 
 
-def rest_after_map() -> None:
+def _rest_after_map() -> None:
     """In a map-first run: draw the rest anyway if the frame has not reported within ``FALLBACK_SECONDS``."""
     calls: list[int] = []
 
@@ -189,7 +262,7 @@ def rest_after_map() -> None:
     def fallback() -> None:
         calls.append(1)
         if len(calls) > 1:  # a timed rerun, not the script's own call: the frame has not reported
-            st.session_state[_PAINTED] = True
+            K.MAP_PAINTED.set(True)
             st.rerun()
 
     fallback()

@@ -15,12 +15,13 @@ import streamlit as st
 
 from geo import internals
 from geo.i18n import DEFAULT_LANG, STRINGS, md_literal, t, visible
+from geo.web import session_keys as K
 from geo.web.params import parse_county_list, resolve
 
 
 def current_lang() -> str:
     """The language app.py's switch chose for this run (the switch is drawn before any page runs)."""
-    return st.session_state.get("lang") or DEFAULT_LANG
+    return K.LANG.get() or DEFAULT_LANG
 
 
 def notify(param: str, value: str | None) -> None:
@@ -38,7 +39,7 @@ def notify(param: str, value: str | None) -> None:
     st.warning(t("unknown_param", lang, param=md_literal(label), value=shown), icon=":material/link_off:")
 
 
-def seed_from_url(key: str, valid: Collection[str], default: str, label: str | None = None) -> str | None:
+def seed_from_url(key: K.Key[str], valid: Collection[str], default: str, label: str | None = None) -> str | None:
     """Put the URL's value for ``key`` (or the default) into the session before the widget is drawn.
 
     A rejected URL value (the link asked for something that does not exist) is reported here,
@@ -46,49 +47,50 @@ def seed_from_url(key: str, valid: Collection[str], default: str, label: str | N
     The session value wins once set, so page switches keep the user's choice.
     """
     rejected = seed_quietly(key, valid, default)
-    notify(label or key, rejected)
+    notify(label or key.name, rejected)
     return rejected
 
 
-def seed_quietly(key: str, valid: Collection[str], default: str) -> str | None:
+def seed_quietly(key: K.Key, valid: Collection[str], default: str) -> str | None:
     """seed_from_url without the notice: for the caller that must say it later (the language switch)."""
-    resolved = resolve(st.query_params.get(key), valid, default)
-    _seed(key, key, resolved.value, lambda v: v in valid, default, accept=not resolved.rejected)
+    resolved = resolve(st.query_params.get(key.name), valid, default)
+    _seed(key.name, key, resolved.value, lambda v: v in valid, default, accept=not resolved.rejected)
     return resolved.rejected
 
 
-def _seed(url_key: str, session_key: str, value: object, still_valid, fallback: object, accept: bool = True) -> None:
+def _seed(url_key: str, session_key: K.Key, value: object, still_valid, fallback: object, accept: bool = True) -> None:
     """Take the URL's value into the session once per session, or again when the link itself changed.
 
     Otherwise the session value stands (it survives page switches, which drop the URL's
     parameters), unless it is no longer valid (options depend on other choices).
     """
     raw = st.query_params.get(url_key)
-    marker = f"_url_{url_key}"
-    if session_key not in st.session_state or (raw and accept and st.session_state.get(marker) != raw):
-        st.session_state[session_key] = value
-        st.session_state[marker] = raw
-    elif not still_valid(st.session_state[session_key]):
-        st.session_state[session_key] = fallback
+    marker = K.url_marker(url_key)
+    if not session_key.is_set() or (raw and accept and marker.get() != raw):
+        session_key.set(value)
+        marker.set(raw)
+    elif not still_valid(session_key.value()):
+        session_key.set(fallback)
 
 
-def mirror(**values: object) -> None:
+def mirror(values: dict[K.Key, object]) -> None:
     """Widgets that hold a typed copy of a URL string (an int page number, a bool toggle) take its value.
 
     The URL keeps stable strings; a widget's own state would otherwise lag one change behind.
     """
     for key, value in values.items():
-        if st.session_state.get(key) != value:
-            st.session_state[key] = value
+        if key.get() != value:
+            key.set(value)
 
 
 def write_to_url(key: str, value: str | None, default: str | None = None) -> None:
-    """Mirror a widget's value into the URL; the default is left out to keep links short."""
+    """Mirror a widget's value into the URL parameter ``key``; the default is left out to keep links short."""
+    param = str(key)  # a session key (session_keys.Key) names its parameter
     if value is None or value == default:
-        st.query_params.pop(key, None)
+        st.query_params.pop(param, None)
     else:
-        st.query_params[key] = value
-    st.session_state[f"_url_{key}"] = st.query_params.get(key)
+        st.query_params[param] = value
+    K.url_marker(param).set(st.query_params.get(param))
 
 
 def ensure_router() -> None:
@@ -103,58 +105,54 @@ def ensure_router() -> None:
 
     # Once per session: AppTest sets the flag again before every run, and a rerun on every
     # run would drop each button click and form submission before the page sees it.
-    if internals.uses_pages_directory(PagesManager) and not st.session_state.get("_router_rerun"):
+    if internals.uses_pages_directory(PagesManager) and not K.ROUTER_RERUN.get():
         internals.set_uses_pages_directory(PagesManager, False)
-        st.session_state["_router_rerun"] = True
+        K.ROUTER_RERUN.set(True)
         st.rerun()
-
-
-SELECTION_KEY = "county"
 
 
 def sync_selection(valid: Collection[str]) -> None:
     """Load the app-wide county selection from ``county=a,b`` once per session (or when the link changes).
 
-    The rejected parts of the link are reported. The selection itself lives in
-    ``st.session_state["county"]`` as a list of adcodes, shared by every page; it is put back
+    The rejected parts of the link are reported. The selection itself lives in the session
+    (``session_keys.SELECTION``) as a list of adcodes, shared by every page; it is put back
     into the URL when a page switch dropped it, so the address bar always holds the view.
     """
-    good, bad = parse_county_list(st.query_params.get(SELECTION_KEY), valid)
-    _seed(SELECTION_KEY, SELECTION_KEY, good, lambda v: all(a in valid for a in v or []), [])
-    notify(SELECTION_KEY, ",".join(bad))
+    param = K.SELECTION.name  # the parameter is named as the key
+    good, bad = parse_county_list(st.query_params.get(param), valid)
+    _seed(param, K.SELECTION, good, lambda v: all(a in valid for a in v or []), [])
+    notify(param, ",".join(bad))
     joined = ",".join(selected_counties()) or None
-    if st.query_params.get(SELECTION_KEY) != joined:
-        write_to_url(SELECTION_KEY, joined)
+    if st.query_params.get(param) != joined:
+        write_to_url(param, joined)
 
 
 def selected_counties() -> list[str]:
-    return list(st.session_state.get(SELECTION_KEY) or [])
+    return list(K.SELECTION.get() or [])
 
 
 def set_selection(adcodes: list[str]) -> None:
     """Select these counties everywhere in the app and in the URL."""
-    st.session_state[SELECTION_KEY] = list(adcodes)
-    write_to_url(SELECTION_KEY, ",".join(adcodes) or None)
+    K.SELECTION.set(list(adcodes))
+    write_to_url(K.SELECTION, ",".join(adcodes) or None)
 
 
-def seed_list_from_url(key: str, valid: Collection[str]) -> list[str]:
-    """Like seed_from_url for a multi-select: ``key=a,b`` (stable ids) into ``st.session_state[key]``.
+def seed_list_from_url(key: K.Key[list[str]], valid: Collection[str]) -> list[str]:
+    """Like seed_from_url for a multi-select: ``key=a,b`` (stable ids) into the session under ``key``.
 
     Reports and returns the rejected parts of the link; the session value wins once set, so a
     widget with ``persist_state="session"`` keeps the user's choice across pages.
     """
-    good, bad = parse_county_list(st.query_params.get(key), valid)
-    _seed(key, key, good, lambda v: all(x in valid for x in v or []), [])
-    notify(key, ",".join(bad))
+    good, bad = parse_county_list(st.query_params.get(key.name), valid)
+    _seed(key.name, key, good, lambda v: all(x in valid for x in v or []), [])
+    notify(key.name, ",".join(bad))
     return bad
 
 
 def seed_flag(key: str, default: bool) -> str | None:
-    """A yes/no view option in the URL as ``key=1``/``key=0``, for a toggle whose key is ``flag_<key>``."""
+    """A yes/no view option in the URL as ``key=1``/``key=0``, for the toggle ``session_keys.flag(key)``."""
     resolved = resolve(st.query_params.get(key), ["0", "1"], "1" if default else "0")
-    _seed(
-        key, f"flag_{key}", resolved.value == "1", lambda v: isinstance(v, bool), default, accept=not resolved.rejected
-    )
+    _seed(key, K.flag(key), resolved.value == "1", lambda v: isinstance(v, bool), default, accept=not resolved.rejected)
     notify(key, resolved.rejected)
     return resolved.rejected
 

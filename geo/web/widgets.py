@@ -17,6 +17,7 @@ from geo.model import qr, themes
 from geo.model.indicators import grade_text
 from geo.model.indicators import source_label as ind_source_label
 from geo.render import charts
+from geo.web import session_keys as K
 from geo.web.params import clicked_county, fresh
 from geo.web.urlstate import selected_counties, set_selection
 
@@ -40,16 +41,21 @@ def figure(where, label: str, value: str, source: str, lang: str, note: str | No
     if mark:
         help_text += f"\n\n⚠ {md_literal(fig.mark_detail)}"
     where.metric(
-        md_literal(label), md_literal(value), delta=md_literal(under) if under else None,
-        delta_color="inverse" if mark else "off", delta_arrow="off", border=True, help=help_text,
-    )  # fmt: skip
+        md_literal(label),
+        md_literal(value),
+        delta=md_literal(under) if under else None,
+        delta_color="inverse" if mark else "off",
+        delta_arrow="off",
+        border=True,
+        help=help_text,
+    )
 
 
 def qr_corner(url: str, lang: str) -> None:
     """A small QR code of ``url`` (the briefing's style sheet sizes it), dark on white in both themes, with a
     line saying what it opens."""
     # st.image, not st.html: st.html's sanitiser drops inline SVG.
-    with st.container(key=themes.QR_CORNER_KEY):
+    with st.container(key=K.QR_CORNER):
         st.image(qr.svg(url), caption=t("qr_caption", lang), width="stretch")
 
 
@@ -90,20 +96,19 @@ def section(key: str, title: str, help: str | None = None) -> None:
     st.header(md_literal(title), anchor=f"{themes.SECTION_ANCHOR}{key}", help=help)
 
 
-def follow(key: str, picked: list[str]) -> None:
-    """A new pick in a table or chart becomes the app-wide selection (map, tables, other pages)."""
-    if fresh(picked, st.session_state.get(key)):
-        st.session_state[key] = picked
+def follow(last: K.Key[list[str] | None], picked: list[str]) -> None:
+    """A new pick in a table or chart (``last``: the pick last taken) becomes the app-wide selection."""
+    if fresh(picked, last.get()):
+        last.set(picked)
         if picked and picked != selected_counties():
             set_selection(picked)
             st.rerun()
 
 
-def take_map_click(map_key: str) -> None:
+def take_map_click(map_key: K.Key[dict | None]) -> None:
     """A click on a county of map ``map_key`` selects it before the rerun starts: one run, not two, until it shows."""
-    adcode, st.session_state.last_click = clicked_county(
-        st.session_state.get(map_key), st.session_state.get("last_click")
-    )
+    adcode, last = clicked_county(map_key.get(), K.LAST_CLICK.get())
+    K.LAST_CLICK.set(last)
     if adcode:
         set_selection([adcode])
 
@@ -137,13 +142,13 @@ def ranking(view, selection: list[str], lang: str) -> None:
             spec = charts.ranking_spec(
                 view.table[t("county", lang)].tolist(), numbers, in_table, selection, view.indicator.unit_for(lang)
             )
-            state = st.echarts_chart(spec, key="rank_chart", on_select="rerun", height=max(160, 34 * len(numbers)))
-            follow("_rank_chart", charts.picked(state, in_table))
+            state = st.echarts_chart(spec, key=K.RANK_CHART, on_select="rerun", height=max(160, 34 * len(numbers)))
+            follow(K.RANK_CHART_PICK, charts.picked(state, in_table))
     with table_col:
         table = view.table.drop(columns=["adcode", "number", "grade"])
         table = table.rename(columns={"mark": t("mark", lang)}) if table["mark"].any() else table.drop(columns="mark")
         shown = charts.highlight_rows(table, view.table["adcode"], selection)
         event = st.dataframe(
-            shown, hide_index=True, width="stretch", key="rank_table", on_select="rerun", selection_mode="single-row"
+            shown, hide_index=True, width="stretch", key=K.RANK_TABLE, on_select="rerun", selection_mode="single-row"
         )
-        follow("_rank_table", [in_table[i] for i in event.selection.rows])
+        follow(K.RANK_TABLE_PICK, [in_table[i] for i in event.selection.rows])

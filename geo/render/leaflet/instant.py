@@ -11,8 +11,8 @@ nothing and the click causes one rerun, as before. If a later st_folium renames 
 ``typeof`` guard leaves the debounced path alone: clicks still work, 250 ms later
 (tests/test_browser.py clicks a county either way; bench/run.py times it).
 
-The same script reports, once per frame and only when the page asked for it (a meta tag
-in the frame's head), that the counties have been painted: see geo/web/mapelement.py.
+``painted_report_group``: a second script, which geo/web/mapelement.py adds to the map of a page
+drawn map first, tells the server once the counties have been painted (once per browser tab).
 """
 
 from __future__ import annotations
@@ -33,26 +33,8 @@ class InstantClick(MacroElement):
           map.bdInstantClick = true;  // the layers are evaluated again on every change: listen once
           map.on("click", function () { {UPDATE}(map); });
         })(window.map);
-        (function () {
-          // Asked for by the page (a meta tag in the frame's head, geo/web/mapelement.py): once the
-          // counties are painted, tell the server, which then draws the rest of the page.
-          // Once per browser tab (the app's top window lives as long as its Streamlit session): a map drawn
-          // again later, on a return to the page, has nothing to report.
-          var top = window.parent || window;
-          if (top.bdPaintedReported || !document.querySelector('meta[name="bd-report-painted"]')) { return; }
-          var S = window.Streamlit, data = window.{GLOBAL};
-          if (!S || !data) { return; }
-          top.bdPaintedReported = true;
-          requestAnimationFrame(function () {
-            setTimeout(function () {
-              S.setComponentValue(Object.assign({}, data.{PREVIOUS} || {}, {bd_painted: true}));
-            }, 0);
-          });
-        })();
         {% endmacro %}
         """.replace("{UPDATE}", internals.UPDATE_COMPONENT_VALUE)
-        .replace("{GLOBAL}", internals.GLOBAL_DATA)
-        .replace("{PREVIOUS}", internals.PREVIOUS_DATA)
     )
 
     def __init__(self):
@@ -64,4 +46,46 @@ def instant_click_group() -> folium.FeatureGroup:
     """An empty feature group whose script sends map clicks without st_folium's 250 ms wait."""
     fg = folium.FeatureGroup(name="instant click", control=False)
     InstantClick().add_to(fg)
+    return fg
+
+
+# The key the frame's report adds to the map's returned value (geo/web/mapelement.py looks for it).
+PAINTED_FLAG = "bd_painted"
+
+
+class PaintedReport(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          // Evaluated after the map's other layers: once the counties are painted, tell the server,
+          // which then draws the rest of the page. Once per browser tab (the app's top window lives as
+          // long as its Streamlit session): a map drawn again later, on a return to the page, or the
+          // layers evaluated again after a change, have nothing to report.
+          var top = window.parent || window;
+          if (top.bdPaintedReported) { return; }
+          var S = window.Streamlit, data = window.{GLOBAL};
+          if (!S || !data) { return; }
+          top.bdPaintedReported = true;
+          requestAnimationFrame(function () {
+            setTimeout(function () {
+              S.setComponentValue(Object.assign({}, data.{PREVIOUS} || {}, {{FLAG}: true}));
+            }, 0);
+          });
+        })();
+        {% endmacro %}
+        """.replace("{GLOBAL}", internals.GLOBAL_DATA)
+        .replace("{PREVIOUS}", internals.PREVIOUS_DATA)
+        .replace("{FLAG}", PAINTED_FLAG)
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "PaintedReport"
+
+
+def painted_report_group() -> folium.FeatureGroup:
+    """An empty feature group whose script reports the map painted (the last of a map's layers)."""
+    fg = folium.FeatureGroup(name="painted report", control=False)
+    PaintedReport().add_to(fg)
     return fg
