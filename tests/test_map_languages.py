@@ -145,8 +145,8 @@ def test_every_kind_of_map_is_built_here():
 def test_each_spec_builds_its_map_in_its_language(name):
     zh_spec, en_spec = SPECS[name]("zh"), SPECS[name]("en")
     assert mapelement.spec_key(zh_spec) != mapelement.spec_key(en_spec)
-    zh = _shown_text(mapelement._captured_args(zh_spec, "spec_map", None))
-    en = _shown_text(mapelement._captured_args(en_spec, "spec_map", None))
+    zh = _shown_text(mapelement._captured_args(zh_spec.build, "spec_map", None))
+    en = _shown_text(mapelement._captured_args(en_spec.build, "spec_map", None))
     chinese = sorted(set(CJK.findall(_without(en, _one_language_data()))))
     assert chinese == [], f"Chinese text in the English map of {en_spec}: {chinese[:10]}"
     counties = read_counties(ROOT / "data" / "counties.geojson")

@@ -75,12 +75,8 @@ def test_the_component_is_restored_when_a_build_fails(bundled):
     def broken():
         return object(), []  # not a folium map: st_folium raises while rendering it
 
-    class Broken:
-        lang = "zh"
-        build = staticmethod(broken)
-
     with pytest.raises(AttributeError):
-        mapelement._captured_args(Broken(), "broken_map", None)
+        mapelement._captured_args(broken, "broken_map", None)
     assert streamlit_folium._component_func is mapelement._COMPONENT
 
 
