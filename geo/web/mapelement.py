@@ -44,6 +44,7 @@ from geo import internals
 from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group
 from geo.web import frame, loaders
 from geo.web import session_keys as K
+from geo.web.memo import shared
 
 _COMPONENT = internals.component_func(streamlit_folium)  # the component st_folium declares (streamlit-folium 0.27)
 _CAPTURE_LOCK = threading.Lock()
@@ -109,7 +110,7 @@ def _reporting(build: Build) -> Build:
     return with_report
 
 
-@st.cache_resource(show_spinner=False, max_entries=48)
+@shared(max_entries=48)
 def _args(key: str, spec_key: tuple, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _spec):
     return _captured_args(_reporting(_spec.build) if reports else _spec.build, key, returned)
 
