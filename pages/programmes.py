@@ -104,13 +104,13 @@ with left:
     else:
         st.caption(t("county_sums_caption", lang, total=len(selection) or len(adcodes)))
         st.dataframe(
-            widgets.arrow(view.sums), hide_index=True, width="stretch", height=min(36 * (len(view.sums) + 1) + 4, 360)
+            widgets.arrow(view.sums), hide_index=True, width="stretch", height=widgets.table_height(len(view.sums))
         )
 with right:
     if (rank := view.ranking) is not None:  # every bar is in view: none singled out
         widgets.text(f"{t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}", heading=4)
         spec = charts.ranking_spec(list(rank.names), list(rank.values), list(rank.adcodes), [], rank.unit)
-        st.echarts_chart(spec, key=K.PROGRAMMES_CHART, height=max(140, 34 * len(rank.names) + 40))
+        st.echarts_chart(spec, key=K.PROGRAMMES_CHART, height=widgets.chart_height(len(rank.names), 140, axis=40))
 
 st.markdown(f"#### {t('county_values_title', lang)}")
 if view.table.empty:

@@ -17,6 +17,8 @@ from geo.model import indicators as ind
 from geo.model.slides import Deck
 from geo.views import briefing, county, programmes
 from geo.views import overview as views
+from geo.views.common import county_names as names_of
+from geo.views.common import status_text
 from geo.views.figures import KeyFigure
 from geo.views.mapview import MapView
 from geo.web import loaders
@@ -108,7 +110,7 @@ def year_options(indicator_id: str) -> tuple[list[str], str]:
 
 @shared(max_entries=8)
 def _county_names(label: str, version: int, lang: str) -> pd.Series:
-    return views.county_names(loaders.load_counties(), lang)
+    return names_of(loaders.load_counties(), lang)
 
 
 def county_names(lang: str) -> pd.Series:
@@ -164,7 +166,7 @@ def programmes_view(
 @shared(max_entries=4)
 def _values_table(label: str, version: int, lang: str) -> pd.DataFrame:
     counties = loaders.load_counties()
-    names = {code: views.county_names(counties, code).to_dict() for code in ("zh", "en")}
+    names = {code: names_of(counties, code).to_dict() for code in ("zh", "en")}
     return ind.values_table(loaders.load_dataset(), names["zh"], names["en"], lang)
 
 
@@ -188,7 +190,7 @@ def _sources_table(label: str, version: int, question: tuple) -> tuple[pd.DataFr
     if marked_only:
         table = table[table["mark"] != ""]
     table = table.assign(
-        programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: views.status_text(s, lang))
+        programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: status_text(s, lang))
     )
     headers = {
         "indicator": t("indicator", lang), "programme": t("programme", lang), "place": t("county", lang),

@@ -29,6 +29,20 @@ from geo.web.urlstate import selected_counties, set_selection
 
 T = TypeVar("T")
 
+TABLE_ROW_PX = 36  # one row of st.dataframe (the header row too)
+TABLE_MAX_PX = 360  # a taller table scrolls inside itself
+BAR_PX = 34  # one bar of a ranking chart
+
+
+def table_height(rows: int, most: int = TABLE_MAX_PX) -> int:
+    """The height that shows a table's rows and header without a scroll bar, up to ``most`` pixels."""
+    return min(TABLE_ROW_PX * (rows + 1) + 4, most)
+
+
+def chart_height(bars: int, least: int, axis: int = 0) -> int:
+    """A ranking chart's height: ``BAR_PX`` per bar and ``axis`` pixels for the axis, at least ``least``."""
+    return max(least, BAR_PX * bars + axis)
+
 
 def in_columns(items: Sequence[T], per_row: int) -> Iterator[tuple[st.delta_generator.DeltaGenerator, T]]:
     """Each item with the column it goes in, ``per_row`` columns to a row."""
@@ -191,7 +205,7 @@ def ranking(view, selection: list[str], lang: str) -> None:
             spec = charts.ranking_spec(
                 view.table[t("county", lang)].tolist(), numbers, in_table, selection, view.indicator.unit_for(lang)
             )
-            state = st.echarts_chart(spec, key=K.RANK_CHART, on_select="rerun", height=max(160, 34 * len(numbers)))
+            state = st.echarts_chart(spec, key=K.RANK_CHART, on_select="rerun", height=chart_height(len(numbers), 160))
             follow(K.RANK_CHART_PICK, charts.picked(state, in_table))
     with table_col:
 
