@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run serve test bench bench-cluster bench-deploy nginx lint format system-deps boundaries clean
+.PHONY: run serve test checkers bench bench-cluster bench-deploy nginx lint format system-deps boundaries clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,8 +47,20 @@ system-deps: nginx
 	    --no-install-recommends libreoffice-impress >/dev/null; \
 	fi
 
+# Lighthouse for tests/test_light_lighthouse.py, from the npm registry at the versions its lock file pins
+# (Debian's npm installed when missing, as root); without npm that test is skipped.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+checkers:
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || { echo "Installing Debian npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@if command -v npm >/dev/null; then $(MAKE) -s tools/lighthouse/node_modules/.installed; \
+	else echo "npm not found: tests/test_light_lighthouse.py will be skipped"; fi
+
 # The PostGIS backend's tests need a server: started here (as root) unless DATABASE_URL_TEST points at one.
-test: $(VENV)/.dev-installed system-deps
+test: $(VENV)/.dev-installed system-deps checkers
 	$(BIN)/python -m geo vendor-assets
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ def main() -> None:
     from geo.i18n import DEFAULT_LANG, LANGS, t
     from geo.model.boundaries import BoundaryDataError
     from geo.model.indicators import DataError
-    from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
+    from geo.render.leaflet.assets import STATIC_DIR
     from geo.views.links import light_url
     from geo.web import frame, loaders, login, mapelement, uploads
     from geo.web import session_keys as K
@@ -30,7 +30,7 @@ def main() -> None:
         # Open on desktops, folded away on phones; closed in the briefing's presenter view (present=1).
         initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
     )
-    ensure_static_assets()
+    frame.static_assets()
     frame.style()
 
     bad_lang = seed_quietly(K.LANG, LANGS, DEFAULT_LANG)

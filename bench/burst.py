@@ -230,6 +230,7 @@ def main() -> int:
     parser.add_argument(
         "--profile", type=Path, help="record py-spy raw stacks of the app server during each burst into DIR"
     )
+    parser.add_argument("--profile-bare", action="store_true", help="with --profile: the bare page's server too")
     parser.add_argument("--out", type=Path, help="write the section into this RESULTS.md")
     parser.add_argument("--json", type=Path, help="raw numbers")
     args = parser.parse_args()  # fmt: skip
@@ -262,7 +263,7 @@ def main() -> int:
                         for t in targets:
                             if t.bare and page != pages[0]:
                                 continue
-                            prof = _profiler(args.profile, t, n, page, ua)
+                            prof = _profiler(args.profile, t, n, page, ua, args.profile_bare)
                             r = asyncio.run(burst(t, n, page, ua))
                             if prof:
                                 prof.wait()
@@ -294,8 +295,8 @@ def main() -> int:
     return 0
 
 
-def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
-    if not folder or t.bare or not t.pids:
+def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool, bare: bool = False):
+    if not folder or (t.bare and not bare) or not t.pids:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{t.name}-{page}-{n}{'-ua' if ua else ''}.txt"
@@ -309,7 +310,7 @@ def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool):
 def _line(r: dict) -> str:
     return (f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
             f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
-            f"cpu/session {r['cpu_per_session']:.3f} s rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
+            f"cpu/session {r['cpu_per_session'] * 1000:.1f} ms rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
             f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}")  # fmt: skip
 
 
@@ -340,7 +341,7 @@ def section(res: dict) -> str:
             f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} "
             f"| {'yes' if r['ua'] else 'no'} "
             f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
-            f"| {ratio_t:.2f} | {r['cpu_per_session']:.3f} s | {ratio_c:.1f} "
+            f"| {ratio_t:.2f} | {r['cpu_per_session'] * 1000:.1f} ms | {ratio_c:.1f} "
             f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
             f"| {r['load']} |"
         )

@@ -37,9 +37,23 @@ FILLS_JS = """() => { for (const f of document.querySelectorAll('iframe')) { try
 
 
 def free_port() -> int:
+    """A free port on loopback; within ``BENCH_PORTS`` (``8610-8619``) when set, for a shared machine."""
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else ():
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            if port not in _TAKEN:
+                _TAKEN.add(port)
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_TAKEN: set[int] = set()  # handed out in this process, maybe not bound yet by the server it is for
 
 
 @dataclass

@@ -23,7 +23,7 @@ sys.path.insert(0, os.environ["BAODING_ROOT"])
 import streamlit as st
 from cv2_map_app import NO_DATA, cv2_map, geometry
 
-from geo.views import overview as views
+from geo.views.common import county_names
 from geo.web import loaders, mapelement, results
 from geo.web import session_keys as K
 
@@ -43,7 +43,7 @@ def show_map(key, question, build, *, height, returned_objects=None, on_change=N
     data: dict = {"fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
                   "report": report and not K.MAP_PAINTED.get()}  # fmt: skip
     if not st.session_state.get("cv2_rings_sent"):
-        data["geometry"] = geometry(counties, views.county_names(counties, question[3]))
+        data["geometry"] = geometry(counties, county_names(counties, question[3]))
         st.session_state.cv2_rings_sent = True
 
     def clicked() -> None:

@@ -24,6 +24,7 @@ from geo.model import indicators as ind
 from geo.render.leaflet import compact
 from geo.render.leaflet.assets import ensure_static_assets
 from geo.views import overview as views
+from geo.views.common import county_names
 from geo.web import loaders
 
 LEAFLET = "/app/static/vendor/leaflet-1.9.3"
@@ -120,7 +121,7 @@ def light_page() -> None:
     """A title, one selectbox and the map: the element at its lightest."""
     ensure_static_assets()
     ds, counties = loaders.load_dataset(), loaders.load_counties()
-    names = views.county_names(counties, "zh")
+    names = county_names(counties, "zh")
     ids = ind.indicator_ids(ds)
     if "indicator" not in st.session_state:
         wanted = st.query_params.get("indicator", views.DEFAULT_INDICATOR)

@@ -59,20 +59,22 @@ for mark in p.marks:  # weak or disputed figures, said above the table and not o
 if p.table.empty:
     st.caption(t("profile_no_figures", lang))
 else:
-    st.dataframe(p.table.drop(columns="indicator_id"), hide_index=True, width="stretch")
+    st.dataframe(
+        widgets.arrow(p.table, "shown", lambda f: f.drop(columns="indicator_id")), hide_index=True, width="stretch"
+    )
 
 widgets.section("profile_sites", t("profile_sites", lang))
 places = results.county_sites(current, lang)
 if places.empty:
     st.caption(t("profile_no_sites", lang))
 else:
-    st.dataframe(places, hide_index=True, width="stretch")
+    st.dataframe(widgets.arrow(places), hide_index=True, width="stretch")
 
 widgets.section("profile_ranks", t("profile_ranks", lang), help=t("profile_ranks_help", lang))
 if p.ranks.empty:
     st.caption(t("profile_no_ranks", lang))
 else:
-    st.dataframe(p.ranks, hide_index=True, width="stretch")
+    st.dataframe(widgets.arrow(p.ranks), hide_index=True, width="stretch")
 
 if compare:
     other = results.county_profile(compare, lang)

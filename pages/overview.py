@@ -109,7 +109,7 @@ with mapelement.map_first_page() as page:
             with st.popover(t("downloads", lang), icon=":material/download:"):
                 downloads.overview_menu(view, results.overview_map(question), ds, counties, lang, context)
             with st.expander(t("map_as_table", lang)):
-                st.dataframe(view.classes, hide_index=True, width="stretch")
+                st.dataframe(widgets.arrow(view.classes), hide_index=True, width="stretch")
 
         st.divider()
         widgets.ranking(view, selection, lang)

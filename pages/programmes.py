@@ -39,7 +39,7 @@ c2.multiselect(
     t("county", lang), adcodes, format_func=county_name.get, key=K.COUNTY_PICK, placeholder=t("all_counties", lang),
     on_change=lambda: us.set_selection(K.COUNTY_PICK.value()),
 )  # fmt: skip
-quick = pg.quick_choices(ds)
+quick = results.quick_choices()
 with c2:
     for col, (choice, codes) in zip(st.columns(len(quick)), quick.items()):
         label = t(f"quick_{choice}", lang)
@@ -47,16 +47,16 @@ with c2:
 selection = us.selected_counties()
 
 with st.sidebar:
-    ids = pg.map_indicators(ds, programmes)
+    ids, first_indicator = results.map_indicators(programmes)
     indicator_id = year = None
     if ids:
         if K.PROGRAMME_INDICATOR.get() not in ids:
-            K.PROGRAMME_INDICATOR.set(pg.default_map_indicator(ds, ids))
+            K.PROGRAMME_INDICATOR.set(first_indicator)
         indicator_id = st.selectbox(
             t("map_indicator", lang), ids, key=K.PROGRAMME_INDICATOR,
             format_func=lambda i: ind.get_indicator(ds, i).name(lang),
         )  # fmt: skip
-        years = ind.years(ds, indicator_id, "county")
+        years = results.county_years(indicator_id)
         if len(years) > 1:
             year = st.selectbox(t("year", lang), years, index=len(years) - 1, key=K.programme_year(indicator_id))
     basemap = st.selectbox(
@@ -105,15 +105,17 @@ with left:
         st.caption(t("no_county_sums", lang))
     else:
         st.caption(t("county_sums_caption", lang, total=len(selection) or len(adcodes)))
-        st.dataframe(view.sums, hide_index=True, width="stretch", height=min(36 * (len(view.sums) + 1) + 4, 360))
+        st.dataframe(
+            widgets.arrow(view.sums), hide_index=True, width="stretch", height=widgets.table_height(len(view.sums))
+        )
 with right:
     if (rank := view.ranking) is not None:  # every bar is in view: none singled out
         widgets.text(f"{t('chart_title', lang, indicator=view.indicator.name(lang))} · {view.year}", heading=4)
         spec = charts.ranking_spec(list(rank.names), list(rank.values), list(rank.adcodes), [], rank.unit)
-        st.echarts_chart(spec, key=K.PROGRAMMES_CHART, height=max(140, 34 * len(rank.names) + 40))
+        st.echarts_chart(spec, key=K.PROGRAMMES_CHART, height=widgets.chart_height(len(rank.names), 140, axis=40))
 
 st.markdown(f"#### {t('county_values_title', lang)}")
 if view.table.empty:
     st.caption(t("county_values_empty", lang))
 else:
-    st.dataframe(view.table, hide_index=True, width="stretch")
+    st.dataframe(widgets.arrow(view.table), hide_index=True, width="stretch")

@@ -5,7 +5,6 @@ import streamlit as st
 from geo.i18n import field_for, t
 from geo.model.outlets import GRADES
 from geo.render import charts, tables
-from geo.views import overview as views
 from geo.web import frame, loaders, results, widgets
 from geo.web import session_keys as K
 from geo.web.urlstate import selected_counties
@@ -32,34 +31,14 @@ where = c2.multiselect(t("county", lang), places, format_func=place_names.get, p
 grades = c3.multiselect(t("grade_filter", lang), list(GRADES), placeholder=t("all_grades", lang), key=K.GRADE_FILTER)
 marked_only = st.toggle(t("marked_only", lang), key=K.MARKED_ONLY)
 
-table = results.values_table(lang)
-if chosen:
-    table = table[table["programme"].isin(chosen)]
-if where:
-    table = table[table["adcode"].isin(where)]
-if grades:
-    table = table[table["grade"].isin(grades)]
-if marked_only:
-    table = table[table["mark"] != ""]
-table = table.assign(
-    programme=table["programme"].map(prog_names), status=table["status"].map(lambda s: views.status_text(s, lang))
-)
-headers = {
-    "indicator": t("indicator", lang), "programme": t("programme", lang), "place": t("county", lang),
-    "year": t("year", lang), "value": t("value", lang), "unit": t("unit", lang), "status": t("status", lang),
-    "grade": t("grade", lang), "mark": t("mark", lang), "source": t("source", lang),
-    "publisher": t("publisher", lang), "locator": t("locator", lang), "url": t("link", lang),
-    "unreviewed_host": t("unreviewed_host", lang), "note": t("note", lang),
-}  # fmt: skip
-for column in ("mark", "unreviewed_host"):  # said only where there is something to say
-    if not table[column].any():
-        headers.pop(column)
-shown = table[list(headers)].rename(columns=headers).reset_index(drop=True)
+shown, adcodes = results.sources_table(lang, chosen, where, grades, marked_only)
+link = t("link", lang)
 st.caption(t("rows_shown", lang, n=len(shown)))
-marked = charts.highlight_rows(shown, table["adcode"].reset_index(drop=True), selection)
+# The selected counties' rows marked (a Styler, made per run); without a selection the shared table.
+marked = charts.highlight_rows(shown, adcodes, selection) if adcodes.isin(selection).any() else widgets.arrow(shown)
 st.dataframe(
     marked, hide_index=True, width="stretch", height=520,
-    column_config={headers["url"]: st.column_config.LinkColumn(headers["url"])},
+    column_config={link: st.column_config.LinkColumn(link)},
 )  # fmt: skip
 st.download_button(
     t("download_csv", lang), lambda: tables.table_csv(shown), on_click="ignore",
@@ -67,7 +46,6 @@ st.download_button(
 )  # fmt: skip
 
 widgets.section("source_list", t("source_list", lang))
-src = ds.sources if not grades else ds.sources[ds.sources["grade"].isin(grades)]
-st.caption(t("rows_shown", lang, n=len(src)))
+st.caption(t("rows_shown", lang, n=widgets.source_count(grades)))
 # Each source as a line of text, its link a real anchor only when the URL is on a reviewed outlet's own domain.
-st.markdown("\n".join(f"- {widgets.source_entry(row, lang)}" for row in src.to_dict("records")))
+st.markdown(widgets.source_list(grades, lang))

@@ -123,7 +123,7 @@ def test_download_holds_the_figure_the_view_shows(browser, app_url, bundled, cas
     from geo.i18n import format_value, paren, t
     from geo.model import indicators as ind
     from geo.model import slides
-    from geo.views.overview import status_text
+    from geo.views.common import status_text
 
     ds, counties = bundled
     path, indicator_id, adcode, year, where, label = HELD[case]

@@ -132,6 +132,79 @@ def screen_colours(view, counties, theme: str) -> dict:
     }  # fmt: skip
 
 
+def light_view_colours(view, counties, theme: str) -> dict:
+    """What the light view (geo/render/svg) paints in ``theme``: its map and legend, the CSS custom properties
+    resolved as a browser would under ``<html data-theme=theme>``."""
+    from geo.model.palette import HATCH_POOR
+    from geo.render.svg import page as light_page
+    from geo.render.svg.mapsvg import colour_var, map_svg
+
+    svg = map_svg(view.map, counties, "zh", "map")
+    legend = light_page.legend_html(view.map.legend, "zh", sites=view.map.site_legend)
+    values = dict(light_page.theme_vars(THEMES[theme]))
+    own = re.search(r"<style>:root\{([^}]*)\}:root\[data-theme=dark\]\{([^}]*)\}", svg)
+    values |= dict(d.split(":", 1) for d in own.group(1 if theme == "light" else 2).split(";") if d)
+
+    def paint(value: str) -> str:
+        while found := re.search(r"var\((--[\w-]+)(?:,([^()]*))?\)", value):
+            value = value[: found.start()] + values.get(found.group(1), found.group(2) or "") + value[found.end() :]
+        return hexed(value.strip())
+
+    pattern = re.compile(
+        r'<pattern id="([\w-]+)"[^>]*><rect [^>]*style="fill:([^"]+)"/><rect [^>]*style="fill:([^"]+)"/>'
+    )
+    patterns = {pid: (paint(bg), paint(line)) for pid, bg, line in pattern.findall(svg)}
+    fills = [paint(f) for f in re.findall(r'<path (?:id="c\d+"|class="city") d="[^"]*" style="fill:([^"]+)"', svg)]
+    hatched = [patterns[p] for p in re.findall(r'<path id="c\d+" d="[^"]*" fill="url\(#([\w-]+)\)"', svg)]
+    sites_title = view.map.site_legend.title if view.map.site_legend is not None else "\x00"
+    class_legend, _, site_legend = legend.partition(f'<p class="kicker">{light_page.esc(sites_title)}')
+    swatches = [paint(c) for c in re.findall(r'<span class="sw " style="background:([^"]+)"', class_legend)]
+    hatch_keys = {
+        "hatch": ("var(--m-hatch-bg)", "var(--m-hatch-line)"),
+        "hatch-poor": (colour_var(HATCH_POOR), "var(--m-hatch-tint)"),
+    }
+    keys = re.findall(r'<span class="sw (hatch|hatch-poor)"', class_legend)
+    swatch_hatches = [(paint(hatch_keys[k][0]), paint(hatch_keys[k][1])) for k in keys]
+    marker = re.compile(r'<circle [^>]*style="stroke:([^;]+);fill:([^"]+)"')
+    markers = [(paint(ring), paint(inside)) for ring, inside in marker.findall(svg)]
+    inside_of = dict(markers)
+    # The legend's dot is the ring (the light view's legend has no filled/hollow key of its own).
+    dots = [paint(c) for c in re.findall(r'<span class="sw dot" style="border-color:([^"]+)"', site_legend)]
+    rings = [(r, inside_of.get(r, paint("var(--m-site-hollow)"))) for r in dots]
+    edge = values["--m-site-edge"] if '<circle class="edge"' in svg else None
+    return {
+        "ground": values["--map-bg"], "fills": fills, "painted": fills, "hatched": hatched,
+        "border": values["--m-border"], "swatches": swatches, "swatch_hatches": swatch_hatches,
+        "swatch_edge": values["--m-swatch-edge"], "legend_bg": values["--bg"], "rings": rings, "markers": markers,
+        "marker_edge": edge, "callout_border": values["--legend-text"] if view.map.callouts else None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_slide_in_the_light_view_meets_non_text_contrast(real, theme):
+    """The light view's SVG follows the theme (issue 20): no bright hatch on the dark ground, the same rules."""
+    counties, views = real
+    found = {}
+    for view in views:
+        drawn = light_view_colours(view, counties, theme)
+        if theme == "dark":
+            assert "#f2f2f2" not in {c for pair in drawn["hatched"] for c in pair}, view.number
+        if issues := problems(drawn, theme, light_classes(view)):
+            found[view.number] = issues
+    assert found == {}
+
+
+def test_the_light_view_draws_the_screens_colours(real):
+    """Class fills, hatches and place rings of the light view are those of the slide on screen, in both themes."""
+    counties, views = real
+    for view in views:
+        for theme in ("light", "dark"):
+            screen, svg = screen_colours(view, counties, theme), light_view_colours(view, counties, theme)
+            assert set(svg["fills"]) == set(screen["fills"]), (view.number, theme)
+            assert set(svg["hatched"]) == set(screen["hatched"]), (view.number, theme)
+            assert {r for r, _ in svg["markers"]} == {r for r, _ in screen["markers"]}, (view.number, theme)
+
+
 def paper_colours(view, counties, theme: str) -> dict:
     fonts.configure()
     fig = Figure(figsize=(6.4, 4.8), dpi=60, facecolor=THEMES[theme].bg)

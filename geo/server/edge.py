@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
-from geo.server import budgets, compress, descriptors, firsthtml, light, logs, paths, uploads
+from geo.server import budgets, compress, descriptors, firsthtml, iconfont, light, logs, paths, uploads
 
 _LOG = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def middleware() -> list[Middleware]:
         Middleware(paths.PathGuard),  # unpublished metrics and over-long paths: 404
         Middleware(budgets.WebsocketBudget),  # sessions per address, reruns and messages per session
         Middleware(uploads.UploadGate),  # uploads only from administrators on the data page
+        Middleware(iconfont.IconFont),  # Streamlit's icon font cut to the icons the app can show, same URL
         Middleware(compress.CompressedStatic),  # /static, /app/static, /component: compressed once (br, gzip)
     ]
 

@@ -38,6 +38,7 @@ from geo.server.degrade import why_notice
 from geo.views import briefing, links
 from geo.views import county as profile
 from geo.views import overview as views
+from geo.views.common import county_names
 from geo.web.params import parse_county_list, resolve
 
 MAX_AGE_S = 30
@@ -182,7 +183,7 @@ def _overview(q: Query, state: State, data: server_data.Data) -> tuple[str, str]
         extra.append(html.Swatch(t("outline_yt", lang), YT_OUTLINE))
     if flags["poor"]:
         extra.append(html.Swatch(t("outline_poor", lang), POOR_OUTLINE))
-    names = views.county_names(counties, lang)
+    names = county_names(counties, lang)
     if state.selection:
         chosen_names = "、".join(names[a] for a in state.selection) if lang == "zh" else ", ".join(
             names[a] for a in state.selection)  # fmt: skip

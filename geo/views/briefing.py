@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, field_for, format_value, paren, t
+from geo.i18n import colon, field_for, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.labels import anchor_points, short_name
@@ -27,6 +27,7 @@ from geo.model.palette import (
 from geo.model.slides import Deck, FigureRef, Slide, find_row
 from geo.views import downloads
 from geo.views import overview as views
+from geo.views.common import county_names, figure_text
 from geo.views.county import poor_counties
 from geo.views.figures import KeyFigure
 from geo.views.mapview import SIDES, Callout, CountyFill, MapView, Site
@@ -113,29 +114,8 @@ def key_figures(ds: ind.Dataset, slide: Slide, names: pd.Series, lang: str) -> l
         row = find_row(ds, ref)
         if row is None:  # the deck was checked against another version of the data
             raise KeyError(f"slide {slide.id}: no value for {ref.indicator_id} at {ref.adcode} in {ref.year}")
-        indicator = ind.get_indicator(ds, ref.indicator_id)
-        if indicator.kind == "category":
-            value = ind.category_labels(ds, ref.indicator_id, lang).get(row["value"], row["value"])
-            note = ""  # a category's year is a convention of the table (see data/README.md), not news
-        else:
-            # A year is not a quantity: no thousands separator, no "year" unit in English.
-            if indicator.unit == "年":
-                value = f"{int(row['number'])}{indicator.unit if lang == 'zh' else ''}"
-            else:
-                value = format_value(row["number"], indicator.unit_for(lang), lang)
-            note = str(row["year"])
-        if row["status"] != "reported":
-            note = (
-                f"{note} · {views.status_text(row['status'], lang)}" if note else views.status_text(row["status"], lang)
-            )
-        label = figure_label(ds, ref, names, lang)
-        out.append(
-            KeyFigure(
-                label, value, ind.source_label(row, lang), note, short_source(row, lang), ref,
-                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
-                mark_detail=ind.mark_text(ds, row, lang),
-            )
-        )  # fmt: skip
+        figure = figure_text(ds, row, lang)
+        out.append(figure.key_figure(figure_label(ds, ref, names, lang), short_source=short_source(row, lang), ref=ref))
     return out
 
 
@@ -143,7 +123,7 @@ def context_view(ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> MapV
     """Quiet counties under programme places: the poor counties a shade darker."""
     poor = set(poor_counties(ds))
     labels = ind.category_labels(ds, "poor_county_type", lang)
-    names = views.county_names(counties, lang)
+    names = county_names(counties, lang)
     poor_label, other_label = t("legend_poor_counties", lang), labels.get("not_poor", "not_poor")
     fills = {
         a: CountyFill(CONTEXT_POOR, (("", str(names[a])),), label=poor_label)
@@ -161,8 +141,9 @@ def context_view(ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str) -> MapV
     return MapView("context", "context", fills, legend)
 
 
-def few_counties_view(mapv: MapView, view: views.OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame,
-                      lang: str) -> MapView:  # fmt: skip
+def few_counties_view(
+    mapv: MapView, view: views.OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str
+) -> MapView:
     """A choropleth that few counties have a figure for, made to carry information: each figure
     called out on the map (name and value), the poor counties without one tinted under the hatch as
     context, and the legend saying what the hatching means (no published county figure, not zero).
@@ -173,29 +154,26 @@ def few_counties_view(mapv: MapView, view: views.OverviewView, ds: ind.Dataset, 
     if mapv.mode != "county" or not 0 < len(known) <= FEW_COUNTIES:
         return mapv
     poor = set(poor_counties(ds))
-    names = views.county_names(counties, lang)
+    names = county_names(counties, lang)
     points = anchor_points(counties)
     anchors = points.set_index("adcode").geometry
     sides = callout_sides(points, known)
-    status = ind.county_values(ds, view.indicator.indicator_id, view.year).set_index("adcode")["status"]
-    callouts = []
-    for a in known:
-        value = view.value_texts[a]
-        # A category names its status itself ("预计2016年摘帽"); a number says whether it is a target or forecast.
-        if status[a] != "reported" and view.indicator.kind == "numeric":
-            value += paren(views.status_text(status[a], lang), lang)
-        callouts.append(Callout(a, short_name(str(names[a]), lang), value, anchors[a].x, anchors[a].y, sides[a]))
+    callouts = [
+        Callout(a, short_name(str(names[a]), lang), view.figures[a].callout(), anchors[a].x, anchors[a].y, sides[a])
+        for a in known
+    ]
     poor_label, other_label = t("legend_poor_no_figure", lang), t("legend_other_no_figure", lang)
-    fills = {
-        a: c if c.fill is not None
-        else replace(c, tint=HATCH_POOR, label=poor_label) if a in poor
-        else replace(c, label=other_label)
-        for a, c in mapv.counties.items()
-    }  # fmt: skip
+
+    def no_figure(a: str, c: CountyFill) -> CountyFill:
+        return replace(c, tint=HATCH_POOR, label=poor_label) if a in poor else replace(c, label=other_label)
+
+    fills = {a: c if c.fill is not None else no_figure(a, c) for a, c in mapv.counties.items()}
     missing = [a for a in mapv.counties if a not in known]
     n_poor = sum(a in poor for a in missing)
-    hatch = [cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor), cl.LegendEntry(other_label, "hatch",
-             len(missing) - n_poor)]  # fmt: skip
+    hatch = [
+        cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor),
+        cl.LegendEntry(other_label, "hatch", len(missing) - n_poor),
+    ]
     entries = []
     for e in mapv.legend.entries if mapv.legend is not None else []:
         if e.color == "hatch":
@@ -228,11 +206,16 @@ def slide_sites(
         precision = str(first["precision"])
         merged.append(
             Site(
-                float(first.geometry.x), float(first.geometry.y), programme, colors[programme], precision,
-                tuple(dict.fromkeys(str(n) for n in group["name"])), str(first["adcode"]),
+                float(first.geometry.x),
+                float(first.geometry.y),
+                programme,
+                colors[programme],
+                precision,
+                tuple(dict.fromkeys(str(n) for n in group["name"])),
+                str(first["adcode"]),
                 ((t("site_location", lang), t(f"precision_{precision}", lang)),),
             )
-        )  # fmt: skip
+        )
     prog_names = dict(zip(ds.programmes["programme_id"], ds.programmes[field_for("name", lang)]))
     counts = mine["programme"].value_counts()
     entries = [cl.LegendEntry(prog_names[p], colors[p], int(counts[p])) for p in programmes if p in counts]
@@ -256,7 +239,7 @@ def slide_view(
     """
     slide = deck.slides[index]
     spec = slide.map
-    names = views.county_names(counties, lang)
+    names = county_names(counties, lang)
     overview = None
     if spec.indicator_id is not None:
         overview = views.overview(ds, counties, spec.indicator_id, spec.year, cl.DEFAULT_SCHEME, lang, context=context)
@@ -281,7 +264,7 @@ def data_table(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lan
         rows += [(map_role, r) for _, r in ind.county_values(ds, view.overview.indicator.indicator_id, year).iterrows()]
         if view.overview.city_row is not None:
             rows.append((map_role, view.overview.city_row))
-    return downloads.figures_table(ds, rows, views.county_names(counties, lang), lang)
+    return downloads.figures_table(ds, rows, county_names(counties, lang), lang)
 
 
 def title_html(view: SlideView, lang: str) -> str:

@@ -11,6 +11,7 @@ from geo.i18n import colon, field_for, format_value, join_list, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.palette import LOCATOR_OTHER, SELECTED
+from geo.views.common import figure_text
 from geo.views.mapview import CountyFill, MapView
 
 DESIGNATION = "poor_county_type"
@@ -59,15 +60,8 @@ def _fact(ds: ind.Dataset, indicator_id: str, adcode: str, lang: str) -> Fact | 
     rows = rows[rows["adcode"] == adcode]
     if rows.empty:
         return None
-    row = rows.sort_values("year").iloc[-1]
-    label = ind.category_labels(ds, indicator_id, lang).get(row["value"], row["value"])
-    return Fact(ind.get_indicator(ds, indicator_id).name(lang), label, ind.source_label(row, lang))
-
-
-def _shown(ds: ind.Dataset, indicator: ind.Indicator, row: pd.Series, lang: str) -> str:
-    if indicator.kind == "category":
-        return ind.category_labels(ds, indicator.indicator_id, lang).get(row["value"], row["value"])
-    return format_value(row["number"], indicator.unit_for(lang), lang)
+    figure = figure_text(ds, rows.sort_values("year").iloc[-1], lang)
+    return Fact(figure.indicator, figure.value, figure.source)
 
 
 def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lang: str) -> CountyProfile:
@@ -81,21 +75,21 @@ def county_profile(ds: ind.Dataset, counties: gpd.GeoDataFrame, adcode: str, lan
     rows, marks = [], []
     for _, row in v.iterrows():
         indicator = ind.get_indicator(ds, row["indicator_id"])
-        if row["weak"] or row["disputed"]:
-            what = f"{indicator.name(lang)}{paren(int(row['year']), lang)}"
-            marks.append(f"{what}{colon(lang)}{ind.mark_text(ds, row, lang)}")
+        figure = figure_text(ds, row, lang, indicator)
+        if figure.mark_detail:
+            marks.append(f"{figure.indicator}{paren(figure.year, lang)}{colon(lang)}{figure.mark_detail}")
         rows.append(
             {
                 "indicator_id": indicator.indicator_id,
                 "_order": int(prog.loc[indicator.programme, "order"]),
                 t("programme", lang): prog_name[indicator.programme],
-                t("indicator", lang): indicator.name(lang),
-                t("value", lang): _shown(ds, indicator, row, lang),
-                t("year", lang): int(row["year"]),
-                t("status", lang): t(f"status_{row['status']}", lang),
-                t("source", lang): ind.source_label(row, lang),
-                t("mark", lang): ind.mark_text(ds, row, lang) if row["weak"] or row["disputed"] else "",
-                t("note", lang): row["note"],
+                t("indicator", lang): figure.indicator,
+                t("value", lang): figure.value,
+                t("year", lang): figure.year,
+                t("status", lang): figure.status_label,
+                t("source", lang): figure.source,
+                t("mark", lang): figure.mark_detail,
+                t("note", lang): figure.note,
             }
         )
     table = pd.DataFrame(rows)

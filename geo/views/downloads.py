@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.i18n import t
 from geo.model import indicators as ind
-from geo.views.overview import status_text
+from geo.views.common import figure_text
 
 
 def figures_table(
@@ -41,25 +41,17 @@ def figures_table(
             labels = {} if entry.kind == "numeric" else ind.category_labels(ds, entry.indicator_id, lang)
             indicators[entry.indicator_id] = entry, labels
         indicator, labels = indicators[row["indicator_id"]]
-        numeric = indicator.kind == "numeric"
+        figure = figure_text(ds, row, lang, indicator, labels)
         adcode = str(row["adcode"])
         out.append(
             {
                 "role": role,
                 "programme": programmes.get(catalogue.at[indicator.indicator_id, "programme"], ""),
-                "indicator": indicator.name(lang),
+                "indicator": figure.indicator,
                 "indicator_id": indicator.indicator_id,
                 "place": t("whole_city", lang) if adcode == ind.CITY_ADCODE else str(names.get(adcode, adcode)),
                 "adcode": adcode,
-                "year": int(row["year"]),
-                "number": float(row["number"]) if numeric else None,  # no data stays empty, never 0
-                "unit": indicator.unit_for(lang) if numeric else "",
-                "category": "" if numeric else labels.get(row["value"], row["value"]),
-                "status": status_text(row["status"], lang),
-                "source": ind.source_label(row, lang),
-                "grade": str(row.get("grade") or ""),
-                "mark": ind.mark_text(ds, row, lang),
-                "note": str(row.get("note") or ""),
+                **figure.table_fields(),  # the number a number (no data stays empty, never 0), a category its label
             }
         )
     table = pd.DataFrame(out, columns=list(columns))

@@ -29,6 +29,7 @@ class CountyFill:
     tint: str | None = None  # no data: a CSS colour under the hatch that sets the county in context (None: plain)
     grade: str = ""  # the grade (A–D) of the figure's source; "" without a figure (the rows carry the source line)
     mark: str = ""  # "来源较弱"/"来源不一" (short, localized) when the figure is weak or disputed; the rows say more
+    value_text: str = ""  # the figure as a label's second line says it (geo.views.common.FigureText.value); "" for none
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import colon, field_for, format_share, format_value, join_list, paren, t
+from geo.i18n import colon, format_share, format_value, join_list, paren, t
 from geo.model import classify as cl
 from geo.model import indicators as ind
 from geo.model.labels import anchor_points, place_labels, short_name
 from geo.model.palette import PLANNED_SWATCH, POOR_OUTLINE, XIONGAN_SWATCH, YT_OUTLINE
+from geo.views.common import FigureText, county_names, figure_text
 from geo.views.county import poor_counties, yt_counties
 from geo.views.figures import KeyFigure
 from geo.views.mapview import CountyFill, MapView, Outline
@@ -75,7 +76,7 @@ class OverviewView:
     table: pd.DataFrame
     county_info: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)  # text alternative of the map
-    value_texts: dict[str, str] = field(default_factory=dict)  # for labels under the names
+    figures: dict[str, FigureText] = field(default_factory=dict)  # each county's figure in words (labels, callouts)
     as_of: int | None = None  # for event-year indicators: the state shown is that of this year
     source_ids: tuple[str, ...] = ()  # sources of every figure the map shows
     city_row: pd.Series | None = None  # the city-wide figure shown beside the map, if any
@@ -90,38 +91,6 @@ class OverviewView:
         if self.as_of is not None:
             return f"asof{self.as_of}"
         return str(self.year) if self.year is not None else "latest"
-
-
-def county_names(counties: gpd.GeoDataFrame, lang: str) -> pd.Series:
-    col = field_for("name", lang)
-    return counties.set_index("adcode")[col]
-
-
-def status_text(status: str, lang: str) -> str:
-    return t(f"status_{status}", lang)
-
-
-def value_rows(
-    indicator: ind.Indicator, row: pd.Series, labels: dict[str, str], lang: str, mark: str = ""
-) -> list[tuple[str, str]]:
-    """Tooltip/panel rows for one figure: value, the mark of a weak or disputed figure (right under it,
-    never left out), year and status, note, source with its grade."""
-    if indicator.kind == "category":
-        shown = labels.get(row["value"], row["value"])
-    else:
-        shown = format_value(row["number"], indicator.unit_for(lang), lang)
-    rows = [(indicator.name(lang), shown)]
-    if mark:
-        rows.append((t("mark", lang), mark))
-    rows.append((t("year", lang), f"{row['year']}{paren(status_text(row['status'], lang), lang)}"))
-    if row.get("note"):
-        rows.append((t("note", lang), str(row["note"])))
-    rows.append((t("source", lang), ind.source_label(row, lang)))
-    return rows
-
-
-def _grade(row: pd.Series | None) -> str:
-    return str(row.get("grade") or "") if row is not None else ""
 
 
 def overview(
@@ -150,35 +119,37 @@ def overview(
     title = indicator.name(lang)
     unit = indicator.unit_for(lang)
     n_units = len(counties)
-    city_text = None
-    if city is not None:
-        shown = (
-            format_value(city["number"], unit, lang)
-            if indicator.kind == "numeric"
-            else ind.category_labels(ds, indicator_id, lang).get(city["value"], city["value"])
-        )
-        when = f"{city['year']}{'，' if lang == 'zh' else ', '}{status_text(city['status'], lang)}"
-        city_text = f"{t('city_total', lang)}{colon(lang)}{shown}{paren(when, lang)} · {ind.source_label(city, lang)}"
+    city_figure = figure_text(ds, city, lang, indicator) if city is not None else None
+    city_text = f"{t('city_total', lang)}{colon(lang)}{city_figure.inline()}" if city_figure is not None else None
 
     if cv.empty:
         legend = cl.Legend(
             title=f"{title}{paren(city['year'] if city is not None else year, lang)}",
             entries=[cl.LegendEntry(t("legend_city_total", lang), cl.CITY_FILL)],
-            note=format_value(city["number"], unit, lang) if city is not None and indicator.kind == "numeric" else "",
+            note=city_figure.value if city_figure is not None and city_figure.numeric else "",
         )
-        rows = value_rows(indicator, city, {}, lang, ind.mark_text(ds, city, lang)) if city is not None else []
-        mapv = MapView(
-            "city", title, {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}, legend,
-            city=CountyFill(
-                cl.CITY_FILL, ((t("whole_city", lang), ""), *rows),
-                grade=_grade(city), mark=ind.mark_text(ds, city, lang, detail=False) if city is not None else "",
-            ),
-        )  # fmt: skip
+        whole = (t("whole_city", lang), "")
+        city_fill = (
+            _figure_fill(cl.CITY_FILL, whole, city_figure)
+            if city_figure is not None
+            else CountyFill(cl.CITY_FILL, (whole,))
+        )
+        county_fills = {a: CountyFill(None, (("", str(n)),)) for a, n in names.items()}
+        mapv = MapView("city", title, county_fills, legend, city=city_fill)
+        coverage_text = t("coverage_counties", lang, n=0, total_units=n_units)
         return OverviewView(
-            indicator, year, all_years, "city", mapv, legend,
-            t("coverage_counties", lang, n=0, total_units=n_units), city_text,
-            pd.DataFrame(), source_ids=(city["source_id"],) if city is not None else (), city_row=city,
-        )  # fmt: skip
+            indicator=indicator,
+            year=year,
+            years=all_years,
+            mode="city",
+            map=mapv,
+            legend=legend,
+            coverage_text=coverage_text,
+            city_text=city_text,
+            table=pd.DataFrame(),
+            source_ids=(city["source_id"],) if city is not None else (),
+            city_row=city,
+        )
 
     labels = ind.category_labels(ds, indicator_id, lang)
     if as_of is not None:
@@ -197,23 +168,18 @@ def overview(
         legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
         fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
     legend_of = {e.color: e.label for e in legend.entries}
-    value_texts: dict[str, str] = {}
+    figures: dict[str, FigureText] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
             r = by_code.loc[adcode].copy()
             r["adcode"] = adcode  # the index is the adcode; the mark looks the value up by its key
-            rows = value_rows(indicator, r, labels, lang, ind.mark_text(ds, r, lang))
+            figure = figures[adcode] = figure_text(ds, r, lang, indicator, labels)
             fill = fill_of(r)
-            planned = r["status"] != "reported"
-            fills[adcode] = CountyFill(
-                fill, (("", name), *rows), planned, legend_of.get(fill, ""),
-                grade=_grade(r), mark=ind.mark_text(ds, r, lang, detail=False),
-            )  # fmt: skip
-            value_texts[adcode] = rows[0][1]
+            fills[adcode] = _figure_fill(fill, ("", name), figure, legend_of.get(fill, ""), not figure.reported)
+            info[adcode] = list(figure.rows())
         else:
-            rows = [(indicator.name(lang), t("no_data", lang))]
-            fills[adcode] = CountyFill(None, (("", name), *rows), label=t("no_data", lang))
-        info[adcode] = rows
+            info[adcode] = [(indicator.name(lang), t("no_data", lang))]
+            fills[adcode] = CountyFill(None, (("", name), *info[adcode]), label=t("no_data", lang))
     if any(f.planned for f in fills.values()):
         legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
     if context is not None and not context.empty:
@@ -224,10 +190,13 @@ def overview(
     cov = ind.coverage(ds, indicator_id, year, n_units)
     if cov.share is not None:
         coverage_text = t(
-            "coverage_line", lang, n=cov.n_counties,
-            sum=format_value(cov.county_sum, unit, lang), total=format_value(cov.city_total, unit, lang),
+            "coverage_line",
+            lang,
+            n=cov.n_counties,
+            sum=format_value(cov.county_sum, unit, lang),
+            total=format_value(cov.city_total, unit, lang),
             share=format_share(cov.share, lang),
-        )  # fmt: skip
+        )
     elif year is None and cv["year"].nunique() > 1:
         coverage_text = t("coverage_mixed_years", lang, n=cov.n_counties, total_units=n_units)
     elif indicator.additive and cov.n_counties < n_units:
@@ -238,9 +207,31 @@ def overview(
     table = _county_table(ds, indicator, cv, names, labels, year, lang)
     sources = (*cv["source_id"], *([city["source_id"]] if city is not None else []))
     return OverviewView(
-        indicator, year, all_years, "county", mapv, legend, coverage_text, city_text, table, info,
-        text_alternative(mapv, names, lang), value_texts, as_of, tuple(dict.fromkeys(sources)), city,
-    )  # fmt: skip
+        indicator=indicator,
+        year=year,
+        years=all_years,
+        mode="county",
+        map=mapv,
+        legend=legend,
+        coverage_text=coverage_text,
+        city_text=city_text,
+        table=table,
+        county_info=info,
+        classes=text_alternative(mapv, names, lang),
+        figures=figures,
+        as_of=as_of,
+        source_ids=tuple(dict.fromkeys(sources)),
+        city_row=city,
+    )
+
+
+def _figure_fill(
+    fill: str | None, name: tuple[str, str], figure: FigureText, label: str = "", planned: bool = False
+) -> CountyFill:
+    """A county (or the city) with a figure: the name row and the figure's rows as its tooltip, the
+    figure's value as its value text; ``planned``: a dashed outline (a target or forecast)."""
+    rows = (name, *figure.rows())
+    return CountyFill(fill, rows, planned, label, grade=figure.grade, mark=figure.mark, value_text=figure.value)
 
 
 def _as_of(cv: pd.DataFrame, labels: dict[str, str], year: int, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -260,8 +251,13 @@ def text_alternative(mapv: MapView, names: pd.Series, lang: str) -> pd.DataFrame
     for entry in mapv.legend.entries if mapv.legend is not None else []:
         members = [names[a] for a, c in mapv.counties.items() if c.label == entry.label]
         if members:
-            rows.append({t("legend_class", lang): entry.label, t("count", lang): len(members),
-                         t("county", lang): join_list(members, lang)})  # fmt: skip
+            rows.append(
+                {
+                    t("legend_class", lang): entry.label,
+                    t("count", lang): len(members),
+                    t("county", lang): join_list(members, lang),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -274,27 +270,24 @@ def _county_table(
     year: int | None,
     lang: str,
 ) -> pd.DataFrame:
-    """Ranking (numeric) or grouping (category) of the counties with data."""
-    number = None
+    """Ranking (numeric) or grouping (category) of the counties with data, each figure in its words."""
     if indicator.kind == "numeric":
         cv = ind.ranking(ds, indicator.indicator_id, year, names)
-        number = cv["number"].to_numpy()
-        shown = cv["number"].map(lambda x: format_value(x, indicator.unit_for(lang), lang))
     else:
         order = {c: i for i, c in enumerate(labels)}
         cv = cv.assign(name=cv["adcode"].map(names), _o=cv["value"].map(order)).sort_values(["_o", "adcode"])
-        shown = cv["value"].map(labels)
+    figures = [figure_text(ds, r, lang, indicator, labels) for r in cv.to_dict("records")]
     return pd.DataFrame(
         {
             "adcode": cv["adcode"].to_numpy(),
-            "number": number if number is not None else [None] * len(cv),
+            "number": [f.number for f in figures],
             t("county", lang): cv["name"].to_numpy(),
-            t("value", lang): shown.to_numpy(),
+            t("value", lang): [f.value for f in figures],
             t("year", lang): cv["year"].to_numpy(),
-            t("status", lang): [status_text(s, lang) for s in cv["status"]],
-            t("source", lang): [ind.source_label(r, lang) for _, r in cv.iterrows()],
-            "grade": cv["grade"].fillna("").to_numpy(),  # for downloads; the source line names it already
-            "mark": [ind.mark_text(ds, r, lang) for r in cv.to_dict("records")],
+            t("status", lang): [f.status_label for f in figures],
+            t("source", lang): [f.source for f in figures],
+            "grade": [f.grade for f in figures],  # for downloads; the source line names it already
+            "mark": [f.mark_detail for f in figures],
         }
     )
 
@@ -306,20 +299,24 @@ def download_table(view: OverviewView, ds: ind.Dataset, lang: str) -> pd.DataFra
     indicator = view.indicator
     unit = indicator.unit_for(lang)
     value_col = f"{t('value', lang)}{paren(unit, lang)}" if indicator.kind == "numeric" and unit else t("value", lang)
-    columns = [t("county", lang), "adcode", value_col, t("year", lang), t("status", lang), t("source", lang),
-               t("grade", lang), t("mark", lang)]  # fmt: skip
+    columns = [
+        t("county", lang),
+        "adcode",
+        value_col,
+        *(t(c, lang) for c in ("year", "status", "source", "grade", "mark")),
+    ]
+    numeric = indicator.kind == "numeric"
     rows = []
     for r in view.table.to_dict("records"):
-        value = r["number"] if indicator.kind == "numeric" else r[t("value", lang)]
-        rows.append([r[t("county", lang)], r["adcode"], value, r[t("year", lang)], r[t("status", lang)],
-                     r[t("source", lang)], r["grade"], r["mark"]])  # fmt: skip
-    city = view.city_row
-    if city is not None:
-        labels = ind.category_labels(ds, indicator.indicator_id, lang)
-        value = float(city["number"]) if indicator.kind == "numeric" else labels.get(city["value"], city["value"])
-        rows.append([t("whole_city", lang), ind.CITY_ADCODE, value, int(city["year"]),
-                     status_text(city["status"], lang), ind.source_label(city, lang), str(city.get("grade") or ""),
-                     ind.mark_text(ds, city, lang)])  # fmt: skip
+        value = r["number"] if numeric else r[t("value", lang)]
+        year, status, source = (r[t(c, lang)] for c in ("year", "status", "source"))
+        rows.append([r[t("county", lang)], r["adcode"], value, year, status, source, r["grade"], r["mark"]])
+    if view.city_row is not None:
+        f = figure_text(ds, view.city_row, lang, indicator)
+        value = f.number if numeric else f.value
+        rows.append(
+            [t("whole_city", lang), ind.CITY_ADCODE, value, f.year, f.status_label, f.source, f.grade, f.mark_detail]
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -327,19 +324,10 @@ def key_figures(ds: ind.Dataset, lang: str, figures: list[tuple[str, int]] | Non
     """The city-wide figures for the strip at the top of the overview, each with its source."""
     out = []
     for indicator_id, year in figures if figures is not None else KEY_FIGURES:
-        indicator = ind.get_indicator(ds, indicator_id)
         row = ind.city_value(ds, indicator_id, year)
         if row is None:
             raise KeyError(f"key figure {indicator_id} has no city value for {year}")
-        note = f"{year}" + ("" if row["status"] == "reported" else f" · {status_text(row['status'], lang)}")
-        value = format_value(row["number"], indicator.unit_for(lang), lang)
-        out.append(
-            KeyFigure(
-                indicator.name(lang), value, ind.source_label(row, lang), note,
-                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
-                mark_detail=ind.mark_text(ds, row, lang),
-            )
-        )  # fmt: skip
+        out.append(figure_text(ds, row, lang).key_figure())
     return out
 
 
@@ -365,8 +353,10 @@ def with_overlays(
     if labels:
         names = county_names(counties, lang)
         texts = {a: short_name(n, lang) for a, n in names.items()}
-        with_values = values and bool(view.value_texts)
+        # A county's value line is its figure's value text (never a tooltip row taken by position).
+        shown = {a: c.value_text for a, c in view.map.counties.items() if c.value_text}
+        with_values = values and bool(shown)
         if with_values:
-            texts = {a: f"{texts[a]}\n{view.value_texts[a]}" if a in view.value_texts else texts[a] for a in texts}
+            texts = {a: f"{texts[a]}\n{shown[a]}" if a in shown else texts[a] for a in texts}
         placed = place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)
     return replace(view.map, outlines=tuple(outlines), labels=tuple(placed), selection=tuple(selection))

@@ -5,7 +5,7 @@ the key figures, the table and the chart. Pure functions; the page only renders 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -18,9 +18,9 @@ from geo.model.boundaries import representative_points
 from geo.model.palette import BASE_FILL, DIM_FILL, programme_colors
 from geo.model.sites import filter_sites
 from geo.views import downloads
+from geo.views.common import FigureText, county_names, figure_text, status_text
 from geo.views.figures import KeyFigure
 from geo.views.mapview import CountyFill, MapView, Site, Symbol
-from geo.views.overview import county_names, status_text, value_rows
 
 TYPE_INDICATOR = "poor_county_type"
 NOT_POOR = "not_poor"
@@ -136,18 +136,11 @@ def city_figures(rows: Sequence[pd.Series], ds: ind.Dataset, lang: str, limit: i
     """The first ``limit`` of the city figures (city_rows) as key figures."""
     figures = []
     for row in rows[:limit]:
-        entry = ind.get_indicator(ds, row["indicator_id"])
-        label = f"{entry.name(lang)}{paren(row['year'], lang)}"
-        if row["status"] != "reported":
-            label += f" · {status_text(row['status'], lang)}"
-        value = format_value(row["number"], entry.unit_for(lang), lang)
-        figures.append(
-            KeyFigure(
-                label, value, ind.source_label(row, lang),
-                grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False),
-                mark_detail=ind.mark_text(ds, row, lang),
-            )
-        )  # fmt: skip
+        figure = figure_text(ds, row, lang)
+        label = f"{figure.indicator}{paren(figure.year, lang)}"
+        if not figure.reported:
+            label += f" · {figure.status_label}"
+        figures.append(figure.key_figure(label, note=""))
     return figures
 
 
@@ -256,16 +249,10 @@ def site_rows(
     return out
 
 
-def _value_rows(indicator: ind.Indicator, row: pd.Series, name: str, labels: dict[str, str], lang: str, mark: str):
-    return (("", name), *value_rows(indicator, row, labels, lang, mark))
-
-
-def _figure_fill(
-    ds: ind.Dataset, fill: str | None, rows: tuple, cv: pd.DataFrame, adcode: str, lang: str
-) -> CountyFill:
-    """A county with a figure: its fill and rows, with the grade and mark of the figure's source."""
-    row = {**cv.loc[adcode].to_dict(), "adcode": adcode}
-    return CountyFill(fill, rows, grade=str(row.get("grade") or ""), mark=ind.mark_text(ds, row, lang, detail=False))
+def _figure_fill(fill: str | None, name: str, figure: FigureText) -> CountyFill:
+    """A county with a figure: its fill, the name and the figure's rows, its value text, grade and mark."""
+    rows = (("", name), *figure.rows())
+    return CountyFill(fill, rows, grade=figure.grade, mark=figure.mark, value_text=figure.value)
 
 
 def map_sites(
@@ -282,11 +269,17 @@ def map_sites(
     rows = site_rows(sites, ds, counties, lang)
     drawn = [
         Site(
-            float(s.geometry.x), float(s.geometry.y), s.programme, colors[s.programme], s.precision,
-            (str(getattr(s, name_col) or s.name_zh),), s.adcode, tuple(r),
+            float(s.geometry.x),
+            float(s.geometry.y),
+            s.programme,
+            colors[s.programme],
+            s.precision,
+            (str(getattr(s, name_col) or s.name_zh),),
+            s.adcode,
+            tuple(r),
         )
         for s, r in zip(sites.itertuples(index=False), rows)
-    ]  # fmt: skip
+    ]
     drawn.sort(key=lambda site: order.index(site.programme))
     counts = sites["programme"].value_counts()
     entries = [cl.LegendEntry(pnames.get(p, p), colors[p], int(counts[p])) for p in order if p in counts]
@@ -309,8 +302,10 @@ def programmes_view(
     shown_sites = filter_sites(sites, programmes, in_view)
 
     indicator = ind.get_indicator(ds, indicator_id) if indicator_id else None
-    styles = {a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
-              for a in counties["adcode"]}  # fmt: skip
+    styles = {
+        a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
+        for a in counties["adcode"]
+    }
     mode, symbols, fill_legend, no_data, chart, title = "sites", (), None, [], None, ""
     if indicator is not None:
         year = county_year(ds, indicator.indicator_id, year)
@@ -321,9 +316,8 @@ def programmes_view(
         mode = symbol_mode(indicator)
         for a in in_view:
             if a in cv.index:
-                mark = ind.mark_text(ds, {**cv.loc[a].to_dict(), "adcode": a}, lang)
-                rows = _value_rows(indicator, cv.loc[a], names[a], labels, lang, mark)
-                styles[a] = _figure_fill(ds, BASE_FILL, rows, cv, a, lang)
+                figure = figure_text(ds, {**cv.loc[a].to_dict(), "adcode": a}, lang, indicator, labels)
+                styles[a] = _figure_fill(BASE_FILL, names[a], figure)
             else:
                 styles[a] = CountyFill(BASE_FILL, (("", names[a]), (indicator.name(lang), t("no_data", lang))))
         title = f"{indicator.name(lang)}{paren(indicator.unit_for(lang), lang) if indicator.unit_for(lang) else ''}"
@@ -348,12 +342,7 @@ def programmes_view(
             else:
                 fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
             for a in in_view:
-                fill = fill_of(cv.loc[a]) if a in cv.index else None
-                styles[a] = (
-                    _figure_fill(ds, fill, styles[a].rows, cv, a, lang)
-                    if a in cv.index
-                    else CountyFill(fill, styles[a].rows)
-                )
+                styles[a] = replace(styles[a], fill=fill_of(cv.loc[a]) if a in cv.index else None)
         if indicator.kind == "numeric" and not cv.empty:
             ranked = cv.sort_values("number", ascending=False)
             chart = Ranking(
@@ -365,19 +354,36 @@ def programmes_view(
 
     drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
     mapv = MapView(
-        mode, title, styles, fill_legend, tuple(no_data), sites=drawn, site_legend=site_legend, symbols=symbols,
-        symbol_title=title if mode == "symbols" else "", extent=tuple(in_view), selection=tuple(selected),
+        mode,
+        title,
+        styles,
+        fill_legend,
+        tuple(no_data),
+        sites=drawn,
+        site_legend=site_legend,
+        symbols=symbols,
+        symbol_title=title if mode == "symbols" else "",
+        extent=tuple(in_view),
+        selection=tuple(selected),
         in_view=tuple(in_view),
-    )  # fmt: skip
+    )
     rows = city_rows(ds, programmes)
     return ProgrammesView(
-        map=mapv, indicator=indicator, year=year, mode=mode, figures=city_figures(rows, ds, lang),
+        map=mapv,
+        indicator=indicator,
+        year=year,
+        mode=mode,
+        figures=city_figures(rows, ds, lang),
         more_figures=max(0, len(rows) - MAX_FIGURES),
-        sums=county_sums(ds, programmes, in_view, lang), table=county_table(ds, counties, programmes, in_view, lang),
-        ranking=chart, no_data=[names[a] for a in no_data], n_sites=len(shown_sites),
-        n_county_precision=int((shown_sites["precision"] == "county").sum()), programmes=tuple(programmes),
+        sums=county_sums(ds, programmes, in_view, lang),
+        table=county_table(ds, counties, programmes, in_view, lang),
+        ranking=chart,
+        no_data=[names[a] for a in no_data],
+        n_sites=len(shown_sites),
+        n_county_precision=int((shown_sites["precision"] == "county").sum()),
+        programmes=tuple(programmes),
         city_rows=tuple(rows),
-    )  # fmt: skip
+    )
 
 
 def basemap_hints(options: dict[str, Choice], lang: str) -> list[str]:

@@ -34,32 +34,54 @@ def _font_problem(lang: str) -> str | None:
 
 
 def overview_menu(
-    view: views.OverviewView, mapv: MapView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str,
+    view: views.OverviewView,
+    mapv: MapView,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    lang: str,
     context: gpd.GeoDataFrame | None,
-) -> None:  # fmt: skip
+) -> None:
     """The map as PNG (what the screen shows, outlines and labels too) and the view's data as CSV/XLSX."""
     name = f"baoding-{view.indicator.indicator_id}-{view.period_slug()}-{lang}"
     no_font = _font_problem(lang)
     st.download_button(
-        t("download_view_png", lang), disabled=bool(no_font), on_click="ignore", icon=":material/map:",
+        t("download_view_png", lang),
+        disabled=bool(no_font),
+        on_click="ignore",
+        icon=":material/map:",
         data=lambda: figure.overview_png(view, ds, counties, lang, context=context, mapv=mapv),
-        file_name=f"{name}.png", mime="image/png",
-    )  # fmt: skip
+        file_name=f"{name}.png",
+        mime="image/png",
+    )
     data = lambda: views.download_table(view, ds, lang)  # noqa: E731
     st.download_button(
-        t("download_view_csv", lang), lambda: tables.table_csv(data()), file_name=f"{name}.csv", mime="text/csv",
-        icon=":material/table_view:", on_click="ignore",
-    )  # fmt: skip
+        t("download_view_csv", lang),
+        lambda: tables.table_csv(data()),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
     st.download_button(
-        t("download_view_xlsx", lang), lambda: tables.table_xlsx(data(), view.indicator.indicator_id[:31]),
-        file_name=f"{name}.xlsx", mime=XLSX, icon=":material/grid_on:", on_click="ignore",
-    )  # fmt: skip
+        t("download_view_xlsx", lang),
+        lambda: tables.table_xlsx(data(), view.indicator.indicator_id[:31]),
+        file_name=f"{name}.xlsx",
+        mime=XLSX,
+        icon=":material/grid_on:",
+        on_click="ignore",
+    )
 
 
 def briefing_menu(
-    deck: Deck, view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
-    theme: str, context: gpd.GeoDataFrame | None,
-) -> None:  # fmt: skip
+    deck: Deck,
+    view: SlideView,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    lang: str,
+    theme: str,
+    context: gpd.GeoDataFrame | None,
+) -> None:
     """The download menu's buttons; the deck files are made on a button press, with a progress bar."""
     n = len(deck)
     no_font = _font_problem(lang)
@@ -70,24 +92,39 @@ def briefing_menu(
     st.download_button(
         t("download_slide_png", lang),
         lambda: export.slide_png(view, ds, counties, lang, theme, context, qr_base=qr_base),
-        file_name=f"{name}.png", mime="image/png", icon=":material/slideshow:", on_click="ignore",
+        file_name=f"{name}.png",
+        mime="image/png",
+        icon=":material/slideshow:",
+        on_click="ignore",
         disabled=bool(no_font),
-    )  # fmt: skip
+    )
     map_title = briefing.map_title(view, lang)
     map_png = lambda: figure.map_png(view.map, counties, map_title, source(), lang, theme, context)  # noqa: E731
     st.download_button(
-        t("download_map_png", lang), map_png,
-        file_name=f"{name}-map.png", mime="image/png", icon=":material/map:", on_click="ignore",
+        t("download_map_png", lang),
+        map_png,
+        file_name=f"{name}-map.png",
+        mime="image/png",
+        icon=":material/map:",
+        on_click="ignore",
         disabled=bool(no_font),
-    )  # fmt: skip
+    )
     st.download_button(
-        t("download_data_csv", lang), lambda: tables.table_csv(table()), file_name=f"{name}.csv", mime="text/csv",
-        icon=":material/table_view:", on_click="ignore",
-    )  # fmt: skip
+        t("download_data_csv", lang),
+        lambda: tables.table_csv(table()),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
     st.download_button(
-        t("download_data_xlsx", lang), lambda: tables.table_xlsx(table(), view.slide.id), file_name=f"{name}.xlsx",
-        mime=XLSX, icon=":material/grid_on:", on_click="ignore",
-    )  # fmt: skip
+        t("download_data_xlsx", lang),
+        lambda: tables.table_xlsx(table(), view.slide.id),
+        file_name=f"{name}.xlsx",
+        mime=XLSX,
+        icon=":material/grid_on:",
+        on_click="ignore",
+    )
     with_notes = st.checkbox(t("deck_notes_pages", lang), key=K.DECK_NOTES_PAGES)
     deck_key = (lang, theme, deck.slides, loaders.data_key(), qr_base, with_notes)  # a new data version makes new files
 
@@ -113,9 +150,13 @@ def briefing_menu(
     if made and made[0] == deck_key:
         st.download_button(
             t("download_deck_pdf", lang, n=n * (2 if with_notes else 1), size=f"{len(made[1]) / 1e6:.1f} MB"),
-            made[1], file_name=f"baoding-briefing-{lang}.pdf", mime="application/pdf", icon=":material/download:",
-            on_click="ignore", type="primary",
-        )  # fmt: skip
+            made[1],
+            file_name=f"baoding-briefing-{lang}.pdf",
+            mime="application/pdf",
+            icon=":material/download:",
+            on_click="ignore",
+            type="primary",
+        )
     if st.button(t("make_deck_pptx", lang), icon=":material/co_present:", disabled=bool(no_font)):
         pptx = deck_pptx.deck_pptx(
             deck, ds, counties, sites, lang, theme, context=context, progress=progress_bar(), qr_base=qr_base
@@ -124,7 +165,11 @@ def briefing_menu(
     made = K.DECK_PPTX.get()
     if made and made[0] == deck_key[:-1]:
         st.download_button(
-            t("download_deck_pptx", lang, n=n, size=f"{len(made[1]) / 1e6:.1f} MB"), made[1],
-            file_name=f"baoding-briefing-{lang}.pptx", mime=deck_pptx.MIME, icon=":material/download:",
-            on_click="ignore", type="primary",
-        )  # fmt: skip
+            t("download_deck_pptx", lang, n=n, size=f"{len(made[1]) / 1e6:.1f} MB"),
+            made[1],
+            file_name=f"baoding-briefing-{lang}.pptx",
+            mime=deck_pptx.MIME,
+            icon=":material/download:",
+            on_click="ignore",
+            type="primary",
+        )

@@ -13,8 +13,10 @@ import streamlit as st
 
 from geo.i18n import HTML_LANG, md_literal, t
 from geo.model import themes
+from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
 from geo.render.leaflet.compact import to_json
 from geo.web import session_keys as K
+from geo.web.memo import shared
 from geo.web.urlstate import current_lang, ensure_router, sync_selection
 
 # Pages whose view follows the app-wide county selection (the others leave it out of their links);
@@ -26,6 +28,16 @@ def page() -> str:
     """First line of every page: run through app.py's frame (see ensure_router); the language."""
     ensure_router()
     return current_lang()
+
+
+@shared(max_entries=1)
+def _static_assets(static_dir: str) -> int:
+    return len(ensure_static_assets())
+
+
+def static_assets() -> None:
+    """The vendored Leaflet files in static/ (copied when missing or stale): checked once per process."""
+    _static_assets(str(STATIC_DIR))
 
 
 def in_browser() -> bool:

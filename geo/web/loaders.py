@@ -18,12 +18,13 @@ import streamlit as st
 from geo import settings, store
 from geo.model import indicators, slides
 from geo.model.context import read_context
+from geo.web.memo import shared
 
 # Another app server sharing a PostGIS store may import at any time: look again this often.
 VERSION_TTL_S = 2
 
 
-@st.cache_resource(show_spinner=False)
+@shared(max_entries=8)
 def _store(database_url: str, path: str, seed_dir: str) -> store.Store:
     # Not cached when ensure() raises: a broken seed file is reported on every run until fixed.
     s = store.open_store(database_url, path)
@@ -36,10 +37,10 @@ def get_store() -> store.Store:
     return _store(settings.get("DATABASE_URL"), str(settings.store_path()), str(settings.data_dir()))
 
 
-# Shared results (st.cache_resource), not copies (st.cache_data unpickles a copy on every call: for the
-# counties that was a GeoDataFrame rebuilt from WKB several times per run). None of them is changed in
-# place by a caller: every view derives new frames from them.
-@st.cache_resource(show_spinner=False, ttl=VERSION_TTL_S)
+# Shared results (geo.web.memo: st.cache_resource at a dict look-up's price), not copies (st.cache_data
+# unpickles a copy on every call: for the counties that was a GeoDataFrame rebuilt from WKB several times
+# per run). None of them is changed in place by a caller: every view derives new frames from them.
+@shared(max_entries=8, ttl=VERSION_TTL_S)
 def _version(label: str) -> int:
     return get_store().current_version()
 
@@ -49,19 +50,19 @@ def data_changed() -> None:
     _version.clear()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@shared(max_entries=4)
 def _counties(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().counties()
 
 
 # A shared object, not a copy per call: a Dataset is read-only once validated, and it
 # remembers answers to repeated questions (indicators._per_dataset) across runs.
-@st.cache_resource(show_spinner=False, max_entries=4)
+@shared(max_entries=4)
 def _dataset(label: str, version: int) -> indicators.Dataset:
     return get_store().dataset()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@shared(max_entries=4)
 def _sites(label: str, version: int) -> gpd.GeoDataFrame:
     return get_store().sites()
 
@@ -86,7 +87,7 @@ def load_sites() -> gpd.GeoDataFrame:
     return _sites(*data_key())
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@shared(max_entries=4)
 def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
     return read_context(Path(path))
 
@@ -98,7 +99,7 @@ def load_context() -> gpd.GeoDataFrame:
 
 
 # A shared object like the dataset: a Deck is read-only once checked against the data.
-@st.cache_resource(show_spinner=False, max_entries=4)
+@shared(max_entries=4)
 def _deck(path: str, mtime: float, label: str, version: int) -> slides.Deck:
     counties = _counties(label, version)
     return slides.load_deck(Path(path), _dataset(label, version), set(counties["adcode"]))

@@ -39,6 +39,7 @@ from geo import internals
 from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group
 from geo.web import frame, loaders
 from geo.web import session_keys as K
+from geo.web.memo import shared
 
 _COMPONENT = internals.component_func(streamlit_folium)  # the component st_folium declares (streamlit-folium 0.27)
 _CAPTURE_LOCK = threading.Lock()
@@ -86,7 +87,7 @@ def _reporting(build: Build) -> Build:
     return with_report
 
 
-@st.cache_resource(show_spinner=False, max_entries=48)
+@shared(max_entries=48)
 def _args(
     key: str, question: Hashable, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _build
 ):

@@ -7,21 +7,41 @@ must show as the characters it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from geo.i18n import colon, md_literal, t
 from geo.model import qr, themes
 from geo.model.indicators import grade_text
 from geo.model.indicators import source_label as ind_source_label
 from geo.render import charts
+from geo.web import loaders
 from geo.web import session_keys as K
+from geo.web.memo import shared
 from geo.web.params import clicked_county, fresh
 from geo.web.urlstate import selected_counties, set_selection
 
 T = TypeVar("T")
+
+TABLE_ROW_PX = 36  # one row of st.dataframe (the header row too)
+TABLE_MAX_PX = 360  # a taller table scrolls inside itself
+BAR_PX = 34  # one bar of a ranking chart
+
+
+def table_height(rows: int, most: int = TABLE_MAX_PX) -> int:
+    """The height that shows a table's rows and header without a scroll bar, up to ``most`` pixels."""
+    return min(TABLE_ROW_PX * (rows + 1) + 4, most)
+
+
+def chart_height(bars: int, least: int, axis: int = 0) -> int:
+    """A ranking chart's height: ``BAR_PX`` per bar and ``axis`` pixels for the axis, at least ``least``."""
+    return max(least, BAR_PX * bars + axis)
 
 
 def in_columns(items: Sequence[T], per_row: int) -> Iterator[tuple[st.delta_generator.DeltaGenerator, T]]:
@@ -51,6 +71,32 @@ def figure(where, label: str, value: str, source: str, lang: str, note: str | No
     )
 
 
+_ARROW: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+_ARROW_LOCK = threading.Lock()
+
+
+def arrow(frame: pd.DataFrame, tag: str = "", derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None):
+    """What ``st.dataframe`` is given for a shared frame (a cached view's, read-only): its Arrow table, made
+    once per frame (and ``tag``, naming ``derive``, the frame's shown form). Streamlit turns a pandas frame
+    into the same Arrow table on every call (0.3-1 ms each); a table it only writes out (tens of µs), the
+    same bytes, so the browser shows the same table. Forgotten with the frame."""
+    key = (id(frame), tag)
+    with _ARROW_LOCK:
+        hit = _ARROW.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    table = dataframe_util.convert_pandas_df_to_arrow_table(derive(frame) if derive else frame)
+
+    def forget(_ref, key=key) -> None:
+        with _ARROW_LOCK:
+            if _ARROW.get(key, (None,))[0] is _ref:
+                del _ARROW[key]
+
+    with _ARROW_LOCK:
+        _ARROW[key] = (weakref.ref(frame, forget), table)
+    return table
+
+
 def qr_corner(url: str, lang: str) -> None:
     """A small QR code of ``url`` (the briefing's style sheet sizes it), dark on white in both themes, with a
     line saying what it opens."""
@@ -78,6 +124,23 @@ def source_entry(row: Mapping[str, object], lang: str) -> str:
         parts.append(md_literal(f"{t('unreviewed_host', lang)}{colon(lang)}{host}"))
     note = str(row.get("note") or "")
     return " · ".join(parts) + (f"  \n  {md_literal(note)}" if note else "")
+
+
+@shared(max_entries=32)
+def _source_list(label: str, version: int, grades: tuple[str, ...], lang: str) -> tuple[int, str]:
+    sources = loaders.load_dataset().sources
+    src = sources if not grades else sources[sources["grade"].isin(grades)]
+    return len(src), "\n".join(f"- {source_entry(row, lang)}" for row in src.to_dict("records"))
+
+
+def source_list(grades: Sequence[str], lang: str) -> str:
+    """The sources (of these grades; all when none) as a Markdown list of ``source_entry`` lines."""
+    return _source_list(*loaders.data_key(), tuple(grades), lang)[1]
+
+
+def source_count(grades: Sequence[str]) -> int:
+    """How many sources ``source_list`` lists."""
+    return _source_list(*loaders.data_key(), tuple(grades), "zh")[0]
 
 
 def text(body: object, where=st, bold: bool = False, heading: int = 0) -> None:
@@ -142,12 +205,22 @@ def ranking(view, selection: list[str], lang: str) -> None:
             spec = charts.ranking_spec(
                 view.table[t("county", lang)].tolist(), numbers, in_table, selection, view.indicator.unit_for(lang)
             )
-            state = st.echarts_chart(spec, key=K.RANK_CHART, on_select="rerun", height=max(160, 34 * len(numbers)))
+            state = st.echarts_chart(spec, key=K.RANK_CHART, on_select="rerun", height=chart_height(len(numbers), 160))
             follow(K.RANK_CHART_PICK, charts.picked(state, in_table))
     with table_col:
-        table = view.table.drop(columns=["adcode", "number", "grade"])
-        table = table.rename(columns={"mark": t("mark", lang)}) if table["mark"].any() else table.drop(columns="mark")
-        shown = charts.highlight_rows(table, view.table["adcode"], selection)
+
+        def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+            table = frame.drop(columns=["adcode", "number", "grade"])
+            mark = table["mark"].any()
+            return table.rename(columns={"mark": t("mark", lang)}) if mark else table.drop(columns="mark")
+
+        marked = view.table["adcode"].isin(selection).any()
+        # The selected counties' rows marked (a Styler, made per run); without a selection the shared table.
+        shown = (
+            charts.highlight_rows(shown_table(view.table), view.table["adcode"], selection)
+            if marked
+            else arrow(view.table, f"ranking-{lang}", shown_table)
+        )
         event = st.dataframe(
             shown, hide_index=True, width="stretch", key=K.RANK_TABLE, on_select="rerun", selection_mode="single-row"
         )

@@ -61,8 +61,10 @@ def qr_path(text: str, x0: float, y0: float, size: float) -> tuple[Path, Path]:
             top = y0 + size - (r + QR_QUIET) * m
             verts += [(left, top), (right, top), (right, top - m), (left, top - m), (left, top)]
             codes += [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
-    square = Path([(x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size), (x0, y0)],
-                  [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY])  # fmt: skip
+    square = Path(
+        [(x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size), (x0, y0)],
+        [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
+    )
     return square, Path(verts, codes)
 
 
@@ -81,9 +83,16 @@ def draw_qr(fig: Figure, url: str) -> None:
     ax.set_label(url)
 
 
-def slide_figure(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str,
-                 theme_name: str = DEFAULT_THEME, context: gpd.GeoDataFrame | None = None,
-                 dpi: int = DPI, qr_base: str | None = None) -> Figure:  # fmt: skip
+def slide_figure(
+    view: SlideView,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None,
+    dpi: int = DPI,
+    qr_base: str | None = None,
+) -> Figure:
     """A 16:9 slide (1920×1080 at 150 dpi): title, map, key figures with sources, caption, source line, and
     with ``qr_base`` (BAODING_PUBLIC_URL) a small QR code of the slide's light view in the bottom right corner."""
     configure()
@@ -91,8 +100,16 @@ def slide_figure(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, l
     w, h = SLIDE_PX
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor=theme.bg)
     fig.text(0.025, 0.955, view.title(lang), fontsize=25, fontweight="bold", color=theme.text, va="top")
-    fig.text(0.975, 0.955, f"{view.number} / {view.total}", fontsize=15, color=theme.accent, ha="right", va="top",
-             fontweight="bold")  # fmt: skip
+    fig.text(
+        0.975,
+        0.955,
+        f"{view.number} / {view.total}",
+        fontsize=15,
+        color=theme.accent,
+        ha="right",
+        va="top",
+        fontweight="bold",
+    )
     ax = fig.add_axes((0.025, 0.10, 0.56, 0.77))
     draw_map(ax, view.map, counties, theme, lang, context)
     url = slide_url(view, qr_base, lang)
@@ -100,8 +117,15 @@ def slide_figure(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, l
     source = sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
     qr_width = (QR_HEIGHT * h / w + QR_MARGIN + 0.01) if url else 0.0
     width_pt = (0.95 - qr_width) * w / dpi * 72
-    fig.text(0.025, 0.075, "\n".join(fit_lines(wrap(source, width_pt, 8), 3)), fontsize=8, color=theme.muted,
-             va="top", linespacing=1.35)  # fmt: skip
+    fig.text(
+        0.025,
+        0.075,
+        "\n".join(fit_lines(wrap(source, width_pt, 8), 3)),
+        fontsize=8,
+        color=theme.muted,
+        va="top",
+        linespacing=1.35,
+    )
     if url:
         draw_qr(fig, url)
     return fig
@@ -144,24 +168,46 @@ def _right_panel(fig: Figure, view: SlideView, theme: Theme, lang: str, bottom: 
         if y <= (top - bottom) * fig_h:
             break
     for x, y_pt, text, size, color, bold, align in items:
-        fig.text(x, top - y_pt / fig_h, text, fontsize=size, color=color, va="top", ha=align,
-                 fontweight="bold" if bold else "normal", linespacing=1.3 if size < 14 else 1.45)  # fmt: skip
+        fig.text(
+            x,
+            top - y_pt / fig_h,
+            text,
+            fontsize=size,
+            color=color,
+            va="top",
+            ha=align,
+            fontweight="bold" if bold else "normal",
+            linespacing=1.3 if size < 14 else 1.45,
+        )
     yr = top - rule / fig_h
     fig.add_artist(Line2D([left, right], [yr, yr], color=theme.border, linewidth=0.8))
 
 
-def slide_png(view: SlideView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str,
-              theme_name: str = DEFAULT_THEME, context: gpd.GeoDataFrame | None = None,
-              qr_base: str | None = None) -> bytes:  # fmt: skip
+def slide_png(
+    view: SlideView,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None,
+    qr_base: str | None = None,
+) -> bytes:
     return png_bytes(slide_figure(view, ds, counties, lang, theme_name, context, qr_base=qr_base))
 
 
 def deck_pdf(
-    deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
-    theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
-    png: Callable[[int, str, bytes], None] | None = None, context: gpd.GeoDataFrame | None = None,
-    notes: bool = False, qr_base: str | None = None,
-) -> bytes:  # fmt: skip
+    deck: Deck,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    progress: Callable[[int, int], None] | None = None,
+    png: Callable[[int, str, bytes], None] | None = None,
+    context: gpd.GeoDataFrame | None = None,
+    notes: bool = False,
+    qr_base: str | None = None,
+) -> bytes:
     """The whole deck as one PDF, a page per slide; ``progress(done, total)`` after each page,
     ``png(number, slide_id, bytes)`` to also receive each slide as PNG; ``notes``: a speaker-notes
     page after each slide; ``qr_base``: the public address, for a QR code of each slide's light view."""

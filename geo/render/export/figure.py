@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import geopandas as gpd
 from matplotlib import patheffects
@@ -54,6 +55,17 @@ NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200)
 LABEL_PT = 8.5
 CALLOUT_PT = 12.5  # a county's figure written on the map: readable on a projected slide
 LEADER_PT = 22  # how far a callout that stands off its county sits from the county's point
+Limits = tuple[float, float, float, float]  # x0, x1, y0, y1 of the map's extent, metres (METRIC_CRS)
+T = TypeVar("T")
+
+LEGEND_CORNERS = ("upper right", "upper left", "lower left", "lower right")  # in order of preference
+LEGEND_SHARE = 0.34  # of the map's width and height: the room a legend is taken to fill in its corner
+# The north arrow's spots (axes fractions) along the top and bottom edges, corners first: beside the
+# scale bar when the corners are taken.
+ARROW_SPOTS = tuple((x, y) for x in (0.05, 0.95, 0.13, 0.87, 0.21, 0.79) for y in (0.93, 0.17))
+ARROW_PT = 34  # the arrow's length
+LEGEND_PT = 9.5  # legend, scale bar and arrow type (times the font scale)
+SITE_AREA = 190  # a place marker's area, points²
 
 
 def _nice_km(span_m: float) -> int:
@@ -86,8 +98,9 @@ def _legend_handles(legend: cl.Legend, colours: MapColours, lang: str) -> tuple[
             ground, stripe = _hatch_colours(tint, colours)
             handles.append(Patch(facecolor=ground, edgecolor=stripe, hatch=HATCH, linewidth=0.8))
         elif e.color == PLANNED_SWATCH:
-            handles.append(Patch(facecolor=colours.site_hollow, edgecolor=colours.planned_line, linestyle="--",
-                                 linewidth=1.6))  # fmt: skip
+            handles.append(
+                Patch(facecolor=colours.site_hollow, edgecolor=colours.planned_line, linestyle="--", linewidth=1.6)
+            )
         elif e.color == XIONGAN_SWATCH:
             handles.append(Patch(facecolor=colours.site_hollow, edgecolor=XIONGAN_LINE, linestyle=":", linewidth=2))
         else:
@@ -108,17 +121,77 @@ def _site_handles(legend: cl.Legend, sites, colours: MapColours, lang: str) -> t
     """The places' legend: each swatch the marker itself (filled when any place of its colour is located)."""
     located = {s.color for s in sites if s.precision in FILLED_PRECISIONS}
     handles = [
-        Line2D([], [], marker="o", linestyle="none", markersize=10,
-               markerfacecolor=_site_face(e.color, "exact" if e.color in located else "county", colours),
-               markeredgecolor=e.color, markeredgewidth=2.6,
-               path_effects=[patheffects.withStroke(linewidth=4.2, foreground=colours.site_edge)])
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markersize=10,
+            markerfacecolor=_site_face(e.color, "exact" if e.color in located else "county", colours),
+            markeredgecolor=e.color,
+            markeredgewidth=2.6,
+            path_effects=[patheffects.withStroke(linewidth=4.2, foreground=colours.site_edge)],
+        )
         for e in legend.entries
-    ]  # fmt: skip
+    ]
     labels = [_counted(e.label, e.count, lang) for e in legend.entries]
     if legend.note:
         handles.append(Line2D([], [], linestyle="none"))
         labels.append(legend.note)
     return handles, labels
+
+
+def rank(candidates: Sequence[T], clutter: Callable[[T], float]) -> list[T]:
+    """The candidates from the one that hides least to the one that hides most: ``clutter`` scores each
+    (lower is better). Candidates come in order of preference, so equal scores keep that order."""
+    return sorted(candidates, key=clutter)
+
+
+def place(candidates: Sequence[T], clutter: Callable[[T], float]) -> T:
+    """The candidate that hides least (the first of equals): where the legend, the scale bar and the
+    north arrow go (the bar and the arrow are drawn at every candidate spot, and the losers removed)."""
+    return rank(candidates, clutter)[0]
+
+
+def _keep(artists: Sequence[T], clutter: Callable[[T], float]) -> T:
+    """``place`` among drawn artists: the best one stays, the others are removed."""
+    best = place(artists, clutter)
+    for artist in artists:
+        if artist is not best:
+            artist.remove()
+    return best
+
+
+class BoxClutter:
+    """What a box on the map would hide (display pixels in, lower is better): the share of it over
+    land, plus one for each box already taken (names, callouts, the legend, the scale bar) it overlaps."""
+
+    def __init__(self, data_transform, land, taken: list[Bbox]):
+        self.data_transform = data_transform  # ax.transData: live, it follows the axes as they are laid out
+        self.land = land
+        self.taken = taken  # the caller appends what it places, so later choices avoid it
+
+    def __call__(self, px: Bbox) -> float:
+        inverse = self.data_transform.inverted()
+        (bx0, by0), (bx1, by1) = inverse.transform([(px.x0, px.y0), (px.x1, px.y1)])
+        area = box(bx0, by0, bx1, by1)
+        return self.land.intersection(area).area / max(area.area, 1.0) + sum(px.overlaps(b) for b in self.taken)
+
+
+def corner_clutter(ax, limits: Limits, shown, called: Sequence[Bbox], share: float = LEGEND_SHARE):
+    """A legend corner's score: the framed counties (``shown``, metres) it would hide, and a whole
+    corner's worth for each callout (display boxes) it would cover."""
+    x0, x1, y0, y1 = limits
+    w, h = share * (x1 - x0), share * (y1 - y0)
+
+    def clutter(corner: str) -> float:
+        xs = (x0, x0 + w) if "left" in corner else (x1 - w, x1)
+        ys = (y0, y0 + h) if "lower" in corner else (y1 - h, y1)
+        corner_px = Bbox(ax.transData.transform([(xs[0], ys[0]), (xs[1], ys[1])]))
+        hidden = sum(corner_px.overlaps(c) for c in called)  # a callout weighs a whole corner
+        return shown.intersection(box(xs[0], ys[0], xs[1], ys[1])).area + hidden * share * share * (x1 - x0) * (y1 - y0)
+
+    return clutter
 
 
 def draw_map(
@@ -138,171 +211,226 @@ def draw_map(
     """
     colours = map_colours(theme.name)
     view = themed(view, colours)
-    wgs84 = counties
-    counties = counties.to_crs(METRIC_CRS)
-    ax.set_facecolor(theme.map_bg)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color(theme.border)
-    city = counties.geometry.union_all()
-    show_context = context is not None and not context.empty and theme.name == "light"
-    if show_context:
-        context.to_crs(METRIC_CRS).plot(
-            ax=ax, facecolor=CONTEXT_FILL, edgecolor=CONTEXT_LINE, linewidth=0.6, zorder=0.5
-        )
-    gpd.GeoSeries([city], crs=METRIC_CRS).plot(ax=ax, facecolor="none", edgecolor=theme.halo, linewidth=3.2, zorder=1)
-    if view.mode == "city":
-        city_fill = view.city.fill if view.city is not None and view.city.fill else cl.CITY_FILL
-        gpd.GeoSeries([city], crs=METRIC_CRS).plot(ax=ax, color=city_fill, linewidth=0, zorder=2)
-    else:
-        fill = counties["adcode"].map(view.fills)
-        known = counties[fill.notna()]
-        if not known.empty:
-            known.plot(ax=ax, color=fill[fill.notna()].tolist(), linewidth=0, zorder=2)
-        missing = counties[fill.isna()]
-        if not missing.empty:
-            hatched = [
-                _hatch_colours(view.counties[a].tint if a in view.counties else None, colours)
-                for a in missing["adcode"]
-            ]
-            missing.plot(ax=ax, facecolor=[g for g, _ in hatched], edgecolor=[s for _, s in hatched], hatch=HATCH,
-                         linewidth=0, zorder=2)  # fmt: skip
-    counties.boundary.plot(ax=ax, color=colours.border, linewidth=0.7, zorder=3)
-    planned = counties[counties["adcode"].isin(view.planned)]
-    if not planned.empty:
-        planned.boundary.plot(ax=ax, color=colours.planned_line, linewidth=1.8, linestyle=(0, (4, 2.5)), zorder=4)
-    for outline in view.outlines:
-        group = counties[counties["adcode"].isin(outline.adcodes)]
-        if not group.empty:
-            gpd.GeoSeries([group.geometry.union_all()], crs=METRIC_CRS).boundary.plot(
-                ax=ax, color=outline.color, linewidth=2.2, zorder=4
-            )
-    if show_context:
-        xa = xiongan_outline(wgs84)
-        if not xa.is_empty:
-            gpd.GeoSeries([xa], crs=wgs84.crs).to_crs(METRIC_CRS).boundary.plot(
-                ax=ax, color=XIONGAN_LINE, linewidth=1.8, linestyle=(0, (1, 2.5)), zorder=4
-            )
-    if view.sites:
-        pts = gpd.GeoSeries(gpd.points_from_xy([s.lon for s in view.sites], [s.lat for s in view.sites]),
-                            crs="EPSG:4326").to_crs(METRIC_CRS)  # fmt: skip
-        ax.scatter(
-            pts.x, pts.y, s=190 * font_scale, zorder=5, linewidths=2.8,
-            facecolors=[_site_face(s.color, s.precision, colours) for s in view.sites],
-            edgecolors=[s.color for s in view.sites],
-            path_effects=[patheffects.withStroke(linewidth=4.4, foreground=colours.site_edge)],
-        )  # fmt: skip
-
-    frame = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
-    minx, miny, maxx, maxy = frame.total_bounds
-    pad = 0.06 * max(maxx - minx, maxy - miny)
-    x0, x1, y0, y1 = _fit_box(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    shown = frame.geometry.union_all()
-    callouts = _draw_callouts(ax, view, theme, (x0, x1, y0, y1))
+    metric = counties.to_crs(METRIC_CRS)
+    land = metric.geometry.union_all()
+    context = context if context is not None and not context.empty and theme.name == "light" else None
+    _frame_axes(ax, theme)
+    _draw_fills(ax, view, metric, land, context, theme, colours)
+    _draw_outlines(ax, view, metric, colours)
+    if context is not None:
+        _draw_xiongan(ax, counties)
+    _draw_sites(ax, view, colours, font_scale)
+    limits, shown = _fit_extent(ax, view, metric)
+    callouts = _draw_callouts(ax, view, theme, limits)
     # Text sizes are measured to keep names, callouts, legend and arrow apart: an Agg canvas measures them
     # (savefig to PDF or PNG later draws on its own canvas).
     if not isinstance(ax.figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(ax.figure)
     renderer = ax.figure.canvas.get_renderer()
     called = [a.get_window_extent(renderer) for a in callouts]
-    placed = _draw_labels(
-        ax, view, wgs84, lang, (x0, x1, y0, y1), context if show_context else None, renderer, called, labels, colours
+    placed = _draw_labels(ax, view, counties, lang, limits, context, renderer, called, labels, colours)
+    # The legend goes where it hides least of the framed counties and none of the callouts; the scale
+    # bar and north arrow where they cover the fewest counties, names and callouts (on a map framed to
+    # a few counties the neighbours' names fill the corners the legend left).
+    corners = rank(LEGEND_CORNERS, corner_clutter(ax, limits, shown, called))
+    size = LEGEND_PT * font_scale
+    taken = [*called, *(a.get_window_extent(renderer) for a in placed)]
+    legend = _draw_legend(ax, view, theme, colours, lang, corners[0], size)
+    if legend is not None:
+        taken.append(legend.get_window_extent(renderer))
+    clutter = BoxClutter(ax.transData, land, taken)
+    bar = _draw_scale_bar(ax, theme, lang, limits, corners[1:], size, clutter, renderer)
+    taken.append(bar.get_window_extent(renderer))
+    _draw_north_arrow(ax, theme, lang, shown, size, ARROW_PT * font_scale, clutter, renderer)
+
+
+def _frame_axes(ax, theme: Theme) -> None:
+    ax.set_facecolor(theme.map_bg)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(theme.border)
+
+
+def _draw_fills(ax, view: MapView, metric: gpd.GeoDataFrame, land, context, theme: Theme, colours) -> None:
+    """The grey surroundings, the city's halo, then the counties' fills (the city as one unit in city
+    mode), hatched where there is no figure."""
+    if context is not None:
+        context.to_crs(METRIC_CRS).plot(
+            ax=ax, facecolor=CONTEXT_FILL, edgecolor=CONTEXT_LINE, linewidth=0.6, zorder=0.5
+        )
+    gpd.GeoSeries([land], crs=METRIC_CRS).plot(ax=ax, facecolor="none", edgecolor=theme.halo, linewidth=3.2, zorder=1)
+    if view.mode == "city":
+        city_fill = view.city.fill if view.city is not None and view.city.fill else cl.CITY_FILL
+        gpd.GeoSeries([land], crs=METRIC_CRS).plot(ax=ax, color=city_fill, linewidth=0, zorder=2)
+        return
+    fill = metric["adcode"].map(view.fills)
+    known = metric[fill.notna()]
+    if not known.empty:
+        known.plot(ax=ax, color=fill[fill.notna()].tolist(), linewidth=0, zorder=2)
+    missing = metric[fill.isna()]
+    if not missing.empty:
+        tints = [view.counties[a].tint if a in view.counties else None for a in missing["adcode"]]
+        hatched = [_hatch_colours(tint, colours) for tint in tints]
+        grounds, stripes = [g for g, _ in hatched], [s for _, s in hatched]
+        missing.plot(ax=ax, facecolor=grounds, edgecolor=stripes, hatch=HATCH, linewidth=0, zorder=2)
+
+
+def _draw_outlines(ax, view: MapView, metric: gpd.GeoDataFrame, colours: MapColours) -> None:
+    """County borders, the dashed outline of planned figures, and the view's group outlines."""
+    metric.boundary.plot(ax=ax, color=colours.border, linewidth=0.7, zorder=3)
+    planned = metric[metric["adcode"].isin(view.planned)]
+    if not planned.empty:
+        planned.boundary.plot(ax=ax, color=colours.planned_line, linewidth=1.8, linestyle=(0, (4, 2.5)), zorder=4)
+    for outline in view.outlines:
+        group = metric[metric["adcode"].isin(outline.adcodes)]
+        if not group.empty:
+            gpd.GeoSeries([group.geometry.union_all()], crs=METRIC_CRS).boundary.plot(
+                ax=ax, color=outline.color, linewidth=2.2, zorder=4
+            )
+
+
+def _draw_xiongan(ax, counties: gpd.GeoDataFrame) -> None:
+    """Xiong'an's dotted outline (the grey surroundings show it)."""
+    xa = xiongan_outline(counties)
+    if not xa.is_empty:
+        gpd.GeoSeries([xa], crs=counties.crs).to_crs(METRIC_CRS).boundary.plot(
+            ax=ax, color=XIONGAN_LINE, linewidth=1.8, linestyle=(0, (1, 2.5)), zorder=4
+        )
+
+
+def _draw_sites(ax, view: MapView, colours: MapColours, font_scale: float) -> None:
+    """The places: filled when located, hollow when known only to their county."""
+    if not view.sites:
+        return
+    lons, lats = [s.lon for s in view.sites], [s.lat for s in view.sites]
+    pts = gpd.GeoSeries(gpd.points_from_xy(lons, lats), crs="EPSG:4326").to_crs(METRIC_CRS)
+    ax.scatter(
+        pts.x,
+        pts.y,
+        s=SITE_AREA * font_scale,
+        zorder=5,
+        linewidths=2.8,
+        facecolors=[_site_face(s.color, s.precision, colours) for s in view.sites],
+        edgecolors=[s.color for s in view.sites],
+        path_effects=[patheffects.withStroke(linewidth=4.4, foreground=colours.site_edge)],
     )
-    points = [(p.x0, p.y0, p.x1, p.y1) for p in called]
 
-    def overlap(corner: str, w: float, h: float) -> float:
-        xs = (x0, x0 + w * (x1 - x0)) if "left" in corner else (x1 - w * (x1 - x0), x1)
-        ys = (y0, y0 + h * (y1 - y0)) if "lower" in corner else (y1 - h * (y1 - y0), y1)
-        corner_px = Bbox(ax.transData.transform([(xs[0], ys[0]), (xs[1], ys[1])]))
-        hidden = sum(corner_px.overlaps(Bbox.from_extents(*p)) for p in points)  # a callout weighs a whole corner
-        return shown.intersection(box(xs[0], ys[0], xs[1], ys[1])).area + hidden * w * h * (x1 - x0) * (y1 - y0)
 
-    corners = ["upper right", "upper left", "lower left", "lower right"]
-    # The legend goes where it hides least of the framed counties and none of the callouts.
-    ranked = sorted(corners, key=lambda c: overlap(c, 0.34, 0.34))
-    size = 9.5 * font_scale
-    taken = list(called) + [a.get_window_extent(renderer) for a in placed]
-    if view.legend is not None or view.site_legend is not None:
-        handles, labels = [], []
-        title = ""
-        if view.legend is not None:
-            handles, labels = _legend_handles(view.legend, colours, lang)
-            title = view.legend.title
-        if view.site_legend is not None:
-            h, lab = _site_handles(view.site_legend, view.sites, colours, lang)
-            if handles:
-                handles.append(Patch(facecolor="none", edgecolor="none"))
-                labels.append(view.site_legend.title)
-            else:
-                title = view.site_legend.title
-            handles += h
-            labels += lab
-        leg = ax.legend(
-            handles, labels, title=title, loc=ranked[0], fontsize=size, title_fontsize=size * 1.08,
-            frameon=True, framealpha=0.94, facecolor=theme.legend_bg, edgecolor=theme.border,
-            labelcolor=theme.legend_text, borderpad=0.7, handlelength=1.6, handleheight=1.1,
-        )  # fmt: skip
-        leg.get_title().set_color(theme.legend_text)
-        leg.set_zorder(10)
-        taken.append(leg.get_window_extent(renderer))
-    # Scale bar and north arrow go where they cover the fewest counties, names and callouts: on a map
-    # framed to a few counties the neighbours' names fill the corners the legend left.
-    land = counties.geometry.union_all()
+def _fit_extent(ax, view: MapView, metric: gpd.GeoDataFrame):
+    """Frame the view's extent (all counties when it names none), padded, filling the axes; returns the
+    limits and the framed counties' shape."""
+    frame = metric[metric["adcode"].isin(view.extent)] if view.extent else metric
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    limits = _fit_box(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
+    x0, x1, y0, y1 = limits
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return limits, frame.geometry.union_all()
 
-    def clutter(px: Bbox) -> float:
-        (bx0, by0), (bx1, by1) = ax.transData.inverted().transform([(px.x0, px.y0), (px.x1, px.y1)])
-        area = box(bx0, by0, bx1, by1)
-        return land.intersection(area).area / max(area.area, 1.0) + sum(px.overlaps(b) for b in taken)
 
+def _draw_legend(ax, view: MapView, theme: Theme, colours: MapColours, lang: str, corner: str, size: float):
+    """The fill legend and the places' legend as one box in ``corner``; None when the view has neither."""
+    if view.legend is None and view.site_legend is None:
+        return None
+    handles, labels = [], []
+    title = ""
+    if view.legend is not None:
+        handles, labels = _legend_handles(view.legend, colours, lang)
+        title = view.legend.title
+    if view.site_legend is not None:
+        h, lab = _site_handles(view.site_legend, view.sites, colours, lang)
+        if handles:
+            handles.append(Patch(facecolor="none", edgecolor="none"))
+            labels.append(view.site_legend.title)
+        else:
+            title = view.site_legend.title
+        handles += h
+        labels += lab
+    leg = ax.legend(
+        handles,
+        labels,
+        title=title,
+        loc=corner,
+        fontsize=size,
+        title_fontsize=size * 1.08,
+        frameon=True,
+        framealpha=0.94,
+        facecolor=theme.legend_bg,
+        edgecolor=theme.border,
+        labelcolor=theme.legend_text,
+        borderpad=0.7,
+        handlelength=1.6,
+        handleheight=1.1,
+    )
+    leg.get_title().set_color(theme.legend_text)
+    leg.set_zorder(10)
+    return leg
+
+
+def _draw_scale_bar(
+    ax, theme: Theme, lang: str, limits: Limits, corners: Sequence[str], size: float, clutter: BoxClutter, renderer
+) -> AnchoredSizeBar:
+    """A scale bar of a round length in whichever of ``corners`` it hides least."""
+    x0, x1, y0, y1 = limits
     km = _nice_km(x1 - x0)
 
     def scale_bar(corner: str) -> AnchoredSizeBar:
         bar = AnchoredSizeBar(
-            ax.transData, km * 1000, f"{km} {t('km', lang)}", corner, pad=0.5, borderpad=0.8, sep=4,
-            frameon=True, size_vertical=(y1 - y0) / 160, color=theme.legend_text,
+            ax.transData,
+            km * 1000,
+            f"{km} {t('km', lang)}",
+            corner,
+            pad=0.5,
+            borderpad=0.8,
+            sep=4,
+            frameon=True,
+            size_vertical=(y1 - y0) / 160,
+            color=theme.legend_text,
             fontproperties=font_properties(size),
-        )  # fmt: skip
+        )
         bar.patch.set_facecolor(theme.legend_bg)
         bar.patch.set_alpha(0.9)
         bar.patch.set_edgecolor(theme.border)
         bar.set_zorder(10)
+        ax.add_artist(bar)
         return bar
 
-    bars = [scale_bar(c) for c in ranked[1:]]
-    for bar in bars:
-        ax.add_artist(bar)
-    extents = [bar.get_window_extent(renderer) for bar in bars]
-    best = min(range(len(bars)), key=lambda i: clutter(extents[i]))
-    for i, bar in enumerate(bars):
-        if i != best:
-            bar.remove()
-    taken.append(extents[best])
+    bars = [scale_bar(c) for c in corners]
+    return _keep(bars, lambda bar: clutter(bar.get_window_extent(renderer)))
+
+
+def _draw_north_arrow(
+    ax, theme: Theme, lang: str, shown, size: float, length: float, clutter: BoxClutter, renderer
+) -> None:
+    """An arrow to true north (at the framed counties' middle), at the edge spot it hides least."""
     lon, lat = gpd.GeoSeries([shown.centroid], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0].coords[0]
     angle = math.radians(_north_angle(lon, lat))
-    length = 34 * font_scale
+    tail = (-length * math.sin(angle), -length * math.cos(angle))
+    arrow_props = {"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "color": theme.legend_text, "lw": 2}
 
-    def north_arrow(ax_x: float, ax_y: float):
+    def north_arrow(spot: tuple[float, float]):
         return ax.annotate(
-            t("north", lang), xy=(ax_x, ax_y), xycoords="axes fraction",
-            xytext=(-length * math.sin(angle), -length * math.cos(angle)), textcoords="offset points",
-            ha="center", va="top", fontsize=size * 1.15, fontweight="bold", color=theme.legend_text, zorder=11,
-            arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "color": theme.legend_text, "lw": 2},
-        )  # fmt: skip
+            t("north", lang),
+            xy=spot,
+            xycoords="axes fraction",
+            xytext=tail,
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=size * 1.15,
+            fontweight="bold",
+            color=theme.legend_text,
+            zorder=11,
+            arrowprops=arrow_props,
+        )
 
-    # Along the edges, corners first: beside the scale bar when the corners are taken.
-    spots = [(x, y) for x in (0.05, 0.95, 0.13, 0.87, 0.21, 0.79) for y in (0.93, 0.17)]
-    arrows = [north_arrow(x, y) for x, y in spots]
-    scores = [clutter(a.get_tightbbox(renderer)) for a in arrows]
-    keep = scores.index(min(scores))
-    for i, arrow in enumerate(arrows):
-        if i != keep:
-            arrow.remove()
+    arrows = [north_arrow(spot) for spot in ARROW_SPOTS]
+    _keep(arrows, lambda arrow: clutter(arrow.get_tightbbox(renderer)))
 
 
 def _fit_box(ax, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
@@ -340,34 +468,60 @@ def _draw_callouts(ax, view: MapView, theme: Theme, limits: tuple[float, ...]) -
         if not (x0 <= x <= x1 and y0 <= y <= y1):
             continue
         style = {
-            "fontsize": CALLOUT_PT, "fontweight": "bold", "color": theme.legend_text, "linespacing": 1.25,
+            "fontsize": CALLOUT_PT,
+            "fontweight": "bold",
+            "color": theme.legend_text,
+            "linespacing": 1.25,
             "multialignment": "center",
-            "zorder": 7, "annotation_clip": True, "textcoords": "offset points",
-            "bbox": {"boxstyle": "round,pad=0.35", "facecolor": theme.legend_bg, "edgecolor": theme.legend_text,
-                     "linewidth": 1.1},
-        }  # fmt: skip
+            "zorder": 7,
+            "annotation_clip": True,
+            "textcoords": "offset points",
+            "bbox": {
+                "boxstyle": "round,pad=0.35",
+                "facecolor": theme.legend_bg,
+                "edgecolor": theme.legend_text,
+                "linewidth": 1.1,
+            },
+        }
         if c.side:  # off to one side, a leader line from the county's point to the box's near edge
             east, north = SIDES[c.side]
             ha = "center" if abs(east) < 0.01 else ("left" if east > 0 else "right")
             va = "center" if abs(north) < 0.01 else ("bottom" if north > 0 else "top")
-            ax.plot([x], [y], marker="o", markersize=5, color=theme.legend_text, markeredgecolor=theme.legend_bg,
-                    zorder=7)  # fmt: skip
+            ax.plot(
+                [x], [y], marker="o", markersize=5, color=theme.legend_text, markeredgecolor=theme.legend_bg, zorder=7
+            )
             arrow = {"arrowstyle": "-", "color": theme.legend_text, "lw": 1.3, "shrinkA": 0, "shrinkB": 0}
             offset = (east * LEADER_PT, north * LEADER_PT)
-            drawn.append(ax.annotate(f"{c.name}\n{c.value}", xy=(x, y), xytext=offset, ha=ha, va=va,
-                                     arrowprops=arrow, **style))  # fmt: skip
+            drawn.append(
+                ax.annotate(f"{c.name}\n{c.value}", xy=(x, y), xytext=offset, ha=ha, va=va, arrowprops=arrow, **style)
+            )
         else:
             below = c.adcode in marked
-            drawn.append(ax.annotate(f"{c.name}\n{c.value}", xy=(x, y), xytext=(0, -11 if below else 0),
-                                     ha="center", va="top" if below else "center", **style))  # fmt: skip
+            drawn.append(
+                ax.annotate(
+                    f"{c.name}\n{c.value}",
+                    xy=(x, y),
+                    xytext=(0, -11 if below else 0),
+                    ha="center",
+                    va="top" if below else "center",
+                    **style,
+                )
+            )
     return drawn
 
 
 def _draw_labels(
-    ax, view: MapView, counties: gpd.GeoDataFrame, lang: str, limits: tuple[float, ...],
-    context: gpd.GeoDataFrame | None, renderer, called: list[Bbox], names: bool = True,
+    ax,
+    view: MapView,
+    counties: gpd.GeoDataFrame,
+    lang: str,
+    limits: tuple[float, ...],
+    context: gpd.GeoDataFrame | None,
+    renderer,
+    called: list[Bbox],
+    names: bool = True,
     colours: MapColours | None = None,
-) -> list:  # fmt: skip
+) -> list:
     """The view's labels (names, with values when the screen shows them), each only where the screen
     would show it at this scale; county names when the view has none (``names``: draw them at all).
 
@@ -397,10 +551,19 @@ def _draw_labels(
         if x0 <= x <= x1 and y0 <= y <= y1:
             below = lb.adcode in marked
             label = ax.annotate(
-                lb.text, xy=(x, y), xytext=(0, -11 if below else 0), textcoords="offset points", ha="center",
-                va="top" if below else "center", fontsize=LABEL_PT, fontweight="bold", color=colours.label_text,
-                path_effects=halo, zorder=6, annotation_clip=True,
-            )  # fmt: skip
+                lb.text,
+                xy=(x, y),
+                xytext=(0, -11 if below else 0),
+                textcoords="offset points",
+                ha="center",
+                va="top" if below else "center",
+                fontsize=LABEL_PT,
+                fontweight="bold",
+                color=colours.label_text,
+                path_effects=halo,
+                zorder=6,
+                annotation_clip=True,
+            )
             if any(label.get_window_extent(renderer).overlaps(b) for b in called):
                 label.remove()
             else:
@@ -410,8 +573,17 @@ def _draw_labels(
         col = field_for("name", lang)
         for p, name in zip(pts.geometry, pts[col]):
             if x0 <= p.x <= x1 and y0 <= p.y <= y1:
-                ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=LABEL_PT * 0.9, color=CONTEXT_TEXT,
-                        zorder=0.8, clip_on=True)  # fmt: skip
+                ax.text(
+                    p.x,
+                    p.y,
+                    str(name),
+                    ha="center",
+                    va="center",
+                    fontsize=LABEL_PT * 0.9,
+                    color=CONTEXT_TEXT,
+                    zorder=0.8,
+                    clip_on=True,
+                )
     return drawn
 
 
@@ -422,9 +594,16 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def map_figure(
-    view: MapView, counties: gpd.GeoDataFrame, title: str, source: str, lang: str, theme_name: str = DEFAULT_THEME,
-    context: gpd.GeoDataFrame | None = None, size: tuple[int, int] = MAP_PX, dpi: int = DPI,
-) -> Figure:  # fmt: skip
+    view: MapView,
+    counties: gpd.GeoDataFrame,
+    title: str,
+    source: str,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None,
+    size: tuple[int, int] = MAP_PX,
+    dpi: int = DPI,
+) -> Figure:
     """One map with title and source line, ``size`` pixels at ``dpi``."""
     theme = get_theme(theme_name)
     configure()
@@ -438,9 +617,15 @@ def map_figure(
 
 
 def map_png(
-    view: MapView, counties: gpd.GeoDataFrame, title: str, source: str, lang: str, theme_name: str = DEFAULT_THEME,
-    context: gpd.GeoDataFrame | None = None, size: tuple[int, int] = MAP_PX,
-) -> bytes:  # fmt: skip
+    view: MapView,
+    counties: gpd.GeoDataFrame,
+    title: str,
+    source: str,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None,
+    size: tuple[int, int] = MAP_PX,
+) -> bytes:
     return png_bytes(map_figure(view, counties, title, source, lang, theme_name, context, size))
 
 
@@ -450,9 +635,14 @@ def overview_title(view: OverviewView, lang: str) -> str:
 
 
 def overview_png(
-    view: OverviewView, ds: ind.Dataset, counties: gpd.GeoDataFrame, lang: str, theme_name: str = DEFAULT_THEME,
-    context: gpd.GeoDataFrame | None = None, mapv: MapView | None = None,
-) -> bytes:  # fmt: skip
+    view: OverviewView,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    context: gpd.GeoDataFrame | None = None,
+    mapv: MapView | None = None,
+) -> bytes:
     """The overview's map as a PNG (1600×1200), titled, with the sources of every figure on it.
 
     ``mapv``: the map as the page shows it (the view's map with outlines and labels); the view's own

@@ -119,8 +119,9 @@ def _lines(text: str, width_in: float, size: float, margin: float = 0.94) -> int
 # The map: the PDF's renderer, drawn at the picture's size on the slide
 
 
-def _map_picture(view: SlideView, counties: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None, lang: str,
-                 theme: Theme) -> bytes:  # fmt: skip
+def _map_picture(
+    view: SlideView, counties: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None, lang: str, theme: Theme
+) -> bytes:
     """The slide's map as a PNG at ``MAP_DPI``, the same drawing as the PDF's map (one call site,
     so the export's map function can be swapped here alone). Drawn at the size it has on the
     slide, so its type has the same point sizes as the PDF's; the empty band the figure keeps
@@ -283,14 +284,23 @@ def _add_qr(slide, url: str, lang: str) -> None:
     pic._element.nvPicPr.cNvPr.set("descr", f"{t('qr_caption', lang)}: {url}")
 
 
-def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: Theme, lang: str,
-                 qr_url: str | None = None) -> None:  # fmt: skip
+def _build_slide(
+    prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: Theme, lang: str, qr_url: str | None = None
+) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # "Blank": no placeholders to clear
     slide.background.fill.solid()
     slide.background.fill.fore_color.rgb = _rgb(theme.bg)
     title_lines = _lines(view.title(lang), 11.0, 26)
-    _add_text(slide, (0.4, 0.3, 11.0, 0.42 * title_lines + 0.1), view.title(lang), 26 if title_lines == 1 else 22,
-              theme.text, lang, "Title", bold=True)  # fmt: skip
+    _add_text(
+        slide,
+        (0.4, 0.3, 11.0, 0.42 * title_lines + 0.1),
+        view.title(lang),
+        26 if title_lines == 1 else 22,
+        theme.text,
+        lang,
+        "Title",
+        bold=True,
+    )
     _add_slide_number(slide, view.number, view.total, theme, lang)
     _add_map(slide, map_png, map_title(view, lang))
 
@@ -307,8 +317,9 @@ def _build_slide(prs, view: SlideView, ds: ind.Dataset, map_png: bytes, theme: T
     rule = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(left), Inches(y), Inches(left + width), Inches(y))
     rule.line.color.rgb = _rgb(theme.border)
     rule.line.width = Pt(0.75)
-    _add_text(slide, (left, y + 0.12, width, caption_h + 0.05), view.caption(lang), 15 * scale, theme.text, lang,
-              "Caption")  # fmt: skip
+    _add_text(
+        slide, (left, y + 0.12, width, caption_h + 0.05), view.caption(lang), 15 * scale, theme.text, lang, "Caption"
+    )
 
     source = sources_line(view, ds, lang) + " · " + t("export_boundaries", lang)
     width = QR_BOX[0] - 0.15 - 0.4 if qr_url else 12.53  # beside the code, when there is one
@@ -331,10 +342,16 @@ def _theme_fonts(prs) -> None:
 
 
 def deck_pptx(
-    deck: Deck, ds: ind.Dataset, counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, lang: str,
-    theme_name: str = DEFAULT_THEME, progress: Callable[[int, int], None] | None = None,
-    context: gpd.GeoDataFrame | None = None, qr_base: str | None = None,
-) -> bytes:  # fmt: skip
+    deck: Deck,
+    ds: ind.Dataset,
+    counties: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    lang: str,
+    theme_name: str = DEFAULT_THEME,
+    progress: Callable[[int, int], None] | None = None,
+    context: gpd.GeoDataFrame | None = None,
+    qr_base: str | None = None,
+) -> bytes:
     """The whole deck as a PPTX, one slide per deck slide; ``progress(done, total)`` after each.
 
     ``context``: the grey neighbours, drawn in the light theme as on screen and in the PDF; ``qr_base``: the
@@ -353,8 +370,15 @@ def deck_pptx(
     drawn_context = context if theme.name == "light" else None
     for i in range(len(deck)):
         view = slide_view(deck, i, ds, counties, sites, lang, drawn_context)
-        _build_slide(prs, view, ds, _map_picture(view, counties, drawn_context, lang, theme), theme, lang,
-                     slide_url(view, qr_base, lang))  # fmt: skip
+        _build_slide(
+            prs,
+            view,
+            ds,
+            _map_picture(view, counties, drawn_context, lang, theme),
+            theme,
+            lang,
+            slide_url(view, qr_base, lang),
+        )
         if progress is not None:
             progress(i + 1, len(deck))
     buf = io.BytesIO()

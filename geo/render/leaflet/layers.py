@@ -38,7 +38,17 @@ from geo.views.mapview import CountyFill, MapView, Site, Symbol
 SYMBOL_FILL = "#737373"
 SYMBOL_STROKE = "#252525"
 MAX_RADIUS_PX = 28.0
-LEGEND_WIDTH_PX = 210
+LEGEND_WIDTH_PX = 210  # the legend's widest; the first view keeps the counties clear of that strip
+# Fill opacities of the counties: a county without a figure shows its hatch plainly; context (dimmed)
+# counties and plain backgrounds let the tiles show through, when there are tiles; class and category
+# colours are lighter than on the overview, so they do not swallow the site dots.
+NO_DATA_OPACITY = 0.9
+PLAIN_OPACITY_TILES = 0.35
+DIM_OPACITY = 0.75
+PLAIN_OPACITY = 0.55
+DATA_OPACITY_TILES = 0.45
+DATA_OPACITY = 0.55
+SYMBOL_OPACITY = 0.38  # a proportional circle's fill: the counties and sites under it stay visible
 MAX_ZOOM = 18  # MarkerCluster needs a finite max zoom; a map without tiles has none
 
 CSS = (
@@ -48,7 +58,8 @@ CSS = (
     ".bd-hollow{background:rgba(255,255,255,.9)}"
     ".bd-legend .dot{display:inline-block;width:13px;height:13px;border-radius:50%;box-sizing:border-box;"
     "border:3px solid;margin-right:6px;vertical-align:middle}"
-    ".bd-legend{font-size:12px;line-height:1.35;max-width:210px;padding:6px 8px}.bd-legend b{font-size:13px}"
+    f".bd-legend{{font-size:12px;line-height:1.35;max-width:{LEGEND_WIDTH_PX}px;padding:6px 8px}}"
+    ".bd-legend b{font-size:13px}"
     ".bd-legend .sec{margin-top:5px;font-weight:600}"
     ".bd-legend svg{display:block;margin-top:2px}"
     ".marker-cluster-small,.marker-cluster-medium,.marker-cluster-large{background:rgba(37,37,37,.25)}"
@@ -217,7 +228,7 @@ def add_symbols(m: folium.Map, view: MapView, scale: SymbolScale, basemap: Choic
             # A reported zero is a value, not a missing one: a small ring, never an invisible circle.
             r, fill_opacity = 3.0, 0.0
         else:
-            fill_opacity = 0.38
+            fill_opacity = SYMBOL_OPACITY
         circle = folium.CircleMarker(
             [lat, lon], radius=r, color=SYMBOL_STROKE, weight=1.2,
             fill=True, fill_color=SYMBOL_FILL, fill_opacity=fill_opacity,
@@ -236,13 +247,11 @@ def county_layer(
     def style_of(p: dict) -> dict:
         dim = p["adcode"] not in in_view
         if p["nodata"]:
-            opacity = 0.9
+            opacity = NO_DATA_OPACITY
         elif dim or p["fill"] == BASE_FILL:
-            # With tiles underneath, context counties and plain backgrounds let the map show.
-            opacity = 0.35 if tiles else (0.75 if dim else 0.55)
+            opacity = PLAIN_OPACITY_TILES if tiles else (DIM_OPACITY if dim else PLAIN_OPACITY)
         else:
-            # Lighter than on the overview: class and category colours must not swallow the site dots.
-            opacity = 0.45 if tiles else 0.55
+            opacity = DATA_OPACITY_TILES if tiles else DATA_OPACITY
         return {"fillColor": p["fill"], "fillOpacity": opacity, "color": BORDER, "weight": 0.8}
 
     highlight = {"weight": 2.5, "color": "#111111"}

@@ -45,7 +45,7 @@ def overview_frame(
     """The overview's constant frame: background, hatch pattern, grey surroundings, and a first view
     with the counties clear of the legend."""
     m = base_map(counties, prefix, context, lang)
-    FitClearOfLegend(bounds_of(counties)).add_to(m)
+    FitClear(bounds_of(counties), on_add=False).add_to(m)
     return m
 
 
@@ -62,7 +62,17 @@ def overview_layers(view: MapView, counties: gpd.GeoDataFrame) -> list[folium.Fe
 
 
 # The fit both maps use: ``bounds`` in view with the counties clear of the legends at the top right,
-# leaving room either beside them or below them, whichever lets the map zoom in further.
+# leaving room either beside them or below them, whichever lets the map zoom in further; then kept so
+# while the legends arrive or change size and the frame is laid out or resized (``bdFollowFit``).
+PAD_PX = 14  # between the fitted counties and the map's edge or a legend
+LEGEND_GAP_PX = 10  # between a legend and the room left for the counties
+# While the frame is still being laid out a legend can measure absurdly (wrapped to one character per
+# line): room for it that would leave the counties under 40 % of the map is ignored, and the fit runs
+# again once the sizes settle.
+MAX_LEGEND_SHARE = 0.6
+SETTLE_MS = 1500  # the frame's own animated first zoom is over by then: later moves are the user's
+WATCH_MS = 2500  # a slide's fit follows its legends' sizes this long after the slide changed, no longer
+
 FIT_CLEAR_JS = """
 function bdFitClear(map, bounds) {
   // A view set while a zoom animation runs leaves the markers (names, places, callouts) where that
@@ -76,33 +86,85 @@ function bdFitClear(map, bounds) {
   var box = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
   map.getContainer().querySelectorAll(".leaflet-top.leaflet-right .bd-legend").forEach(function (el) {
     var r = el.getBoundingClientRect();  // legends stack down the right edge
-    w = Math.max(w, box.right - r.left + 10);
-    h = Math.max(h, r.bottom - box.top + 10);
+    w = Math.max(w, box.right - r.left + {GAP});
+    h = Math.max(h, r.bottom - box.top + {GAP});
   });
-  // While the frame is still being laid out a legend can measure absurdly (wrapped to one character
-  // per line): room that would leave under 40 % of the map is ignored, and the fit runs again once
-  // the sizes settle.
   var size = map.getSize();
-  if (w > 0.6 * size.x) { w = 0; }
-  if (h > 0.6 * size.y) { h = 0; }
-  var options = {animate: false, padding: [14, 14]};
+  if (w > {SHARE} * size.x) { w = 0; }
+  if (h > {SHARE} * size.y) { h = 0; }
+  var options = {animate: false, padding: [{PAD}, {PAD}]};
   if (w && h) {
-    var beside = map.getBoundsZoom(bounds, false, L.point(28 + w, 28));
-    var below = map.getBoundsZoom(bounds, false, L.point(28, 28 + h));
+    var beside = map.getBoundsZoom(bounds, false, L.point(2 * {PAD} + w, 2 * {PAD}));
+    var below = map.getBoundsZoom(bounds, false, L.point(2 * {PAD}, 2 * {PAD} + h));
     options = beside >= below
-      ? {animate: false, paddingTopLeft: [14, 14], paddingBottomRight: [14 + w, 14]}
-      : {animate: false, paddingTopLeft: [14, 14 + h], paddingBottomRight: [14, 14]};
+      ? {animate: false, paddingTopLeft: [{PAD}, {PAD}], paddingBottomRight: [{PAD} + w, {PAD}]}
+      : {animate: false, paddingTopLeft: [{PAD}, {PAD} + h], paddingBottomRight: [{PAD}, {PAD}]};
   }
   map.fitBounds(bounds, options);
 }
-""".replace("{ANIMATING}", internals.LEAFLET_ANIMATING_ZOOM)
+
+// Fit ``bounds`` clear of the legends now (``opts.now``) or once the map is ready, and again whenever the
+// legends' corner or the frame changes size (for ``opts.watch`` ms; 0: as long as the page lives) and
+// when the frame's own animated first zoom ends. ``opts.yieldToUser``: stop for good once the user
+// moves the map (wheel, drag, keys, zoom buttons, a click, or any move once the frame has settled).
+function bdFollowFit(map, bounds, opts) {
+  var container = map.getContainer(), moved = false, fitting = false, settled = false;
+  if (opts.yieldToUser) {
+    ["wheel", "mousedown", "touchstart", "keydown", "dblclick"].forEach(function (kind) {
+      container.addEventListener(kind, function () { moved = true; }, {capture: true, passive: true});
+    });
+    // Once the frame has settled, any move that is not this fit is the user's (or a script's) own.
+    setTimeout(function () { settled = true; }, {SETTLE});
+    map.on("movestart", function () { if (settled && !fitting) { moved = true; } });
+  }
+  function fit() {
+    if (moved) { return; }
+    fitting = true;
+    try { bdFitClear(map, bounds); } finally { fitting = false; }
+  }
+  if (opts.now) { fit(); }
+  var corner = container.querySelector(".leaflet-top.leaflet-right");
+  if (corner && window.ResizeObserver) {
+    var size = function () {
+      return [corner.offsetWidth, corner.offsetHeight, container.offsetWidth, container.offsetHeight].join();
+    };
+    var seen = opts.now ? size() : "";  // the sizes already fitted for
+    var watch = new ResizeObserver(function () {
+      var now = size();
+      if (now !== seen) { seen = now; fit(); }
+    });
+    watch.observe(corner);
+    watch.observe(container);
+    if (opts.watch) { setTimeout(function () { watch.disconnect(); }, opts.watch); }
+  }
+  if (opts.now) { setTimeout(fit, 0); } else { map.whenReady(function () { setTimeout(fit, 0); }); }
+  // On a fresh map the frame's own animated first zoom ends after the first fit: fit once more then.
+  var refit = function () { map.off("zoomend", refit); fit(); };
+  map.on("zoomend", refit);
+  setTimeout(function () { map.off("zoomend", refit); }, {SETTLE});
+}
+"""
+for _key, _value in {
+    "{ANIMATING}": internals.LEAFLET_ANIMATING_ZOOM,
+    "{PAD}": PAD_PX,
+    "{GAP}": LEGEND_GAP_PX,
+    "{SHARE}": MAX_LEGEND_SHARE,
+    "{SETTLE}": SETTLE_MS,
+}.items():
+    FIT_CLEAR_JS = FIT_CLEAR_JS.replace(_key, str(_value))
 
 
-class FitOnAdd(MacroElement):
-    """A Leaflet layer that fits the map to ``bounds`` when its feature group is added.
+class FitClear(MacroElement):
+    """Fits the map to ``bounds`` clear of the legends (``bdFollowFit``), in one of two ways.
 
-    st_folium re-adds the swappable feature groups only when they change, so a new slide
-    moves the map and a rerun of the same slide leaves the presenter's zoom alone.
+    ``on_add=False`` (the overview's constant frame): the first view, kept so while the legend changes
+    size, until the user moves the map; from then on the user's view stays across reruns. Part of the
+    frame, so it does not itself change the map's identity.
+
+    ``on_add=True`` (a slide's layers): a Leaflet layer that fits whenever its feature group is added.
+    st_folium re-adds the swappable feature groups only when they change, so a new slide moves the map,
+    a rerun of the same slide leaves the presenter's zoom alone, and the fit follows the legends only
+    for ``WATCH_MS`` after the slide changed (the presenter's own zooming is never undone).
     """
 
     _template = Template(
@@ -110,105 +172,32 @@ class FitOnAdd(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
           {{ this.fit_js }}
+          var bounds = L.latLngBounds({{ this.bounds_json }});
+          {% if this.on_add %}
           var Fit = L.Layer.extend({
-            onAdd: function (map) {
-              var bounds = L.latLngBounds({{ this.bounds_json }});
-              function fit() { bdFitClear(map, bounds); }
-              fit();
-              // Fit again when the legends arrive or change size (they are layers of their own, added
-              // after this one or on a later tick) or when the frame is resized (the presenter view
-              // stretches it) -- only just after the slide changed, so that the presenter's own
-              // zooming is never undone.
-              var container = map.getContainer();
-              var corner = container.querySelector(".leaflet-top.leaflet-right");
-              if (corner && window.ResizeObserver) {
-                var size = function () {
-                  var c = container;
-                  return [corner.offsetWidth, corner.offsetHeight, c.offsetWidth, c.offsetHeight].join();
-                };
-                var seen = size();
-                var watch = new ResizeObserver(function () {
-                  var now = size();
-                  if (now !== seen) { seen = now; fit(); }
-                });
-                watch.observe(corner);
-                watch.observe(container);
-                setTimeout(function () { watch.disconnect(); }, 2500);
-              }
-              setTimeout(fit, 0);
-              // On a fresh map the frame's own animated first zoom ends after this one: fit once more then.
-              var refit = function () { map.off("zoomend", refit); fit(); };
-              map.on("zoomend", refit);
-              setTimeout(function () { map.off("zoomend", refit); }, 1500);
-              return this;
-            },
+            onAdd: function (map) { bdFollowFit(map, bounds, {{ this.options_json }}); return this; },
             onRemove: function () { return this; }
           });
           new Fit().addTo({{ this._parent.get_name() }});
+          {% else %}
+          bdFollowFit({{ this._parent.get_name() }}, bounds, {{ this.options_json }});
+          {% endif %}
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, bounds: list[list[float]]):
+    def __init__(self, bounds: list[list[float]], *, on_add: bool):
         super().__init__()
-        self._name = "FitOnAdd"
-        self.bounds = bounds
+        self._name = "FitOnAdd" if on_add else "FitClearOfLegend"
+        self.on_add = on_add
         self.bounds_json = json.dumps([[round(v, 5) for v in corner] for corner in bounds])
-        self.fit_js = FIT_CLEAR_JS
-
-
-class FitClearOfLegend(MacroElement):
-    """The overview's first view: the city fitted clear of the legend (top right), kept so while the
-    legend changes size, until the user moves the map (wheel, drag, keys, zoom buttons, a click, or
-    any move once the frame has settled); from then on the user's view stays across reruns.
-
-    Part of the constant frame, so it does not itself change the map's identity.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-          {{ this.fit_js }}
-          var map = {{ this._parent.get_name() }};
-          var bounds = L.latLngBounds({{ this.bounds_json }});
-          var container = map.getContainer(), moved = false, fitting = false, settled = false;
-          ["wheel", "mousedown", "touchstart", "keydown", "dblclick"].forEach(function (kind) {
-            container.addEventListener(kind, function () { moved = true; }, {capture: true, passive: true});
-          });
-          // Once the frame has settled, any move that is not this fit is the user's (or a script's) own.
-          setTimeout(function () { settled = true; }, 1500);
-          map.on("movestart", function () { if (settled && !fitting) { moved = true; } });
-          function fit() {
-            if (moved) { return; }
-            fitting = true;
-            try { bdFitClear(map, bounds); } finally { fitting = false; }
-          }
-          var corner = container.querySelector(".leaflet-top.leaflet-right");
-          if (corner && window.ResizeObserver) {
-            var seen = "";
-            var watch = new ResizeObserver(function () {
-              var now = [corner.offsetWidth, corner.offsetHeight, container.offsetWidth, container.offsetHeight].join();
-              if (now !== seen) { seen = now; fit(); }
-            });
-            watch.observe(corner);
-            watch.observe(container);
-          }
-          map.whenReady(function () { setTimeout(fit, 0); });
-          // The frame's own animated first zoom ends after the first fit: fit once more then.
-          var refit = function () { map.off("zoomend", refit); fit(); };
-          map.on("zoomend", refit);
-          setTimeout(function () { map.off("zoomend", refit); }, 1500);
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]]):
-        super().__init__()
-        self._name = "FitClearOfLegend"
-        self.bounds_json = json.dumps([[round(v, 5) for v in corner] for corner in bounds])
+        options = (
+            {"now": True, "watch": WATCH_MS, "yieldToUser": False}
+            if on_add
+            else {"now": False, "watch": 0, "yieldToUser": True}
+        )
+        self.options_json = json.dumps(options)
         self.fit_js = FIT_CLEAR_JS
 
 
@@ -252,6 +241,6 @@ def slide_layers(
         layers.append(callouts_group(view.callouts, {s.adcode for s in view.sites}))
     fit = folium.FeatureGroup(name="fit")
     extent = counties[counties["adcode"].isin(view.extent)] if view.extent else counties
-    FitOnAdd(bounds_of(extent)).add_to(fit)
+    FitClear(bounds_of(extent), on_add=True).add_to(fit)
     layers.append(fit)
     return layers

@@ -23,21 +23,22 @@ from pyproj import Transformer
 
 from geo.i18n import field_for, paren
 from geo.model.boundaries import METRIC_CRS, per_boundaries
+from geo.model.colour import HEX
 from geo.model.context import label_points, xiongan_outline
 from geo.model.labels import FONT_PX, Label, anchor_points, place_labels, short_name, text_width_px
 from geo.model.palette import (
-    BORDER,
+    DARK_MAP,
     FILLED_PRECISIONS,
-    HATCH_BG,
-    HATCH_LINE,
-    HATCH_TINT_LINE,
-    LABEL_TEXT,
-    PLANNED_LINE,
+    HATCH_POOR,
+    LIGHT_MAP,
+    POOR_OUTLINE,
     SELECTED,
     XIONGAN_LINE,
     XIONGAN_SWATCH,
+    YT_OUTLINE,
+    MapColours,
 )
-from geo.views.mapview import SIDES, CountyFill, MapView
+from geo.views.mapview import SIDES, CountyFill, MapView, themed
 
 WIDTH = 1000.0  # view-box units across the whole boundary set
 PHONE_PX = 340.0  # the map's width on a 390-pixel phone (the page's margins off): labels are chosen for it
@@ -47,6 +48,89 @@ SYMBOL_MAX_PX = 26.0
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+# ---------------------------------------------------------------------------
+# Colours that follow the page's theme
+#
+# The page says its theme on <html data-theme>: light, dark, or auto (the phone's own setting, which the
+# server cannot know). Every colour of the map is therefore a CSS custom property with a light and a dark
+# value: the fixed ones (border, hatch, names, places...) from the presenter themes' map colours
+# (geo.model.palette.MAP_COLOURS, as the Leaflet map and the exports draw them), and the view's own
+# colours (class fills, tints, outlines, places and their legend swatches) as ``--c<rrggbb>``, named after
+# the light colour, set to the dark theme's colour for it (geo.views.mapview.themed, as the slides use).
+
+DARK_SELECTOR = ":root[data-theme=dark]"
+AUTO_DARK = "@media (prefers-color-scheme:dark){:root[data-theme=auto]{%s}}"
+
+# Lines only the light view draws in both themes (the briefing's dark map has no Xiong'an line): a lighter
+# purple on the dark ground, 3:1 as WCAG 1.4.11 asks (tests/test_theme_contrast.py).
+XIONGAN_DARK = "#b9a3e8"
+SYMBOLS = {"light": ("#737373", "#252525"), "dark": ("#8d9bb0", "#0b1320")}  # proportional circles: fill, edge
+
+
+def map_vars(name: str) -> dict[str, str]:
+    """The map's fixed colours in theme ``name`` (light or dark), as CSS custom properties."""
+    m: MapColours = {"light": LIGHT_MAP, "dark": DARK_MAP}[name]
+    return {
+        "--m-border": m.border, "--m-hatch-bg": m.hatch_bg, "--m-hatch-line": m.hatch_line,
+        "--m-hatch-tint": m.hatch_tint_line, "--m-label": m.label_text, "--m-label-halo": m.label_halo,
+        "--m-label-small": m.label_small, "--m-planned": m.planned_line, "--m-site-hollow": m.site_hollow,
+        "--m-site-edge": m.site_edge, "--m-swatch-edge": m.swatch_edge,
+        "--m-xiongan": XIONGAN_LINE if name == "light" else XIONGAN_DARK,
+        "--m-symbol": SYMBOLS[name][0], "--m-symbol-edge": SYMBOLS[name][1],
+    }  # fmt: skip
+
+
+def colour_var(colour: str) -> str:
+    """A view's colour as the page draws it: its custom property, falling back to the colour itself."""
+    if not HEX.match(colour):
+        return colour
+    return f"var(--c{colour[1:].lower()},{colour.lower()})"
+
+
+def dark_pairs(view: MapView) -> dict[str, str]:
+    """Each light colour the view (and its legends) draws -> the dark theme's colour for it."""
+    dark = themed(view, DARK_MAP)
+    pairs: dict[str, str] = {}
+
+    def add(a: str | None, b: str | None) -> None:
+        if a and b and HEX.match(a) and HEX.match(b):
+            pairs.setdefault(a.lower(), b.lower())
+
+    for adcode, fill in view.counties.items():
+        other = dark.counties.get(adcode)
+        if other is not None:
+            add(fill.fill, other.fill)
+            add(fill.tint, other.tint)
+    for light_lg, dark_lg in ((view.legend, dark.legend), (view.site_legend, dark.site_legend)):
+        if light_lg is not None and dark_lg is not None:
+            for a, b in zip(light_lg.entries, dark_lg.entries):
+                add(a.color, b.color)
+    for a, b in zip(view.outlines, dark.outlines):
+        add(a.color, b.color)
+    for a, b in zip(view.sites, dark.sites):
+        add(a.color, b.color)
+    if view.city is not None and dark.city is not None:
+        add(view.city.fill, dark.city.fill)
+    for fixed in (SELECTED, POOR_OUTLINE, YT_OUTLINE, HATCH_POOR):  # selection, optional outlines, legend key
+        add(fixed, DARK_MAP.data.get(fixed.lower(), fixed))
+    return pairs
+
+
+def declarations(values: dict[str, str]) -> str:
+    return ";".join(f"{k}:{v}" for k, v in values.items())
+
+
+def theme_rules(light: dict[str, str], dark: dict[str, str]) -> str:
+    """CSS giving these custom properties their light values, and their dark ones under theme=dark or auto."""
+    return f":root{{{declarations(light)}}}{DARK_SELECTOR}{{{declarations(dark)}}}" + AUTO_DARK % declarations(dark)
+
+
+def view_style(view: MapView) -> str:
+    """The view's own colours as custom properties (the SVG's ``<style>``; the legend beside it uses them too)."""
+    pairs = dark_pairs(view)
+    return theme_rules({f"--c{a[1:]}": a for a in pairs}, {f"--c{a[1:]}": b for a, b in pairs.items()})
 
 
 @dataclass(frozen=True)
@@ -179,17 +263,19 @@ def _title(rows) -> str:
 
 
 def _fill(c: CountyFill | None) -> str:
+    """A county's paint: ``fill="url(#hatch…)"`` for no data, else a style with its class colour, themed."""
     if c is None or c.fill is None:
         tint = c.tint if c is not None else None
-        return f"url(#hatch-{tint.lstrip('#').lower()})" if tint else "url(#hatch)"
-    return c.fill
+        return f'fill="url(#hatch-{tint.lstrip("#").lower()})"' if tint else 'fill="url(#hatch)"'
+    return f'style="fill:{esc(colour_var(c.fill))}"'
 
 
 def _hatch(pid: str, bg: str, line: str, size: float) -> str:
+    """A stripe pattern; ``bg`` and ``line`` are CSS colours (custom properties: they follow the theme)."""
     return (
         f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{_num(size)}" height="{_num(size)}" '
-        f'patternTransform="rotate(45)"><rect width="{_num(size)}" height="{_num(size)}" fill="{bg}"/>'
-        f'<rect width="{_num(size * 0.32)}" height="{_num(size)}" fill="{line}"/></pattern>'
+        f'patternTransform="rotate(45)"><rect width="{_num(size)}" height="{_num(size)}" style="fill:{bg}"/>'
+        f'<rect width="{_num(size * 0.32)}" height="{_num(size)}" style="fill:{line}"/></pattern>'
     )
 
 
@@ -218,8 +304,9 @@ def map_svg(
 ) -> str:
     """The map as one ``<svg>`` element (``label``: what a screen reader hears for the whole map).
 
-    Colours that follow the page's theme are CSS variables (--map-bg, --halo, --ctx-fill, --ctx-line,
-    --ctx-text, --ink, --paper); class and category fills are the palettes', the same in both themes.
+    Every colour follows the page's theme (see ``map_vars`` and ``view_style``): the page's own variables
+    (--map-bg, --halo, --ctx-*), the map's fixed ones (--m-*), and the view's colours as ``--c<rrggbb>``,
+    set by the ``<style>`` the SVG carries (light values, and the dark theme's under theme=dark or auto).
     """
     fr = frame(counties)
     marked = {s.adcode for s in view.sites}
@@ -229,11 +316,14 @@ def map_svg(
     zoom = _zoom_for(fr, vw, lat)
     hatch = unit * 6
     tints = sorted({c.tint for c in view.counties.values() if c.fill is None and c.tint})
-    defs = [_hatch("hatch", HATCH_BG, HATCH_LINE, hatch)]
-    defs += [_hatch(f"hatch-{tint.lstrip('#').lower()}", tint, HATCH_TINT_LINE, hatch) for tint in tints]
+    defs = [_hatch("hatch", "var(--m-hatch-bg)", "var(--m-hatch-line)", hatch)]
+    defs += [
+        _hatch(f"hatch-{tint.lstrip('#').lower()}", colour_var(tint), "var(--m-hatch-tint)", hatch) for tint in tints
+    ]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="{_num(vx)} {_num(vy)} {_num(vw)} {_num(vh)}" '
         f'role="img" aria-label="{esc(label)}" style="--u:{unit:.3f}" preserveAspectRatio="xMidYMid meet">',
+        f"<style>{view_style(view)}</style>",
         f"<defs>{''.join(defs)}</defs>",
         f'<rect class="bg" x="{_num(vx)}" y="{_num(vy)}" width="{_num(vw)}" height="{_num(vh)}"/>',
     ]
@@ -252,31 +342,31 @@ def map_svg(
     parts.append(f'<path class="halo" d="{fr.city}"/>')
     if view.mode == "city" and view.city is not None:
         parts.append(
-            f'<path class="city" d="{fr.city}" fill="{esc(view.city.fill or "#cccccc")}">'
+            f'<path class="city" d="{fr.city}" style="fill:{esc(colour_var(view.city.fill or "#cccccc"))}">'
             f"<title>{esc(_title(view.city.rows))}</title></path>"
         )
     parts.append('<g class="counties">')
     for adcode, d in fr.paths.items():
         c = view.counties.get(adcode)
-        fill = "none" if view.mode == "city" else _fill(c)
+        paint = 'fill="none"' if view.mode == "city" else _fill(c)
         title = _title(c.rows) if c is not None else adcode
-        parts.append(f'<path id="c{esc(adcode)}" d="{d}" fill="{esc(fill)}"><title>{esc(title)}</title></path>')
+        parts.append(f'<path id="c{esc(adcode)}" d="{d}" {paint}><title>{esc(title)}</title></path>')
     parts.append("</g>")
     for adcode in sorted(view.planned):
         if adcode in fr.paths:
-            parts.append(f'<path class="planned" d="{fr.paths[adcode]}" stroke="{PLANNED_LINE}"/>')
+            parts.append(f'<path class="planned" d="{fr.paths[adcode]}"/>')
     for outline in view.outlines:
         d = _outline(fr, counties, tuple(outline.adcodes))
         if d:
-            parts.append(f'<path class="group" d="{d}" stroke="{esc(outline.color)}"/>')
+            parts.append(f'<path class="group" d="{d}" style="stroke:{esc(colour_var(outline.color))}"/>')
     legend_keys = {e.color for e in view.legend.entries} if view.legend is not None else set()
     if XIONGAN_SWATCH in legend_keys:
         d = per_boundaries("svg_xiongan", counties, lambda: _xiongan(fr, counties))
         if d:
-            parts.append(f'<path class="xiongan" d="{d}" stroke="{XIONGAN_LINE}"/>')
+            parts.append(f'<path class="xiongan" d="{d}"/>')
     for adcode in view.selection:
         if adcode in fr.paths:
-            parts.append(f'<path class="sel" d="{fr.paths[adcode]}" stroke="{SELECTED}"/>')
+            parts.append(f'<path class="sel" d="{fr.paths[adcode]}" style="stroke:{colour_var(SELECTED)}"/>')
     if view.symbols:
         top = max((s.value for s in view.symbols), default=0) or 1
         parts.append('<g class="symbols">')
@@ -301,9 +391,11 @@ def map_svg(
             )
             tip = "、".join(s.names) if lang == "zh" else ", ".join(s.names)
             tip += paren(where, lang) if where else ""
-            fill = esc(s.color) if filled else "#ffffff"
+            ring = esc(colour_var(s.color))
+            fill = ring if filled else "var(--m-site-hollow)"
+            parts.append(f'<circle class="edge" cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}"/>')
             parts.append(
-                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" stroke="{esc(s.color)}" fill="{fill}">'
+                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(5.5 * unit)}" style="stroke:{ring};fill:{fill}">'
                 f"<title>{esc(tip)}</title></circle>"
             )
         parts.append("</g>")
@@ -401,7 +493,3 @@ def _callouts(view: MapView, fr: Frame, unit: float, marked: set[str]) -> str:
         )
     out.append("</g>")
     return "".join(out)
-
-
-# Colours of the SVG's own strokes that do not follow the theme (shared with the other renderers).
-STROKES = {"border": BORDER, "label": LABEL_TEXT}

@@ -17,19 +17,14 @@ import pandas as pd
 from geo.i18n import colon, paren, t
 from geo.model.classify import Legend
 from geo.model.palette import (
-    HATCH_BG,
-    HATCH_LINE,
     HATCH_POOR,
     HATCH_POOR_SWATCH,
-    HATCH_TINT_LINE,
-    PLANNED_LINE,
     PLANNED_SWATCH,
     SELECTED,
-    XIONGAN_LINE,
     XIONGAN_SWATCH,
 )
 from geo.model.themes import THEMES, Theme
-from geo.render.svg.mapsvg import esc
+from geo.render.svg.mapsvg import AUTO_DARK, DARK_SELECTOR, colour_var, declarations, esc, map_vars
 from geo.views.figures import KeyFigure
 
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -69,24 +64,27 @@ class Chrome:
     footer: list[str] = field(default_factory=list)
 
 
-def _vars(theme: Theme) -> str:
+CONTEXT = {"light": ("#e9e8e4", "#b5b3ad", "#5f5d58"), "dark": ("#26344a", "#3b4b63", "#c9d3e0")}  # fill, line, text
+WARN = {"light": ("#fff4d6", "#4a3500"), "dark": ("#3a2f0b", "#ffe7a3")}  # notice: background, text
+
+
+def theme_vars(theme: Theme) -> dict[str, str]:
+    """Every colour of the page and its map in ``theme``, as CSS custom properties."""
     c = theme.colors()
-    ctx = {"light": ("#e9e8e4", "#b5b3ad", "#5f5d58"), "dark": ("#26344a", "#3b4b63", "#c9d3e0")}[theme.name]
-    return (
-        f"--bg:{c['bg']};--surface:{c['surface']};--text:{c['text']};--muted:{c['muted']};--accent:{c['accent']};"
-        f"--border:{c['border']};--map-bg:{c['map_bg']};--legend-bg:{c['legend_bg']};--legend-text:{c['legend_text']};"
-        f"--halo:{c['halo']};--ctx-fill:{ctx[0]};--ctx-line:{ctx[1]};--ctx-text:{ctx[2]};"
-        f"--warn-bg:{'#fff4d6' if theme.name == 'light' else '#3a2f0b'};"
-        f"--warn-text:{'#4a3500' if theme.name == 'light' else '#ffe7a3'}"
-    )
+    ctx, warn = CONTEXT[theme.name], WARN[theme.name]
+    return {
+        "--bg": c["bg"], "--surface": c["surface"], "--text": c["text"], "--muted": c["muted"],
+        "--accent": c["accent"], "--border": c["border"], "--map-bg": c["map_bg"], "--legend-bg": c["legend_bg"],
+        "--legend-text": c["legend_text"], "--halo": c["halo"], "--ctx-fill": ctx[0], "--ctx-line": ctx[1],
+        "--ctx-text": ctx[2], "--warn-bg": warn[0], "--warn-text": warn[1], **map_vars(theme.name),
+        "color-scheme": theme.name,
+    }  # fmt: skip
 
 
 def style() -> str:
-    light, dark = _vars(THEMES["light"]), _vars(THEMES["dark"])
+    light, dark = declarations(theme_vars(THEMES["light"])), declarations(theme_vars(THEMES["dark"]))
     return (
-        f":root{{{light};color-scheme:light}}"
-        f":root[data-theme=dark]{{{dark};color-scheme:dark}}"
-        f"@media (prefers-color-scheme:dark){{:root[data-theme=auto]{{{dark};color-scheme:dark}}}}"
+        f":root{{{light}}}{DARK_SELECTOR}{{{dark}}}{AUTO_DARK % dark}"
         "*{box-sizing:border-box}"
         f"html{{-webkit-text-size-adjust:100%}}body{{margin:0;background:var(--bg);color:var(--text);font-family:{FONTS};"
         "font-size:16px;line-height:1.55}"
@@ -121,13 +119,14 @@ def style() -> str:
         ".legend ul{list-style:none;margin:0;padding:0;display:grid;gap:5px}"
         ".legend li{display:flex;gap:9px;align-items:center;font-size:.93rem;line-height:1.3}"
         ".legend .n{color:var(--muted)}.legend .note{color:var(--muted);font-size:.85rem;margin:.4rem 0 0}"
-        ".sw{flex:0 0 auto;width:22px;height:16px;border-radius:3px;border:1px solid #4d4d4d}"
-        f".sw.hatch{{background:repeating-linear-gradient(45deg,{HATCH_BG} 0 3px,{HATCH_LINE} 3px 5px)}}"
-        f".sw.hatch-poor{{background:repeating-linear-gradient(45deg,{HATCH_POOR} 0 3px,{HATCH_TINT_LINE} 3px 5px)}}"
-        f".sw.planned{{background:#fff;border:2px dashed {PLANNED_LINE}}}"
-        f".sw.xiongan{{background:#fff;border:2.5px dotted {XIONGAN_LINE}}}"
+        ".sw{flex:0 0 auto;width:22px;height:16px;border-radius:3px;border:1px solid var(--m-swatch-edge)}"
+        ".sw.hatch{background:repeating-linear-gradient(45deg,var(--m-hatch-bg) 0 3px,var(--m-hatch-line) 3px 5px)}"
+        f".sw.hatch-poor{{background:repeating-linear-gradient(45deg,{colour_var(HATCH_POOR)} 0 3px,"
+        "var(--m-hatch-tint) 3px 5px)}"
+        ".sw.planned{background:var(--m-site-hollow);border:2px dashed var(--m-planned)}"
+        ".sw.xiongan{background:var(--m-site-hollow);border:2.5px dotted var(--m-xiongan)}"
         ".sw.outline{background:transparent;border-width:3px}"
-        ".sw.dot{width:16px;height:16px;border-radius:50%;border-width:3.5px;background:#fff}"
+        ".sw.dot{width:16px;height:16px;border-radius:50%;border-width:3.5px;background:var(--m-site-hollow)}"
         "h3{font-size:.98rem;margin:1rem 0 .4rem;color:var(--muted)}"
         ".cards{list-style:none;margin:0;padding:0;display:grid;gap:10px;"
         "grid-template-columns:repeat(auto-fill,minmax(200px,1fr))}"
@@ -159,17 +158,22 @@ def style() -> str:
         "dominant-baseline:middle}"
         ".map .halo{fill:none;stroke:var(--halo);stroke-width:3.2px;vector-effect:non-scaling-stroke}"
         ".map .city{stroke:none}"
-        ".map .counties path{stroke:#4d4d4d;stroke-width:.7px;vector-effect:non-scaling-stroke;stroke-linejoin:round}"
-        ".map .planned{fill:none;stroke-width:1.8px;stroke-dasharray:5 3;vector-effect:non-scaling-stroke}"
+        ".map .counties path{stroke:var(--m-border);stroke-width:.7px;vector-effect:non-scaling-stroke;"
+        "stroke-linejoin:round}"
+        ".map .planned{fill:none;stroke:var(--m-planned);stroke-width:1.8px;stroke-dasharray:5 3;"
+        "vector-effect:non-scaling-stroke}"
         ".map .group{fill:none;stroke-width:2.6px;vector-effect:non-scaling-stroke;stroke-linejoin:round}"
-        ".map .xiongan{fill:none;stroke-width:2.2px;stroke-dasharray:.5 4;stroke-linecap:round;"
+        ".map .xiongan{fill:none;stroke:var(--m-xiongan);stroke-width:2.2px;stroke-dasharray:.5 4;stroke-linecap:round;"
         "vector-effect:non-scaling-stroke}"
         ".map .sel{fill:none;stroke-width:3.5px;vector-effect:non-scaling-stroke;stroke-linejoin:round}"
-        ".map .names text{font-size:calc(var(--u)*var(--k)*12.5px);font-weight:700;fill:#1a1a1a;stroke:#fff;"
-        "stroke-width:calc(var(--u)*var(--k)*3px);stroke-linejoin:round;paint-order:stroke;text-anchor:middle;"
-        "dominant-baseline:middle}.map .names .v{font-weight:400}"
+        ".map .names text{font-size:calc(var(--u)*var(--k)*12.5px);font-weight:700;fill:var(--m-label);"
+        "stroke:var(--m-label-halo);stroke-width:calc(var(--u)*var(--k)*3px);stroke-linejoin:round;"
+        "paint-order:stroke;text-anchor:middle;dominant-baseline:middle}"
+        ".map .names .v{font-weight:400;fill:var(--m-label-small)}"
         ".map .sites circle{stroke-width:2.6px;vector-effect:non-scaling-stroke}"
-        ".map .symbols circle{fill:#737373;fill-opacity:.62;stroke:#252525;stroke-width:1px;"
+        # A thin line round every place's ring, as on the interactive map: it stands out from any fill.
+        ".map .sites .edge{fill:none;stroke:var(--m-site-edge);stroke-width:4.6px}"
+        ".map .symbols circle{fill:var(--m-symbol);fill-opacity:.62;stroke:var(--m-symbol-edge);stroke-width:1px;"
         "vector-effect:non-scaling-stroke}"
         ".map .callouts rect{fill:var(--legend-bg);stroke:var(--legend-text);stroke-width:1.1px;"
         "vector-effect:non-scaling-stroke}.map .callouts line{stroke:var(--legend-text);stroke-width:1.3px;"
@@ -212,7 +216,7 @@ def _swatch_class(color: str) -> tuple[str, str]:
     special = {"hatch": "hatch", HATCH_POOR_SWATCH: "hatch-poor", PLANNED_SWATCH: "planned", XIONGAN_SWATCH: "xiongan"}
     if color in special:
         return special[color], ""
-    return "", f"background:{color}"
+    return "", f"background:{colour_var(color)}"
 
 
 def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), sites: Legend | None = None,
@@ -237,7 +241,7 @@ def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), 
         for s in extra:
             color = SELECTED if s.kind == "selected" else s.color
             parts.append(
-                f'<li><span class="sw outline" style="border-color:{esc(color)}" aria-hidden="true"></span>'
+                f'<li><span class="sw outline" style="border-color:{esc(colour_var(color))}" aria-hidden="true"></span>'
                 f"<span>{esc(s.label)}</span></li>"
             )
         parts.append("</ul>")
@@ -248,7 +252,7 @@ def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), 
         for e in sites.entries:
             count = f' <span class="n">{esc(paren(e.count, lang))}</span>' if e.count is not None else ""
             parts.append(
-                f'<li><span class="sw dot" style="border-color:{esc(e.color)}" '
+                f'<li><span class="sw dot" style="border-color:{esc(colour_var(e.color))}" '
                 f'aria-hidden="true"></span><span>{esc(e.label)}{count}</span></li>'
             )
         parts.append("</ul>")
