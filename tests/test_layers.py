@@ -185,7 +185,7 @@ def site_map(tiny_counties):
         Symbol("000002", 115.15, 38.85, 100.0, (("v", "100"),)),
     )
     view = MapView(
-        "symbols", "测试（个）", fills, None, ("000003",), sites=drawn, site_legend=legend, symbols=symbols,
+        "context", "测试（个）", fills, None, ("000003",), sites=drawn, site_legend=legend, symbols=symbols,
         symbol_title="测试（个）", selection=("000001", "000002"), in_view=("000001", "000002"),
     )  # fmt: skip
     return layers.programme_map(view, tiny_counties, OFFLINE, "zh")
@@ -240,7 +240,7 @@ def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
         _sites([(115.05, 38.85)], ["甲点"], ["pv"], ["exact"]), {"pv": "#000000"}, {"pv": "光伏"}
     )
     fills = {a: CountyFill("#ffffff", (("", a),)) for a in tiny_counties.adcode}
-    view = MapView("sites", "", fills, None, sites=drawn, site_legend=legend)
+    view = MapView("context", "", fills, None, sites=drawn, site_legend=legend)
     m = layers.programme_map(view, tiny_counties, basemaps.resolve("amap", {}), "zh")
     html = _decoded(m)
     assert "autonavi.com" in html and "高德地图 AutoNavi" in html

@@ -28,7 +28,7 @@ def _decoded(m) -> str:
 
 def standalone(view: views.OverviewView, counties):
     """The overview's frame with its layers added for good, as one HTML page."""
-    m = screens.overview_frame(counties)
+    m = screens.overview_frame(counties, None, "zh")
     for layer in screens.overview_layers(view.map, counties):
         layer.add_to(m)
     return m
@@ -125,11 +125,11 @@ def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
     hashes, layers = set(), set()
     for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
         view = views.overview(tiny_dataset, tiny_counties, indicator, year, "quantiles", "zh")
-        base = screens.overview_frame(tiny_counties)
+        base = screens.overview_frame(tiny_counties, None, "zh")
         groups = screens.overview_layers(view.map, tiny_counties)
         for group in groups:
             group.add_to(base)
-        hashes.add(generate_js_hash(_get_map_string(screens.overview_frame(tiny_counties)), "overview_map"))
+        hashes.add(generate_js_hash(_get_map_string(screens.overview_frame(tiny_counties, None, "zh")), "overview_map"))
         layers.add(_decoded_groups(groups))
     assert len(hashes) == 1
     assert len(layers) == 3, "the three indicators' layers should differ"
@@ -141,7 +141,7 @@ def _decoded_groups(groups) -> str:
 
 
 def test_legend_lives_in_the_layer_not_the_base(numeric_view, tiny_counties):
-    assert "LegendLayer" not in _html(screens.overview_frame(tiny_counties))
+    assert "LegendLayer" not in _html(screens.overview_frame(tiny_counties, None, "zh"))
     assert "LegendLayer" in _html(standalone(numeric_view, tiny_counties))
 
 
@@ -218,7 +218,8 @@ def test_callouts_and_tinted_hatch_on_the_slide_map(numeric_view, tiny_counties)
         "000002": CountyFill(None, (("", "乙县"),), tint=HATCH_POOR),
         "000003": CountyFill(None, (("", "丙"),)),
     }
-    legend = Legend("t", [LegendEntry("poor", HATCH_POOR_SWATCH, 1), LegendEntry("other", "hatch", 1)], "not zero")
+    entries = [LegendEntry("poor", count=1, swatch=HATCH_POOR_SWATCH), LegendEntry("other", count=1, swatch="hatch")]
+    legend = Legend("t", entries, "not zero")
     view = MapView("county", "t", fills, legend, callouts=(
         Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
         Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from geo.model.classify import CATEGORICAL, CITY_FILL, NOT_APPLICABLE, PALETTES
+from geo.model.classify import CATEGORICAL, CITY_FILL, NOT_APPLICABLE, PALETTES, Swatch
 
 BORDER = "#3d3d3d"  # county borders: 3:1 against the ground and every mid-tone fill (WCAG 1.4.11)
 BACKGROUND = "#f4f3ef"  # the map's ground outside the counties (screen)
@@ -17,21 +17,21 @@ SELECTED = "#d7301f"  # outline of the selected counties
 LOCATOR_OTHER = "#e6e6e6"  # the other counties on a county's locator map
 LABEL_TEXT = "#1a1a1a"  # county names
 
-# Targets and forecasts: a dashed dark outline; the legend names it with this key.
+# Targets and forecasts: a dashed dark outline; the legend's key for it (LegendEntry.swatch).
 PLANNED_LINE = "#111111"
-PLANNED_SWATCH = "dashed"
-# The Xiong'an New Area: a dotted purple outline; legend key.
+PLANNED_SWATCH: Swatch = "dashed"
+# The Xiong'an New Area: a dotted purple outline; its legend key.
 XIONGAN_LINE = "#5e3c99"
-XIONGAN_SWATCH = "xiongan"
+XIONGAN_SWATCH: Swatch = "xiongan"
 
 # No data: grey stripes on near-white (the screen's SVG pattern and the export's hatch).
 HATCH_BG = "#f2f2f2"
 HATCH_LINE = "#9e9e9e"
 # A slide whose indicator few counties have: the poor counties without a figure keep their context
-# colour under the hatch (the same as on the programme slides); the legend names it with this key.
+# colour under the hatch (the same as on the programme slides); its legend key.
 HATCH_POOR = "#cfd6de"
 HATCH_TINT_LINE = "#858585"  # stripes on a tinted ground: 2.5:1 on HATCH_POOR, as the plain hatch's 2.4:1
-HATCH_POOR_SWATCH = "hatch-poor"
+HATCH_POOR_SWATCH: Swatch = "hatch-poor"
 
 # Grey surroundings (neighbours, Beijing, Tianjin).
 CONTEXT_FILL = "#e9e8e4"
@@ -116,15 +116,35 @@ def _spread(steps: list[str]) -> dict[int, list[str]]:
 
 
 LIGHT_MAP = MapColours(
-    ground=BACKGROUND, border=BORDER, fill_opacity=0.85, hatch_bg=HATCH_BG, hatch_line=HATCH_LINE,
-    hatch_tint_line=HATCH_TINT_LINE, label_text=LABEL_TEXT, label_halo="#ffffff", label_small="#333333",
-    highlight="#111111", planned_line=PLANNED_LINE, site_hollow="#ffffff", site_edge="#1a1a1a",
+    ground=BACKGROUND,
+    border=BORDER,
+    fill_opacity=0.85,
+    hatch_bg=HATCH_BG,
+    hatch_line=HATCH_LINE,
+    hatch_tint_line=HATCH_TINT_LINE,
+    label_text=LABEL_TEXT,
+    label_halo="#ffffff",
+    label_small="#333333",
+    highlight="#111111",
+    planned_line=PLANNED_LINE,
+    site_hollow="#ffffff",
+    site_edge="#1a1a1a",
     swatch_edge="#3d3d3d",
-)  # fmt: skip
+)
 DARK_MAP = MapColours(
-    ground="#141e2c", border="#9fb0c6", fill_opacity=1.0, hatch_bg="#1f2b3c", hatch_line="#43536a",
-    hatch_tint_line="#5a6c86", label_text="#f5f7fa", label_halo="#0b1320", label_small="#d5dde8",
-    highlight="#ffffff", planned_line="#f5f7fa", site_hollow="#141e2c", site_edge="#0b1320",
+    ground="#141e2c",
+    border="#9fb0c6",
+    fill_opacity=1.0,
+    hatch_bg="#1f2b3c",
+    hatch_line="#43536a",
+    hatch_tint_line="#5a6c86",
+    label_text="#f5f7fa",
+    label_halo="#0b1320",
+    label_small="#d5dde8",
+    highlight="#ffffff",
+    planned_line="#f5f7fa",
+    site_hollow="#141e2c",
+    site_edge="#0b1320",
     swatch_edge="#9fb0c6",
     data={
         **{k.lower(): v for k, v in _DARK_CATEGORICAL.items()},
@@ -139,7 +159,7 @@ DARK_MAP = MapColours(
         SELECTED: "#ff6b5a",
     },
     ramps={name: _spread(steps) for name, steps in _DARK_RAMP_STEPS.items()},
-)  # fmt: skip
+)
 MAP_COLOURS = {"light": LIGHT_MAP, "dark": DARK_MAP}
 
 
