@@ -24,7 +24,7 @@ import streamlit as st
 from cv2_map_app import NO_DATA, cv2_map, geometry
 
 from geo.views.common import county_names
-from geo.web import loaders, mapelement, results
+from geo.web import loaders, mapelement
 from geo.web import session_keys as K
 
 ROOT = Path(os.environ["BAODING_ROOT"])
@@ -33,17 +33,17 @@ ELEMENT = "cv2_overview_map"  # not "overview_map": that key holds the click in 
 ST_FOLIUM = getattr(mapelement._show, "st_folium", mapelement._show)
 
 
-def show_map(key, question, build, *, height, returned_objects=None, on_change=None, report=False):
+def show_map(key, spec, *, height, returned_objects=None, on_change=None, report=False):
     """mapelement._show's contract, drawn by the element for the overview; other maps as before."""
     if key != K.OVERVIEW_MAP:
-        return ST_FOLIUM(key, question, build, height=height, returned_objects=returned_objects,
+        return ST_FOLIUM(key, spec, height=height, returned_objects=returned_objects,
                          on_change=on_change, report=report)  # fmt: skip
-    shown, counties = results.overview_map(question), loaders.load_counties()
+    shown, counties = spec.view(), loaders.load_counties()
     city = shown.city.fill if shown.city else None  # city mode: the city is one unit, one fill
     data: dict = {"fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
                   "report": report and not K.MAP_PAINTED.get()}  # fmt: skip
     if not st.session_state.get("cv2_rings_sent"):
-        data["geometry"] = geometry(counties, county_names(counties, question[3]))
+        data["geometry"] = geometry(counties, county_names(counties, spec.lang))
         st.session_state.cv2_rings_sent = True
 
     def clicked() -> None:

@@ -19,7 +19,7 @@ from geo.web import loaders
 ensure_static_assets()
 ds, counties = loaders.load_dataset(), loaders.load_counties()
 view = views.overview(ds, counties, views.DEFAULT_INDICATOR, None, "quantiles", "zh", context=loaders.load_context())
-shown = views.with_overlays(ds, counties, view, True, False, False, "zh")
+shown = views.with_overlays(ds, counties, view, views.Overlays(), lang="zh")
 st_folium(
     leaflet.overview_frame(counties, loaders.load_context(), "zh"),
     key="overview_map",

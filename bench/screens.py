@@ -24,8 +24,10 @@ import common as c
 STATES = [
     ("overview", "/"),
     ("overview-selected", "/?county=130624"),
+    ("overview-flags", "/?indicator=registered_poor_population&values=1&poor=1&yt=1"),
     ("county", "/county?county=130624"),
     ("programmes", "/programmes"),
+    ("programmes-chosen", "/programmes?programme=pv,tourism&county=130624,130681"),
     ("briefing", "/briefing?slide=3"),
     ("briefing-dark", "/briefing?slide=3&theme=dark"),
     ("briefing-present", "/briefing?slide=3&present=1"),  # the projector view: no chrome, large type

@@ -4,11 +4,11 @@ import streamlit as st
 
 from geo.i18n import colon, t
 from geo.model import slides, themes
-from geo.render.leaflet import screens as leaflet
 from geo.views import briefing
 from geo.views.links import public_light_url, slide_params
 from geo.web import downloads, frame, loaders, mapelement, results, styles, widgets
 from geo.web import session_keys as K
+from geo.web.mapspecs import SlideMap
 from geo.web.urlstate import mirror, seed_from_url, write_to_url
 
 lang = frame.page()
@@ -71,20 +71,16 @@ st.markdown(briefing.title_html(view, lang), unsafe_allow_html=True)
 map_key = K.briefing_map(theme.name, lang)
 
 
-def slide_map(number: int):
-    """(question, build) of slide ``number``'s map: the theme's constant frame and the slide's layers."""
-    shown = results.slide(deck, number - 1, lang, light)
-    return (theme.name, lang, number, shown.slide), lambda: (
-        leaflet.briefing_frame(counties, theme, lang, context),
-        leaflet.slide_layers(shown.map, counties, lang, theme.name),
-    )
+def slide_map(number: int) -> SlideMap:
+    """Slide ``number``'s map: the theme's constant frame and the slide's layers."""
+    return SlideMap(loaders.deck_key(), number, theme.name, lang)
 
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    mapelement.show_map(map_key, *slide_map(current), height=560, returned_objects=[])
+    mapelement.show_map(map_key, slide_map(current), height=560, returned_objects=[])
 if current < n:  # the presenter's next step: its view and map ready before the key is pressed
-    mapelement.prepare(map_key, lambda: slide_map(current + 1), returned_objects=[])
+    mapelement.prepare(map_key, slide_map(current + 1), returned_objects=[])
 with right:
     for fig in view.figures:
         widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note, fig=fig)

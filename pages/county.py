@@ -3,10 +3,10 @@
 import streamlit as st
 
 from geo.i18n import colon, join_list, md_literal, t
-from geo.render.leaflet.maps import base_map, locator_group
 from geo.views import county as profile
 from geo.web import frame, loaders, mapelement, results, widgets
 from geo.web import session_keys as K
+from geo.web.mapspecs import LocatorMap
 from geo.web.urlstate import seed_from_url, selected_counties, set_selection, write_to_url
 
 lang = frame.page()
@@ -36,10 +36,7 @@ frame.name_maps(t("map_frame_title", lang, what=f"{t('locator_map', lang)} · {n
 left, right = st.columns([2, 1], gap="medium")
 with right:
     st.markdown(f"**{t('locator_map', lang)}**")
-    mapelement.show_map(
-        K.LOCATOR_MAP, (current, lang), height=300, returned_objects=[],
-        build=lambda: (base_map(counties), [locator_group(counties, [current], lang=lang)]),
-    )  # fmt: skip
+    mapelement.show_map(K.LOCATOR_MAP, LocatorMap(current, lang), height=300, returned_objects=[])
 with left:
     m1, m2, m3 = st.columns([5, 3, 2])
     for col, fact in ((m1, p.designation), (m2, p.exit_year)):

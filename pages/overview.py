@@ -7,12 +7,11 @@ import streamlit as st
 from geo.i18n import t
 from geo.model import indicators as ind
 from geo.model.classify import DEFAULT_SCHEME, SCHEMES
-from geo.render.leaflet import screens as leaflet
-from geo.render.leaflet.instant import instant_click_group
 from geo.views import overview as views
 from geo.web import downloads, frame, loaders, mapelement, playback, results, widgets
 from geo.web import session_keys as K
 from geo.web import urlstate as us
+from geo.web.mapspecs import OverviewMap
 
 lang = frame.page()
 LATEST = views.LATEST
@@ -45,6 +44,7 @@ flags = {}
 for key, (_label, default_on) in FLAGS.items():
     us.seed_flag(key, default_on)
     flags[key] = K.flag(key).value()
+overlays = views.Overlays(**flags)
 
 
 def sidebar() -> None:
@@ -78,7 +78,7 @@ st.markdown(f"### {t('app_title', lang)}")
 left, right = st.columns([3, 2], gap="medium")
 selection = us.selected_counties()
 take_click = partial(widgets.take_map_click, K.OVERVIEW_MAP)
-question = (indicator_id, year, scheme, lang, tuple(sorted(flags.items())), tuple(selection))
+spec = OverviewMap(indicator_id, year, scheme, lang, overlays, tuple(selection))
 
 # A browser's first view: the map alone, the rest once its counties are painted (geo/web/mapelement.py).
 with mapelement.map_first_page() as page:
@@ -95,11 +95,7 @@ with mapelement.map_first_page() as page:
     with left:
         widgets.text(f"{view.indicator.name(lang)} · {view.period(lang)}", heading=4)
         page.show_map(
-            K.OVERVIEW_MAP, question, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
-            build=lambda: (
-                leaflet.overview_frame(counties, context, lang),
-                [*leaflet.overview_layers(results.overview_map(question), counties), instant_click_group()],
-            ),
+            K.OVERVIEW_MAP, spec, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
             on_change=take_click,
         )  # fmt: skip
         st.caption(t("click_hint", lang))
@@ -107,7 +103,7 @@ with mapelement.map_first_page() as page:
         sidebar()
         with left:
             with st.popover(t("downloads", lang), icon=":material/download:"):
-                downloads.overview_menu(view, results.overview_map(question), ds, counties, lang, context)
+                downloads.overview_menu(view, spec.view(), ds, counties, lang, context)
             with st.expander(t("map_as_table", lang)):
                 st.dataframe(widgets.arrow(view.classes), hide_index=True, width="stretch")
 

@@ -6,11 +6,11 @@ from geo.i18n import field_for, md_literal, t
 from geo.model import basemaps
 from geo.model import indicators as ind
 from geo.render import charts, tables
-from geo.render.leaflet import layers
 from geo.views import programmes as pg
 from geo.web import frame, loaders, mapelement, results, widgets
 from geo.web import session_keys as K
 from geo.web import urlstate as us
+from geo.web.mapspecs import ProgrammesMap
 
 lang = frame.page()
 ds, counties, sites = loaders.load_dataset(), loaders.load_counties(), loaders.load_sites()
@@ -77,10 +77,8 @@ for col, fig in widgets.in_columns(view.figures, 3):
 if view.more_figures:
     st.caption(t("more_figures", lang, n=view.more_figures))
 
-mapelement.show_map(
-    K.PROGRAMMES_MAP, (tuple(programmes), tuple(selection), indicator_id, year, basemap, lang), height=620,
-    returned_objects=[], build=lambda: (layers.programme_map(view.map, counties, options[basemap], lang), []),
-)  # fmt: skip
+spec = ProgrammesMap(tuple(programmes), tuple(selection), indicator_id, year, basemap, lang)
+mapelement.show_map(K.PROGRAMMES_MAP, spec, height=620, returned_objects=[])
 st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 with st.popover(t("downloads", lang), icon=":material/download:"):
     data = lambda: pg.download_table(view, ds, counties, lang)  # noqa: E731 - built when asked for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -260,6 +261,19 @@ try:
     _hypothesis_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "default"))
 except ImportError:  # requirements-dev.txt not installed: the property tests are skipped by importorskip
     pass
+
+
+@dataclass(frozen=True)
+class BlankMap:
+    """A map spec (geo/web/mapspecs.py's shape) for tests of the map element: an empty map, one layer."""
+
+    lang: str = "zh"
+    name: str = "counties"
+
+    def build(self):
+        import folium
+
+        return folium.Map(), [folium.FeatureGroup(name=self.name)]
 
 
 # ---------------------------------------------------------------------------------------------

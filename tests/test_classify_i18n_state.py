@@ -46,7 +46,8 @@ def test_numeric_legend_counts_and_no_data_row():
     classes = cl.classify(values, "equal_interval", 2)
     legend = cl.numeric_legend(classes, values, "贫困村", "个", "zh", n_missing=20)
     assert [e.count for e in legend.entries] == [2, 2, 20]
-    assert legend.entries[-1].color == "hatch" and legend.entries[-1].label == "无数据"
+    assert legend.entries[-1].swatch == "hatch" and legend.entries[-1].color is None
+    assert legend.entries[-1].label == "无数据"
     assert legend.title == "贫困村（个）"
 
 

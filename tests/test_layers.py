@@ -199,7 +199,7 @@ def site_map(tiny_counties):
         Symbol("000002", 115.15, 38.85, 100.0, (("v", "100"),)),
     )
     view = MapView(
-        "symbols",
+        "context",
         "测试（个）",
         fills,
         None,
@@ -277,7 +277,7 @@ def test_amap_basemap_shifts_sites_and_adds_tiles(tiny_counties):
         _sites([(115.05, 38.85)], ["甲点"], ["pv"], ["exact"]), {"pv": "#000000"}, {"pv": "光伏"}
     )
     fills = {a: CountyFill("#ffffff", (("", a),)) for a in tiny_counties.adcode}
-    view = MapView("sites", "", fills, None, sites=drawn, site_legend=legend)
+    view = MapView("context", "", fills, None, sites=drawn, site_legend=legend)
     m = layers.programme_map(view, tiny_counties, basemaps.resolve("amap", {}), "zh")
     tile_layers = elements_in(m, folium.TileLayer)
     assert tile_layers and all("autonavi.com" in layer.tiles for layer in tile_layers)

@@ -1,4 +1,4 @@
-"""geo/web/mapelement.py: st_folium's own arguments, built once per question, sent unchanged."""
+"""geo/web/mapelement.py: st_folium's own arguments, built once per spec, sent unchanged."""
 
 from __future__ import annotations
 
@@ -6,28 +6,19 @@ import pytest
 import streamlit_folium
 from streamlit_folium import st_folium
 
-from geo.render.leaflet import screens as leaflet
-from geo.render.leaflet.instant import instant_click_group
-from geo.web import loaders, mapelement, results
+from geo.views.overview import Overlays
+from geo.web import mapelement, mapspecs
 
-FLAGS = (("labels", True), ("poor", False), ("values", False), ("yt", False))
 RETURNED = ["last_active_drawing", "last_object_clicked"]
 
 
-def overview_build(question):
-    counties, context = loaders.load_counties(), loaders.load_context()
-    lang = question[3]
-
-    def build():
-        layers = leaflet.overview_layers(results.overview_map(question), counties)
-        return leaflet.overview_frame(counties, context, lang), [*layers, instant_click_group()]
-
-    return build
+def overview_spec(indicator_id: str, lang: str = "zh", selection: tuple[str, ...] = ()) -> mapspecs.OverviewMap:
+    return mapspecs.OverviewMap(indicator_id, None, "quantiles", lang, Overlays(), selection)
 
 
-def st_folium_sends(build, key: str) -> dict:
+def st_folium_sends(spec, key: str) -> dict:
     """What st_folium itself hands its component for this map (recorded the plain way)."""
-    fig, layers = build()
+    fig, layers = spec.build()
     seen: dict = {}
     real = streamlit_folium._component_func
     streamlit_folium._component_func = lambda **kwargs: seen.update(kwargs)
@@ -40,37 +31,44 @@ def st_folium_sends(build, key: str) -> dict:
 
 
 def test_the_arguments_are_st_folium_own(bundled):
-    question = ("poor_county_type", None, "quantiles", "zh", FLAGS, ())
-    build = overview_build(question)
-    ours = mapelement.args_for("overview_map", question, build, RETURNED)
-    theirs = st_folium_sends(build, "overview_map")
+    spec = overview_spec("poor_county_type")
+    ours = mapelement.args_for("overview_map", spec, RETURNED)
+    theirs = st_folium_sends(spec, "overview_map")
     assert theirs.pop("height") == 640 and theirs.pop("width") is None and callable(theirs.pop("on_change"))
     assert ours == theirs
     # The component's key is a hash of the frame's script: the same map keeps its browser state.
     assert ours["key"] == theirs["key"] and ours["feature_group"]
 
 
-def test_one_question_one_build_and_different_questions_different_maps(bundled):
+def test_one_spec_one_build_and_different_specs_different_maps(bundled, monkeypatch):
     calls = []
-    plain = ("registered_poor_population", None, "quantiles", "zh", FLAGS, ())
-    selected = (*plain[:5], ("130624",))
+    build = mapspecs.OverviewMap.build
 
-    def counted(question):
-        build = overview_build(question)
+    def counted(self):
+        calls.append(self)
+        return build(self)
 
-        def wrapped():
-            calls.append(question)
-            return build()
-
-        return wrapped
-
-    first = mapelement.args_for("test_map", plain, counted(plain), RETURNED)
-    again = mapelement.args_for("test_map", plain, counted(plain), RETURNED)
-    other = mapelement.args_for("test_map", selected, counted(selected), RETURNED)
-    assert calls == [plain, selected]  # the second ask of the same question built nothing
+    monkeypatch.setattr(mapspecs.OverviewMap, "build", counted)
+    plain = overview_spec("registered_poor_population")
+    selected = overview_spec("registered_poor_population", selection=("130624",))
+    first = mapelement.args_for("test_map", plain, RETURNED)
+    again = mapelement.args_for("test_map", overview_spec("registered_poor_population"), RETURNED)
+    other = mapelement.args_for("test_map", selected, RETURNED)
+    assert calls == [plain, selected]  # the second ask of an equal spec built nothing
     assert again is first
     # Same frame (same component key: zoom and centre survive), other layers (the selection outline).
     assert other["key"] == first["key"] and other["feature_group"] != first["feature_group"]
+
+
+def test_the_key_is_the_whole_spec():
+    """Every field, and the spec's type, is in the key; what cannot be a complete key is refused."""
+    spec = mapspecs.LocatorMap("130624", "zh")
+    assert mapelement.spec_key(spec) == ("geo.web.mapspecs.LocatorMap", (("adcode", "130624"), ("lang", "zh")))
+    assert mapelement.spec_key(mapspecs.LocatorMap("130624", "en")) != mapelement.spec_key(spec)
+    with pytest.raises(TypeError, match="frozen dataclass"):
+        mapelement.spec_key(("130624", "zh"))  # a free-form question
+    with pytest.raises(TypeError):
+        mapelement.spec_key(mapspecs.ProgrammesMap(["pv"], (), None, None, "offline", "zh"))  # a list: unhashable
 
 
 def test_the_component_is_restored_when_a_build_fails(bundled):
@@ -100,22 +98,25 @@ def test_without_a_browser_the_page_is_drawn_whole(steady_navigation):
     assert len(at.metric) >= 4 and at.get("segmented_control")
 
 
-def test_a_prepared_map_is_ready_when_asked_for(bundled):
+def test_a_prepared_map_is_ready_when_asked_for(bundled, monkeypatch):
     """The briefing prepares the next slide's map in the background: pressing → then builds nothing."""
-    question = ("registered_poor_population", None, "quantiles", "en", FLAGS, ("130681",))
-    mapelement.prepare("prepared_map", lambda: (question, overview_build(question)), RETURNED).join(timeout=60)
+    spec = overview_spec("registered_poor_population", "en", ("130681",))
+    mapelement.prepare("prepared_map", spec, RETURNED).join(timeout=60)
 
-    def must_not_build():
+    def must_not_build(self):
         raise AssertionError("built again")
 
-    args = mapelement.args_for("prepared_map", question, must_not_build, RETURNED)
+    monkeypatch.setattr(mapspecs.OverviewMap, "build", must_not_build)
+    args = mapelement.args_for("prepared_map", overview_spec("registered_poor_population", "en", ("130681",)), RETURNED)
     assert args["feature_group"] and "130681" in args["feature_group"]
 
 
-def test_a_failing_preparation_is_left_for_the_page(bundled):
-    def broken():
+def test_a_failing_preparation_is_left_for_the_page(bundled, monkeypatch):
+    def broken(self):
         raise ValueError("bad slide")
 
-    mapelement.prepare("failing_map", broken).join(timeout=10)  # no exception escapes the thread
+    monkeypatch.setattr(mapspecs.LocatorMap, "build", broken)
+    spec = mapspecs.LocatorMap("failing", "zh")
+    mapelement.prepare("failing_map", spec).join(timeout=10)  # no exception escapes the thread
     with pytest.raises(ValueError, match="bad slide"):
-        mapelement.args_for("failing_map", "q", lambda: broken())
+        mapelement.args_for("failing_map", spec)

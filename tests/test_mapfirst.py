@@ -4,7 +4,7 @@ tests/test_mapfirst_browser.py). AppTest sends no User-Agent, so these tests say
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, BlankMap
 from streamlit.testing.v1 import AppTest
 
 from geo.web import frame, mapelement
@@ -18,15 +18,15 @@ def as_browser(monkeypatch):
 
 def _page_script():
     """A page drawn map first, run the way app.py runs pages (mapelement.run_page), with app.py's extras."""
-    import folium
     import streamlit as st
+    from conftest import BlankMap
 
     from geo.web import mapelement
 
     def page() -> None:
         with mapelement.map_first_page() as first:
             st.markdown("title")
-            first.show_map("test_first_map", "q", lambda: (folium.Map(), []), height=200, returned_objects=[])
+            first.show_map("test_first_map", BlankMap(), height=200, returned_objects=[])
             if not first.alone:
                 st.markdown("the rest")
 
@@ -67,13 +67,13 @@ def test_a_page_run_outside_run_page_is_drawn_whole(as_browser):
     """A page run on its own (not through app.py) has nobody to stop its extras: it never draws its map alone."""
 
     def script():
-        import folium
         import streamlit as st
+        from conftest import BlankMap
 
         from geo.web import mapelement
 
         with mapelement.map_first_page() as first:
-            first.show_map("test_first_map", "q", lambda: (folium.Map(), []), height=200, returned_objects=[])
+            first.show_map("test_first_map", BlankMap(), height=200, returned_objects=[])
         st.markdown(f"alone={first.alone}")
 
     at = AppTest.from_function(script, default_timeout=30)
@@ -107,14 +107,14 @@ def test_a_page_that_failed_in_its_map_first_run_leaves_no_mark(as_browser):
     """A page that raised during its map-first run must not make the next page's run stop early in app.py."""
 
     def script():
-        import folium
         import streamlit as st
+        from conftest import BlankMap
 
         from geo.web import mapelement
 
         def broken() -> None:
             with mapelement.map_first_page() as first:
-                first.show_map("test_first_map", "q", lambda: (folium.Map(), []), height=200, returned_objects=[])
+                first.show_map("test_first_map", BlankMap(), height=200, returned_objects=[])
                 raise ValueError("the page broke")
 
         def other() -> None:
@@ -148,13 +148,8 @@ def test_the_app_draws_the_overview_map_first_then_everything(as_browser, steady
 
 def test_the_map_first_page_reports_on_every_run_and_other_maps_do_not(bundled):
     """The report's script is the last layer of a map-first page's map, and only there."""
-    import folium
-
-    def build():
-        return folium.Map(), [folium.FeatureGroup(name="counties")]
-
-    reporting = mapelement.args_for("test_report_map", "q", build, [], report_painted=True)
-    plain = mapelement.args_for("test_report_map", "q", build, [])
+    reporting = mapelement.args_for("test_report_map", BlankMap(), [], report_painted=True)
+    plain = mapelement.args_for("test_report_map", BlankMap(), [])
     assert "bdPaintedReported" in reporting["feature_group"]
     assert "bdPaintedReported" not in plain["feature_group"]
     assert reporting["feature_group"].rindex("bdPaintedReported") > reporting["feature_group"].rindex("counties")

@@ -28,7 +28,7 @@ def _decoded(m) -> str:
 
 def standalone(view: views.OverviewView, counties):
     """The overview's frame with its layers added for good, as one HTML page."""
-    m = screens.overview_frame(counties)
+    m = screens.overview_frame(counties, None, "zh")
     for layer in screens.overview_layers(view.map, counties):
         layer.add_to(m)
     return m
@@ -123,7 +123,7 @@ def test_base_map_is_the_same_for_every_indicator(tiny_dataset, tiny_counties):
     from streamlit_folium import _get_map_string, generate_js_hash
 
     def frame_hash(counties=tiny_counties) -> str:
-        return generate_js_hash(_get_map_string(screens.overview_frame(counties, lang="zh")), "overview_map")
+        return generate_js_hash(_get_map_string(screens.overview_frame(counties, None, "zh")), "overview_map")
 
     hashes, layers = set(), set()
     for indicator, year in (("poor_villages", 2014), ("county_type", 2016), ("pv_mw", None)):
@@ -141,7 +141,7 @@ def _decoded_groups(groups) -> str:
 
 
 def test_legend_lives_in_the_layer_not_the_base(numeric_view, tiny_counties):
-    assert elements_in(screens.overview_frame(tiny_counties, lang="zh"), LegendControl) == []
+    assert elements_in(screens.overview_frame(tiny_counties, None, "zh"), LegendControl) == []
     (choropleth, *_) = screens.overview_layers(numeric_view.map, tiny_counties)
     (legend,) = elements_in(choropleth, LegendControl)  # it leaves with its layer
     assert legend.markup == legend_html(numeric_view.legend)
@@ -220,17 +220,12 @@ def test_callouts_and_tinted_hatch_on_the_slide_map(numeric_view, tiny_counties)
         "000002": CountyFill(None, (("", "乙县"),), tint=HATCH_POOR),
         "000003": CountyFill(None, (("", "丙"),)),
     }
-    legend = Legend("t", [LegendEntry("poor", HATCH_POOR_SWATCH, 1), LegendEntry("other", "hatch", 1)], "not zero")
-    view = MapView(
-        "county",
-        "t",
-        fills,
-        legend,
-        callouts=(
-            Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
-            Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),
-        ),
-    )
+    entries = [LegendEntry("poor", count=1, swatch=HATCH_POOR_SWATCH), LegendEntry("other", count=1, swatch="hatch")]
+    legend = Legend("t", entries, "not zero")
+    view = MapView("county", "t", fills, legend, callouts=(
+        Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
+        Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),
+    ))  # fmt: skip
     m = screens.briefing_frame(tiny_counties, get_theme("light"), "zh")
     for layer in screens.slide_layers(view, tiny_counties, "zh"):
         layer.add_to(m)

@@ -23,6 +23,7 @@ from geo.model.palette import POOR_OUTLINE, YT_OUTLINE
 from geo.render import tables
 from geo.views import overview as views
 from geo.views import programmes as pg
+from geo.views.mapview import MapView
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +62,8 @@ def test_targets_are_planned_and_categories_take_their_colours(tiny_dataset, tin
 def test_overlays_are_data(bundled):
     ds, counties = bundled
     view = views.overview(ds, counties, "registered_poor_population", 2014, "quantiles", "zh")
-    mapv = views.with_overlays(ds, counties, view, True, True, True, "zh", True, ["130624"])
+    overlays = views.Overlays(labels=True, values=True, poor=True, yt=True)
+    mapv = views.with_overlays(ds, counties, view, overlays, lang="zh", selection=["130624"])
     assert [(o.name, o.color, len(o.adcodes)) for o in mapv.outlines] == [
         ("yt_counties", YT_OUTLINE, 8), ("poor_counties", POOR_OUTLINE, 9)
     ]  # fmt: skip
@@ -69,6 +71,21 @@ def test_overlays_are_data(bundled):
     fuping = next(lb for lb in mapv.labels if lb.adcode == "130624")
     assert fuping.text.startswith("阜平\n")  # with its value on the second line
     assert mapv.fills == view.map.fills  # overlays leave the colours alone
+
+
+def test_the_overlays_are_their_own_registry():
+    """One field per option: the page's toggles and the link's keys are read from it, in its order."""
+    assert list(views.MAP_FLAGS) == [f.name for f in dataclasses.fields(views.Overlays)]
+    assert {k: views.MAP_FLAGS[k] for k in ("labels", "values", "poor", "yt")} == {
+        "labels": ("show_labels", True),
+        "values": ("show_values", False),
+        "poor": ("outline_poor", False),
+        "yt": ("outline_yt", False),
+    }  # a new option adds to these, it does not change them
+    assert views.Overlays() == views.Overlays(**{k: on for k, (_label, on) in views.MAP_FLAGS.items()})
+    with pytest.raises(TypeError):
+        views.Overlays(True)  # keyword-only: no row of booleans
+    assert hash(views.Overlays(poor=True)) != hash(views.Overlays())  # hashed into the map's spec
 
 
 GUI = ("folium", "branca", "streamlit", "streamlit_folium", "jinja2")
@@ -216,3 +233,20 @@ def test_the_download_writes_numbers_as_numbers_and_text_as_text(tiny_dataset, t
     assert cells[-1][value].value is None and cells[-1][category].value == "非贫困县"  # no number, never 0
     csv_rows = tables.table_csv(table).decode("utf-8-sig").splitlines()
     assert ',100.0,"个",' in csv_rows[1]  # unquoted: a number to any spreadsheet
+
+
+def test_modes_and_swatches_are_one_vocabulary_each():
+    """A map's mode says what its counties are; a legend key's swatch how it is drawn, its colour only a colour."""
+    from geo.views.mapview import MAP_MODES
+
+    assert MAP_MODES == ("county", "city", "context")
+    with pytest.raises(ValueError, match="unknown map mode 'symbols'"):
+        MapView("symbols", "t", {}, None)  # the programmes' way of showing a figure is not a map mode
+    assert cl.SWATCHES == ("fill", "hatch", "hatch-poor", "dashed", "xiongan")
+    assert cl.LegendEntry("a", "#2c7fb8", 3).swatch == "fill"
+    with pytest.raises(ValueError, match="#rrggbb"):
+        cl.LegendEntry("no data", "hatch", 3)  # the old way: a key name where a colour belongs
+    with pytest.raises(ValueError, match="theme's colours"):
+        cl.LegendEntry("planned", "#111111", swatch="dashed")
+    with pytest.raises(ValueError, match="unknown legend swatch"):
+        cl.LegendEntry("x", swatch="stripes")

@@ -14,14 +14,14 @@ TIP = re.compile(r'"tip":"((?:[^"\\]|\\.)*)"')  # each county's tooltip in the m
 
 def test_the_english_locator_map_names_counties_in_english(bundled):
     _, counties = bundled
-    m = base_map(counties)
+    m = base_map(counties, lang="en")
     locator_group(counties, ["130624"], lang="en").add_to(m)
     tips = TIP.findall(m.get_root().render())
     assert len(tips) == len(counties)
     assert not [tip for tip in tips if CJK.search(tip)], "a Chinese name in an English tooltip"
     fuping = counties.set_index("adcode").loc["130624"]
     assert any(fuping["name_en"] in tip for tip in tips)
-    zh = base_map(counties)
+    zh = base_map(counties, lang="zh")
     locator_group(counties, ["130624"], lang="zh").add_to(zh)
     assert any(fuping["name_zh"] in tip for tip in TIP.findall(zh.get_root().render()))
 

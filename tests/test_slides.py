@@ -266,7 +266,7 @@ def test_a_slide_few_counties_have_a_figure_for_calls_them_out(real):
         tints = {a: c.tint for a, c in view.map.counties.items() if c.fill is None}
         assert {a for a, tint in tints.items() if tint == HATCH_POOR} == poor
         assert all(tint is None for a, tint in tints.items() if a not in poor)
-        entries = {e.color: e.count for e in view.map.legend.entries}
+        entries = {e.swatch: e.count for e in view.map.legend.entries if e.swatch != "fill"}
         assert entries[HATCH_POOR_SWATCH] == 8 and entries["hatch"] == 15
         assert note in view.map.legend.note
     # Small neighbours (Wangdu, Boye) keep their colour in view: their boxes stand off, apart.

@@ -290,7 +290,7 @@ def problems(drawn: dict, theme: str, light_classes: list[str]) -> list[str]:
 
 def light_classes(view) -> list[str]:
     legend = view.map.legend
-    return [e.color for e in legend.entries if re.fullmatch(r"#[0-9a-fA-F]{6}", e.color)] if legend else []
+    return [e.color for e in legend.entries if e.swatch == "fill"] if legend else []
 
 
 @pytest.mark.parametrize("medium", ["screen", "paper"])

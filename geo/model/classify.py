@@ -6,9 +6,11 @@ Colour choices stay here so pages and map builders only pass keys around.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import mapclassify
 import numpy as np
@@ -56,11 +58,31 @@ warnings.filterwarnings("ignore", message="Numba not installed", category=UserWa
 DEFAULT_K = 5
 
 
+# How a legend row's key is drawn. "fill": a patch of the entry's colour; "hatch": no data, the map's grey
+# stripes; "hatch-poor": the stripes on the poor counties' context tint; "dashed": a target or forecast's
+# outline; "xiongan": the Xiong'an New Area's dotted outline. Only a fill has a colour of its own: the others
+# are drawn in the theme's colours (geo.model.palette.MapColours), the same as on the map.
+Swatch = Literal["fill", "hatch", "hatch-poor", "dashed", "xiongan"]
+SWATCHES: tuple[str, ...] = get_args(Swatch)
+_CSS_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
 @dataclass(frozen=True)
 class LegendEntry:
+    """One row of a legend: its label, its key, and how many counties (or places) it stands for."""
+
     label: str
-    color: str  # CSS colour, or "hatch" for no data
+    color: str | None = None  # the key's CSS colour (#rrggbb); only a fill has one
     count: int | None = None
+    swatch: Swatch = "fill"
+
+    def __post_init__(self) -> None:
+        if self.swatch not in SWATCHES:
+            raise ValueError(f"unknown legend swatch {self.swatch!r}; valid: {', '.join(SWATCHES)}")
+        if self.swatch == "fill" and (self.color is None or not _CSS_HEX.fullmatch(self.color)):
+            raise ValueError(f"a filled legend key needs a #rrggbb colour, not {self.color!r}")
+        if self.swatch != "fill" and self.color is not None:
+            raise ValueError(f"a {self.swatch} key is drawn in the theme's colours, not {self.color!r}")
 
 
 @dataclass(frozen=True)
@@ -137,7 +159,7 @@ def numeric_legend(
         entries.append(LegendEntry(label=label, color=color, count=n))
         lo = hi
     if n_missing:
-        entries.append(LegendEntry(label=_no_data(lang), color="hatch", count=n_missing))
+        entries.append(no_data_entry(lang, n_missing))
     return Legend(
         title=f"{title}{paren(unit, lang)}" if unit else title,
         entries=entries,
@@ -165,9 +187,10 @@ def categorical_legend(
         LegendEntry(label=labels[c], color=colors[c], count=counts.get(c, 0)) for c in labels if counts.get(c, 0)
     ]
     if n_missing:
-        entries.append(LegendEntry(label=_no_data(lang), color="hatch", count=n_missing))
+        entries.append(no_data_entry(lang, n_missing))
     return Legend(title=title, entries=entries)
 
 
-def _no_data(lang: str) -> str:
-    return t("no_data", lang)
+def no_data_entry(lang: str, count: int | None) -> LegendEntry:
+    """The legend row of the counties without data: the map's hatch, never a colour of the scale."""
+    return LegendEntry(t("no_data", lang), count=count, swatch="hatch")

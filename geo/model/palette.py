@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from geo.model.classify import CATEGORICAL, CITY_FILL, NOT_APPLICABLE, PALETTES
+from geo.model.classify import CATEGORICAL, CITY_FILL, NOT_APPLICABLE, PALETTES, Swatch
 
 BORDER = "#3d3d3d"  # county borders: 3:1 against the ground and every mid-tone fill (WCAG 1.4.11)
 BACKGROUND = "#f4f3ef"  # the map's ground outside the counties (screen)
@@ -17,21 +17,21 @@ SELECTED = "#d7301f"  # outline of the selected counties
 LOCATOR_OTHER = "#e6e6e6"  # the other counties on a county's locator map
 LABEL_TEXT = "#1a1a1a"  # county names
 
-# Targets and forecasts: a dashed dark outline; the legend names it with this key.
+# Targets and forecasts: a dashed dark outline; the legend's key for it (LegendEntry.swatch).
 PLANNED_LINE = "#111111"
-PLANNED_SWATCH = "dashed"
-# The Xiong'an New Area: a dotted purple outline; legend key.
+PLANNED_SWATCH: Swatch = "dashed"
+# The Xiong'an New Area: a dotted purple outline; its legend key.
 XIONGAN_LINE = "#5e3c99"
-XIONGAN_SWATCH = "xiongan"
+XIONGAN_SWATCH: Swatch = "xiongan"
 
 # No data: grey stripes on near-white (the screen's SVG pattern and the export's hatch).
 HATCH_BG = "#f2f2f2"
 HATCH_LINE = "#9e9e9e"
 # A slide whose indicator few counties have: the poor counties without a figure keep their context
-# colour under the hatch (the same as on the programme slides); the legend names it with this key.
+# colour under the hatch (the same as on the programme slides); its legend key.
 HATCH_POOR = "#cfd6de"
 HATCH_TINT_LINE = "#858585"  # stripes on a tinted ground: 2.5:1 on HATCH_POOR, as the plain hatch's 2.4:1
-HATCH_POOR_SWATCH = "hatch-poor"
+HATCH_POOR_SWATCH: Swatch = "hatch-poor"
 
 # Grey surroundings (neighbours, Beijing, Tianjin).
 CONTEXT_FILL = "#e9e8e4"

@@ -174,14 +174,13 @@ def _overview(q: Query, state: State, data: server_data.Data) -> tuple[str, str]
     })  # fmt: skip
     context = data.context if not data.context.empty else None
     view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
-    mapv = views.with_overlays(
-        ds, counties, view, flags["labels"], flags["values"], flags["poor"], lang, flags["yt"], state.selection
-    )
+    overlays = views.Overlays(**flags)
+    mapv = views.with_overlays(ds, counties, view, overlays, lang=lang, selection=state.selection)
     heading = f"{view.indicator.name(lang)} · {view.period(lang)}"
     extra = []
-    if flags["yt"]:
+    if overlays.yt:
         extra.append(html.Swatch(t("outline_yt", lang), YT_OUTLINE))
-    if flags["poor"]:
+    if overlays.poor:
         extra.append(html.Swatch(t("outline_poor", lang), POOR_OUTLINE))
     names = county_names(counties, lang)
     if state.selection:
@@ -189,7 +188,7 @@ def _overview(q: Query, state: State, data: server_data.Data) -> tuple[str, str]
             names[a] for a in state.selection)  # fmt: skip
         extra.append(html.Swatch(f"{t('light_selected', lang)}：{chosen_names}" if lang == "zh"
                                  else f"{t('light_selected', lang)}: {chosen_names}", "", "selected"))  # fmt: skip
-    svg = map_svg(mapv, counties, lang, t("map_frame_title", lang, what=heading), context, names=flags["labels"])
+    svg = map_svg(mapv, counties, lang, t("map_frame_title", lang, what=heading), context, names=overlays.labels)
     caption = [view.coverage_text, view.city_text or "", t("light_hover_hint", lang)]
     body = [
         '<div class="layout"><div>',

@@ -171,12 +171,12 @@ def few_counties_view(
     missing = [a for a in mapv.counties if a not in known]
     n_poor = sum(a in poor for a in missing)
     hatch = [
-        cl.LegendEntry(poor_label, HATCH_POOR_SWATCH, n_poor),
-        cl.LegendEntry(other_label, "hatch", len(missing) - n_poor),
+        cl.LegendEntry(poor_label, count=n_poor, swatch=HATCH_POOR_SWATCH),
+        cl.LegendEntry(other_label, count=len(missing) - n_poor, swatch="hatch"),
     ]
     entries = []
     for e in mapv.legend.entries if mapv.legend is not None else []:
-        if e.color == "hatch":
+        if e.swatch == "hatch":
             entries += [h for h in hatch if h.count]
         else:
             entries.append(e)

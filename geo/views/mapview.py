@@ -9,6 +9,7 @@ output. Geometry is not part of it: renderers take the counties (keyed by ``adco
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal, get_args
 
 from geo.model.classify import Legend
 from geo.model.colour import HEX
@@ -16,6 +17,10 @@ from geo.model.labels import Label
 from geo.model.palette import MapColours, class_colours
 
 Rows = tuple[tuple[str, str], ...]  # (label, value) pairs of a tooltip or popup, unescaped
+# What a map's counties are. "county": each county coloured by its figure; "city": the city as one unit (only
+# a city-wide figure exists); "context": quiet counties under what the map is about (places, circles).
+MapMode = Literal["county", "city", "context"]
+MAP_MODES: tuple[str, ...] = get_args(MapMode)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ SIDES: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class MapView:
-    mode: str  # "county": counties coloured; "city": the city as one unit; "context": quiet counties under places
+    mode: MapMode
     title: str
     counties: dict[str, CountyFill]  # every county, keyed by adcode (in city mode only names)
     legend: Legend | None
@@ -105,6 +110,10 @@ class MapView:
     selection: tuple[str, ...] = ()  # adcodes outlined as selected
     in_view: tuple[str, ...] = ()  # counties whose data are drawn; empty = all (others dimmed)
     callouts: tuple[Callout, ...] = ()  # figures written on the map (a slide whose indicator few counties have)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MAP_MODES:
+            raise ValueError(f"unknown map mode {self.mode!r}; valid: {', '.join(MAP_MODES)}")
 
     @property
     def fills(self) -> dict[str, str | None]:
@@ -122,7 +131,7 @@ def themed(view: MapView, theme: MapColours) -> MapView:
     the same colours. The light theme's table is empty: its views come back as they are."""
     if not theme.data and not theme.ramps:
         return view
-    classes = [e.color for e in view.legend.entries if HEX.match(e.color)] if view.legend else []
+    classes = [e.color for e in view.legend.entries if e.swatch == "fill"] if view.legend else []
     table = class_colours(classes, theme)
 
     def c(colour: str | None) -> str | None:

@@ -5,7 +5,7 @@ Pages call these and render the result; tests call them directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -18,7 +18,7 @@ from geo.model.palette import PLANNED_SWATCH, POOR_OUTLINE, XIONGAN_SWATCH, YT_O
 from geo.views.common import FigureText, county_names, figure_text
 from geo.views.county import poor_counties, yt_counties
 from geo.views.figures import KeyFigure
-from geo.views.mapview import CountyFill, MapView, Outline
+from geo.views.mapview import CountyFill, MapMode, MapView, Outline
 
 DEFAULT_INDICATOR = "poor_county_type"
 LATEST = "latest"  # the year parameter's value for "each county's latest figure"
@@ -45,11 +45,25 @@ def year_options(ds: ind.Dataset, indicator_id: str) -> tuple[list[str], str]:
     return options, LATEST if first is None else str(first)  # the one county indicator every unit has a value for
 
 
-# The map's yes/no options, in the link as key=1/key=0: key -> (UI string of its toggle, shown by default).
-MAP_FLAGS: dict[str, tuple[str, bool]] = {
-    "labels": ("show_labels", True), "values": ("show_values", False), "poor": ("outline_poor", False),
-    "yt": ("outline_yt", False),
-}  # fmt: skip
+def _flag(label: str, default: bool = False):
+    """One of the map's yes/no options: the UI string of its toggle and whether it is on by default."""
+    return field(default=default, metadata={"label": label})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overlays:
+    """The overview map's yes/no options, one field each: the registry of them. The page draws a toggle per
+    field and the link carries it as ``name=1``/``name=0`` (``MAP_FLAGS``); the value goes whole into the
+    map's cache key and into ``with_overlays``, so a new option is a new field here and its drawing."""
+
+    labels: bool = _flag("show_labels", True)  # permanent county names
+    values: bool = _flag("show_values")  # each county's figure under its name (with the names)
+    poor: bool = _flag("outline_poor")  # the poor counties outlined
+    yt: bool = _flag("outline_yt")  # the Yanshan–Taihang counties outlined
+
+
+# The map's options as the page and the link read them: name -> (UI string of its toggle, shown by default).
+MAP_FLAGS: dict[str, tuple[str, bool]] = {f.name: (f.metadata["label"], f.default) for f in fields(Overlays)}
 
 
 # The strip of city-wide figures on the overview: (indicator_id, year), all from the report.
@@ -68,7 +82,7 @@ class OverviewView:
     indicator: ind.Indicator
     year: int | None
     years: list[int]
-    mode: str  # "county": counties coloured; "city": only a city total exists
+    mode: MapMode  # "county": counties coloured; "city": only a city total exists
     map: MapView
     legend: cl.Legend
     coverage_text: str
@@ -167,7 +181,7 @@ def overview(
         classes = cl.classify(cv["number"].tolist(), scheme)
         legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, n_missing)
         fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
-    legend_of = {e.color: e.label for e in legend.entries}
+    legend_of = {e.color: e.label for e in legend.entries if e.swatch == "fill"}
     figures: dict[str, FigureText] = {}
     for adcode, name in names.items():
         if adcode in by_code.index:
@@ -181,9 +195,11 @@ def overview(
             info[adcode] = [(indicator.name(lang), t("no_data", lang))]
             fills[adcode] = CountyFill(None, (("", name), *info[adcode]), label=t("no_data", lang))
     if any(f.planned for f in fills.values()):
-        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_planned", lang), PLANNED_SWATCH)])
+        planned = cl.LegendEntry(t("legend_planned", lang), swatch=PLANNED_SWATCH)
+        legend = cl.Legend(legend.title, [*legend.entries, planned])
     if context is not None and not context.empty:
-        legend = cl.Legend(legend.title, [*legend.entries, cl.LegendEntry(t("legend_xiongan", lang), XIONGAN_SWATCH)])
+        xiongan = cl.LegendEntry(t("legend_xiongan", lang), swatch=XIONGAN_SWATCH)
+        legend = cl.Legend(legend.title, [*legend.entries, xiongan])
     no_data = tuple(a for a, f in fills.items() if f.fill is None)
     mapv = MapView("county", title, fills, legend, no_data)
 
@@ -335,27 +351,25 @@ def with_overlays(
     ds: ind.Dataset,
     counties: gpd.GeoDataFrame,
     view: OverviewView,
-    labels: bool,
-    values: bool,
-    poor: bool,
-    lang: str = "zh",
-    yt: bool = False,
+    overlays: Overlays,
+    *,
+    lang: str,
     selection: tuple[str, ...] | list[str] = (),
 ) -> MapView:
     """The overview's map with the optional layers over the counties: permanent names (with values),
     the poor counties' and the Yanshan–Taihang counties' outlines, and the selection."""
     outlines = []
-    if yt:
+    if overlays.yt:
         outlines.append(Outline("yt_counties", tuple(yt_counties(ds)), YT_OUTLINE))
-    if poor:
+    if overlays.poor:
         outlines.append(Outline("poor_counties", tuple(poor_counties(ds)), POOR_OUTLINE))
     placed: list = []
-    if labels:
+    if overlays.labels:
         names = county_names(counties, lang)
         texts = {a: short_name(n, lang) for a, n in names.items()}
         # A county's value line is its figure's value text (never a tooltip row taken by position).
         shown = {a: c.value_text for a, c in view.map.counties.items() if c.value_text}
-        with_values = values and bool(shown)
+        with_values = overlays.values and bool(shown)
         if with_values:
             texts = {a: f"{texts[a]}\n{shown[a]}" if a in shown else texts[a] for a in texts}
         placed = place_labels(anchor_points(counties), texts, lines=2 if with_values else 1)

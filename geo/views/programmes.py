@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -20,7 +21,7 @@ from geo.model.sites import filter_sites
 from geo.views import downloads
 from geo.views.common import FigureText, county_names, figure_text, status_text
 from geo.views.figures import KeyFigure
-from geo.views.mapview import CountyFill, MapView, Site, Symbol
+from geo.views.mapview import CountyFill, MapMode, MapView, Site, Symbol
 
 TYPE_INDICATOR = "poor_county_type"
 NOT_POOR = "not_poor"
@@ -38,12 +39,17 @@ class Ranking:
     unit: str
 
 
+# How the programmes map shows its county figure: "symbols" proportional circles, "fill" a choropleth,
+# "sites" none (places only). The MapView's own mode says what its counties are ("county" for a fill).
+FigureMode = Literal["symbols", "fill", "sites"]
+
+
 @dataclass
 class ProgrammesView:
     map: MapView  # drawn by geo.render.leaflet.layers.programme_map
     indicator: ind.Indicator | None
     year: int | None
-    mode: str  # "symbols" (proportional circles), "fill" (choropleth) or "sites" (no county figure)
+    mode: FigureMode
     figures: list[KeyFigure]
     more_figures: int
     sums: pd.DataFrame  # one row per county indicator with data in view: sum and n/m counties
@@ -109,7 +115,7 @@ def county_year(ds: ind.Dataset, indicator_id: str, year: int | None) -> int | N
     return ys[-1] if ys else None
 
 
-def symbol_mode(indicator: ind.Indicator) -> str:
+def symbol_mode(indicator: ind.Indicator) -> FigureMode:
     """Counts and amounts that add up over counties get circles; rates and categories a fill."""
     return "symbols" if indicator.kind == "numeric" and indicator.additive else "fill"
 
@@ -306,7 +312,8 @@ def programmes_view(
         a: CountyFill(BASE_FILL, (("", names[a]),)) if a in in_view else CountyFill(DIM_FILL, (("", names[a]),))
         for a in counties["adcode"]
     }
-    mode, symbols, fill_legend, no_data, chart, title = "sites", (), None, [], None, ""
+    mode: FigureMode = "sites"
+    symbols, fill_legend, no_data, chart, title = (), None, [], None, ""
     if indicator is not None:
         year = county_year(ds, indicator.indicator_id, year)
         cv = ind.county_values(ds, indicator.indicator_id, year)
@@ -340,7 +347,7 @@ def programmes_view(
                 fill_legend = cl.numeric_legend(classes, cv["number"].tolist(), title, unit, lang, len(no_data))
                 fill_of = lambda r: classes.color_of(float(r["number"]))  # noqa: E731
             else:
-                fill_legend = cl.Legend(title, [cl.LegendEntry(t("no_data", lang), "hatch", len(no_data))])
+                fill_legend = cl.Legend(title, [cl.no_data_entry(lang, len(no_data))])
             for a in in_view:
                 styles[a] = replace(styles[a], fill=fill_of(cv.loc[a]) if a in cv.index else None)
         if indicator.kind == "numeric" and not cv.empty:
@@ -353,8 +360,9 @@ def programmes_view(
             )
 
     drawn, site_legend = map_sites(shown_sites, ds, counties, lang)
+    shown_as: MapMode = "county" if mode == "fill" else "context"  # the counties coloured, or context under places
     mapv = MapView(
-        mode,
+        shown_as,
         title,
         styles,
         fill_legend,

@@ -1,15 +1,18 @@
-"""Every map on the app's pages: st_folium's arguments built once per question, then only sent.
+"""Every map on the app's pages: st_folium's arguments built once per spec, then only sent.
 
 st_folium renders the folium map to Leaflet script on every call: for the overview that is
 30-90 ms of each rerun (jinja templates compiled for every element, the encoded rings written
 out again), spent before the map's element can leave the server. What it sends depends only
-on the question the map answers (data version, view, language, options), so the arguments
-are computed once per question, kept in a bounded shared cache, and handed to
+on what the map shows (data version, view, language, options: its spec), so the arguments
+are computed once per spec, kept in a bounded shared cache, and handed to
 streamlit-folium's own component on every later run. They are st_folium's own output,
 captured by running st_folium with its component function swapped for a recorder (under a
 lock; this module is the only caller of st_folium, which tests/test_mapelement.py and the
 import contracts check), so the frame's script, the component's key and hence the browser's
 map state are exactly what st_folium would have made.
+
+Maps are described by specs (geo.web.mapspecs): frozen dataclasses whose fields are the cache key and
+whose ``build`` draws the map, so a key cannot leave out what the map depends on.
 
 Map first (``map_first_page``, the overview): a browser session's first view draws the map alone, and
 the rest once the map's frame reports its counties painted; the rest of the page's elements then
@@ -25,10 +28,12 @@ background. bench/NOTES.md has what each of these gave.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
 import folium
 import streamlit as st
@@ -49,6 +54,24 @@ FALLBACK_SECONDS = 3.0
 HEAD_START_SECONDS = 0.04
 
 Build = Callable[[], tuple[folium.Map, Sequence[folium.FeatureGroup]]]
+
+
+class MapSpec(Protocol):
+    """What a map shows (geo.web.mapspecs): a frozen dataclass whose fields, language included, are the
+    map's cache key, and whose ``build`` draws it from those fields and the data alone."""
+
+    lang: str
+
+    def build(self) -> tuple[folium.Map, Sequence[folium.FeatureGroup]]: ...
+
+
+def spec_key(spec: MapSpec) -> tuple:
+    """The cache key of ``spec``: its type and every field. Refuses what cannot be a complete key."""
+    if not dataclasses.is_dataclass(spec) or isinstance(spec, type) or not spec.__dataclass_params__.frozen:
+        raise TypeError(f"a map spec is a frozen dataclass, not {type(spec).__name__}")
+    hash(spec)  # every field hashable (a list would raise here, not slip into the key by identity)
+    kind = f"{type(spec).__module__}.{type(spec).__qualname__}"
+    return kind, tuple((f.name, getattr(spec, f.name)) for f in dataclasses.fields(spec))
 
 
 def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | None) -> dict:
@@ -88,34 +111,28 @@ def _reporting(build: Build) -> Build:
 
 
 @shared(max_entries=48)
-def _args(
-    key: str, question: Hashable, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _build
-):
-    return _captured_args(_reporting(_build) if reports else _build, key, returned)
+def _args(key: str, spec_key: tuple, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _spec):
+    return _captured_args(_reporting(_spec.build) if reports else _spec.build, key, returned)
 
 
 def args_for(
     key: str,
-    question: Hashable,
-    build: Build,
+    spec: MapSpec,
     returned_objects: Sequence[str] | None = None,
     *,
     report_painted: bool = False,
 ) -> dict:
-    """st_folium's component arguments for map ``key`` answering ``question`` (cached per data version).
+    """st_folium's component arguments for map ``key`` showing ``spec`` (cached per spec and data version).
 
-    ``question`` must name everything ``build`` depends on besides the data (view, language,
-    options): two calls with equal questions get the same map. ``report_painted``: the map's frame
-    reports its counties painted (``map_first_page``).
+    ``report_painted``: the map's frame reports its counties painted (``map_first_page``).
     """
     returned = None if returned_objects is None else tuple(returned_objects)
-    return _args(str(key), question, returned, report_painted, *loaders.data_key(), build)
+    return _args(str(key), spec_key(spec), returned, report_painted, *loaders.data_key(), spec)
 
 
 def show_map(
     key: str,
-    question: Hashable,
-    build: Build,
+    spec: MapSpec,
     *,
     height: int,
     returned_objects: Sequence[str] | None = None,
@@ -125,20 +142,19 @@ def show_map(
 
     A page that draws its map first shows it with ``map_first_page``'s ``show_map`` instead.
     """
-    return _show(key, question, build, height=height, returned_objects=returned_objects, on_change=on_change)
+    return _show(key, spec, height=height, returned_objects=returned_objects, on_change=on_change)
 
 
 def _show(
     key: str,
-    question: Hashable,
-    build: Build,
+    spec: MapSpec,
     *,
     height: int,
     returned_objects: Sequence[str] | None = None,
     on_change: Callable[[], None] | None = None,
     report: bool = False,
 ):
-    args = dict(args_for(key, question, build, returned_objects, report_painted=report))
+    args = dict(args_for(key, spec, returned_objects, report_painted=report))
     args["default"] = copy.deepcopy(args["default"])
     returned = K.Key(str(key))  # what the map returned, under the page's own key
     component = K.Key(args["key"])  # the component's own state (its key is a hash of the frame's script)
@@ -164,17 +180,14 @@ def _show(
     return value
 
 
-def prepare(
-    key: str, make: Callable[[], tuple[Hashable, Build]], returned_objects: Sequence[str] | None = None
-) -> threading.Thread:
+def prepare(key: str, spec: MapSpec, returned_objects: Sequence[str] | None = None) -> threading.Thread:
     """Build a map's arguments in the background (the next slide's, while the presenter talks), so that
-    asking for them later is a cache hit. ``make`` returns ``(question, build)``; errors are left for the
-    page to meet (and report) when it asks for that map itself."""
+    asking for them later is a cache hit. Errors are left for the page to meet (and report) when it asks
+    for that map itself."""
 
     def work() -> None:
         try:
-            question, build = make()
-            args_for(key, question, build, returned_objects)
+            args_for(key, spec, returned_objects)
         except Exception:  # the page's own call for that map raises it again, in the page, where it is shown
             pass
 
@@ -193,8 +206,7 @@ class MapFirstPage:
     def show_map(
         self,
         key: str,
-        question: Hashable,
-        build: Build,
+        spec: MapSpec,
         *,
         height: int,
         returned_objects: Sequence[str] | None = None,
@@ -209,9 +221,7 @@ class MapFirstPage:
         if self.shown:
             raise RuntimeError("a map-first page draws one map first")
         self.shown = True
-        return _show(
-            key, question, build, height=height, returned_objects=returned_objects, on_change=on_change, report=True
-        )
+        return _show(key, spec, height=height, returned_objects=returned_objects, on_change=on_change, report=True)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from geo.views import overview as views
 from geo.views.common import county_names as names_of
 from geo.views.common import status_text
 from geo.views.figures import KeyFigure
+from geo.views.mapview import MapView
 from geo.web import loaders
 from geo.web.memo import shared
 
@@ -48,18 +49,26 @@ def overview(indicator_id: str, year: int | None, scheme: str, lang: str) -> vie
 
 
 @shared(max_entries=64)
-def _overview_map(label: str, version: int, question: tuple):
-    indicator_id, year, scheme, lang, flags, selection = question
-    f = dict(flags)
-    return views.with_overlays(
-        loaders.load_dataset(), loaders.load_counties(), overview(indicator_id, year, scheme, lang),
-        f["labels"], f["values"], f["poor"], lang, f["yt"], list(selection),
-    )  # fmt: skip
+def _overview_map(
+    label: str,
+    version: int,
+    indicator_id: str,
+    year: int | None,
+    scheme: str,
+    lang: str,
+    overlays: views.Overlays,
+    selection: tuple[str, ...],
+) -> MapView:
+    view = overview(indicator_id, year, scheme, lang)
+    ds, counties = loaders.load_dataset(), loaders.load_counties()
+    return views.with_overlays(ds, counties, view, overlays, lang=lang, selection=selection)
 
 
-def overview_map(question: tuple):
-    """The overview's MapView with its overlays for ``(indicator, year, scheme, lang, flags, selection)``."""
-    return _overview_map(*loaders.data_key(), question)
+def overview_map(
+    indicator_id: str, year: int | None, scheme: str, lang: str, overlays: views.Overlays, selection: Sequence[str]
+) -> MapView:
+    """The overview's MapView with its overlays and the selection outlined (geo.web.mapspecs.OverviewMap)."""
+    return _overview_map(*loaders.data_key(), indicator_id, year, scheme, lang, overlays, tuple(selection))
 
 
 @shared(max_entries=128)

@@ -93,15 +93,15 @@ def _hatch_colours(tint: str | None, colours: MapColours) -> tuple[str, str]:
 def _legend_handles(legend: cl.Legend, colours: MapColours, lang: str) -> tuple[list, list[str]]:
     handles, labels = [], []
     for e in legend.entries:
-        if e.color in ("hatch", HATCH_POOR_SWATCH):
-            tint = None if e.color == "hatch" else colours.data.get(HATCH_POOR, HATCH_POOR)
+        if e.swatch in ("hatch", HATCH_POOR_SWATCH):
+            tint = None if e.swatch == "hatch" else colours.data.get(HATCH_POOR, HATCH_POOR)
             ground, stripe = _hatch_colours(tint, colours)
             handles.append(Patch(facecolor=ground, edgecolor=stripe, hatch=HATCH, linewidth=0.8))
-        elif e.color == PLANNED_SWATCH:
+        elif e.swatch == PLANNED_SWATCH:
             handles.append(
                 Patch(facecolor=colours.site_hollow, edgecolor=colours.planned_line, linestyle="--", linewidth=1.6)
             )
-        elif e.color == XIONGAN_SWATCH:
+        elif e.swatch == XIONGAN_SWATCH:
             handles.append(Patch(facecolor=colours.site_hollow, edgecolor=XIONGAN_LINE, linestyle=":", linewidth=2))
         else:
             handles.append(Patch(facecolor=e.color, edgecolor=colours.swatch_edge, linewidth=0.6))

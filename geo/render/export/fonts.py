@@ -119,7 +119,7 @@ def measure(text: str, size_pt: float, bold: bool) -> float:
     return width
 
 
-def wrap(text: str, width_pt: float, size_pt: float, bold: bool = False) -> list[str]:
+def wrap(text: str, width_pt: float, size_pt: float, *, bold: bool = False) -> list[str]:
     """Lines no wider than ``width_pt`` points at ``size_pt``, measured with the export font.
 
     Breaks between CJK characters and at spaces in Latin text; closing punctuation never

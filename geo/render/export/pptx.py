@@ -88,7 +88,7 @@ def _set_fonts(rpr: etree._Element, lang: str) -> None:
     rpr.set("altLang", "zh-CN")
 
 
-def _run(paragraph, text: str, size: float, color: str, lang: str, bold: bool = False):
+def _run(paragraph, text: str, size: float, color: str, lang: str, *, bold: bool = False):
     run = paragraph.add_run()
     run.text = text
     run.font.size = Pt(size)
@@ -242,12 +242,12 @@ def _add_slide_number(slide, number: int, total: int, theme: Theme, lang: str) -
     rpr.getparent().replace(rpr, etree.fromstring(etree.tostring(run._r.get_or_add_rPr())))
 
 
-def _add_text(slide, box, text: str, size: float, color: str, lang: str, name: str, bold: bool = False):
+def _add_text(slide, box, text: str, size: float, color: str, lang: str, name: str, *, bold: bool = False):
     shape = _text_box(slide, box, name)
     tf = shape.text_frame
     for i, para in enumerate(text.split("\n")):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-        _run(p, para, size, color, lang, bold)
+        _run(p, para, size, color, lang, bold=bold)
     return shape
 
 

@@ -211,7 +211,7 @@ def add_sites(
         group = folium.FeatureGroup(name=swatch + text(label), overlay=True, control=True)
         for site, (lat, lon) in zip(sites, where):
             if site.programme == programme:
-                site_marker(site, DOT, lat, lon, lang).add_to(group)
+                site_marker(site, DOT, lat, lon, lang=lang).add_to(group)
         group.add_to(m)
         groups.append(group)
     ClusterSubGroups(cluster, groups).add_to(m)

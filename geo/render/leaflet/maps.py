@@ -293,9 +293,10 @@ class LegendControl(MacroElement):
 
 def base_map(
     counties: gpd.GeoDataFrame,
+    *,
+    lang: str,
     prefix: str = IFRAME_PREFIX,
     context: gpd.GeoDataFrame | None = None,
-    lang: str = "zh",
     colours: MapColours = LIGHT_MAP,
 ) -> folium.Map:
     """The part of the map that never changes with the indicator: frame, hatch pattern, grey context.
@@ -541,7 +542,9 @@ def callouts_group(
     ``marked``: adcodes whose point carries a place marker (the box then hangs below it).
     """
     fg = folium.FeatureGroup(name=name)
-    rows = [[round(c.lat, 5), round(c.lon, 5), callout_html(c, c.adcode in marked), text(c.adcode)] for c in callouts]
+    rows = [
+        [round(c.lat, 5), round(c.lon, 5), callout_html(c, below=c.adcode in marked), text(c.adcode)] for c in callouts
+    ]
     Callouts(rows).add_to(fg)
     return fg
 
@@ -549,7 +552,7 @@ def callouts_group(
 LEADER_PX = 30  # how far a callout that stands off its county sits from the county's point
 
 
-def callout_html(c: Callout, below: bool = False) -> str:
+def callout_html(c: Callout, *, below: bool = False) -> str:
     """A callout's box (escaped name and value), at the point, below it (``below``: a place marker sits
     there) or, when the view says so, off to one side at the end of a leader line from the point."""
     body = f"<b>{text(c.name)}</b><strong>{text(c.value)}</strong>"

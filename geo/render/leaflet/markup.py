@@ -56,13 +56,13 @@ def legend_html(legend: Legend, colours: MapColours = LIGHT_MAP, places: dict[st
         if places is not None:
             style = ring_style(e.color, places.get(e.color, "county"), colours)
             swatch = f"<i class='bd-ring-swatch' style='{style}'></i>"
-        elif e.color == PLANNED_SWATCH:
+        elif e.swatch == PLANNED_SWATCH:
             swatch = f"<i style='background:{colours.site_hollow};border:2px dashed {colours.planned_line}'></i>"
-        elif e.color == XIONGAN_SWATCH:
+        elif e.swatch == XIONGAN_SWATCH:
             swatch = f"<i style='background:{colours.site_hollow};border:2px dotted {XIONGAN_LINE}'></i>"
-        elif e.color == "hatch":
+        elif e.swatch == "hatch":
             swatch = f"<i style='background:{hatch_css(colours.hatch_bg, colours.hatch_line)}'></i>"
-        elif e.color == HATCH_POOR_SWATCH:
+        elif e.swatch == HATCH_POOR_SWATCH:
             tint = colours.data.get(HATCH_POOR, HATCH_POOR)
             swatch = f"<i style='background:{hatch_css(tint, colours.hatch_tint_line)}'></i>"
         else:

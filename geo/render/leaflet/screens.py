@@ -38,13 +38,13 @@ from geo.views.mapview import MapView, themed
 
 def overview_frame(
     counties: gpd.GeoDataFrame,
-    context: gpd.GeoDataFrame | None = None,
-    lang: str = "zh",
+    context: gpd.GeoDataFrame | None,
+    lang: str,
     prefix: str = IFRAME_PREFIX,
 ) -> folium.Map:
     """The overview's constant frame: background, hatch pattern, grey surroundings, and a first view
     with the counties clear of the legend."""
-    m = base_map(counties, prefix, context, lang)
+    m = base_map(counties, lang=lang, prefix=prefix, context=context)
     FitClear(bounds_of(counties), on_add=False).add_to(m)
     return m
 
@@ -214,7 +214,8 @@ def briefing_frame(
     The names sit in Leaflet's marker pane, above whatever layer a slide adds.
     """
     colours = map_colours(theme.name)
-    m = base_map(counties, prefix, context if theme.name == "light" else None, lang, colours)
+    shown = context if theme.name == "light" else None
+    m = base_map(counties, lang=lang, prefix=prefix, context=shown, colours=colours)
     m.get_root().header.add_child(Element(map_css(theme)))
     outline_layer(counties.geometry.union_all(), "city", theme.halo, 5).add_to(m)
     names = counties.set_index("adcode")[field_for("name", lang)]

@@ -66,7 +66,7 @@ def marker_html(look: Look, color: str, precision: str, colours: MapColours = LI
 
 
 def site_marker(
-    site: Site, look: Look, lat: float | None = None, lon: float | None = None, lang: str = "zh",
+    site: Site, look: Look, lat: float | None = None, lon: float | None = None, *, lang: str,
     colours: MapColours = LIGHT_MAP,
 ):  # fmt: skip
     """One marker; ``lat``/``lon`` when the map is in another datum than the site's WGS-84."""
@@ -88,7 +88,7 @@ def site_marker(
 
 
 def sites_group(
-    sites: Sequence[Site], look: Look = RING, name: str = "sites", lang: str = "zh", colours: MapColours = LIGHT_MAP
+    sites: Sequence[Site], look: Look = RING, *, lang: str, name: str = "sites", colours: MapColours = LIGHT_MAP
 ) -> folium.FeatureGroup:
     fg = folium.FeatureGroup(name=name)
     for site in sites:

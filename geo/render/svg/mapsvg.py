@@ -359,7 +359,7 @@ def map_svg(
         d = _outline(fr, counties, tuple(outline.adcodes))
         if d:
             parts.append(f'<path class="group" d="{d}" style="stroke:{esc(colour_var(outline.color))}"/>')
-    legend_keys = {e.color for e in view.legend.entries} if view.legend is not None else set()
+    legend_keys = {e.swatch for e in view.legend.entries} if view.legend is not None else set()
     if XIONGAN_SWATCH in legend_keys:
         d = per_boundaries("svg_xiongan", counties, lambda: _xiongan(fr, counties))
         if d:

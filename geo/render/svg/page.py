@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from geo.i18n import colon, paren, t
-from geo.model.classify import Legend
+from geo.model.classify import Legend, LegendEntry
 from geo.model.palette import (
     HATCH_POOR,
     HATCH_POOR_SWATCH,
@@ -211,12 +211,12 @@ def document(chrome: Chrome, title: str, body: str) -> str:
     )
 
 
-def _swatch_class(color: str) -> tuple[str, str]:
+def _swatch_class(entry: LegendEntry) -> tuple[str, str]:
     """(class, inline style) of a legend key."""
     special = {"hatch": "hatch", HATCH_POOR_SWATCH: "hatch-poor", PLANNED_SWATCH: "planned", XIONGAN_SWATCH: "xiongan"}
-    if color in special:
-        return special[color], ""
-    return "", f"background:{colour_var(color)}"
+    if entry.swatch in special:
+        return special[entry.swatch], ""
+    return "", f"background:{colour_var(entry.color)}"
 
 
 def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), sites: Legend | None = None,
@@ -229,7 +229,7 @@ def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), 
     if legend is not None:
         parts.append(f'<p class="kicker">{esc(legend.title)}</p><ul>')
         for e in legend.entries:
-            cls, css = _swatch_class(e.color)
+            cls, css = _swatch_class(e)
             count = f' <span class="n">{esc(paren(e.count, lang))}</span>' if e.count is not None else ""
             parts.append(
                 f'<li><span class="sw {cls}" style="{esc(css)}" aria-hidden="true"></span>'
@@ -281,7 +281,7 @@ def _cards(figures: Sequence[KeyFigure], lang: str) -> str:
     return f'<ul class="cards">{"".join(cards)}</ul>'
 
 
-def table_html(frame: pd.DataFrame, caption: str, source_col: str | None = None, open_: bool = False) -> str:
+def table_html(frame: pd.DataFrame, caption: str, source_col: str | None = None, *, open_: bool = False) -> str:
     """A table from a view result (as text, in a fold): the map as text, a county's figures."""
     if frame is None or frame.empty:
         return ""
