@@ -175,9 +175,9 @@ def light_view_colours(view, counties, theme: str) -> dict:
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_every_slide_in_the_light_view_meets_non_text_contrast(real, theme):
+def test_every_slide_in_the_light_view_meets_non_text_contrast(real, slide_views, theme):
     """The light view's SVG follows the theme (issue 20): no bright hatch on the dark ground, the same rules."""
-    counties, views = real
+    counties, views = real.counties, slide_views
     found = {}
     for view in views:
         drawn = light_view_colours(view, counties, theme)
@@ -188,9 +188,9 @@ def test_every_slide_in_the_light_view_meets_non_text_contrast(real, theme):
     assert found == {}
 
 
-def test_the_light_view_draws_the_screens_colours(real):
+def test_the_light_view_draws_the_screens_colours(real, slide_views):
     """Class fills, hatches and place rings of the light view are those of the slide on screen, in both themes."""
-    counties, views = real
+    counties, views = real.counties, slide_views
     for view in views:
         for theme in ("light", "dark"):
             screen, svg = screen_colours(view, counties, theme), light_view_colours(view, counties, theme)
