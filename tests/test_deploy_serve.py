@@ -317,16 +317,21 @@ def _admin_import(page, url: str, tmp_path: Path, county: str, value: str) -> No
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def _versions(deployment) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, "-m", "geo", "versions"],
+def geo_cli(env: dict[str, str], *args: str, timeout: float = 60, check: bool = False):
+    """``python -m geo ARGS`` against the deployment's store (``env``), its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *args],
         cwd=ROOT,
-        env=deployment.env(),
+        env=env,
         capture_output=True,
         text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+        timeout=timeout,
+        check=check,
+    )
+
+
+def _versions(deployment) -> list[str]:
+    out = geo_cli(deployment.env(), "versions", check=True).stdout
     return out.splitlines()
 
 
@@ -361,14 +366,7 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
         # on the websocket's 101), so its uploads and media reach the session there.
         assert eventually(lambda: worker_of(on_a) == name_b, 60, every=0.5), worker_of(on_a)
         assert _versions(deployment) == before
-        check = subprocess.run(
-            [sys.executable, "-m", "geo", "check-store"],
-            cwd=ROOT,
-            env=deployment.env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        check = geo_cli(deployment.env(), "check-store")
         assert check.returncode == 0 and "whole" in check.stdout, check.stdout + check.stderr
     finally:
         on_a.close()
@@ -377,34 +375,12 @@ def test_imports_from_each_worker_then_one_killed_mid_session(browser, deploymen
 
 def test_backup_while_it_runs_and_restore(deployment, tmp_path):
     env = deployment.env()
-    done = subprocess.run(
-        [sys.executable, "-m", "geo", "backup", str(tmp_path / "b.gpkg")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = geo_cli(env, "backup", str(tmp_path / "b.gpkg"), timeout=120)
     assert done.returncode == 0, done.stderr
     restored = deployment.env(BAODING_STORE=str(tmp_path / "restored.gpkg"))
-    done = subprocess.run(
-        [sys.executable, "-m", "geo", "restore", str(tmp_path / "b.gpkg")],
-        cwd=ROOT,
-        env=restored,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = geo_cli(restored, "restore", str(tmp_path / "b.gpkg"), timeout=120)
     assert done.returncode == 0 and "integrity check passed" in done.stdout, done.stdout + done.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "geo", "versions"],
-        cwd=ROOT,
-        env=restored,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.splitlines()
+    again = geo_cli(restored, "versions", check=True).stdout.splitlines()
     assert again == _versions(deployment)
 
 
@@ -422,12 +398,5 @@ def test_the_watchdog_restarts_a_worker_whose_health_check_is_blocked(deployment
     line = next(x for x in deployment.log().splitlines() if f"watchdog: worker :{port} (pid {pid})" in x)
     assert "/_stcore/health has not answered for" in line and "killing it and starting it again" in line
     deployment.wait_healthy(port)
-    check = subprocess.run(
-        [sys.executable, "-m", "geo", "check-store"],
-        cwd=ROOT,
-        env=deployment.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    check = geo_cli(deployment.env(), "check-store")
     assert check.returncode == 0 and "whole" in check.stdout
