@@ -347,10 +347,12 @@ def _profiler(folder: Path | None, t: Target, n: int, page: str, ua: bool, bare:
 
 
 def _line(r: dict) -> str:
-    return (f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
-            f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
-            f"cpu/session {r['cpu_per_session'] * 1000:.1f} ms rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
-            f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}")  # fmt: skip
+    return (
+        f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
+        f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
+        f"cpu/session {r['cpu_per_session'] * 1000:.1f} ms rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
+        f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}"
+    )
 
 
 def section(res: dict) -> str:

@@ -20,9 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 BARE_TEXT = "bare page for the benchmark"
 MAP_IFRAME = "iframe[data-testid='stCustomComponentV1']"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -75,16 +81,34 @@ class Server:
         self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{self.name}-"))
         # Every simulated visitor comes from this machine's one address: the per-address session budgets
         # (geo/server/budgets.py) would meet the bench's users, not an attacker; the per-session ones stay.
-        many_visitors = {"BAODING_WS_PER_ADDRESS": "1000", "BAODING_WS_NEW_PER_MINUTE": "60000",
-                         "BAODING_WS_RERUNS_PER_ADDRESS_S": "1000"}  # fmt: skip
+        many_visitors = {
+            "BAODING_WS_PER_ADDRESS": "1000",
+            "BAODING_WS_NEW_PER_MINUTE": "60000",
+            "BAODING_WS_RERUNS_PER_ADDRESS_S": "1000",
+        }
         env = {**os.environ, **many_visitors, "BAODING_STORE": str(self.tmp / "baoding.gpkg"), **self.env}
         env.pop("DATABASE_URL", None) if "DATABASE_URL" not in self.env else None
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=self.cwd, env=env, stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                PYTHON,
+                "-m",
+                "streamlit",
+                "run",
+                str(self.script),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=self.cwd,
+            env=env,
+            stdout=open(self.tmp / "server.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -161,8 +185,14 @@ def offline_context(browser, host: str, **kwargs):
 def spread(values: list[float]) -> dict[str, float]:
     values = sorted(values)
     q = statistics.quantiles(values, n=4) if len(values) >= 2 else [values[0]] * 3
-    return {"n": len(values), "median": statistics.median(values), "min": values[0], "max": values[-1],
-            "q1": q[0], "q3": q[2]}  # fmt: skip
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "min": values[0],
+        "max": values[-1],
+        "q1": q[0],
+        "q3": q[2],
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -175,14 +205,22 @@ def percentile(values: list[float], p: float) -> float:
 
 def machine() -> dict[str, str]:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), "unknown",
-    )  # fmt: skip
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
     mem_kb = int(
         next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1]
     )
-    return {"cores": str(os.cpu_count()), "ram": f"{mem_kb / 1024 / 1024:.1f} GiB", "cpu": cpu,
-            "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])}  # fmt: skip
+    return {
+        "cores": str(os.cpu_count()),
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "load": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
 
 
 def versions() -> dict[str, str]:

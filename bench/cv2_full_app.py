@@ -36,12 +36,15 @@ ST_FOLIUM = getattr(mapelement._show, "st_folium", mapelement._show)
 def show_map(key, spec, *, height, returned_objects=None, on_change=None, report=False):
     """mapelement._show's contract, drawn by the element for the overview; other maps as before."""
     if key != K.OVERVIEW_MAP:
-        return ST_FOLIUM(key, spec, height=height, returned_objects=returned_objects,
-                         on_change=on_change, report=report)  # fmt: skip
+        return ST_FOLIUM(
+            key, spec, height=height, returned_objects=returned_objects, on_change=on_change, report=report
+        )
     shown, counties = spec.view(), loaders.load_counties()
     city = shown.city.fill if shown.city else None  # city mode: the city is one unit, one fill
-    data: dict = {"fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
-                  "report": report and not K.MAP_PAINTED.get()}  # fmt: skip
+    data: dict = {
+        "fills": {a: shown.fills.get(a) or city or NO_DATA for a in counties["adcode"]},
+        "report": report and not K.MAP_PAINTED.get(),
+    }
     if not st.session_state.get("cv2_rings_sent"):
         data["geometry"] = geometry(counties, county_names(counties, spec.lang))
         st.session_state.cv2_rings_sent = True
@@ -50,8 +53,10 @@ def show_map(key, spec, *, height, returned_objects=None, on_change=None, report
         # geo.web.params.clicked_county tells clicks apart by their position; a count does it here.
         n = st.session_state["cv2_clicks"] = st.session_state.get("cv2_clicks", 0) + 1
         adcode = st.session_state[ELEMENT].clicked
-        st.session_state[key] = {"last_object_clicked": {"n": n},
-                                 "last_active_drawing": {"properties": {"adcode": adcode}}}  # fmt: skip
+        st.session_state[key] = {
+            "last_object_clicked": {"n": n},
+            "last_active_drawing": {"properties": {"adcode": adcode}},
+        }
         if on_change is not None:
             on_change()
 

@@ -126,8 +126,11 @@ def main() -> int:
                             r.setdefault(f"stop_{after_s}", []).append(stopped["back"])
                             r["stop"].append(stopped["back"])
                             r["stop_late"] += bool(stopped["years_after"])
-                    print(f"run {k + 1} {name}: " + json.dumps({n: v[-1] if isinstance(v, list) and v else v
-                                                                 for n, v in r.items()}), flush=True)  # fmt: skip
+                    print(
+                        f"run {k + 1} {name}: "
+                        + json.dumps({n: v[-1] if isinstance(v, list) and v else v for n, v in r.items()}),
+                        flush=True,
+                    )
             if "interactions" not in skip:
                 out["interactions"] = ia.measure(browser, floor, apps, UNITS, SLIDES, args.runs)
             browser.close()
@@ -137,18 +140,27 @@ def main() -> int:
     print(f"load {Path('/proc/loadavg').read_text().strip()}")
     for name in apps:
         r = out[name]
-        print(f"{name}: first map {med(r['first'])}; play → first year {med(r['play_first'])}, "
-              f"year → year {med(r['play_step'])} (n={len(r['play_step'])}); stop → play button {med(r['stop'])}, "
-              f"a year after stop in {r['stop_late']} of {len(r['stop'])}; "
-              + ", ".join(f"{k} {med(v)} (max {max(v) * 1000:.0f} ms)" for k, v in r.items() if k.startswith("stop_")
-                          and isinstance(v, list) and v))  # fmt: skip
+        print(
+            f"{name}: first map {med(r['first'])}; play → first year {med(r['play_first'])}, "
+            f"year → year {med(r['play_step'])} (n={len(r['play_step'])}); stop → play button {med(r['stop'])}, "
+            f"a year after stop in {r['stop_late']} of {len(r['stop'])}; "
+            + ", ".join(
+                f"{k} {med(v)} (max {max(v) * 1000:.0f} ms)"
+                for k, v in r.items()
+                if k.startswith("stop_") and isinstance(v, list) and v
+            )
+        )
     if "interactions" in out:
         inter = out["interactions"]
         floor_ms = statistics.median(inter["floor"])
         print(f"floor {floor_ms * 1000:.0f} ms")
         for name in apps:
-            print(f"{name}: " + ", ".join(f"{k} {med(v)} ({statistics.median(v) / floor_ms:.2f}×)"
-                                          for k, v in inter[name].items() if v))  # fmt: skip
+            print(
+                f"{name}: "
+                + ", ".join(
+                    f"{k} {med(v)} ({statistics.median(v) / floor_ms:.2f}×)" for k, v in inter[name].items() if v
+                )
+            )
     return 0
 
 

@@ -36,10 +36,20 @@ from load import write_section
 
 BENCH = Path(__file__).resolve().parent
 BASELINE_COMMIT = "03ac981"  # main before the first HTML and the compressed static files
-PROFILE = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8,
-           "connectionType": "cellular4g"}  # fmt: skip
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN"}  # fmt: skip
+PROFILE = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1.6e6 / 8,
+    "uploadThroughput": 750e3 / 8,
+    "connectionType": "cellular4g",
+}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+}
 LIGHT_PATHS_JS = "() => document.querySelectorAll('svg.map g.counties path').length"
 TARGETS = {"after": 6.0, "light": 1.5}  # seconds to the first map
 BYTES_TARGET = 1024 * 1024
@@ -75,8 +85,13 @@ def first_map(browser, port: int, path: str, units: int, light: bool, trace: boo
     cdp.send("Network.emulateNetworkConditions", PROFILE)
     requested: list[str] = []
     timeline: dict[str, dict] = {}
-    cdp.on("Network.requestWillBeSent", lambda e: (requested.append(e["request"]["url"]),
-           timeline.setdefault(e["requestId"], {"url": e["request"]["url"], "sent": e["timestamp"]})))  # fmt: skip
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: (
+            requested.append(e["request"]["url"]),
+            timeline.setdefault(e["requestId"], {"url": e["request"]["url"], "sent": e["timestamp"]}),
+        ),
+    )
     # What reached the page through the throttled link (the relay counts what left the server, which the
     # emulated link then delivers slowly): HTTP bytes as delivered, websocket payloads as received. Per
     # request, the bytes its dataReceived events counted, or its loadingFinished total once it has one:
@@ -95,8 +110,10 @@ def first_map(browser, port: int, path: str, units: int, light: bool, trace: boo
 
     cdp.on("Network.dataReceived", data_received)
     cdp.on("Network.loadingFinished", loading_finished)
-    cdp.on("Network.webSocketFrameReceived",
-           lambda e: ws.__setitem__("bytes", ws["bytes"] + len(e["response"].get("payloadData", ""))))  # fmt: skip
+    cdp.on(
+        "Network.webSocketFrameReceived",
+        lambda e: ws.__setitem__("bytes", ws["bytes"] + len(e["response"].get("payloadData", ""))),
+    )
     t0 = time.perf_counter()
     page.goto(proxy.url + path, wait_until="commit")
     if light:
@@ -119,10 +136,18 @@ def first_map(browser, port: int, path: str, units: int, light: bool, trace: boo
     if trace:
         start = min((r["sent"] for r in timeline.values()), default=0)
         out["requests"] = sorted(
-            ({"url": r["url"].replace(proxy.url, ""), "start": r["sent"] - start, "end": r["done"] - start,
-              "bytes": r["bytes"]} for r in timeline.values() if "done" in r),
+            (
+                {
+                    "url": r["url"].replace(proxy.url, ""),
+                    "start": r["sent"] - start,
+                    "end": r["done"] - start,
+                    "bytes": r["bytes"],
+                }
+                for r in timeline.values()
+                if "done" in r
+            ),
             key=lambda r: r["end"],
-        )  # fmt: skip
+        )
     context.close()
     proxy.close()
     return out
@@ -131,8 +156,9 @@ def first_map(browser, port: int, path: str, units: int, light: bool, trace: boo
 def _describe(checkout: Path) -> str:
     """A checkout's commit, short (or its folder when it is not a git work tree)."""
     try:
-        return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return str(checkout)
 
@@ -152,9 +178,12 @@ def fmt(values: list[float], unit: str = "s", scale: float = 1.0, digits: int = 
 
 def section(r: dict) -> str:
     rows = []
-    for name, label in (("before", f"app before ({r['baseline']})"), ("after", "app now"),
-                        ("light_before", f"light view before ({r['baseline']})"),
-                        ("light", "light view now (`/light/overview`)")):  # fmt: skip
+    for name, label in (
+        ("before", f"app before ({r['baseline']})"),
+        ("after", "app now"),
+        ("light_before", f"light view before ({r['baseline']})"),
+        ("light", "light view now (`/light/overview`)"),
+    ):
         if name not in r["runs"]:
             if name != "light_before":
                 rows.append(f"| {label} | not served | | | |")
@@ -168,8 +197,10 @@ def section(r: dict) -> str:
             checks.append(f"≤ 1 MB received: {'yes' if statistics.median(got) <= BYTES_TARGET else '**no**'}")
         if name == "light":
             checks.append(f"≤ 150 KB: {'yes' if statistics.median(got) <= LIGHT_BYTES_TARGET else '**no**'}")
-        rows.append(f"| {label} | {fmt(secs)} | {fmt(got, 'KB', 1 / 1024, 0)} | {fmt(sent, 'KB', 1 / 1024, 0)} | "
-                    f"{'; '.join(checks)} |")  # fmt: skip
+        rows.append(
+            f"| {label} | {fmt(secs)} | {fmt(got, 'KB', 1 / 1024, 0)} | {fmt(sent, 'KB', 1 / 1024, 0)} | "
+            f"{'; '.join(checks)} |"
+        )
     ratio = ""
     if "before" in r["runs"] and "after" in r["runs"]:
         per_run = [a["seconds"] / b["seconds"] for a, b in zip(r["runs"]["after"], r["runs"]["before"])]
@@ -205,9 +236,11 @@ def section(r: dict) -> str:
             "",
             "| request | start | end | wire bytes |",
             "|---|---:|---:|---:|",
-            *[f"| `{q['url'][:70]}` | {q['start']:.2f} s | {q['end']:.2f} s | {q['bytes'] / 1024:.0f} KB |"
-              for q in crit],
-        ]  # fmt: skip
+            *[
+                f"| `{q['url'][:70]}` | {q['start']:.2f} s | {q['end']:.2f} s | {q['bytes'] / 1024:.0f} KB |"
+                for q in crit
+            ],
+        ]
     lines.append("<!-- /load:slow mobile link -->")
     return "\n".join(lines)
 
@@ -228,9 +261,10 @@ def main() -> int:
     caches = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     servers = {
         "after": c.Server("after", c.ROOT / "app.py", env={"BAODING_CACHE_DIR": str(caches / "after")}),
-        "before": c.Server("before", baseline / "app.py", cwd=baseline,
-                           env={"BAODING_CACHE_DIR": str(caches / "before")}),
-    }  # fmt: skip
+        "before": c.Server(
+            "before", baseline / "app.py", cwd=baseline, env={"BAODING_CACHE_DIR": str(caches / "before")}
+        ),
+    }
     pages = {"after": ("after", "/", False), "before": ("before", "/", False)}
     label = BASELINE_COMMIT if made_baseline else _describe(baseline)
     runs: dict[str, list[dict]] = {}
@@ -256,8 +290,13 @@ def main() -> int:
                     r = first_map(browser, servers[srv].port, path, units, light)
                     assert not r["outside"], r["outside"]
                     runs[name].append(r)
-                print(f"run {k + 1}: " + ", ".join(f"{n} {v[-1]['seconds']:.2f}s {v[-1]['received'] / 1024:.0f}KB"
-                                                  for n, v in runs.items()), flush=True)  # fmt: skip
+                print(
+                    f"run {k + 1}: "
+                    + ", ".join(
+                        f"{n} {v[-1]['seconds']:.2f}s {v[-1]['received'] / 1024:.0f}KB" for n, v in runs.items()
+                    ),
+                    flush=True,
+                )
             traced = first_map(browser, servers["after"].port, "/", units, False, trace=True)
             critical = traced["requests"][-10:]
             browser.close()
@@ -267,9 +306,16 @@ def main() -> int:
         shutil.rmtree(caches, ignore_errors=True)
         if made_baseline:
             shutil.rmtree(baseline, ignore_errors=True)
-    result = {"started": started, "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "load_before": load_before, "machine": c.machine(), "n": args.runs, "runs": runs,
-              "critical": critical, "baseline": f"main at {label}"}  # fmt: skip
+    result = {
+        "started": started,
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_before": load_before,
+        "machine": c.machine(),
+        "n": args.runs,
+        "runs": runs,
+        "critical": critical,
+        "baseline": f"main at {label}",
+    }
     raw = Path(tempfile.mkdtemp(prefix="bench-slowlink-")) / "results.json"
     raw.write_text(json.dumps(result, indent=1))
     text = section(result)

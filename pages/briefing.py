@@ -34,32 +34,54 @@ st.markdown(styles.page_css(theme, presenting), unsafe_allow_html=True)
 
 bar = st.container(horizontal=True, vertical_alignment="center", gap="small", key=K.BRIEFING_BAR)
 bar.button(
-    t("prev_slide", lang), icon=":material/arrow_back:", on_click=go, args=(current - 1,), shortcut="Left",
-    disabled=current == 1, type="tertiary", help=t("keys_help", lang), key=K.PREV_SLIDE,
-)  # fmt: skip
+    t("prev_slide", lang),
+    icon=":material/arrow_back:",
+    on_click=go,
+    args=(current - 1,),
+    shortcut="Left",
+    disabled=current == 1,
+    type="tertiary",
+    help=t("keys_help", lang),
+    key=K.PREV_SLIDE,
+)
 with bar:
     st.pagination(n, key=K.SLIDE_PAGE, on_change=lambda: go(K.SLIDE_PAGE.value()), max_visible_pages=7, width=440)
 bar.button(
-    t("next_slide", lang), icon=":material/arrow_forward:", icon_position="right", on_click=go, args=(current + 1,),
+    t("next_slide", lang),
+    icon=":material/arrow_forward:",
+    icon_position="right",
+    on_click=go,
+    args=(current + 1,),
     shortcut="Right",
-    disabled=current == n, type="tertiary", help=t("keys_help", lang), key=K.NEXT_SLIDE,
-)  # fmt: skip
+    disabled=current == n,
+    type="tertiary",
+    help=t("keys_help", lang),
+    key=K.NEXT_SLIDE,
+)
 bar.toggle(
-    t("present_mode", lang), key=K.PRESENT_ON, help=t("present_help", lang),
+    t("present_mode", lang),
+    key=K.PRESENT_ON,
+    help=t("present_help", lang),
     on_change=lambda: K.PRESENT.set("1" if K.PRESENT_ON.value() else "0"),
-)  # fmt: skip
+)
 # The presenter's own notes: off by default and never in the link, so a shared screen does not show them.
 show_notes = bar.toggle(t("speaker_notes_toggle", lang), key=K.SHOW_NOTES)
 # A QR code of this slide's light view, for the room's phones: needs the address people reach the server by.
 public_url = loaders.public_url()
 show_qr = bar.toggle(
-    t("qr_toggle", lang), key=K.SHOW_QR, disabled=not public_url,
+    t("qr_toggle", lang),
+    key=K.SHOW_QR,
+    disabled=not public_url,
     help=t("qr_help", lang) if public_url else t("qr_no_public_url", lang),
-)  # fmt: skip
+)
 bar.segmented_control(
-    t("theme", lang), list(themes.THEMES), key=K.THEME, format_func=lambda k: t(f"theme_{k}", lang),
-    required=True, label_visibility="collapsed",
-)  # fmt: skip
+    t("theme", lang),
+    list(themes.THEMES),
+    key=K.THEME,
+    format_func=lambda k: t(f"theme_{k}", lang),
+    required=True,
+    label_visibility="collapsed",
+)
 for key, default in ((K.SLIDE, "1"), (K.PRESENT, "0"), (K.THEME, themes.DEFAULT_THEME)):
     write_to_url(key, key.value(), default)
 
@@ -84,8 +106,10 @@ if current < n:  # the presenter's next step: its view and map ready before the 
 with right:
     for fig in view.figures:
         widgets.figure(st, fig.label, fig.value, fig.source, lang, note=fig.note, fig=fig)
-        st.markdown(briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
-                    unsafe_allow_html=True)  # fmt: skip
+        st.markdown(
+            briefing.block_html("bd-source", f"{t('source', lang)}{colon(lang)}{fig.short_source}"),
+            unsafe_allow_html=True,
+        )
         if fig.mark_detail:  # a weak or disputed figure says so on the slide, with both figures and sources
             st.markdown(briefing.block_html("bd-source", f"⚠ {fig.mark_detail}"), unsafe_allow_html=True)
     # For the room's phones, this slide's light view as a QR code beside the caption.

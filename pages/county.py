@@ -26,9 +26,12 @@ if choice != current or not selection:
         st.rerun()
 others = ["", *[a for a in adcodes if a != current]]
 compare = c2.selectbox(
-    t("compare_with", lang), others, key=K.COMPARE, persist_state="session",
+    t("compare_with", lang),
+    others,
+    key=K.COMPARE,
+    persist_state="session",
     format_func=lambda a: names.get(a) or t("compare_none", lang),
-)  # fmt: skip
+)
 write_to_url(K.COMPARE, compare or None)
 
 p = results.county_profile(current, lang)

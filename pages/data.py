@@ -15,10 +15,13 @@ st.caption(t("data_intro", lang, backend=t(f"backend_{imports.backend_name(store
 if message := K.DATA_MESSAGE.pop():
     st.success(message, icon=":material/check_circle:")
 st.download_button(
-    t("template_download", lang), imports.template_bytes(ds, counties), file_name="baoding_template.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    t("template_download", lang),
+    imports.template_bytes(ds, counties),
+    file_name="baoding_template.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
     help=t("template_help", lang),
-)  # fmt: skip
+)
 
 user = login.current_admin()
 if user is None:
@@ -49,8 +52,9 @@ else:
     st.caption(t("unreviewed_hosts_intro", lang))
     st.dataframe(
         hosts.rename(columns={"host": t("host", lang), "sources": "source_id", "titles": t("title", lang)}),
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        hide_index=True,
+        width="stretch",
+    )
 
 st.header(t("history_title", lang))
 versions = store.versions()

@@ -54,16 +54,22 @@ def sidebar() -> None:
         us.write_to_url(K.INDICATOR, indicator_id, views.DEFAULT_INDICATOR)
         if len(options) > 1:
             st.selectbox(
-                t("year", lang), options, key=K.YEAR, persist_state="session",
+                t("year", lang),
+                options,
+                key=K.YEAR,
+                persist_state="session",
                 format_func=lambda y: t("latest_year", lang) if y == LATEST else y,
-            )  # fmt: skip
+            )
         playback.button(steps, lang)
         us.write_to_url(K.YEAR, chosen, default)
         if has_scheme:
             st.selectbox(
-                t("scheme", lang), list(SCHEMES), format_func=lambda s: t(f"scheme_{s}", lang),
-                key=K.SCHEME, persist_state="session",
-            )  # fmt: skip
+                t("scheme", lang),
+                list(SCHEMES),
+                format_func=lambda s: t(f"scheme_{s}", lang),
+                key=K.SCHEME,
+                persist_state="session",
+            )
             us.write_to_url(K.SCHEME, scheme, DEFAULT_SCHEME)
         st.markdown(f"**{t('map_options', lang)}**")
         for key, (label, default_on) in FLAGS.items():
@@ -95,9 +101,12 @@ with mapelement.map_first_page() as page:
     with left:
         widgets.text(f"{view.indicator.name(lang)} · {view.period(lang)}", heading=4)
         page.show_map(
-            K.OVERVIEW_MAP, spec, height=640, returned_objects=["last_active_drawing", "last_object_clicked"],
+            K.OVERVIEW_MAP,
+            spec,
+            height=640,
+            returned_objects=["last_active_drawing", "last_object_clicked"],
             on_change=take_click,
-        )  # fmt: skip
+        )
         st.caption(t("click_hint", lang))
     if not page.alone:
         sidebar()

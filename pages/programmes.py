@@ -31,14 +31,22 @@ st.markdown(f"### {t('programmes_title', lang)}")
 st.caption(t("programmes_intro", lang))
 c1, c2 = st.columns(2)
 programmes = c1.multiselect(
-    t("programme", lang), pg.programme_ids(ds), format_func=pnames.get, key=K.PROGRAMME,
-    persist_state="session", placeholder=t("all_programmes", lang),
-)  # fmt: skip
+    t("programme", lang),
+    pg.programme_ids(ds),
+    format_func=pnames.get,
+    key=K.PROGRAMME,
+    persist_state="session",
+    placeholder=t("all_programmes", lang),
+)
 us.write_to_url(K.PROGRAMME, ",".join(programmes) or None)
 c2.multiselect(
-    t("county", lang), adcodes, format_func=county_name.get, key=K.COUNTY_PICK, placeholder=t("all_counties", lang),
+    t("county", lang),
+    adcodes,
+    format_func=county_name.get,
+    key=K.COUNTY_PICK,
+    placeholder=t("all_counties", lang),
     on_change=lambda: us.set_selection(K.COUNTY_PICK.value()),
-)  # fmt: skip
+)
 quick = results.quick_choices()
 with c2:
     for col, (choice, codes) in zip(st.columns(len(quick)), quick.items()):
@@ -53,16 +61,21 @@ with st.sidebar:
         if K.PROGRAMME_INDICATOR.get() not in ids:
             K.PROGRAMME_INDICATOR.set(first_indicator)
         indicator_id = st.selectbox(
-            t("map_indicator", lang), ids, key=K.PROGRAMME_INDICATOR,
+            t("map_indicator", lang),
+            ids,
+            key=K.PROGRAMME_INDICATOR,
             format_func=lambda i: ind.get_indicator(ds, i).name(lang),
-        )  # fmt: skip
+        )
         years = results.county_years(indicator_id)
         if len(years) > 1:
             year = st.selectbox(t("year", lang), years, index=len(years) - 1, key=K.programme_year(indicator_id))
     basemap = st.selectbox(
-        t("basemap", lang), usable, key=K.BASEMAP, format_func=lambda k: t(f"basemap_{k}", lang),
+        t("basemap", lang),
+        usable,
+        key=K.BASEMAP,
+        format_func=lambda k: t(f"basemap_{k}", lang),
         persist_state="session",
-    )  # fmt: skip
+    )
     us.write_to_url(K.BASEMAP, basemap, basemaps.DEFAULT_BASEMAP)
     for hint in pg.basemap_hints(options, lang):
         st.caption(hint)
@@ -83,14 +96,21 @@ st.caption(t("sites_count", lang, n=view.n_sites, k=view.n_county_precision))
 with st.popover(t("downloads", lang), icon=":material/download:"):
     data = lambda: pg.download_table(view, ds, counties, lang)  # noqa: E731 - built when asked for
     st.download_button(
-        t("download_view_csv", lang), lambda: tables.table_csv(data()), file_name=f"baoding-programmes-{lang}.csv",
-        mime="text/csv", icon=":material/table_view:", on_click="ignore",
-    )  # fmt: skip
+        t("download_view_csv", lang),
+        lambda: tables.table_csv(data()),
+        file_name=f"baoding-programmes-{lang}.csv",
+        mime="text/csv",
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
     st.download_button(
-        t("download_view_xlsx", lang), lambda: tables.table_xlsx(data(), "programmes"),
-        file_name=f"baoding-programmes-{lang}.xlsx", on_click="ignore", icon=":material/grid_on:",
+        t("download_view_xlsx", lang),
+        lambda: tables.table_xlsx(data(), "programmes"),
+        file_name=f"baoding-programmes-{lang}.xlsx",
+        on_click="ignore",
+        icon=":material/grid_on:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )  # fmt: skip
+    )
 if not ids:
     st.caption(t("no_county_indicator", lang))
 elif view.no_data:

@@ -37,13 +37,20 @@ st.caption(t("rows_shown", lang, n=len(shown)))
 # The selected counties' rows marked (a Styler, made per run); without a selection the shared table.
 marked = charts.highlight_rows(shown, adcodes, selection) if adcodes.isin(selection).any() else widgets.arrow(shown)
 st.dataframe(
-    marked, hide_index=True, width="stretch", height=520,
+    marked,
+    hide_index=True,
+    width="stretch",
+    height=520,
     column_config={link: st.column_config.LinkColumn(link)},
-)  # fmt: skip
+)
 st.download_button(
-    t("download_csv", lang), lambda: tables.table_csv(shown), on_click="ignore",
-    file_name="baoding_values.csv", mime="text/csv", icon=":material/download:",
-)  # fmt: skip
+    t("download_csv", lang),
+    lambda: tables.table_csv(shown),
+    on_click="ignore",
+    file_name="baoding_values.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
 
 widgets.section("source_list", t("source_list", lang))
 st.caption(t("rows_shown", lang, n=widgets.source_count(grades)))

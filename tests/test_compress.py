@@ -28,11 +28,20 @@ DECODE = {"gzip": gzip.decompress, "br": brotli.decompress, None: lambda b: b}
 def call(app, path: str, headers: dict[str, str] | None = None, method: str = "GET"):
     """One HTTP request through an ASGI app: (status, headers, body as sent)."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
-        "method": method, "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "extensions": {},
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "extensions": {},
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-    }  # fmt: skip
+    }
     sent = []
 
     async def receive():
@@ -57,8 +66,9 @@ def site(tmp_path):
     (files / "icon.png").write_bytes(b"\x89PNG" + bytes(range(256)) * 20)
 
     async def component(request):
-        return Response((files / "bundle.js").read_bytes(), media_type="application/javascript",
-                        headers={"Cache-Control": "public"})  # fmt: skip
+        return Response(
+            (files / "bundle.js").read_bytes(), media_type="application/javascript", headers={"Cache-Control": "public"}
+        )
 
     inner = Starlette(
         routes=[Route("/component/x/{path:path}", component), Mount("/static", StaticFiles(directory=files))]
@@ -201,8 +211,9 @@ def test_the_app_serves_its_static_files_compressed(browser, app_url):
         page.wait_for_function(
             """() => [...document.querySelectorAll('iframe')].some(f => { try {
               return f.contentDocument.querySelectorAll('path.leaflet-interactive').length >= 24 } catch (e) {} })""",
-            polling="raf", timeout=60_000,
-        )  # fmt: skip
+            polling="raf",
+            timeout=60_000,
+        )
         # As the page loaded them: compressed on the wire, the file's bytes once decoded (where the browser
         # kept the body; prefetched and cached ones it may not).
         for response in responses:
@@ -218,8 +229,11 @@ def test_the_app_serves_its_static_files_compressed(browser, app_url):
             assert body == path.read_bytes(), url
         # And each kind asked for again by the page, past its cache.
         bundle = next(streamlit_file("static/js").glob("index.*.js")).name
-        urls = [f"/static/js/{bundle}", "/app/static/vendor/leaflet-1.9.3/leaflet.js",
-                next(u for u in (r.url for r in responses) if "/component/" in u and u.endswith(".js"))]  # fmt: skip
+        urls = [
+            f"/static/js/{bundle}",
+            "/app/static/vendor/leaflet-1.9.3/leaflet.js",
+            next(u for u in (r.url for r in responses) if "/component/" in u and u.endswith(".js")),
+        ]
         for url in urls:
             encoding, digest = page.evaluate(FETCH_JS, url)
             assert encoding in ("gzip", "br"), url

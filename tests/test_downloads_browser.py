@@ -63,7 +63,7 @@ DOWNLOADS = [
     ("briefing?slide=2", "下载", "本页数据 XLSX", ".xlsx"),
     ("sources", None, "下载 CSV", ".csv"),
     ("data", None, "下载填报模板（XLSX）", ".xlsx"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("path, popover, label, suffix", DOWNLOADS)
@@ -94,17 +94,34 @@ def test_download_has_no_formula_cell(browser, hostile_app_url, path, popover, l
 # the view's own, where on the page the figure is shown: "page" text or the "map" frame). A county-level and
 # a city-only indicator (one of those known only as a city total) on each page that offers the view's data.
 HELD = {
-    "overview-county": ("?indicator=poor_population_remaining&county=130624", "poor_population_remaining", "130624",
-                        2018, "page", "本视图数据"),
+    "overview-county": (
+        "?indicator=poor_population_remaining&county=130624",
+        "poor_population_remaining",
+        "130624",
+        2018,
+        "page",
+        "本视图数据",
+    ),
     "overview-city": ("?indicator=relocation_persons", "relocation_persons", "130600", 2016, "page", "本视图数据"),
-    "programmes-county": ("programmes?programme=relocation", "relocation_persons_cumulative", "130624", 2020, "map",
-                          "本视图数据"),
-    "programmes-city": ("programmes?programme=relocation", "relocation_persons", "130600", 2016, "page",
-                        "本视图数据"),
-    "briefing-county": ("briefing?slide={social_security}", "elderly_medical_relief_visits", "130624", 2016, "page",
-                        "本页数据"),
+    "programmes-county": (
+        "programmes?programme=relocation",
+        "relocation_persons_cumulative",
+        "130624",
+        2020,
+        "map",
+        "本视图数据",
+    ),
+    "programmes-city": ("programmes?programme=relocation", "relocation_persons", "130600", 2016, "page", "本视图数据"),
+    "briefing-county": (
+        "briefing?slide={social_security}",
+        "elderly_medical_relief_visits",
+        "130624",
+        2016,
+        "page",
+        "本页数据",
+    ),
     "briefing-city": ("briefing?slide={funds}", "city_special_funds", "130600", 2016, "page", "本页数据"),
-}  # fmt: skip
+}
 
 
 def _shown_texts(page, where: str) -> str:

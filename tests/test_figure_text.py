@@ -91,8 +91,13 @@ def test_key_figures_and_slide_figures_say_the_figure_text(bundled, lang):
     for f, (indicator_id, year) in zip(views.key_figures(ds, lang), views.KEY_FIGURES):
         text = figure_text(ds, ind.city_value(ds, indicator_id, year), lang)
         assert (f.label, f.value, f.source, f.note, f.grade, f.mark) == (
-            text.indicator, text.value, text.source, text.when(), text.grade, text.mark
-        )  # fmt: skip
+            text.indicator,
+            text.value,
+            text.source,
+            text.when(),
+            text.grade,
+            text.mark,
+        )
     deck = slides.load_deck(ROOT / "data" / "slides.toml", ds, set(counties["adcode"]))
     names = county_names(counties, lang)
     for slide in deck.slides:

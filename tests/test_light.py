@@ -137,8 +137,16 @@ def test_light_view_weighs_under_the_budget_gzipped(light_url, name):
 
 def _import_one_value(path: Path) -> int:
     s = st.GeoPackageStore(path)
-    row = {"indicator_id": "village_exits", "adcode": "130624", "year": "2016", "value": "5", "status": "reported",
-           "source_id": "report2016", "locator": "", "note": ""}  # fmt: skip
+    row = {
+        "indicator_id": "village_exits",
+        "adcode": "130624",
+        "year": "2016",
+        "value": "5",
+        "status": "reported",
+        "source_id": "report2016",
+        "locator": "",
+        "note": "",
+    }
     version = s.commit({"values": st.Change(pd.DataFrame([row]))}, st.Meta("test", "light.csv"))
     assert version is not None
     return version.id
@@ -175,10 +183,16 @@ def test_etag_follows_the_data_version_and_nothing_else(light_url, light_store):
 @pytest.mark.parametrize("bad", HOSTILE_LINK_VALUES)
 @pytest.mark.parametrize(
     "page,param,label",
-    [("overview", "indicator", "indicator"), ("overview", "year", "year"), ("overview", "county", "county"),
-     ("overview", "lang", "language"), ("county", "compare", "compare_with"), ("briefing", "slide", "slide"),
-     ("briefing", "theme", "theme")],
-)  # fmt: skip
+    [
+        ("overview", "indicator", "indicator"),
+        ("overview", "year", "year"),
+        ("overview", "county", "county"),
+        ("overview", "lang", "language"),
+        ("county", "compare", "compare_with"),
+        ("briefing", "slide", "slide"),
+        ("briefing", "theme", "theme"),
+    ],
+)
 def test_bad_link_values_get_defaults_and_a_notice_as_text(light_url, bad, page, param, label):
     from urllib.parse import urlencode
 

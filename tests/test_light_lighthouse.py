@@ -40,10 +40,21 @@ pytestmark = [
 def lighthouse(url: str) -> dict:
     """One Lighthouse run of ``url``, accessibility only: its JSON report."""
     done = subprocess.run(
-        [str(LIGHTHOUSE), url, "--only-categories=accessibility", "--output=json", "--output-path=stdout",
-         "--quiet", f"--chrome-flags={CHROME_FLAGS}", "--max-wait-for-load=60000"],
-        capture_output=True, text=True, timeout=240, env={**os.environ, "CHROME_PATH": CHROMIUM},
-    )  # fmt: skip
+        [
+            str(LIGHTHOUSE),
+            url,
+            "--only-categories=accessibility",
+            "--output=json",
+            "--output-path=stdout",
+            "--quiet",
+            f"--chrome-flags={CHROME_FLAGS}",
+            "--max-wait-for-load=60000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 

@@ -23,8 +23,9 @@ def st_folium_sends(spec, key: str) -> dict:
     real = streamlit_folium._component_func
     streamlit_folium._component_func = lambda **kwargs: seen.update(kwargs)
     try:
-        st_folium(fig, key=key, height=640, use_container_width=True, feature_group_to_add=layers,
-                  returned_objects=RETURNED)  # fmt: skip
+        st_folium(
+            fig, key=key, height=640, use_container_width=True, feature_group_to_add=layers, returned_objects=RETURNED
+        )
     finally:
         streamlit_folium._component_func = real
     return seen

@@ -222,10 +222,16 @@ def test_callouts_and_tinted_hatch_on_the_slide_map(numeric_view, tiny_counties)
     }
     entries = [LegendEntry("poor", count=1, swatch=HATCH_POOR_SWATCH), LegendEntry("other", count=1, swatch="hatch")]
     legend = Legend("t", entries, "not zero")
-    view = MapView("county", "t", fills, legend, callouts=(
-        Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
-        Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),
-    ))  # fmt: skip
+    view = MapView(
+        "county",
+        "t",
+        fills,
+        legend,
+        callouts=(
+            Callout("000001", "<b>甲</b>", "30个", 115.05, 38.85),
+            Callout("000003", "丙", "7个", 115.25, 38.85, side="se"),
+        ),
+    )
     m = screens.briefing_frame(tiny_counties, get_theme("light"), "zh")
     for layer in screens.slide_layers(view, tiny_counties, "zh"):
         layer.add_to(m)

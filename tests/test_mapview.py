@@ -48,8 +48,11 @@ def test_city_only_view_is_one_unit(tiny_dataset, tiny_counties):
     assert mapv.mode == "city" and mapv.fills == {} and mapv.no_data == ()
     assert mapv.city is not None and mapv.city.fill == cl.CITY_FILL
     assert ("PV on grid", "500 MW") in mapv.city.rows
-    assert [c.rows for c in mapv.counties.values()] == [(("", "Jia County"),), (("", "Yi County"),),
-                                                        (("", "Bad County"),)]  # fmt: skip
+    assert [c.rows for c in mapv.counties.values()] == [
+        (("", "Jia County"),),
+        (("", "Yi County"),),
+        (("", "Bad County"),),
+    ]
 
 
 def test_targets_are_planned_and_categories_take_their_colours(tiny_dataset, tiny_counties):
@@ -65,8 +68,9 @@ def test_overlays_are_data(bundled):
     overlays = views.Overlays(labels=True, values=True, poor=True, yt=True)
     mapv = views.with_overlays(ds, counties, view, overlays, lang="zh", selection=["130624"])
     assert [(o.name, o.color, len(o.adcodes)) for o in mapv.outlines] == [
-        ("yt_counties", YT_OUTLINE, 8), ("poor_counties", POOR_OUTLINE, 9)
-    ]  # fmt: skip
+        ("yt_counties", YT_OUTLINE, 8),
+        ("poor_counties", POOR_OUTLINE, 9),
+    ]
     assert len(mapv.labels) == 24 and mapv.selection == ("130624",)
     fuping = next(lb for lb in mapv.labels if lb.adcode == "130624")
     assert fuping.text.startswith("阜平\n")  # with its value on the second line
@@ -167,8 +171,16 @@ def test_dollar_signs_in_a_slide_deck(dollar_world):
 def test_download_holds_the_view_with_numbers_as_numbers(tiny_dataset, tiny_counties):
     view = views.overview(tiny_dataset, tiny_counties, "poor_villages", 2014, "quantiles", "en")
     table = views.download_table(view, tiny_dataset, "en")
-    assert list(table.columns) == ["County", "adcode", "Value (villages)", "Year", "Status", "Source", "Source grade",
-                                   "Caution"]  # fmt: skip
+    assert list(table.columns) == [
+        "County",
+        "adcode",
+        "Value (villages)",
+        "Year",
+        "Status",
+        "Source",
+        "Source grade",
+        "Caution",
+    ]
     assert table["Source grade"].tolist() == ["B", "C", "B"] and (table["Caution"] == "").all()
     assert table["Value (villages)"].tolist() == [30.0, 10.0, 100.0]  # the two counties, then the city total
     assert table["adcode"].tolist() == ["000001", "000002", "130600"]
@@ -179,11 +191,20 @@ def test_download_of_a_city_only_indicator_holds_the_city_figure(tiny_dataset, t
     view = views.overview(tiny_dataset, tiny_counties, "pv_mw", None, "quantiles", "zh")
     table = views.download_table(view, tiny_dataset, "zh")
     assert table.to_dict("records") == [
-        {"县（市、区）": "全市", "adcode": "130600", "数值（兆瓦）": 500.0, "年份": 2018, "性质": "目标",
-         "来源": "老促会《报告》 · 一、二是 · 来源等级 B", "来源等级": "B", "提示": ""}
-    ]  # fmt: skip
-    categories = views.download_table(views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles",
-                                                     "zh"), tiny_dataset, "zh")  # fmt: skip
+        {
+            "县（市、区）": "全市",
+            "adcode": "130600",
+            "数值（兆瓦）": 500.0,
+            "年份": 2018,
+            "性质": "目标",
+            "来源": "老促会《报告》 · 一、二是 · 来源等级 B",
+            "来源等级": "B",
+            "提示": "",
+        }
+    ]
+    categories = views.download_table(
+        views.overview(tiny_dataset, tiny_counties, "county_type", 2016, "quantiles", "zh"), tiny_dataset, "zh"
+    )
     assert categories["数值"].tolist() == ["贫困县", "非贫困县", "非贫困县"]
 
 
@@ -193,12 +214,27 @@ NO_SITES = gpd.GeoDataFrame(
 
 
 def test_programmes_download_holds_city_figures_map_values_and_the_table(tiny_dataset, tiny_counties):
-    view = pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, [], ["000002", "000001"], "poor_villages", None,
-                              "en")  # fmt: skip
+    view = pg.programmes_view(
+        tiny_dataset, tiny_counties, NO_SITES, [], ["000002", "000001"], "poor_villages", None, "en"
+    )
     table = pg.download_table(view, tiny_dataset, tiny_counties, "en")
-    assert list(table.columns) == ["Shown as", "Programme", "Indicator", "indicator_id", "County", "adcode", "Year",
-                                   "Value", "Unit", "Category", "Status", "Source", "Source grade", "Caution",
-                                   "Note"]  # fmt: skip
+    assert list(table.columns) == [
+        "Shown as",
+        "Programme",
+        "Indicator",
+        "indicator_id",
+        "County",
+        "adcode",
+        "Year",
+        "Value",
+        "Unit",
+        "Category",
+        "Status",
+        "Source",
+        "Source grade",
+        "Caution",
+        "Note",
+    ]
     rows = table[["Shown as", "indicator_id", "adcode", "Year", "Value", "Unit", "Category", "Status"]]
     assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
         ["Key figure", "poor_villages", "130600", 2014, 100.0, "villages", "", "reported"],
@@ -207,14 +243,16 @@ def test_programmes_download_holds_city_figures_map_values_and_the_table(tiny_da
         ["Map", "poor_villages", "000001", 2014, 30.0, "villages", "", "reported"],
         ["County values table", "county_type", "000001", 2016, None, "", "Poor county", "reported"],
         ["County values table", "county_type", "000002", 2016, None, "", "Not a poor county", "reported"],
-    ]  # fmt: skip
+    ]
     assert table["Value"].dtype == float and table["Source"].str.len().gt(0).all()
     assert table.loc[3, "Note"] == ""  # 000001's note is empty; 000002's is kept as written
     assert table.loc[2, "Note"] == "<b>bold</b>"
     only_pv = pg.download_table(
-        pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, ["pv"], [], None, None, "zh"), tiny_dataset,
-        tiny_counties, "zh",
-    )  # fmt: skip
+        pg.programmes_view(tiny_dataset, tiny_counties, NO_SITES, ["pv"], [], None, None, "zh"),
+        tiny_dataset,
+        tiny_counties,
+        "zh",
+    )
     assert only_pv[["indicator_id", "数值", "单位", "年份", "性质"]].values.tolist() == [
         ["pv_mw", 500.0, "兆瓦", 2018, "目标"]
     ]
@@ -228,8 +266,10 @@ def test_the_download_writes_numbers_as_numbers_and_text_as_text(tiny_dataset, t
     value, unit, category = (header.index(h) for h in ("数值", "单位", "类别"))
     cells = list(ws.iter_rows(min_row=2))
     assert [(c[value].value, c[value].data_type, c[unit].value) for c in cells[:3]] == [
-        (100, "n", "个"), (500, "n", "兆瓦"), (30, "n", "个"),
-    ]  # fmt: skip
+        (100, "n", "个"),
+        (500, "n", "兆瓦"),
+        (30, "n", "个"),
+    ]
     assert cells[-1][value].value is None and cells[-1][category].value == "非贫困县"  # no number, never 0
     csv_rows = tables.table_csv(table).decode("utf-8-sig").splitlines()
     assert ',100.0,"个",' in csv_rows[1]  # unquoted: a number to any spreadsheet

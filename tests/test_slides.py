@@ -54,8 +54,14 @@ def test_bundled_deck_is_valid_and_follows_the_report(real):
     ids = deck.ids()
     assert len(set(ids)) == len(ids)
     # The story of the report, in its order: start, the four groups of measures, problems, suggestions, after.
-    for first, later in [("start", "agri"), ("agri", "relocation"), ("relocation", "funds"), ("funds", "problems"),
-                         ("problems", "suggestions"), ("suggestions", "after")]:  # fmt: skip
+    for first, later in [
+        ("start", "agri"),
+        ("agri", "relocation"),
+        ("relocation", "funds"),
+        ("funds", "problems"),
+        ("problems", "suggestions"),
+        ("suggestions", "after"),
+    ]:
         assert ids.index(first) < ids.index(later)
     groups = set(ds.programmes.set_index("programme_id")["group_id"])
     covered = set()
@@ -109,15 +115,23 @@ BROKEN = [
     (('extent = "all"', 'extent = ["130624", "12345"]'), 1, "map.extent[2]", "unknown adcode '12345'"),
     (('extent = "all"', 'extent = "world"'), 1, "map.extent", "'world' is not one of all, poor"),
     (('programmes = ["pv"]', 'programmes = ["solar"]'), 2, "map.programmes[1]", "unknown programme 'solar'"),
-    (('map = { programmes = ["pv"], extent = "poor" }', "map = { extent = \"poor\" }"), 2, "map", "needs an indicator"),
+    (('map = { programmes = ["pv"], extent = "poor" }', 'map = { extent = "poor" }'), 2, "map", "needs an indicator"),
     (('caption_en = "Our own words."', 'captoin_en = "Our own words."'), 1, "captoin_en", "unknown field"),
-    (("year = 2016 },\n  { indicator = \"registered", "year = \"2016\" },\n  { indicator = \"registered"),
-     1, "figures[1].year", "must be a year"),
+    (
+        ('year = 2016 },\n  { indicator = "registered', 'year = "2016" },\n  { indicator = "registered'),
+        1,
+        "figures[1].year",
+        "must be a year",
+    ),
     (('caption_en = "Second."', 'caption_en = "Second."\nnotes_zh = "只有中文。"'), 2, "notes_en", "both languages"),
-    (('caption_en = "Second."', 'caption_en = "Second."\nnotes_zh = "中文"\nnotes_en = " "'), 2, "notes_en",
-     "non-empty"),
+    (
+        ('caption_en = "Second."', 'caption_en = "Second."\nnotes_zh = "中文"\nnotes_en = " "'),
+        2,
+        "notes_en",
+        "non-empty",
+    ),
     (('caption_en = "Second."', 'caption_en = "Second."\nnote_zh = "中文"'), 2, "note_zh", "unknown field"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("change", "number", "field", "words"), BROKEN, ids=[b[2] + "-" + str(b[1]) for b in BROKEN])

@@ -100,8 +100,11 @@ def screen_colours(view, counties, theme: str) -> dict:
             else:
                 fills.append(hexed(fill))
                 painted.append(blend(hexed(fill), style["fillOpacity"], ground))
-    legends = [LegendControl_markup for layer in layers for LegendControl_markup in
-               (e.markup for e in elements_in(layer, LegendControl))]  # fmt: skip
+    legends = [
+        LegendControl_markup
+        for layer in layers
+        for LegendControl_markup in (e.markup for e in elements_in(layer, LegendControl))
+    ]
     class_legend = legends[0] if view.map.legend is not None else ""
     site_legend = legends[-1] if view.map.site_legend is not None else ""
     swatch_edge = hexed(re.search(r"\.bd-legend i\{[^}]*border:1px solid (#[0-9a-fA-F]{3,6})", page).group(1))
@@ -109,8 +112,9 @@ def screen_colours(view, counties, theme: str) -> dict:
     swatch_hatches = re.findall(
         r"repeating-linear-gradient\(45deg,(#[0-9a-f]{6}) 0 2px,(#[0-9a-f]{6}) 2px", class_legend
     )
-    rings = re.findall(r"class='bd-ring-swatch' style='border-color:(#[0-9a-fA-F]{6});background:(#[0-9a-fA-F]{6})'",
-                       site_legend)  # fmt: skip
+    rings = re.findall(
+        r"class='bd-ring-swatch' style='border-color:(#[0-9a-fA-F]{6});background:(#[0-9a-fA-F]{6})'", site_legend
+    )
     ring_html = [e.options["html"] for e in elements_in(m) if type(e).__name__ == "DivIcon"]
     ring_css = r"class='bd-ring' style='border-color:(#[0-9a-fA-F]{6});background:(#[0-9a-fA-F]{6})'"
     markers = [tuple(hexed(c) for c in found.groups()) for h in ring_html if (found := re.search(ring_css, h))]
@@ -118,12 +122,20 @@ def screen_colours(view, counties, theme: str) -> dict:
     legend_bg = hexed(css_rule(page, ".bd-legend", "background"))
     callout_border = hexed(css_rule(page, ".bd-callout .bd-callout-box", "border-color"))
     return {
-        "ground": ground, "fills": fills, "painted": painted, "hatched": hatched,
-        "border": hexed(border or "#000000"), "swatches": swatches,
-        "swatch_hatches": [tuple(reversed(h)) for h in swatch_hatches], "swatch_edge": swatch_edge,
-        "legend_bg": legend_bg, "rings": [(hexed(a), hexed(b)) for a, b in rings], "markers": markers,
-        "marker_edge": edge, "callout_border": callout_border,
-    }  # fmt: skip
+        "ground": ground,
+        "fills": fills,
+        "painted": painted,
+        "hatched": hatched,
+        "border": hexed(border or "#000000"),
+        "swatches": swatches,
+        "swatch_hatches": [tuple(reversed(h)) for h in swatch_hatches],
+        "swatch_edge": swatch_edge,
+        "legend_bg": legend_bg,
+        "rings": [(hexed(a), hexed(b)) for a, b in rings],
+        "markers": markers,
+        "marker_edge": edge,
+        "callout_border": callout_border,
+    }
 
 
 def light_view_colours(view, counties, theme: str) -> dict:
@@ -167,11 +179,20 @@ def light_view_colours(view, counties, theme: str) -> dict:
     rings = [(r, inside_of.get(r, paint("var(--m-site-hollow)"))) for r in dots]
     edge = values["--m-site-edge"] if '<circle class="edge"' in svg else None
     return {
-        "ground": values["--map-bg"], "fills": fills, "painted": fills, "hatched": hatched,
-        "border": values["--m-border"], "swatches": swatches, "swatch_hatches": swatch_hatches,
-        "swatch_edge": values["--m-swatch-edge"], "legend_bg": values["--bg"], "rings": rings, "markers": markers,
-        "marker_edge": edge, "callout_border": values["--legend-text"] if view.map.callouts else None,
-    }  # fmt: skip
+        "ground": values["--map-bg"],
+        "fills": fills,
+        "painted": fills,
+        "hatched": hatched,
+        "border": values["--m-border"],
+        "swatches": swatches,
+        "swatch_hatches": swatch_hatches,
+        "swatch_edge": values["--m-swatch-edge"],
+        "legend_bg": values["--bg"],
+        "rings": rings,
+        "markers": markers,
+        "marker_edge": edge,
+        "callout_border": values["--legend-text"] if view.map.callouts else None,
+    }
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -234,10 +255,20 @@ def paper_colours(view, counties, theme: str) -> dict:
             elif isinstance(h, Line2D) and h.get_marker() == "o":
                 rings.append((to_hex(h.get_markeredgecolor()), to_hex(h.get_markerfacecolor())))
     return {
-        "ground": ground, "fills": fills, "painted": fills, "hatched": hatched, "border": border, "swatches": swatches,
-        "swatch_hatches": swatch_hatches, "swatch_edge": swatch_edge, "legend_bg": legend_bg, "rings": rings,
-        "markers": markers, "marker_edge": edge, "callout_border": None,
-    }  # fmt: skip
+        "ground": ground,
+        "fills": fills,
+        "painted": fills,
+        "hatched": hatched,
+        "border": border,
+        "swatches": swatches,
+        "swatch_hatches": swatch_hatches,
+        "swatch_edge": swatch_edge,
+        "legend_bg": legend_bg,
+        "rings": rings,
+        "markers": markers,
+        "marker_edge": edge,
+        "callout_border": None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,11 +347,19 @@ def test_screen_and_paper_draw_the_same_colours(real, slide_views):
 def test_the_rules_would_catch_the_old_dark_slide():
     """Slide 3 as the dark theme drew it before: dark-blue data on navy, white hatching, a black site swatch."""
     old = {
-        "ground": "#1d2a3d", "fills": ["#0072b2"], "painted": [blend("#0072b2", 0.85, "#1d2a3d")],
+        "ground": "#1d2a3d",
+        "fills": ["#0072b2"],
+        "painted": [blend("#0072b2", 0.85, "#1d2a3d")],
         "hatched": [("#f2f2f2", "#9e9e9e")],
-        "border": "#4d4d4d", "swatches": ["#0072b2"], "swatch_hatches": [("#f2f2f2", "#9e9e9e")],
-        "swatch_edge": "#777777", "legend_bg": "#0f1a2b", "rings": [("#000000", "#000000")],
-        "markers": [("#000000", "#ffffff")], "marker_edge": "#ffffff", "callout_border": "#f5f7fa",
-    }  # fmt: skip
+        "border": "#4d4d4d",
+        "swatches": ["#0072b2"],
+        "swatch_hatches": [("#f2f2f2", "#9e9e9e")],
+        "swatch_edge": "#777777",
+        "legend_bg": "#0f1a2b",
+        "rings": [("#000000", "#000000")],
+        "markers": [("#000000", "#ffffff")],
+        "marker_edge": "#ffffff",
+        "callout_border": "#f5f7fa",
+    }
     found = " | ".join(problems(old, "dark", ["#0072b2"]))
     assert "class fill" in found and "not brighter than no data" in found and "place swatches" in found

@@ -89,8 +89,14 @@ def test_every_slide_uses_colour_blind_safe_colours(real):
 
 def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties):
     ds, counties, deck = real.ds, real.counties, real.deck
-    view = briefing.slide_view(deck, deck.ids().index("tourism"), ds, counties,
-                               gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326"), "zh")  # fmt: skip
+    view = briefing.slide_view(
+        deck,
+        deck.ids().index("tourism"),
+        ds,
+        counties,
+        gpd.GeoDataFrame({"programme": []}, geometry=[], crs="EPSG:4326"),
+        "zh",
+    )
     m = _standalone(view, counties, "dark")
     html = m.get_root().render()
     assert "L.latLngBounds([[39.02719, 114.34263], [39.95119, 115.81262]])" in html  # Laishui, Laiyuan, Yi
@@ -103,10 +109,16 @@ def test_briefing_map_is_offline_fits_the_extent_and_escapes(real, tiny_counties
 def test_site_rings_have_escaped_tooltips(real):
     ds, counties, deck = real.ds, real.counties, real.deck
     sites = gpd.GeoDataFrame(
-        {"name_zh": ["<b>x</b>"], "name_en": ["<b>x</b>"], "programme": ["pv"], "adcode": ["130634"],
-         "precision": ["county"]},
-        geometry=gpd.points_from_xy([114.7], [38.7]), crs="EPSG:4326",
-    )  # fmt: skip
+        {
+            "name_zh": ["<b>x</b>"],
+            "name_en": ["<b>x</b>"],
+            "programme": ["pv"],
+            "adcode": ["130634"],
+            "precision": ["county"],
+        },
+        geometry=gpd.points_from_xy([114.7], [38.7]),
+        crs="EPSG:4326",
+    )
     view = briefing.slide_view(deck, deck.ids().index("pv"), ds, counties, sites, "zh")
     assert len(view.map.sites) == 1 and view.map.site_legend is not None
     html = _standalone(view, counties, "light").get_root().render()

@@ -51,8 +51,15 @@ def read_cnmaps_context(data_dir: Path | None = None) -> gpd.GeoDataFrame:
             geoms = (
                 [shape(f["geometry"]) for f in data.get("features", [data])] if "features" in data else [shape(data)]
             )
-            rows.append({"adcode": adcode, "name_zh": name_zh, "name_en": name_en, "kind": kind,
-                         "geometry": shapely.union_all(geoms)})  # fmt: skip
+            rows.append(
+                {
+                    "adcode": adcode,
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "kind": kind,
+                    "geometry": shapely.union_all(geoms),
+                }
+            )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=None)
 
 

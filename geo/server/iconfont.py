@@ -203,8 +203,12 @@ class IconFont:
         self.body = body
         self.etag = f'"{key[:32]}"'
         self.ready.set()
-        log.info("icon font: %d of its icons kept, %d KB instead of %d KB", len(keep), len(body) // 1024,
-                 len(font_bytes) // 1024)  # fmt: skip
+        log.info(
+            "icon font: %d of its icons kept, %d KB instead of %d KB",
+            len(keep),
+            len(body) // 1024,
+            len(font_bytes) // 1024,
+        )
         return body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -127,20 +127,32 @@ def _chrome(state: State, data: server_data.Data, q: Query) -> html.Chrome:
     current = {**state.params, **({"county": selection} if state.page in SELECTION_PAGES and selection else {})}
     pages = [html.Link(t(f"page_{p}", lang), light(p), p == state.page) for p in LIGHT_PAGES]
     languages = [
-        html.Link(t(f"lang_{code}", lang), _href(f"/{links.LIGHT}/{state.page}",
-                  {**current, "lang": code if code != DEFAULT_LANG else "", "theme": shared["theme"]}), code == lang)
+        html.Link(
+            t(f"lang_{code}", lang),
+            _href(
+                f"/{links.LIGHT}/{state.page}",
+                {**current, "lang": code if code != DEFAULT_LANG else "", "theme": shared["theme"]},
+            ),
+            code == lang,
+        )
         for code in LANGS
-    ]  # fmt: skip
+    ]
     theme_links = [
-        html.Link(t(f"light_theme_{name}", lang), _href(f"/{links.LIGHT}/{state.page}",
-                  {**current, "lang": shared["lang"], "theme": name}), name == state.theme)
+        html.Link(
+            t(f"light_theme_{name}", lang),
+            _href(f"/{links.LIGHT}/{state.page}", {**current, "lang": shared["lang"], "theme": name}),
+            name == state.theme,
+        )
         for name in themes.THEMES
-    ]  # fmt: skip
+    ]
     interactive = _href(
         f"/{state.page}",
-        {**current, "lang": shared["lang"], **({"theme": state.theme} if state.page == "briefing" and
-                                               state.theme in themes.THEMES else {})},
-    )  # fmt: skip
+        {
+            **current,
+            "lang": shared["lang"],
+            **({"theme": state.theme} if state.page == "briefing" and state.theme in themes.THEMES else {}),
+        },
+    )
     footer = [
         t("light_data_version", lang, v=data.version),
         t("export_boundaries", lang),
@@ -166,12 +178,14 @@ def _overview(q: Query, state: State, data: server_data.Data) -> tuple[str, str]
     has_scheme = entry.kind == "numeric" and entry.level == "county"
     scheme = scheme if has_scheme else DEFAULT_SCHEME
     flags = {k: q.one(k, ["0", "1"], "1" if on else "0") == "1" for k, (_label, on) in views.MAP_FLAGS.items()}
-    state.params.update({
-        "indicator": indicator_id if indicator_id != views.DEFAULT_INDICATOR else "",
-        "year": chosen if chosen != default else "",
-        "scheme": scheme if has_scheme and scheme != DEFAULT_SCHEME else "",
-        **{k: ("1" if v else "0") for k, v in flags.items() if v != views.MAP_FLAGS[k][1]},
-    })  # fmt: skip
+    state.params.update(
+        {
+            "indicator": indicator_id if indicator_id != views.DEFAULT_INDICATOR else "",
+            "year": chosen if chosen != default else "",
+            "scheme": scheme if has_scheme and scheme != DEFAULT_SCHEME else "",
+            **{k: ("1" if v else "0") for k, v in flags.items() if v != views.MAP_FLAGS[k][1]},
+        }
+    )
     context = data.context if not data.context.empty else None
     view = views.overview(ds, counties, indicator_id, year, scheme, lang, context=context)
     overlays = views.Overlays(**flags)
@@ -184,10 +198,20 @@ def _overview(q: Query, state: State, data: server_data.Data) -> tuple[str, str]
         extra.append(html.Swatch(t("outline_poor", lang), POOR_OUTLINE))
     names = county_names(counties, lang)
     if state.selection:
-        chosen_names = "、".join(names[a] for a in state.selection) if lang == "zh" else ", ".join(
-            names[a] for a in state.selection)  # fmt: skip
-        extra.append(html.Swatch(f"{t('light_selected', lang)}：{chosen_names}" if lang == "zh"
-                                 else f"{t('light_selected', lang)}: {chosen_names}", "", "selected"))  # fmt: skip
+        chosen_names = (
+            "、".join(names[a] for a in state.selection)
+            if lang == "zh"
+            else ", ".join(names[a] for a in state.selection)
+        )
+        extra.append(
+            html.Swatch(
+                f"{t('light_selected', lang)}：{chosen_names}"
+                if lang == "zh"
+                else f"{t('light_selected', lang)}: {chosen_names}",
+                "",
+                "selected",
+            )
+        )
     svg = map_svg(mapv, counties, lang, t("map_frame_title", lang, what=heading), context, names=overlays.labels)
     caption = [view.coverage_text, view.city_text or "", t("light_hover_hint", lang)]
     body = [
@@ -245,22 +269,30 @@ def _county(q: Query, state: State, data: server_data.Data) -> tuple[str, str]:
     figures_table = _plain(p.table) if not p.table.empty else None
     body = [
         '<div class="layout"><div>',
-        html.map_block(svg, heading, [profile.missing_text(p, len(ds.indicators), lang)], t("page_county", lang),
-                       state.open_mark),
+        html.map_block(
+            svg, heading, [profile.missing_text(p, len(ds.indicators), lang)], t("page_county", lang), state.open_mark
+        ),
         "</div><div class='side'>",
         html.legend_html(mapv.legend, lang),
         html.figures_html(facts, lang, t("light_figures", lang)),
         "</div></div>",
         html.figure_groups_html(_county_groups(p, lang), lang, t("profile_all_figures", lang))
-        if figures_table is not None else f"<p>{html.esc(t('profile_no_figures', lang))}</p>",
-        html.table_html(_plain(profile.sites_table(data.sites, ds, current, lang)), t("profile_sites", lang),
-                        t("source", lang)),
+        if figures_table is not None
+        else f"<p>{html.esc(t('profile_no_figures', lang))}</p>",
+        html.table_html(
+            _plain(profile.sites_table(data.sites, ds, current, lang)), t("profile_sites", lang), t("source", lang)
+        ),
         html.table_html(p.ranks, t("profile_ranks", lang)),
-    ]  # fmt: skip
+    ]
     if compare:
         other = profile.county_profile(ds, counties, compare, lang)
-        body.append(html.table_html(profile.compare_table(p, other, lang), f"{t('compare_title', lang)} · "
-                                    f"{p.name} · {other.name}", open_=True))  # fmt: skip
+        body.append(
+            html.table_html(
+                profile.compare_table(p, other, lang),
+                f"{t('compare_title', lang)} · {p.name} · {other.name}",
+                open_=True,
+            )
+        )
     return heading, "".join(body)
 
 
@@ -271,8 +303,13 @@ def _county_groups(p: profile.CountyProfile, lang: str):
     groups: dict[str, list[KeyFigure]] = {}
     for r in p.table.to_dict("records"):
         note = f"{r[t('year', lang)]} · {r[t('status', lang)]}"
-        label = r[t("indicator", lang)] + (f"（{r[t('note', lang)]}）" if lang == "zh" and r[t("note", lang)] else
-                                           f" ({r[t('note', lang)]})" if r[t("note", lang)] else "")  # fmt: skip
+        label = r[t("indicator", lang)] + (
+            f"（{r[t('note', lang)]}）"
+            if lang == "zh" and r[t("note", lang)]
+            else f" ({r[t('note', lang)]})"
+            if r[t("note", lang)]
+            else ""
+        )
         groups.setdefault(r[t("programme", lang)], []).append(
             KeyFigure(label, str(r[t("value", lang)]), str(r[t("source", lang)]), note)
         )
@@ -324,9 +361,13 @@ def _elsewhere(q: Query, state: State, data: server_data.Data) -> tuple[str, str
 
 
 PAGES: dict[str, Callable[[Query, State, server_data.Data], tuple[str, str]]] = {
-    "overview": _overview, "county": _county, "briefing": _briefing,
-    "programmes": _elsewhere, "sources": _elsewhere, "data": _elsewhere,
-}  # fmt: skip
+    "overview": _overview,
+    "county": _county,
+    "briefing": _briefing,
+    "programmes": _elsewhere,
+    "sources": _elsewhere,
+    "data": _elsewhere,
+}
 
 
 def render(page: str, raw: Mapping[str, str], data: server_data.Data) -> str:

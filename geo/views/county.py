@@ -168,9 +168,14 @@ def missing_text(profile: CountyProfile, n_indicators: int, lang: str) -> str:
     n_known = profile.table["indicator_id"].nunique() if not profile.table.empty else 0
     missing = join_list(profile.missing_programmes, lang)
     return t(
-        "profile_missing", lang, name=profile.name, known=n_known, total=n_indicators,
-        city_only=profile.n_city_only, missing=missing or "—",
-    )  # fmt: skip
+        "profile_missing",
+        lang,
+        name=profile.name,
+        known=n_known,
+        total=n_indicators,
+        city_only=profile.n_city_only,
+        missing=missing or "—",
+    )
 
 
 def compare_table(a: CountyProfile, b: CountyProfile, lang: str) -> pd.DataFrame:
@@ -195,8 +200,9 @@ def compare_table(a: CountyProfile, b: CountyProfile, lang: str) -> pd.DataFrame
     )
 
 
-def locator_view(counties: gpd.GeoDataFrame, adcode: str, lang: str,
-                 rows: dict[str, list[tuple[str, str]]] | None = None) -> MapView:  # fmt: skip
+def locator_view(
+    counties: gpd.GeoDataFrame, adcode: str, lang: str, rows: dict[str, list[tuple[str, str]]] | None = None
+) -> MapView:
     """Where the county is: it in the selection colour, the others quiet grey, a legend naming both.
 
     ``rows``: what each county's tooltip says under its name (e.g. its designation with year and source).
@@ -206,10 +212,13 @@ def locator_view(counties: gpd.GeoDataFrame, adcode: str, lang: str,
         raise KeyError(f"unknown county {adcode!r}")
     others = t("legend_other_counties", lang)
     fills = {
-        a: CountyFill(SELECTED if a == adcode else LOCATOR_OTHER, (("", str(n)), *(rows or {}).get(a, [])),
-                      label=str(n) if a == adcode else others)
+        a: CountyFill(
+            SELECTED if a == adcode else LOCATOR_OTHER,
+            (("", str(n)), *(rows or {}).get(a, [])),
+            label=str(n) if a == adcode else others,
+        )
         for a, n in names.items()
-    }  # fmt: skip
+    }
     legend = cl.Legend(
         t("locator_map", lang),
         [cl.LegendEntry(str(names[adcode]), SELECTED), cl.LegendEntry(others, LOCATOR_OTHER, len(names) - 1)],

@@ -113,8 +113,9 @@ def break_tokens(paragraph: str) -> list[str]:
 # Bounded: a deck measures a few thousand distinct (text, size) pairs, and texts come from the data.
 @functools.lru_cache(maxsize=8192)
 def measure(text: str, size_pt: float, bold: bool) -> float:
-    prop = font_manager.FontProperties(family=[cjk_font(), "DejaVu Sans"], size=size_pt,
-                                       weight="bold" if bold else "normal")  # fmt: skip
+    prop = font_manager.FontProperties(
+        family=[cjk_font(), "DejaVu Sans"], size=size_pt, weight="bold" if bold else "normal"
+    )
     width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
     return width
 

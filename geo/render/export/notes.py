@@ -70,6 +70,5 @@ def notes_figure(view: SlideView, lang: str, theme_name: str, size_in: Sequence[
     top = 0.78
     fig.text(left, top, "\n".join(body), fontsize=size, color=theme.text, va="top", linespacing=1.5)
     y = top - (len(body) * size * 1.5 + 18) / (h_in * 72)
-    fig.text(left, y, "\n".join([source_head, *cites]), fontsize=small, color=theme.muted, va="top",
-             linespacing=1.45)  # fmt: skip
+    fig.text(left, y, "\n".join([source_head, *cites]), fontsize=small, color=theme.muted, va="top", linespacing=1.45)
     return fig

@@ -230,9 +230,14 @@ def add_symbols(m: folium.Map, view: MapView, scale: SymbolScale, basemap: Choic
         else:
             fill_opacity = SYMBOL_OPACITY
         circle = folium.CircleMarker(
-            [lat, lon], radius=r, color=SYMBOL_STROKE, weight=1.2,
-            fill=True, fill_color=SYMBOL_FILL, fill_opacity=fill_opacity,
-        )  # fmt: skip
+            [lat, lon],
+            radius=r,
+            color=SYMBOL_STROKE,
+            weight=1.2,
+            fill=True,
+            fill_color=SYMBOL_FILL,
+            fill_opacity=fill_opacity,
+        )
         circle.add_child(BoundText(tooltip=rows_html(symbol.rows)))
         circle.add_to(group)
     group.add_to(m)

@@ -66,18 +66,25 @@ def marker_html(look: Look, color: str, precision: str, colours: MapColours = LI
 
 
 def site_marker(
-    site: Site, look: Look, lat: float | None = None, lon: float | None = None, *, lang: str,
+    site: Site,
+    look: Look,
+    lat: float | None = None,
+    lon: float | None = None,
+    *,
+    lang: str,
     colours: MapColours = LIGHT_MAP,
-):  # fmt: skip
+):
     """One marker; ``lat``/``lon`` when the map is in another datum than the site's WGS-84."""
     marker = folium.Marker(
         [site.lat if lat is None else lat, site.lon if lon is None else lon],
         title=" / ".join(site.names),  # the focusable marker's accessible name (Leaflet sets it as text, not HTML)
         icon=folium.DivIcon(
-            html=marker_html(look, site.color, site.precision, colours), class_name=look.icon_class,
-            icon_size=(look.px, look.px), icon_anchor=look.anchor,
+            html=marker_html(look, site.color, site.precision, colours),
+            class_name=look.icon_class,
+            icon_size=(look.px, look.px),
+            icon_anchor=look.anchor,
         ),
-    )  # fmt: skip
+    )
     name = " / ".join(site.names)
     if look.popup:
         marker.add_child(BoundText(popup_html(name, site.rows), text(name)))

@@ -18,8 +18,13 @@ def tile_layers(choice: Choice) -> list[folium.TileLayer]:
     for i, t in enumerate(choice.tiles):
         layers.append(
             folium.TileLayer(
-                tiles=t.url, attr=attribution if i == 0 else " ", name=f"{choice.key}_{i}", max_zoom=t.max_zoom,
-                subdomains=t.subdomains or "abc", control=False, overlay=i > 0,
+                tiles=t.url,
+                attr=attribution if i == 0 else " ",
+                name=f"{choice.key}_{i}",
+                max_zoom=t.max_zoom,
+                subdomains=t.subdomains or "abc",
+                control=False,
+                overlay=i > 0,
             )
-        )  # fmt: skip
+        )
     return layers

@@ -73,12 +73,24 @@ def theme_vars(theme: Theme) -> dict[str, str]:
     c = theme.colors()
     ctx, warn = CONTEXT[theme.name], WARN[theme.name]
     return {
-        "--bg": c["bg"], "--surface": c["surface"], "--text": c["text"], "--muted": c["muted"],
-        "--accent": c["accent"], "--border": c["border"], "--map-bg": c["map_bg"], "--legend-bg": c["legend_bg"],
-        "--legend-text": c["legend_text"], "--halo": c["halo"], "--ctx-fill": ctx[0], "--ctx-line": ctx[1],
-        "--ctx-text": ctx[2], "--warn-bg": warn[0], "--warn-text": warn[1], **map_vars(theme.name),
+        "--bg": c["bg"],
+        "--surface": c["surface"],
+        "--text": c["text"],
+        "--muted": c["muted"],
+        "--accent": c["accent"],
+        "--border": c["border"],
+        "--map-bg": c["map_bg"],
+        "--legend-bg": c["legend_bg"],
+        "--legend-text": c["legend_text"],
+        "--halo": c["halo"],
+        "--ctx-fill": ctx[0],
+        "--ctx-line": ctx[1],
+        "--ctx-text": ctx[2],
+        "--warn-bg": warn[0],
+        "--warn-text": warn[1],
+        **map_vars(theme.name),
         "color-scheme": theme.name,
-    }  # fmt: skip
+    }
 
 
 def style() -> str:
@@ -219,8 +231,9 @@ def _swatch_class(entry: LegendEntry) -> tuple[str, str]:
     return "", f"background:{colour_var(entry.color)}"
 
 
-def legend_html(legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), sites: Legend | None = None,
-                heading: str = "") -> str:  # fmt: skip
+def legend_html(
+    legend: Legend | None, lang: str, extra: Sequence[Swatch] = (), sites: Legend | None = None, heading: str = ""
+) -> str:
     """The map's legend as a list: each class with its count, then outlines, then places."""
     if legend is None and sites is None and not extra:
         return ""
