@@ -44,7 +44,7 @@ def test_one_figure_text_on_every_surface(bundled, indicator_id, year, lang):
     ds, counties = bundled
     view = _view(bundled, indicator_id, year, lang)
     assert view.figures, "the case needs counties with a figure"
-    mapv = views.with_overlays(ds, counties, view, True, True, False, lang)
+    mapv = views.with_overlays(ds, counties, view, views.Overlays(labels=True, values=True, poor=False), lang=lang)
     called = {c.adcode: c for c in briefing.few_counties_view(view.map, view, ds, counties, lang).callouts}
     by_place = {r["adcode"]: r for r in _csv_rows(views.download_table(view, ds, lang))}
     for adcode, text in view.figures.items():
@@ -125,7 +125,9 @@ def test_reordered_tooltip_rows_leave_labels_and_callouts_alone(bundled, monkeyp
     tooltip's first row) by position, and this reordering wrote the source under every name."""
     ds, counties = bundled
     before = _view(bundled, "poverty_exits_persons", 2017, "zh")
-    labels = views.with_overlays(ds, counties, before, True, True, False, "zh").labels
+    labels = views.with_overlays(
+        ds, counties, before, views.Overlays(labels=True, values=True, poor=False), lang="zh"
+    ).labels
     callouts = briefing.few_counties_view(before.map, before, ds, counties, "zh").callouts
 
     original = FigureText.rows
@@ -133,5 +135,8 @@ def test_reordered_tooltip_rows_leave_labels_and_callouts_alone(bundled, monkeyp
     after = _view(bundled, "poverty_exits_persons", 2017, "zh")
     adcode = next(iter(after.figures))
     assert after.map.counties[adcode].rows[1][0] == "来源"  # the tooltip did change: the source first
-    assert views.with_overlays(ds, counties, after, True, True, False, "zh").labels == labels
+    assert (
+        views.with_overlays(ds, counties, after, views.Overlays(labels=True, values=True, poor=False), lang="zh").labels
+        == labels
+    )
     assert briefing.few_counties_view(after.map, after, ds, counties, "zh").callouts == callouts

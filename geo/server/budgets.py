@@ -354,10 +354,14 @@ class Connection:
             self.reader.cancel()
         if self.timer is not None:
             self.timer.cancel()
+        unsent = False
         if self.closer is not None and not self.closer.done():
             await asyncio.wait({self.closer}, timeout=0.1)  # its turn, unless the client's buffer is full
             if not self.closer.done():
-                # Never sent: the connection is dropped instead, at once. uvicorn's own close after the app
-                # returns would first send what is queued, to a flooder that reads nothing: never.
-                self.closer.cancel()
-                internals.abort_connection(self._send)
+                self.closer.cancel()  # never sent: the connection is dropped below instead
+                unsent = True
+        if self.flooded or unsent:
+            # Dropped at once. uvicorn's own close after the app returns first sends what is queued (the run's
+            # messages, our close frame) and a flooder reads nothing, so its socket would stay open for as long
+            # as it likes; even a close frame written in time may sit unread behind the run's messages.
+            internals.abort_connection(self._send)
