@@ -6,6 +6,7 @@ import pytest
 import streamlit_folium
 from streamlit_folium import st_folium
 
+from geo.render.leaflet import geomlink
 from geo.views.overview import Overlays
 from geo.web import mapelement, mapspecs
 
@@ -17,8 +18,12 @@ def overview_spec(indicator_id: str, lang: str = "zh", selection: tuple[str, ...
 
 
 def st_folium_sends(spec, key: str) -> dict:
-    """What st_folium itself hands its component for this map (recorded the plain way)."""
+    """What st_folium itself hands its component for this map (recorded the plain way), its rings named in
+    the boundary set's script as the live app sends them (tests/test_geomlink.py)."""
     fig, layers = spec.build()
+    geometry = mapelement.shared_geometry()
+    assert geomlink.link([fig, *layers], geometry)
+    fig.default_js = [*fig.default_js, ("bd_geometry", geometry.url)]
     seen: dict = {}
     real = streamlit_folium._component_func
     streamlit_folium._component_func = lambda **kwargs: seen.update(kwargs)

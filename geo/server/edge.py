@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
-from geo.server import budgets, compress, descriptors, firsthtml, iconfont, light, logs, paths, uploads
+from geo.server import budgets, compress, descriptors, firsthtml, geomroute, iconfont, light, logs, paths, uploads
 
 _LOG = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def routes() -> list[BaseRoute]:
     return [
         *firsthtml.routes(),  # each page's index.html: its language, title, description and the way to the light view
         *light.routes(),  # /light/P?Q: app page P as a plain HTML page (phones, no JavaScript)
+        *geomroute.routes(),  # /_bd/geom/<sha>.js: the boundary set's rings, which the live maps name
     ]
 
 

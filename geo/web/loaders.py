@@ -92,10 +92,15 @@ def _context(path: str, mtime: float) -> gpd.GeoDataFrame:
     return read_context(Path(path))
 
 
+def context_key() -> tuple[str, float]:
+    """(surroundings file, its modification time): what the surroundings are cached under."""
+    path = settings.data_dir() / "context.geojson"
+    return str(path), path.stat().st_mtime if path.exists() else 0.0
+
+
 def load_context() -> gpd.GeoDataFrame:
     """The grey surroundings (data/context.geojson); empty when the file is absent."""
-    path = settings.data_dir() / "context.geojson"
-    return _context(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return _context(*context_key())
 
 
 # A shared object like the dataset: a Deck is read-only once checked against the data.

@@ -40,7 +40,8 @@ import streamlit as st
 import streamlit_folium
 from streamlit_folium import st_folium
 
-from geo import internals
+from geo import internals, settings
+from geo.render.leaflet import geomlink
 from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group
 from geo.web import frame, loaders
 from geo.web import session_keys as K
@@ -74,9 +75,17 @@ def spec_key(spec: MapSpec) -> tuple:
     return kind, tuple((f.name, getattr(spec, f.name)) for f in dataclasses.fields(spec))
 
 
-def _captured_args(build: Build, key: str, returned_objects: tuple[str, ...] | None) -> dict:
-    """What st_folium passes to its component for this map (height and change callback set per call)."""
+def _captured_args(
+    build: Build, key: str, returned_objects: tuple[str, ...] | None, geometry: geomlink.Shared | None = None
+) -> dict:
+    """What st_folium passes to its component for this map (height and change callback set per call).
+
+    ``geometry``: the boundary set's script; the layers whose rings it holds name it instead of sending them,
+    and the frame loads it with Leaflet (``js_links``).
+    """
     fig, layers = build()
+    if geometry is not None and geomlink.link([fig, *layers], geometry):
+        fig.default_js = [*fig.default_js, ("bd_geometry", geometry.url)]
     seen: dict = {}
 
     def record(**kwargs):
@@ -110,9 +119,23 @@ def _reporting(build: Build) -> Build:
     return with_report
 
 
+@shared(max_entries=4)
+def _geometry(label: str, version: int, context: tuple[str, float]) -> geomlink.Shared:
+    made = geomlink.shared_geometry(loaders.load_counties(), loaders.load_context())
+    geomlink.remember(made)  # answered by this worker's edge from memory
+    geomlink.keep(settings.cache_dir() / geomlink.FOLDER, made)  # and by the other workers from the folder
+    return made
+
+
+def shared_geometry() -> geomlink.Shared:
+    """The current boundary set's script (geo.render.leaflet.geomlink), made once per data version."""
+    return _geometry(*loaders.data_key(), loaders.context_key())
+
+
 @shared(max_entries=48)
 def _args(key: str, spec_key: tuple, returned: tuple[str, ...] | None, reports: bool, label: str, version: int, _spec):
-    return _captured_args(_reporting(_spec.build) if reports else _spec.build, key, returned)
+    build = _reporting(_spec.build) if reports else _spec.build
+    return _captured_args(build, key, returned, shared_geometry())
 
 
 def args_for(

@@ -288,6 +288,24 @@ class CompactGeoJson(MacroElement):
             return out;
           }
           var data = {{ this.data_json }};
+          {% if this.geometry_link %}
+          data = (function (data) {
+            // The rings live in the boundary set's script (geo/render/leaflet/geomlink.py), which the frame
+            // loaded before this script; a frame opened before the boundaries changed fetches it now.
+            var G = window.BD_GEOM = window.BD_GEOM || {};
+            if (!G[data.G]) {
+              var x = new XMLHttpRequest();
+              x.open("GET", data.u, false);
+              x.send();
+              if (x.status === 200) { (new Function(x.responseText))(); }
+            }
+            var g = G[data.G];
+            if (!g) { throw new Error("map geometry not loaded: " + data.u); }
+            if (g.a) { data.a = g.a; }
+            data.f.forEach(function (f, n) { f[f.t === "T" ? "r" : "g"] = g.f[n]; });
+            return data;
+          })(data);
+          {% endif %}
           var arcs = (data.a || []).map(function (s) { return dec(s, data.k); });
           function ring(refs) {
             var out = [];
@@ -341,6 +359,15 @@ class CompactGeoJson(MacroElement):
         self.interactive = interactive
         self.data_json = to_json(data)
         self.highlight_json = to_json(dict(highlight)) if highlight else "null"
+        self.geometry_link: tuple[str, str] | None = None
+
+    def link(self, part: str, url: str) -> None:
+        """Send the rings as a reference: part ``part`` of the script at ``url`` (geo.render.leaflet.geomlink)."""
+        rest = {k: v for k, v in self.data.items() if k != "a"}
+        rest["f"] = [{k: v for k, v in f.items() if k not in ("r", "g")} for f in self.data["f"]]
+        rest["G"], rest["u"] = part, url
+        self.data_json = to_json(rest)
+        self.geometry_link = (part, url)
 
 
 def single(geom: BaseGeometry, style: Mapping, *, tip: str | None = None, name: str = "outline") -> CompactGeoJson:

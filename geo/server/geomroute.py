@@ -1,0 +1,106 @@
+"""``/_bd/geom/<sha>.js``: the boundary set's script that the live maps name (geo/render/leaflet/geomlink.py).
+
+The script's name is the hash of its bytes, so the answer never changes: ``Cache-Control: immutable``
+(as Streamlit caches its hashed bundle), an ``ETag`` (a ``304`` to ``If-None-Match``), brotli or gzip
+made once per script (geo/server/compress.py's compressor and store: gzip on the first request, brotli by
+its background thread) and ``Vary: Accept-Encoding``.
+
+Any worker of a deployment answers any script its data can make: first from this process's memory (the
+maps it built), then from the folder under ``BAODING_CACHE_DIR`` that every worker writes its scripts
+into, then by making the current data version's script itself (geo/server/data.py) and comparing its
+name. Any other name (not 40 hex digits and ``.js``, unknown, or a path that tries to climb out) is a 404
+before anything is read outside that folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from geo import settings
+from geo.render.leaflet import geomlink
+from geo.server import compress
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/javascript; charset=utf-8"
+_compressor: compress.Compressor | None = None
+_lock = threading.Lock()
+
+
+def compressor() -> compress.Compressor:
+    global _compressor
+    with _lock:
+        if _compressor is None:
+            _compressor = compress.Compressor(compress.Store(settings.cache_dir() / "compressed"))
+        return _compressor
+
+
+def _current(sha: str) -> bytes | None:
+    """The current data version's script, made here, if that is the one asked for."""
+    from geo.server import data
+
+    try:
+        current = data.current()
+        made = geomlink.shared_geometry(current.counties, current.context)
+    except Exception:  # a broken store is reported by the pages; here it is only a script not found
+        log.exception("could not make the map geometry script")
+        return None
+    geomlink.remember(made)
+    geomlink.keep(settings.cache_dir() / geomlink.FOLDER, made)
+    return made.body if made.sha == sha else None
+
+
+def body_of(name: str) -> bytes | None:
+    """The script called ``name`` (``<sha>.js``), or None."""
+    if not geomlink.NAME.fullmatch(name):
+        return None
+    sha = name.removesuffix(".js")
+    return geomlink.made(sha) or geomlink.kept(settings.cache_dir() / geomlink.FOLDER, name) or _current(sha)
+
+
+def _not_found() -> Response:
+    return Response("Not found", status_code=404, media_type="text/plain; charset=utf-8")
+
+
+def _matches(if_none_match: str, sha: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or any(t.startswith(f'"{sha}') for t in tags)
+
+
+async def geometry_script(request: Request) -> Response:
+    name = request.path_params.get("name", "")
+    if not geomlink.NAME.fullmatch(name):
+        return _not_found()
+    sha = name.removesuffix(".js")
+    encodings = compress.accepted(request.headers.get("accept-encoding", ""))
+    headers = {"Cache-Control": compress.IMMUTABLE, "Vary": "Accept-Encoding"}
+    if _matches(request.headers.get("if-none-match", ""), sha) and (
+        geomlink.made(sha) is not None or (settings.cache_dir() / geomlink.FOLDER / name).exists()
+    ):
+        return Response(status_code=304, headers={**headers, "ETag": f'"{sha}"'})
+    body = geomlink.made(sha)
+    if body is None:
+        body = await anyio.to_thread.run_sync(body_of, name)
+    if body is None:
+        return _not_found()
+    encoding = None
+    if encodings:
+        encoding, body = await anyio.to_thread.run_sync(compressor().best, body, encodings)
+        headers["Content-Encoding"] = encoding
+    headers["ETag"] = f'"{sha}-{encoding}"' if encoding else f'"{sha}"'
+    data = b"" if request.method == "HEAD" else body
+    response = Response(data, headers=headers, media_type=CONTENT_TYPE)
+    response.headers["content-length"] = str(len(body))
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    # ``path``: every name under the prefix is answered here (a 404 for anything not a script's name), none
+    # falls through to Streamlit's own routes.
+    return [Route(f"/{geomlink.ROUTE}/{{name:path}}", geometry_script, methods=["GET", "HEAD"])]
