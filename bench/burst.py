@@ -30,6 +30,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -77,6 +78,43 @@ def is_map(raw: bytes) -> bool:
     return b"L.map(" in raw or b"L.geoJson(" in raw
 
 
+# The map frame's own address: the relative js_links it loads resolve against it.
+FRAME_PATH = "/component/streamlit_folium.st_folium/index.html"
+GEOMETRY = "/_bd/geom/"  # the boundary set's script (geo/render/leaflet/geomlink.py), fetched by the frame
+
+
+async def http_get(url: str) -> tuple[int, int]:
+    """GET ``url`` as a browser's first visit does (no cache, gzip or br accepted): (status, body bytes)."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    try:
+        request = (
+            f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept-Encoding: gzip, deflate, br\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        writer.write(request.encode())
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), timeout=TIMEOUT_S)
+    finally:
+        writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), len(body)
+
+
+async def fetch_geometry(http_url: str, args: dict) -> int:
+    """The frame's fetch of the map's geometry script(s) named in ``js_links``; bytes received."""
+    got = 0
+    frame = http_url.rstrip("/") + FRAME_PATH
+    for link in args.get("js_links") or []:
+        url = urljoin(frame, link)
+        if GEOMETRY in urlsplit(url).path:
+            status, size = await http_get(url)
+            if status != 200:
+                raise RuntimeError(f"geometry {status}")
+            got += size
+    return got
+
+
 def client_address(k: int, ws_url: str) -> dict:
     """Each session from an address of its own on loopback (127.0.x.y), as a room's laptops are: the server's
     per-address budgets (geo/server/budgets.py) stay in force and see N visitors, not one."""
@@ -102,7 +140,8 @@ async def one_session(
     """
     await start.wait()
     t0 = time.perf_counter()
-    out = {"map": None, "done": None, "error": None}
+    out = {"map": None, "done": None, "error": None, "ws_bytes": 0, "geom_bytes": 0}
+    http_url = ws_url.replace("ws://", "http://").replace("wss://", "https://").removesuffix("/_stcore/stream")
     try:
         async with websockets.connect(
             ws_url,
@@ -119,8 +158,7 @@ async def one_session(
             deadline = time.monotonic() + TIMEOUT_S
             while True:
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
-                if out["map"] is None and is_map(raw):
-                    out["map"] = time.perf_counter() - t0
+                out["ws_bytes"] += len(raw)
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
@@ -132,6 +170,10 @@ async def one_session(
                     if el.WhichOneof("type") == "component_instance" and component is None and is_map(raw):
                         args = json.loads(el.component_instance.json_args or "{}")
                         component = (el.component_instance.id, args.get("default") or {})
+                        # The frame loads the map's geometry script before it draws (all new browsers: no cache).
+                        out["geom_bytes"] += await fetch_geometry(http_url, args)
+                if out["map"] is None and is_map(raw):
+                    out["map"] = time.perf_counter() - t0
                 if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                     painted = ua and component is not None and not reported and page == ""
                     if painted:  # the map frame's report (instant.py): the server then draws the rest
@@ -193,6 +235,8 @@ async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
         "done_p50": c.percentile(dones, 50),
         "done_p95": c.percentile(dones, 95),
         "cpu_per_session": cpu / n if target.pids else float("nan"),
+        "ws_bytes": c.percentile([r["ws_bytes"] for r in results if not r["error"]], 50),
+        "geom_bytes": c.percentile([r["geom_bytes"] for r in results if not r["error"]], 50),
         "rss_before_mb": rss0,
         "rss_open_mb": rss_open,
     }
@@ -350,7 +394,8 @@ def _line(r: dict) -> str:
     return (
         f"{r['target']:>7} {r['page']:>10} n={r['n']:<3} ua={int(r['ua'])} map p50 {r['map_p50']:.2f} "
         f"p95 {r['map_p95']:.2f} max {r['map_max']:.2f} done p95 {r['done_p95']:.2f} "
-        f"cpu/session {r['cpu_per_session'] * 1000:.1f} ms rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
+        f"cpu/session {r['cpu_per_session'] * 1000:.1f} ms ws {r['ws_bytes'] / 1000:.1f} kB "
+        f"geometry {r['geom_bytes'] / 1000:.1f} kB rss {r['rss_before_mb']:.0f}→{r['rss_open_mb']:.0f} MB "
         f"errors {c.error_summary(r['errors'])[:160]} load {r['load']}"
     )
 
@@ -363,15 +408,18 @@ def section(res: dict) -> str:
         "## A link opened by a room at once (burst)",
         "",
         "`bench/burst.py`: N new sessions (websocket clients, no browser) connect and ask for a page at the same "
-        "moment; *map* = until the map's script arrived (the bare page and pages without a map: until the run "
-        "finished), *view* = until the view was complete; with *UA* the clients take the browser's map-first path "
-        "(two runs: the map, then the rest once the map reports it painted). CPU per session = the server's CPU "
-        "over the burst / N; RSS with the N sessions still open. × bare = the same measure of the bare page "
+        "moment; *map* = until the map's script arrived and the geometry script it names (`/_bd/geom/`, fetched "
+        "once per session with gzip/br accepted, as a new browser does) was fetched (the bare page and pages "
+        "without a map: until the run finished), *view* = until the view was complete; with *UA* the clients take"
+        " the browser's map-first path (two runs: the map, then the rest once the map reports it painted). CPU "
+        "per session = the server's CPU over the burst / N (the geometry fetches included); *ws kB* = bytes of "
+        "the session's websocket messages (median), *geometry kB* = bytes of its geometry fetch as sent "
+        "(compressed); RSS with the N sessions still open. × bare = the same measure of the bare page "
         f"(bench/bare_app.py) in the same run. Load average before {res['load_before']}, after {res['load_after']}.",
         "",
         "| server | page | N | UA | map p50 | map p95 | map max | view p95 | × bare p95 | CPU/session | × bare CPU "
-        "| RSS before → open | MB/session | errors | load |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| ws kB | geometry kB | RSS before → open | MB/session | errors | load |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         b = bare.get((r["n"], r["ua"])) or bare.get((r["n"], False))
@@ -383,6 +431,7 @@ def section(res: dict) -> str:
             f"| {'yes' if r['ua'] else 'no'} "
             f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
             f"| {ratio_t:.2f} | {r['cpu_per_session'] * 1000:.1f} ms | {ratio_c:.1f} "
+            f"| {r.get('ws_bytes', float('nan')) / 1000:.1f} | {r.get('geom_bytes', float('nan')) / 1000:.1f} "
             f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
             f"| {r['load']} |"
         )

@@ -20,6 +20,7 @@ import sys
 import threading
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, MAP_IFRAME, closed_after, eventually, healthy, offline_context
@@ -198,6 +199,26 @@ def test_overview_map_paints_through_nginx_with_its_headers(browser, deployment)
         assert external == []
     # The websocket's line is written once the context closed it: the session went where the cookie says.
     assert eventually(lambda: (name, name) in deployment.served("/_stcore/stream"), 10, every=0.2)
+
+
+def test_the_maps_geometry_script_is_answered_by_every_worker(browser, deployment):
+    """The boundaries' script the map names (geo/render/leaflet/geomlink.py) is made by the worker that drew
+    the map; the other answers it too (the shared cache folder, or made from its own data)."""
+    context, external = offline_context(browser, deployment.url)
+    page = context.new_page()
+    fetched = []
+    page.on("response", lambda r: fetched.append(r) if "/_bd/geom/" in r.url else None)
+    with closed_after(context, page, "deploy-geometry"):
+        open_map(page, deployment.url)
+        assert len(fetched) == 1 and fetched[0].status == 200
+        path = urlsplit(fetched[0].url).path
+        body = fetched[0].body()
+        assert external == []
+    for port in deployment.workers():
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            assert r.status == 200 and "immutable" in r.headers["Cache-Control"], port
+            assert gzip.decompress(r.read()) == body, port
 
 
 def test_https_server_adds_hsts(deployment):

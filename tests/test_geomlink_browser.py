@@ -4,6 +4,9 @@ boundaries changed); the map paints, clicks select, and nothing leaves the app's
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import pytest
 from browser_support import CHROMIUM, MAP_IFRAME, click_inside_largest_county, map_document, painted
 
@@ -24,10 +27,14 @@ def test_the_rings_come_once_and_a_frame_without_them_fetches_them(offline_page,
     painted(page, 24)
     page.locator(REST).first.wait_for(timeout=30_000)
     doc = map_document(page)
-    assert doc.evaluate(PARTS_JS) == 3  # counties, surroundings, Xiong'an
+    assert doc.evaluate(PARTS_JS) == 4  # counties, surroundings, city, Xiong'an
     assert len(fetched) == 1 and fetched[0].status == 200
     head = fetched[0].all_headers()
     assert head.get("content-encoding") in ("br", "gzip") and "immutable" in head["cache-control"]
+    # From now on this server's first HTML names it for the browser to fetch early, with Leaflet.
+    path = urlsplit(fetched[0].url).path
+    with urllib.request.urlopen(f"{app_url}/county", timeout=30) as r:
+        assert f'<link rel="prefetch" href=".{path}">' in r.read().decode("utf-8")
     # As a frame opened before the boundaries changed: the parts its new layers name were never loaded.
     doc.evaluate("() => { delete window.BD_GEOM; }")
     frame = page.frame_locator(MAP_IFRAME).first
@@ -35,6 +42,6 @@ def test_the_rings_come_once_and_a_frame_without_them_fetches_them(offline_page,
     page.get_by_text("已选县（市、区）").wait_for(timeout=30_000)
     frame.locator("path[stroke='#d7301f']").first.wait_for(timeout=30_000)  # the selection's outline
     painted(page, 24)
-    assert doc.evaluate(PARTS_JS) == 3  # the layers fetched the script themselves
+    assert doc.evaluate(PARTS_JS) == 4  # the layers fetched the script themselves
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.external == []

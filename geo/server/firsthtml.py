@@ -80,10 +80,15 @@ FOLIUM_COMPONENT = "streamlit_folium.st_folium"  # the name streamlit-folium dec
 
 
 def map_prefetch() -> list[str]:
-    """The frame's script and Leaflet's script and style, as URLs relative to the app's root."""
+    """The frame's script, Leaflet's script and style and the boundaries' geometry script (once this process
+    has made it: a map was drawn), as URLs relative to the app's root."""
+    from geo.render.leaflet import geomlink
     from geo.render.leaflet.assets import asset_url
 
     urls = [asset_url("leaflet", "leaflet.js", "./app/static"), asset_url("leaflet", "leaflet.css", "./app/static")]
+    geometry = geomlink.latest()
+    if geometry:  # the frame loads it after Leaflet, one round trip later, unless it is here already
+        urls.append(f"./{geomlink.ROUTE}/{geometry}.js")
     spec = importlib.util.find_spec("streamlit_folium")  # found, not imported (see geo/server/compress.py)
     if spec and spec.origin and _frame_served():
         js = Path(spec.origin).parent / "frontend" / "build" / "static" / "js"

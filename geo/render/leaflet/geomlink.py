@@ -7,7 +7,7 @@ hashed and deflated by the server each time. Here they are written once, per dat
 script named by the hash of its bytes::
 
     window.BD_GEOM=window.BD_GEOM||{};
-    BD_GEOM["<part id>"]={"a":[...],"f":[...]};   one per part: counties, surroundings, Xiong'an
+    BD_GEOM["<part id>"]={"a":[...],"f":[...]};   one per part: counties, surroundings, city, Xiong'an
 
 served by the app's edge at ``/_bd/geom/<sha>.js`` (geo/server/geomroute.py: immutable, ETag, gzip or
 brotli made once) and named in the map's ``js_links``, which streamlit-folium's frame loads one after
@@ -91,12 +91,15 @@ def script(parts: Iterable[str]) -> tuple[bytes, frozenset[str]]:
 
 def shared_geometry(counties: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None) -> Shared:
     """The parts the maps share: the counties' topology (choropleths, locators, county outlines), the grey
-    surroundings and the Xiong'an outline, each as the layer that draws it encodes it."""
+    surroundings, the city's outline and the Xiong'an outline, each as the layer that draws it encodes it."""
     from geo.model.context import xiongan_outline
 
     texts = [to_json(geometry_part(topo_payload((g, {}, {}) for g in counties.geometry)))]
     if context is not None and not context.empty:
         texts.append(to_json(geometry_part(payload([(g, {}) for g in context.geometry], [{}]))))
+    city = counties.geometry.union_all()  # the briefing's city outline, the city as one unit
+    if not city.is_empty:
+        texts.append(to_json(geometry_part(payload([(city, {})], [{}]))))
     xiongan = xiongan_outline(counties)
     if not xiongan.is_empty:
         texts.append(to_json(geometry_part(payload([(xiongan, {})], [{}]))))
@@ -132,6 +135,12 @@ def remember(shared: Shared) -> None:
 def made(sha: str) -> bytes | None:
     with _lock:
         return _made.get(sha)
+
+
+def latest() -> str | None:
+    """The name of the script this process made last (its current boundary set's, as a rule)."""
+    with _lock:
+        return next(reversed(_made), None)
 
 
 def keep(folder: Path, shared: Shared) -> bool:
