@@ -224,6 +224,9 @@ def start_servers(args) -> tuple[list[Target], list[c.Server]]:
     for s in servers:
         print(f"starting {s.name} ...", flush=True)
         s.start()
+    if args.firstview:
+        servers.append(c.Server("cache", BENCH / "firstview_app.py", env=dict(env)))
+        servers[-1].start()
     targets = [Target(s.name, s.url, [s.proc.pid], bare=s.name in ("bare", "plain")) for s in servers]
     if args.floor:
         after = next(t for t in targets if t.name == "after")
@@ -305,6 +308,9 @@ def main() -> int:
     parser.add_argument("--bare-first", action="store_true", help="the first --url is the bare page")
     parser.add_argument("--plain-bare", action="store_true", help="also Streamlit's bare page without the app's edge")
     parser.add_argument("--floor", action="store_true", help="also the overview's recorded messages, sent by no app")
+    parser.add_argument(
+        "--firstview", action="store_true", help="also the app with first views replayed from a cache (a prototype)"
+    )
     parser.add_argument(
         "--expiry", type=int, default=0, help="also: this many 100-session bursts, each followed by expiry"
     )
@@ -424,9 +430,8 @@ def summary(rows: list[dict]) -> list[str]:
     """Medians over the repeats: each server, page, size and path against the bare page's medians."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault(
-            (r["target"], r["page"] if r["target"] == "after" or r["target"] == "before" else "", r["n"], r["ua"]), []
-        ).append(r)
+        page = r["page"] if r["target"] in ("after", "before", "cache") else ""
+        groups.setdefault((r["target"], page, r["n"], r["ua"]), []).append(r)
 
     def med(rs: list[dict], key: str) -> float:
         return c.percentile([r[key] for r in rs], 50)
@@ -465,7 +470,9 @@ def section(res: dict) -> str:
         "over the burst / N; RSS with the N sessions still open. × bare = the same measure of the bare page "
         "served through the app's edge (bench/bare_edge_app.py) in the same run; *plain* = Streamlit's bare page "
         "without the edge; *floor* = the overview's first-view messages sent again by a script with no app code "
-        f"(bench/floor_app.py). Load average before {res['load_before']}, after {res['load_after']}.",
+        "(bench/floor_app.py); *cache* = the app with each first view (page, query, browser or not) replayed from "
+        "the first session's messages, no script run (bench/firstview_app.py, a prototype). "
+        f"Load average before {res['load_before']}, after {res['load_after']}.",
         "",
         "| server | page | N | UA | map p50 | map p95 | map max | view p95 | × bare p95 | CPU/session | × bare CPU "
         "| RSS before → open | MB/session | errors | load |",
