@@ -12,11 +12,19 @@ send a User-Agent, so the overview's first run draws the map alone; on the map's
 reports it painted, as the map frame's script does (the component's value with ``bd_painted``), and the
 view is complete when the second run (the rest of the page) has finished.
 
-Served here (default): the bare page (bench/bare_app.py), this tree's app and, with ``--baseline DIR``,
+Served here (default): the bare page through the app's own edge (bench/bare_edge_app.py: "served the same
+way"; ``--plain-bare`` adds Streamlit's bench/bare_app.py without it), this tree's app and, with ``--baseline DIR``,
 another checkout (e.g. a worktree at main's commit before a change), all started beside each other and
 measured interleaved, burst by burst. Or ``--url`` once or more for servers started elsewhere (the
 deployment behind nginx), with ``--pids`` to read their CPU and memory; the first ``--url`` is the bare
 page when ``--bare-first`` is given. Every burst is bounded in count and time.
+
+``--floor``: the app's overview first view (no User-Agent) is recorded from this tree's server, message by
+message, and bench/floor_app.py sends the same messages again with no app code at all: the least any
+script can cost that draws this page's elements and bytes on this Streamlit.
+
+With ``--ua`` the client also does what a browser does on its second run: it lists the hashes of the large
+messages it already holds (``cached_message_hashes``), so the server sends those as references.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -41,6 +50,7 @@ import common as c
 import load
 
 BENCH = Path(__file__).resolve().parent
+BARE_EDGE = BENCH / "bare_edge_app.py"
 # Page -> (url path as st.navigation names it, query string). The briefing asks for one slide with a map.
 PAGES = {
     "overview": ("", ""),
@@ -60,11 +70,13 @@ class Target:
     url: str
     pids: list[int] = field(default_factory=list)
     bare: bool = False
+    floor: bool = False
 
 
-def rerun_request(query: str, page: str, widgets: list[tuple[str, str]] = ()) -> bytes:
+def rerun_request(query: str, page: str, widgets: list[tuple[str, str]] = (), cached: list[str] = ()) -> bytes:
     msg = BackMsg()
     msg.rerun_script.query_string = query
+    msg.rerun_script.cached_message_hashes.extend(cached)
     msg.rerun_script.page_script_hash = ""
     msg.rerun_script.page_name = page
     for wid, value in widgets:
@@ -155,6 +167,7 @@ async def one_session(
             await ws.send(rerun_request(query, page))
             component: tuple[str, dict] | None = None
             reported = False
+            held: list[str] = []  # the frontend's message cache: what it reports on its next rerun
             deadline = time.monotonic() + TIMEOUT_S
             while True:
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
@@ -162,6 +175,8 @@ async def one_session(
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
+                if msg.metadata.cacheable and msg.hash:
+                    held.append(msg.hash)
                 if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                     el = msg.delta.new_element
                     if el.WhichOneof("type") == "exception":
@@ -179,7 +194,7 @@ async def one_session(
                     if painted:  # the map frame's report (instant.py): the server then draws the rest
                         reported = True
                         value = json.dumps({**component[1], "bd_painted": True})
-                        await ws.send(rerun_request(query, page, [(component[0], value)]))
+                        await ws.send(rerun_request(query, page, [(component[0], value)], held))
                         continue
                     out["done"] = time.perf_counter() - t0
                     if out["map"] is None:
@@ -204,7 +219,7 @@ def cpu_s(pids: list[int]) -> float:
 
 async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
     ws_url = target.url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
-    path, query = ("", "") if target.bare else PAGES[page]
+    path, query = ("", "") if target.bare or target.floor else PAGES[page]
     start, hold = asyncio.Event(), asyncio.Event()
     rss0, cpu0 = rss_mb(target.pids), cpu_s(target.pids)
     complete: list = []
@@ -244,20 +259,69 @@ async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
 
 def start_servers(args) -> tuple[list[Target], list[c.Server]]:
     env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S)}
-    servers = [c.Server("bare", c.BENCH_BARE, env=dict(env)), c.Server("after", c.ROOT / "app.py", env=dict(env))]
+    servers = [c.Server("bare", BARE_EDGE, env=dict(env)), c.Server("after", c.ROOT / "app.py", env=dict(env))]
+    if args.plain_bare:
+        servers.insert(1, c.Server("plain", c.BENCH_BARE, env=dict(env)))
     if args.baseline:
         base = args.baseline.resolve()
         servers.insert(1, c.Server("before", base / "app.py", env=dict(env), cwd=base))
     for s in servers:
         print(f"starting {s.name} ...", flush=True)
         s.start()
-    return [Target(s.name, s.url, [s.proc.pid], bare=s.name == "bare") for s in servers], servers
+    if args.firstview:
+        servers.append(c.Server("cache", BENCH / "firstview_app.py", env=dict(env)))
+        servers[-1].start()
+    targets = [Target(s.name, s.url, [s.proc.pid], bare=s.name in ("bare", "plain")) for s in servers]
+    if args.floor:
+        after = next(t for t in targets if t.name == "after")
+        recording = Path(servers[-1].tmp) / "floor-messages.pkl"
+        count, size = asyncio.run(record_first_view(after.url, recording))
+        print(f"recorded the overview's first view: {count} messages, {size / 1024:.0f} KB", flush=True)
+        floor = c.Server("floor", BENCH / "floor_app.py", env={**env, "BENCH_FLOOR_MESSAGES": str(recording)})
+        floor.start()
+        servers.append(floor)
+        targets.append(Target("floor", floor.url, [floor.proc.pid], floor=True))
+    return targets, servers
+
+
+async def record_first_view(url: str, out: Path) -> tuple[int, int]:
+    """The overview's first view (no User-Agent: one run), every message the script's run sent, for floor_app.py."""
+    ws_url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+    runtime_own = ("new_session", "session_status_changed", "script_finished", "session_event")
+    kept: list[bytes] = []
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, user_agent_header=None) as ws:
+        path, query = PAGES["overview"]
+        await ws.send(rerun_request(query, path))
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), timeout=TIMEOUT_S)
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind not in runtime_own:
+                kept.append(raw)
+            if kind == "script_finished":
+                break
+    with open(out, "wb") as f:
+        pickle.dump(kept, f)
+    return len(kept), sum(map(len, kept))
 
 
 async def warm(target: Target, pages: list[str]) -> None:
-    for page in pages if not target.bare else ["overview"]:
+    for page in pages if not (target.bare or target.floor) else ["overview"]:
         await burst(target, 1, page, False)
         await burst(target, 1, page, True)
+    await quiet(target)
+
+
+async def quiet(target: Target, limit_s: float = 90) -> None:
+    """Until the server is idle: what a server does once after its start (the edge's icon font cut, in the
+    background) must not be counted in the first burst's CPU."""
+    deadline = time.monotonic() + limit_s
+    while target.pids and time.monotonic() < deadline:
+        before = cpu_s(target.pids)
+        await asyncio.sleep(1.0)
+        if cpu_s(target.pids) - before < 0.03:
+            return
 
 
 async def expire(target: Target, wait_s: float) -> float:
@@ -286,6 +350,11 @@ def main() -> int:
         "--pids", action="append", default=[], help="comma-separated pids for the --url in the same place"
     )
     parser.add_argument("--bare-first", action="store_true", help="the first --url is the bare page")
+    parser.add_argument("--plain-bare", action="store_true", help="also Streamlit's bare page without the app's edge")
+    parser.add_argument("--floor", action="store_true", help="also the overview's recorded messages, sent by no app")
+    parser.add_argument(
+        "--firstview", action="store_true", help="also the app with first views replayed from a cache (a prototype)"
+    )
     parser.add_argument(
         "--expiry", type=int, default=0, help="also: this many 100-session bursts, each followed by expiry"
     )
@@ -324,6 +393,8 @@ def main() -> int:
                     for _ in range(args.repeat):
                         for t in targets:
                             if t.bare and page != pages[0]:
+                                continue
+                            if t.floor and (page != "overview" or ua):
                                 continue
                             prof = _profiler(args.profile, t, n, page, ua, args.profile_bare)
                             r = asyncio.run(burst(t, n, page, ua))
@@ -400,9 +471,39 @@ def _line(r: dict) -> str:
     )
 
 
+def summary(rows: list[dict]) -> list[str]:
+    """Medians over the repeats: each server, page, size and path against the bare page's medians."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        page = r["page"] if r["target"] in ("after", "before", "cache") else ""
+        groups.setdefault((r["target"], page, r["n"], r["ua"]), []).append(r)
+
+    def med(rs: list[dict], key: str) -> float:
+        return c.percentile([r[key] for r in rs], 50)
+
+    out = [
+        "",
+        "Medians over the repeats (× bare: against the bare page's medians at the same N and path):",
+        "",
+        "| server | page | N | UA | bursts | map p95 | × bare | CPU/session | × bare |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for (target, page, n, ua), rs in groups.items():
+        bare = groups.get(("bare", "", n, ua)) or groups.get(("bare", "", n, False))
+        p95, cpu = med(rs, "map_p95"), med(rs, "cpu_per_session")
+        bp95 = med(bare, "map_p95") if bare else float("nan")
+        bcpu = med(bare, "cpu_per_session") if bare else float("nan")
+        out.append(
+            f"| {target} | {page or '—'} | {n} | {'yes' if ua else 'no'} | {len(rs)} | {p95:.2f} s | {p95 / bp95:.2f} "
+            f"| {cpu * 1000:.1f} ms | {cpu / bcpu:.1f} |"
+        )
+    return out
+
+
 def section(res: dict) -> str:
     rows = res["rows"]
     bare = {(r["n"], r["ua"]): r for r in rows if r["target"] == "bare"}
+    shown = {"bare": "—", "plain": "— (no edge)", "floor": "overview's messages, no app"}
     lines = [
         "<!-- load:burst -->",
         "## A link opened by a room at once (burst)",
@@ -414,8 +515,12 @@ def section(res: dict) -> str:
         " the browser's map-first path (two runs: the map, then the rest once the map reports it painted). CPU "
         "per session = the server's CPU over the burst / N (the geometry fetches included); *ws kB* = bytes of "
         "the session's websocket messages (median), *geometry kB* = bytes of its geometry fetch as sent "
-        "(compressed); RSS with the N sessions still open. × bare = the same measure of the bare page "
-        f"(bench/bare_app.py) in the same run. Load average before {res['load_before']}, after {res['load_after']}.",
+        "(compressed); RSS with the N sessions still open. × bare = the same measure of the bare page served "
+        "through the app's edge (bench/bare_edge_app.py) in the same run; *plain* = Streamlit's bare page without"
+        " the edge; *floor* = the overview's first-view messages sent again by a script with no app code "
+        "(bench/floor_app.py); *cache* = the app with each first view (page, query, browser or not) replayed from"
+        " the first session's messages, no script run (bench/firstview_app.py, a prototype). "
+        f"Load average before {res['load_before']}, after {res['load_after']}.",
         "",
         "| server | page | N | UA | map p50 | map p95 | map max | view p95 | × bare p95 | CPU/session | × bare CPU "
         "| ws kB | geometry kB | RSS before → open | MB/session | errors | load |",
@@ -427,7 +532,7 @@ def section(res: dict) -> str:
         ratio_c = r["cpu_per_session"] / b["cpu_per_session"] if b else float("nan")
         per = (r["rss_open_mb"] - r["rss_before_mb"]) / r["n"]
         lines.append(
-            f"| {r['target']} | {r['page'] if r['target'] != 'bare' else '—'} | {r['n']} "
+            f"| {r['target']} | {shown.get(r['target'], r['page'])} | {r['n']} "
             f"| {'yes' if r['ua'] else 'no'} "
             f"| {r['map_p50']:.2f} s | {r['map_p95']:.2f} s | {r['map_max']:.2f} s | {r['done_p95']:.2f} s "
             f"| {ratio_t:.2f} | {r['cpu_per_session'] * 1000:.1f} ms | {ratio_c:.1f} "
@@ -435,6 +540,7 @@ def section(res: dict) -> str:
             f"| {r['rss_before_mb']:.0f} → {r['rss_open_mb']:.0f} MB | {per:.2f} | {c.error_summary(r['errors'])} "
             f"| {r['load']} |"
         )
+    lines += summary(rows)
     for name, values in res["expiry"].items():
         growth = (values[-1] - values[0]) / values[0] * 100 if values and values[0] else float("nan")
         shown = " → ".join(f"{v:.0f}" for v in values)
