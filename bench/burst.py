@@ -2,10 +2,11 @@
 
 Each client speaks Streamlit's websocket protocol (no browser, so the server is what is measured):
 all N connect and ask for one page at once, and each records the seconds until the map's script
-arrived (pages without a map: until the run finished) and until its view was complete. CPU per
-session is the servers' CPU over the burst divided by N (/proc/<pid>/stat); RSS is read before the
-burst, with all N sessions still open after it, and after the sessions expired
-(``server.disconnectedSessionTTL``, short on the servers this script starts).
+arrived and the geometry script it names was fetched, as the map's frame does (pages without a map:
+until the run finished) and until its view was complete. CPU per session is the servers' CPU over the
+burst divided by N (/proc/<pid>/stat), the geometry fetches included; RSS is read before the burst,
+with all N sessions still open after it, and after the sessions expired (``server.disconnectedSessionTTL``,
+short on the servers this script starts).
 
 ``--ua``: the clients behave like a browser's first view (geo/web/mapelement.py's map-first path): they
 send a User-Agent, so the overview's first run draws the map alone; on the map's arrival each client
@@ -529,7 +530,7 @@ def section(res: dict) -> str:
     for r in rows:
         b = bare.get((r["n"], r["ua"])) or bare.get((r["n"], False))
         ratio_t = r["map_p95"] / b["map_p95"] if b else float("nan")
-        ratio_c = r["cpu_per_session"] / b["cpu_per_session"] if b else float("nan")
+        ratio_c = r["cpu_per_session"] / b["cpu_per_session"] if b and b["cpu_per_session"] else float("nan")
         per = (r["rss_open_mb"] - r["rss_before_mb"]) / r["n"]
         lines.append(
             f"| {r['target']} | {shown.get(r['target'], r['page'])} | {r['n']} "
