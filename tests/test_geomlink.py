@@ -69,6 +69,7 @@ def edge(tmp_path, monkeypatch):
     """The route alone, with a cache folder of its own and an empty memory."""
     monkeypatch.setenv("BAODING_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(geomroute, "_compressor", None)
+    monkeypatch.setattr(geomroute, "_ready", type(geomroute._ready)())
     monkeypatch.setattr(geomlink, "_made", type(geomlink._made)())
     return Starlette(routes=geomroute.routes())
 

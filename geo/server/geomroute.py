@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -31,6 +32,18 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/javascript; charset=utf-8"
 _compressor: compress.Compressor | None = None
 _lock = threading.Lock()
+
+
+# The answers as sent, per script and encoding, once they are the best one (brotli when it is ready): the
+# scripts of a few data versions, a few tens of KB each.
+_ready: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+READY_KEPT = 2 * geomlink.KEPT
+
+
+def _keep_ready(sha: str, encoding: str, body: bytes) -> None:
+    _ready[(sha, encoding)] = body
+    while len(_ready) > READY_KEPT:
+        _ready.popitem(last=False)
 
 
 def compressor() -> compress.Compressor:
@@ -84,15 +97,22 @@ async def geometry_script(request: Request) -> Response:
         geomlink.made(sha) is not None or (settings.cache_dir() / geomlink.FOLDER / name).exists()
     ):
         return Response(status_code=304, headers={**headers, "ETag": f'"{sha}"'})
-    body = geomlink.made(sha)
-    if body is None:
-        body = await anyio.to_thread.run_sync(body_of, name)
-    if body is None:
-        return _not_found()
-    encoding = None
-    if encodings:
-        encoding, body = await anyio.to_thread.run_sync(compressor().best, body, encodings)
+    ready = next(((e, _ready[(sha, e)]) for e in encodings[:1] if (sha, e) in _ready), None)
+    if ready is not None:  # every request after the first few: no thread, no lookup by content
+        encoding, body = ready
         headers["Content-Encoding"] = encoding
+    else:
+        body = geomlink.made(sha)
+        if body is None:
+            body = await anyio.to_thread.run_sync(body_of, name)
+        if body is None:
+            return _not_found()
+        encoding = None
+        if encodings:
+            encoding, body = await anyio.to_thread.run_sync(compressor().best, body, encodings)
+            headers["Content-Encoding"] = encoding
+            if encoding == encodings[0]:  # the best the browser takes: it stays the answer
+                _keep_ready(sha, encoding, body)
     headers["ETag"] = f'"{sha}-{encoding}"' if encoding else f'"{sha}"'
     data = b"" if request.method == "HEAD" else body
     response = Response(data, headers=headers, media_type=CONTENT_TYPE)
