@@ -70,6 +70,7 @@ def edge(tmp_path, monkeypatch):
     monkeypatch.setenv("BAODING_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(geomroute, "_compressor", None)
     monkeypatch.setattr(geomroute, "_ready", type(geomroute._ready)())
+    monkeypatch.setattr(geomroute, "_by_version", {})
     monkeypatch.setattr(geomlink, "_made", type(geomlink._made)())
     return Starlette(routes=geomroute.routes())
 
@@ -129,11 +130,18 @@ def test_another_worker_answers_from_the_shared_folder_or_makes_it(edge, shared,
     (tmp_path / geomlink.FOLDER / f"{shared.sha}.js").unlink()
     geomlink._made.clear()
     _ds, counties = bundled
-    current = SimpleNamespace(counties=counties, context=read_context(DATA / "context.geojson"))
+    current = SimpleNamespace(key=("test", 1), counties=counties, context=read_context(DATA / "context.geojson"))
     monkeypatch.setattr("geo.server.data.current", lambda: current)
+    made = []
+    real = geomlink.shared_geometry
+    monkeypatch.setattr(geomlink, "shared_geometry", lambda *a: made.append(1) or real(*a))
     status, _head, body = call(edge, url_path(shared))
     assert status == 200 and body == shared.body
     assert (tmp_path / geomlink.FOLDER / f"{shared.sha}.js").read_bytes() == shared.body  # kept for the others
+    # A name this data version does not make: looked up, never made again (once per version, not per request).
+    for fake in ("1" * 40, "2" * 40):
+        assert call(edge, f"/{geomlink.ROUTE}/{fake}.js")[0] == 404
+    assert made == [1]
 
 
 def test_the_server_data_make_the_same_script_as_the_pages(bundled):

@@ -54,18 +54,27 @@ def compressor() -> compress.Compressor:
         return _compressor
 
 
+_by_version: dict[tuple, geomlink.Shared] = {}  # the script each data version makes here (the latest only)
+
+
 def _current(sha: str) -> bytes | None:
-    """The current data version's script, made here, if that is the one asked for."""
+    """The current data version's script, made here once per version, if that is the one asked for (a name
+    that is not costs a look-up, not a new script)."""
     from geo.server import data
 
     try:
         current = data.current()
-        made = geomlink.shared_geometry(current.counties, current.context)
+        key = (*current.key, id(current.counties), id(current.context))
+        made = _by_version.get(key)
+        if made is None:
+            made = geomlink.shared_geometry(current.counties, current.context)
+            _by_version.clear()
+            _by_version[key] = made
+            geomlink.remember(made)
+            geomlink.keep(settings.cache_dir() / geomlink.FOLDER, made)
     except Exception:  # a broken store is reported by the pages; here it is only a script not found
         log.exception("could not make the map geometry script")
         return None
-    geomlink.remember(made)
-    geomlink.keep(settings.cache_dir() / geomlink.FOLDER, made)
     return made.body if made.sha == sha else None
 
 
