@@ -17,7 +17,7 @@ def main() -> None:
     from geo.model.indicators import DataError
     from geo.render.leaflet.assets import STATIC_DIR
     from geo.views.links import light_url
-    from geo.web import frame, loaders, login, mapelement, uploads
+    from geo.web import firstviews, frame, loaders, login, mapelement, uploads
     from geo.web import session_keys as K
     from geo.web.params import share_link
     from geo.web.urlstate import notify, seed_quietly, write_to_url
@@ -67,7 +67,10 @@ def main() -> None:
         st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
     ]
     nav = st.navigation(pages)
-    uploads.settle(nav.url_path == "data", login.current_admin())  # who may send files (geo/server/uploads.py)
+    admin = login.current_admin()
+    uploads.settle(nav.url_path == "data", admin)  # who may send files (geo/server/uploads.py)
+    if admin or nav.url_path == "data":
+        firstviews.keep_out()  # an administrator's view and the data page are never another session's first view
     with st.sidebar:
         st.caption(t("app_subtitle", lang))
     frame.before_page(nav.url_path, nav.title, lang, counties["adcode"].tolist())

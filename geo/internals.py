@@ -32,6 +32,10 @@ Each entry: the library, who uses it, and what the app loses while it is broken 
   sheets and the browser tests' selectors. Without them: the rules that name them stop applying (the
   page keeps Streamlit's own look there: captions lighter, presenter chrome shown, the map frame's
   height and title unset); the browser tests fail to find the element.
+- APP_SESSION_*, MEDIA_*, DATAFRAME_SOURCES (streamlit 1.67's AppSession, MediaFileManager, fragment
+  and dataframe-source stores), geo/server/firstview.py: a new session's first view sent from memory, with the
+  session state and download buttons of the run that drew it. Without them: the server refuses to start with
+  first views on (the check at install names the entry); BAODING_FIRST_VIEWS=0 serves every view by a script run.
 """
 
 from __future__ import annotations
@@ -53,6 +57,20 @@ LEAFLET_ANIMATING_ZOOM = "_animatingZoom"
 FOLIUM_CHILDREN = "_children"
 # uvicorn: the ASGI ``send`` of a websocket is a method of the connection's protocol, which holds its transport.
 UVICORN_TRANSPORT = "transport"
+# streamlit.runtime.app_session.AppSession: the methods geo/server/firstview.py wraps (a back message from the
+# browser; a message to it; a script runner's event, on the script thread) and what it reads and sets.
+APP_SESSION_HOOKS = ("handle_backmsg", "_enqueue_forward_msg", "_on_scriptrunner_event")
+APP_SESSION_ON_LOOP = "_handle_scriptrunner_event_on_event_loop"  # a runner's event, handled on the event loop
+APP_SESSION_STATE = "_session_state"  # the SessionState a new ScriptRunner is given
+APP_SESSION_CLIENT_STATE = "_client_state"  # the last run's ClientState (page, query string)
+APP_SESSION_FRAGMENTS = "_fragment_storage"  # MemoryFragmentStorage (its tables are dicts, under ``_lock``)
+# streamlit.runtime.media_file_manager.MediaFileManager: per-session file references and deferred downloads.
+MEDIA_FILES_BY_SESSION = "_files_by_session_and_coord"
+MEDIA_DEFERRED = "_deferred_callables"
+MEDIA_DEFERRED_BY_SESSION = "_deferred_ids_by_session"
+MEDIA_LOCK = "_lock"
+# streamlit.runtime.dataframe_source_manager: lazily loaded dataframes, per session and element.
+DATAFRAME_SOURCES = "_sources_by_session_and_coord"
 # Streamlit 1.67's data-testid attributes the app styles or its tests find.
 TEST_IDS = (
     "stApp", "stAppViewContainer", "stMain", "stMainBlockContainer", "stVerticalBlock", "stElementContainer",
@@ -127,3 +145,98 @@ def abort_connection(send: Any) -> bool:
         return False
     abort()
     return True
+
+
+def app_session_check(app_session_class: Any, media_manager_class: Any) -> list[str]:
+    """The names first views need that this Streamlit lacks (empty: all there)."""
+    methods = (*APP_SESSION_HOOKS, APP_SESSION_ON_LOOP)
+    missing = [n for n in methods if not callable(getattr(app_session_class, n, None))]
+    init = getattr(app_session_class, "__init__", None)
+    source = getattr(getattr(init, "__code__", None), "co_names", ())
+    missing += [n for n in (APP_SESSION_STATE, APP_SESSION_CLIENT_STATE, APP_SESSION_FRAGMENTS) if n not in source]
+    mgr_init = getattr(getattr(media_manager_class, "__init__", None), "__code__", None)
+    names = getattr(mgr_init, "co_names", ())
+    media = (MEDIA_FILES_BY_SESSION, MEDIA_DEFERRED, MEDIA_DEFERRED_BY_SESSION, MEDIA_LOCK)
+    missing += [n for n in media if n not in names]
+    return missing
+
+
+def session_state(app_session: Any) -> Any:
+    return getattr(app_session, APP_SESSION_STATE)
+
+
+def set_session_state(app_session: Any, state: Any) -> None:
+    setattr(app_session, APP_SESSION_STATE, state)
+
+
+def client_state(app_session: Any) -> Any:
+    return getattr(app_session, APP_SESSION_CLIENT_STATE)
+
+
+def set_client_state(app_session: Any, state: Any) -> None:
+    setattr(app_session, APP_SESSION_CLIENT_STATE, state)
+
+
+def handle_on_loop(app_session: Any, *args: Any, **kwargs: Any) -> None:
+    """A script runner's event as the event loop handles it (new_session, script_finished, status)."""
+    getattr(app_session, APP_SESSION_ON_LOOP)(*args, **kwargs)
+
+
+def fragments(app_session: Any) -> Any:
+    return getattr(app_session, APP_SESSION_FRAGMENTS)
+
+
+def copy_fragment_store(store: Any) -> Any:
+    """A fragment store's copy for another session: the fragments themselves are shared (a fragment runs in
+    whichever session's thread calls it), every table of the store is the copy's own."""
+    import threading
+
+    new = object.__new__(type(store))  # the store refuses copy.copy (its lock)
+    with store._lock:
+        for name, value in vars(store).items():
+            if isinstance(value, dict):
+                value = {k: (dict(v) if isinstance(v, dict) else v) for k, v in value.items()}
+            new.__dict__[name] = value
+    new._lock = threading.Lock()
+    return new
+
+
+def set_fragments(app_session: Any, store: Any) -> None:
+    setattr(app_session, APP_SESSION_FRAGMENTS, store)
+
+
+def has_dataframe_sources(manager: Any, session_id: str) -> bool:
+    return bool(getattr(manager, DATAFRAME_SOURCES, {}).get(session_id))
+
+
+def session_files(manager: Any, session_id: str) -> list[tuple[str, str]]:
+    """The files a session's elements refer to, (coordinates, file id): images, the page icon, download buttons
+    (made when clicked or up front)."""
+    with getattr(manager, MEDIA_LOCK):
+        return list(getattr(manager, MEDIA_FILES_BY_SESSION).get(session_id, {}).items())
+
+
+def adopt_files(manager: Any, owner: str, refs: list[tuple[str, str]]) -> None:
+    """Make ``owner`` (a name of the caller's, not a session) hold these files: they stay while it refers to
+    them, whatever the session that made them does next (a deferred download's callable moves to it)."""
+    with getattr(manager, MEDIA_LOCK):
+        deferred, by_session = getattr(manager, MEDIA_DEFERRED), getattr(manager, MEDIA_DEFERRED_BY_SESSION)
+        files = getattr(manager, MEDIA_FILES_BY_SESSION)
+        for coord, fid in refs:
+            files[owner][coord] = fid
+            entry = deferred.get(fid)
+            if entry is None:
+                continue
+            old = by_session.get(entry["session_id"])
+            if old is not None:
+                old.discard(fid)
+            entry["session_id"] = owner
+            by_session[owner].add(fid)
+
+
+def share_files(manager: Any, session_id: str, refs: list[tuple[str, str]]) -> None:
+    """Let a session refer to files another owner holds (as if its own run had drawn those elements)."""
+    with getattr(manager, MEDIA_LOCK):
+        files = getattr(manager, MEDIA_FILES_BY_SESSION)
+        for coord, fid in refs:
+            files[session_id][coord] = fid

@@ -152,6 +152,9 @@ _ENTRIES: list[Setting] = [
             number, empty_ok=False),
     Setting("BAODING_METRICS_PUBLIC", "0", "1: answer Streamlit's /_stcore/metrics; otherwise it is 404", flag,
             empty_ok=False),
+    Setting("BAODING_FIRST_VIEWS", "1", "1: a new session's first view is sent from an earlier session's run of the "
+            "same page and link (geo/server/firstview.py); 0: every session runs the page script", flag,
+            empty_ok=False),
     Setting("BAODING_LOG_REPEAT_S", "60",
             "a repeated log warning or error is written once per this many seconds, with a count", number,
             empty_ok=False),

@@ -155,3 +155,46 @@ def test_uvicorn_websocket_send_is_still_a_method_of_a_protocol_holding_its_tran
     protocol = Protocol()
     assert internals.abort_connection(protocol.send) and protocol.transport.aborted
     assert not internals.abort_connection(lambda message: None)  # not uvicorn's: nothing to abort, no error
+
+
+def test_first_views_still_find_the_session_internals_they_replay_through():
+    """geo/server/firstview.py wraps three AppSession methods and reads its state, fragments and files."""
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    assert internals.app_session_check(AppSession, MediaFileManager) == []
+
+
+def test_a_fragment_store_still_copies_table_by_table():
+    from streamlit.runtime.fragment import MemoryFragmentStorage
+
+    store = MemoryFragmentStorage()
+    fragment = lambda: None  # noqa: E731 - a stand-in for a registered fragment
+    store.register("f1", fragment, target_key="fallback")
+    copy = internals.copy_fragment_store(store)
+    assert copy.contains("f1") and copy.lookup("f1") is fragment  # the fragment itself is shared
+    assert copy.resolve_target("fallback") == ["f1"]
+    copy.delete("f1")
+    assert store.contains("f1") and not copy.contains("f1")  # each store's tables are its own
+    assert store.resolve_target("fallback") == ["f1"]
+
+
+def test_media_files_can_still_be_held_by_an_owner_and_shared_with_a_session():
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    mgr = MediaFileManager(MemoryMediaFileStorage("/media"))
+    file_id = mgr.add_deferred(lambda: b"csv", "text/csv", "coord-1", "x.csv")  # outside a run: session "dontcare"
+    refs = internals.session_files(mgr, "dontcare")
+    assert refs == [("coord-1", file_id)]
+    internals.adopt_files(mgr, "owner", refs)
+    mgr.clear_session_refs("dontcare")
+    mgr.remove_orphaned_files()
+    internals.share_files(mgr, "s2", refs)
+    assert internals.session_files(mgr, "s2") == refs
+    assert mgr.execute_deferred(file_id)  # still there: the owner holds it
+    mgr.clear_session_refs("owner")
+    mgr.clear_session_refs("s2")
+    mgr.remove_orphaned_files()
+    with pytest.raises(Exception, match="not found"):
+        mgr.execute_deferred(file_id)

@@ -14,7 +14,19 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from geo import settings
-from geo.server import budgets, compress, descriptors, firsthtml, geomroute, iconfont, light, logs, paths, uploads
+from geo.server import (
+    budgets,
+    compress,
+    descriptors,
+    firsthtml,
+    firstview,
+    geomroute,
+    iconfont,
+    light,
+    logs,
+    paths,
+    uploads,
+)
 
 _LOG = logging.getLogger(__name__)
 
@@ -55,4 +67,5 @@ def check_settings() -> None:
 def options() -> dict[str, Any]:
     """Keyword arguments for ``st.App`` (app.py); the settings are checked first."""
     check_settings()
+    firstview.install()  # a new session's first view from an earlier run of the same page and link
     return {"routes": routes(), "middleware": middleware()}

@@ -14,8 +14,8 @@ import streamlit as st
 from geo.i18n import HTML_LANG, md_literal, t
 from geo.render.leaflet.assets import STATIC_DIR, ensure_static_assets
 from geo.render.leaflet.compact import to_json
+from geo.web import firstviews, styles
 from geo.web import session_keys as K
-from geo.web import styles
 from geo.web.memo import shared
 from geo.web.urlstate import current_lang, ensure_router, sync_selection
 
@@ -54,6 +54,7 @@ def style() -> None:
 def stop_with_file_error(title: str, path: str, reason: str) -> None:
     """Stop the run with a message naming the broken file; the reason (which may quote the file) as text."""
     st.error(f"**{md_literal(title)}**\n\n`{path}`: {md_literal(reason)}")
+    firstviews.keep_out()  # the next session looks again, and sees the fixed file
     st.stop()
 
 
