@@ -77,7 +77,7 @@ bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python bench/load.py --users 20 --name "one app server"
 	$(BIN)/python bench/wsload.py --users 20
 	$(BIN)/python bench/burst.py --sizes 30,100 --pages overview,briefing --more-pages county,programmes,sources \
-	  --repeat 3 --plain-bare --floor --expiry 3 --out bench/RESULTS.md $(if $(BASELINE),--baseline $(BASELINE))
+	  --repeat 3 --edge-bare --floor --expiry 3 --out bench/RESULTS.md $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/slowlink.py
 
 # Two app servers behind Debian nginx sharing one PostGIS store (needs root for apt-get and PostGIS).

@@ -13,8 +13,8 @@ send a User-Agent, so the overview's first run draws the map alone; on the map's
 reports it painted, as the map frame's script does (the component's value with ``bd_painted``), and the
 view is complete when the second run (the rest of the page) has finished.
 
-Served here (default): the bare page through the app's own edge (bench/bare_edge_app.py: "served the same
-way"; ``--plain-bare`` adds Streamlit's bench/bare_app.py without it), this tree's app and, with ``--baseline DIR``,
+Served here (default): Streamlit's bare page (bench/bare_app.py, the issue's anchor; ``--edge-bare`` adds it
+through the app's own edge, bench/bare_edge_app.py, first views and all), this tree's app and, with ``--baseline DIR``,
 another checkout (e.g. a worktree at main's commit before a change), all started beside each other and
 measured interleaved, burst by burst. Or ``--url`` once or more for servers started elsewhere (the
 deployment behind nginx), with ``--pids`` to read their CPU and memory; the first ``--url`` is the bare
@@ -260,19 +260,16 @@ async def burst(target: Target, n: int, page: str, ua: bool) -> dict:
 
 def start_servers(args) -> tuple[list[Target], list[c.Server]]:
     env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S)}
-    servers = [c.Server("bare", BARE_EDGE, env=dict(env)), c.Server("after", c.ROOT / "app.py", env=dict(env))]
-    if args.plain_bare:
-        servers.insert(1, c.Server("plain", c.BENCH_BARE, env=dict(env)))
+    servers = [c.Server("bare", c.BENCH_BARE, env=dict(env)), c.Server("after", c.ROOT / "app.py", env=dict(env))]
+    if args.edge_bare:
+        servers.insert(1, c.Server("bare-edge", BARE_EDGE, env=dict(env)))
     if args.baseline:
         base = args.baseline.resolve()
         servers.insert(1, c.Server("before", base / "app.py", env=dict(env), cwd=base))
     for s in servers:
         print(f"starting {s.name} ...", flush=True)
         s.start()
-    if args.firstview:
-        servers.append(c.Server("cache", BENCH / "firstview_app.py", env=dict(env)))
-        servers[-1].start()
-    targets = [Target(s.name, s.url, [s.proc.pid], bare=s.name in ("bare", "plain")) for s in servers]
+    targets = [Target(s.name, s.url, [s.proc.pid], bare=s.name in ("bare", "bare-edge")) for s in servers]
     if args.floor:
         after = next(t for t in targets if t.name == "after")
         recording = Path(servers[-1].tmp) / "floor-messages.pkl"
@@ -351,11 +348,10 @@ def main() -> int:
         "--pids", action="append", default=[], help="comma-separated pids for the --url in the same place"
     )
     parser.add_argument("--bare-first", action="store_true", help="the first --url is the bare page")
-    parser.add_argument("--plain-bare", action="store_true", help="also Streamlit's bare page without the app's edge")
-    parser.add_argument("--floor", action="store_true", help="also the overview's recorded messages, sent by no app")
     parser.add_argument(
-        "--firstview", action="store_true", help="also the app with first views replayed from a cache (a prototype)"
+        "--edge-bare", action="store_true", help="also the bare page through the app's edge (and its first views)"
     )
+    parser.add_argument("--floor", action="store_true", help="also the overview's recorded messages, sent by no app")
     parser.add_argument(
         "--expiry", type=int, default=0, help="also: this many 100-session bursts, each followed by expiry"
     )
@@ -476,7 +472,7 @@ def summary(rows: list[dict]) -> list[str]:
     """Medians over the repeats: each server, page, size and path against the bare page's medians."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        page = r["page"] if r["target"] in ("after", "before", "cache") else ""
+        page = r["page"] if r["target"] in ("after", "before") else ""
         groups.setdefault((r["target"], page, r["n"], r["ua"]), []).append(r)
 
     def med(rs: list[dict], key: str) -> float:
@@ -504,7 +500,7 @@ def summary(rows: list[dict]) -> list[str]:
 def section(res: dict) -> str:
     rows = res["rows"]
     bare = {(r["n"], r["ua"]): r for r in rows if r["target"] == "bare"}
-    shown = {"bare": "—", "plain": "— (no edge)", "floor": "overview's messages, no app"}
+    shown = {"bare": "—", "bare-edge": "— (app's edge)", "floor": "overview's messages, no app"}
     lines = [
         "<!-- load:burst -->",
         "## A link opened by a room at once (burst)",
@@ -516,11 +512,11 @@ def section(res: dict) -> str:
         " the browser's map-first path (two runs: the map, then the rest once the map reports it painted). CPU "
         "per session = the server's CPU over the burst / N (the geometry fetches included); *ws kB* = bytes of "
         "the session's websocket messages (median), *geometry kB* = bytes of its geometry fetch as sent "
-        "(compressed); RSS with the N sessions still open. × bare = the same measure of the bare page served "
-        "through the app's edge (bench/bare_edge_app.py) in the same run; *plain* = Streamlit's bare page without"
-        " the edge; *floor* = the overview's first-view messages sent again by a script with no app code "
-        "(bench/floor_app.py); *cache* = the app with each first view (page, query, browser or not) replayed from"
-        " the first session's messages, no script run (bench/firstview_app.py, a prototype). "
+        "(compressed); RSS with the N sessions still open. × bare = the same measure of Streamlit's bare page "
+        "(bench/bare_app.py) in the same run; *bare-edge* = the bare page through the app's edge "
+        "(bench/bare_edge_app.py, its first views from memory too); *floor* = the overview's first-view messages "
+        "sent again by a script with no app code (bench/floor_app.py). The app sends a new session's first view "
+        "from memory (geo/server/firstview.py); warm-up has drawn each view once. "
         f"Load average before {res['load_before']}, after {res['load_after']}.",
         "",
         "| server | page | N | UA | map p50 | map p95 | map max | view p95 | × bare p95 | CPU/session | × bare CPU "
