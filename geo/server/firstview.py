@@ -14,8 +14,8 @@ it painted); the second is kept as the first's sequel, keyed by its request (the
 room's browsers are served both from memory.
 
 What is kept out (the run is then simply not kept): a run that asks to be (geo/web/firstviews.py: the data
-page, an administrator, a data error), that did not finish, raised, stopped for a rerun, registered a
-lazily loaded table, or sent a message of a kind not
+page, an administrator, a data error), that did not finish, raised, stopped for a rerun, drew an upload
+widget, registered a lazily loaded table, or sent a message of a kind not
 listed here. Views are keyed by the data version (geo/web/loaders.data_key) as well: after an import the
 next session runs the script again. At most ``MAX_VIEWS`` views, least recently used out first.
 
@@ -51,6 +51,8 @@ MAX_DEPTH = 2  # a first view and its sequel (the map-first rest); later runs ar
 # The messages a script run sends that belong to its view (the runtime makes new_session, script_finished and
 # the status messages itself, for the replay as for a run). Any other kind keeps the run out.
 VIEW_MESSAGES = frozenset({"delta", "page_info_changed", "page_config_changed", "navigation", "auto_rerun", "logo"})
+# Elements that talk to the session that drew them (uploads are addressed to its id): such a view is its own.
+OWN_ELEMENTS = frozenset({"file_uploader", "camera_input", "chat_input", "audio_input"})
 RUNTIME_MESSAGES = frozenset({"new_session", "script_finished", "session_status_changed", "session_event"})
 _NOT_AN_END = (ScriptRunnerEvent.SCRIPT_STARTED, ScriptRunnerEvent.ENQUEUE_FORWARD_MSG, ScriptRunnerEvent.SHUTDOWN)
 _ATTR = "_bd_first_view"  # the state of a session's track, on the AppSession
@@ -151,8 +153,11 @@ class FirstViews:
             track.messages.append(kept)
         elif kind in VIEW_MESSAGES:
             if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                if msg.delta.new_element.WhichOneof("type") == "exception":
+                element = msg.delta.new_element.WhichOneof("type")
+                if element == "exception":
                     track.failed = "an exception"
+                elif element in OWN_ELEMENTS:
+                    track.failed = f"a {element} (its uploads go to this session)"
             kept = ForwardMsg()
             kept.CopyFrom(msg)
             track.messages.append(kept)
