@@ -46,8 +46,11 @@ class View:
         self.exceptions: list[str] = []
         self.held: list[str] = []  # the hashes of large messages, as a browser's message cache holds them
         self.by_hash: dict[str, ForwardMsg] = {}
+        self.page_hash = ""  # the page its new_session message names
 
     def take(self, msg: ForwardMsg) -> None:
+        if msg.WhichOneof("type") == "new_session":
+            self.page_hash = msg.new_session.page_script_hash
         if msg.metadata.cacheable and msg.hash:
             self.held.append(msg.hash)
             self.by_hash[msg.hash] = msg
@@ -139,6 +142,7 @@ def test_a_later_session_is_sent_the_first_sessions_view(served):
     later = run(session(served))[0]
     assert first.downloads and later.downloads == first.downloads  # the same files: no run of its own
     assert later.shown() == first.shown()
+    assert later.page_hash and later.page_hash == first.page_hash  # the page the browser is told it is on
     assert not later.exceptions
 
 
@@ -164,6 +168,7 @@ def test_a_browsers_two_runs_both_come_from_memory(served):
     assert first[0].map is not None and not first[0].downloads  # map first: no download buttons yet
     assert later[1].downloads and later[1].downloads == first[1].downloads
     assert later[0].shown() == first[0].shown() and later[1].shown() == first[1].shown()
+    assert [v.page_hash for v in later] == [v.page_hash for v in first] and later[0].page_hash
 
 
 def _click_a_county(views: list[View]) -> bytes:

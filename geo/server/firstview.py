@@ -82,6 +82,7 @@ class Recording:
     key: Any  # the first view's key, or the sequel's request under ``parent``
     parent: View | None
     request: ClientState  # what the browser asked (page, link): the session's client state after the run
+    page_hash: str = ""  # the page the run started with (its new_session message names it)
     version: tuple = ()  # the data version, read on the script thread as the run ends
     messages: list[ForwardMsg] = field(default_factory=list)
     view: View | None = None  # set on the script thread when the run ended well; put in place on the loop
@@ -168,8 +169,13 @@ class FirstViews:
         elif kind == "script_finished":
             self._settle(session, track, msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY)
 
-    def on_run_event(self, session: AppSession, event: Any) -> None:
-        """On the script thread, as the run's end is signalled: the session state is the run's last."""
+    def on_run_event(self, session: AppSession, event: Any, page_script_hash: str | None = None) -> None:
+        """On the script thread: the run's page as it starts; its state as its end is signalled (the run's last)."""
+        if event == ScriptRunnerEvent.SCRIPT_STARTED:
+            track = getattr(session, _ATTR, None)
+            if isinstance(track, Recording):
+                track.page_hash = page_script_hash or ""  # the event loop may not have taken it in yet at the end
+            return
         if event in _NOT_AN_END:
             return
         out = firstviews.kept_out(session.id)  # used up at every run's end, watched or not
@@ -214,7 +220,10 @@ class FirstViews:
         cs = _copy(track.request)
         cs.ClearField("widget_states")
         cs.ClearField("cached_message_hashes")
-        cs.page_script_hash = internals.client_state(session).page_script_hash or cs.page_script_hash
+        if not track.page_hash:
+            track.failed = "no page hash"
+            return
+        cs.page_script_hash = track.page_hash
         with self._lock:
             self._serial += 1
             owner = f"bd-first-view-{self._serial}"
@@ -421,7 +430,7 @@ def install() -> None:
 
     def on_scriptrunner_event(self: AppSession, sender: Any, event: Any, *args: Any, **kwargs: Any) -> None:
         try:
-            _VIEWS.on_run_event(self, event)
+            _VIEWS.on_run_event(self, event, kwargs.get("page_script_hash"))
         except Exception:
             _log.exception("first view not kept")
             track = getattr(self, _ATTR, None)
