@@ -58,8 +58,9 @@ FOLIUM_CHILDREN = "_children"
 # uvicorn: the ASGI ``send`` of a websocket is a method of the connection's protocol, which holds its transport.
 UVICORN_TRANSPORT = "transport"
 # streamlit.runtime.app_session.AppSession: the methods geo/server/firstview.py wraps (a back message from the
-# browser; a message to it; a script runner's event, on the script thread) and what it reads and sets.
-APP_SESSION_HOOKS = ("handle_backmsg", "_enqueue_forward_msg", "_on_scriptrunner_event")
+# browser; a message to it; a script runner's event, on the script thread; a stop, e.g. as the browser leaves:
+# the stopped run still ends "with success") and what it reads and sets.
+APP_SESSION_HOOKS = ("handle_backmsg", "_enqueue_forward_msg", "_on_scriptrunner_event", "request_script_stop")
 APP_SESSION_ON_LOOP = "_handle_scriptrunner_event_on_event_loop"  # a runner's event, handled on the event loop
 APP_SESSION_STATE = "_session_state"  # the SessionState a new ScriptRunner is given
 APP_SESSION_CLIENT_STATE = "_client_state"  # the last run's ClientState (page, query string)

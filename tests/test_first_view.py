@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,22 @@ def test_views_of_another_data_version_are_dropped(monkeypatch):
     monkeypatch.setattr(fv, "_data_key", lambda: ("store", 2))  # an import since
     assert views._lookup(("k", 2)) is None and ("k", 2) not in views._views
     assert released[-1].owner == "owner2"
+
+
+async def leave_early(url: str, query: str) -> None:
+    """A browser that leaves as its first view starts (a reload, a second click on the link)."""
+    ws_url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, user_agent_header=None) as ws:
+        await ws.send(rerun(query))
+        await asyncio.wait_for(ws.recv(), timeout=60)
+
+
+def test_a_run_stopped_because_its_browser_left_is_not_kept(served, served_off):
+    """Streamlit stops the run of a session whose browser left; the stopped run still ends "with success", with
+    only the elements drawn by then. The next session must see the whole view, not that half."""
+    query = "indicator=poor_county_type&values=1"
+    run(leave_early(served, query))
+    time.sleep(2)  # the stopped run has ended (a view kept from it would be served next)
+    later = run(session(served, query=query))[0]
+    whole = run(session(served_off, query=query))[0]
+    assert later.shown().keys() == whole.shown().keys() and later.map is not None

@@ -14,7 +14,8 @@ it painted); the second is kept as the first's sequel, keyed by its request (the
 room's browsers are served both from memory.
 
 What is kept out (the run is then simply not kept): a run that asks to be (geo/web/firstviews.py: the data
-page, an administrator, a data error), that did not finish, raised, stopped for a rerun, drew an upload
+page, an administrator, a data error), that did not finish, raised, was stopped (a browser that left before
+its run ended: the run still reports success, with half a page) or stopped for a rerun, drew an upload
 widget, registered a lazily loaded table, or sent a message of a kind not
 listed here. Views are keyed by the data version (geo/web/loaders.data_key) as well: after an import the
 next session runs the script again. At most ``MAX_VIEWS`` views, least recently used out first.
@@ -408,7 +409,7 @@ def install() -> None:
             + ", ".join(missing)
             + " (geo/internals.py); set BAODING_FIRST_VIEWS=0 to serve every view by a script run"
         )
-    handle, enqueue, on_event = (getattr(AppSession, n) for n in internals.APP_SESSION_HOOKS)
+    handle, enqueue, on_event, stop = (getattr(AppSession, n) for n in internals.APP_SESSION_HOOKS)
     _ENQUEUE = enqueue
 
     def handle_backmsg(self: AppSession, msg: Any) -> None:
@@ -438,8 +439,13 @@ def install() -> None:
                 track.failed = "an error while keeping it"
         on_event(self, sender, event, *args, **kwargs)
 
-    for name, func in zip(
-        internals.APP_SESSION_HOOKS, (handle_backmsg, enqueue_forward_msg, on_scriptrunner_event), strict=True
-    ):
+    def request_script_stop(self: AppSession) -> None:
+        track = getattr(self, _ATTR, None)
+        if isinstance(track, Recording):  # a stopped run reports success too, with half a page
+            track.failed = "stopped (the browser left, or asked)"
+        stop(self)
+
+    hooks = (handle_backmsg, enqueue_forward_msg, on_scriptrunner_event, request_script_stop)
+    for name, func in zip(internals.APP_SESSION_HOOKS, hooks, strict=True):
         setattr(AppSession, name, func)
     _installed = True
