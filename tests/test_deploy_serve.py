@@ -210,7 +210,10 @@ def test_the_maps_geometry_script_is_answered_by_every_worker(browser, deploymen
     page.on("response", lambda r: fetched.append(r) if "/_bd/geom/" in r.url else None)
     with closed_after(context, page, "deploy-geometry"):
         open_map(page, deployment.url)
-        assert len(fetched) == 1 and fetched[0].status == 200
+        # One script: the first HTML's prefetch and the frame's own request may both show when the map (from memory)
+        # comes before the prefetch is in; never another URL, never a third fetch.
+        assert 1 <= len(fetched) <= 2 and len({r.url for r in fetched}) == 1
+        assert all(r.status == 200 for r in fetched)
         path = urlsplit(fetched[0].url).path
         body = fetched[0].body()
         assert external == []

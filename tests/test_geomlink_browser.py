@@ -28,7 +28,10 @@ def test_the_rings_come_once_and_a_frame_without_them_fetches_them(offline_page,
     page.locator(REST).first.wait_for(timeout=30_000)
     doc = map_document(page)
     assert doc.evaluate(PARTS_JS) == 4  # counties, surroundings, city, Xiong'an
-    assert len(fetched) == 1 and fetched[0].status == 200
+    # One script: the first HTML's prefetch and the frame's own request may both show when the map (from memory)
+    # comes before the prefetch is in; never another URL, never a third fetch.
+    assert 1 <= len(fetched) <= 2 and len({r.url for r in fetched}) == 1
+    assert all(r.status == 200 for r in fetched)
     head = fetched[0].all_headers()
     assert head.get("content-encoding") in ("br", "gzip") and "immutable" in head["cache-control"]
     # From now on this server's first HTML names it for the browser to fetch early, with Leaflet.
