@@ -162,11 +162,12 @@ def app_session_check(app_session_class: Any, media_manager_class: Any) -> list[
     return missing
 
 
-def session_state(app_session: Any) -> Any:
+def state_of(app_session: Any) -> Any:
+    """The AppSession's SessionState (widget values and metadata, the app's keys)."""
     return getattr(app_session, APP_SESSION_STATE)
 
 
-def set_session_state(app_session: Any, state: Any) -> None:
+def set_state_of(app_session: Any, state: Any) -> None:
     setattr(app_session, APP_SESSION_STATE, state)
 
 

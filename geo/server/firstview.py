@@ -198,25 +198,10 @@ class FirstViews:
             track.failed = "lazily loaded tables"
             return
         try:
-            state = copy.deepcopy(internals.session_state(session))
+            state = copy.deepcopy(internals.state_of(session))
             fragments = internals.copy_fragment_store(internals.fragments(session))
         except Exception as exc:  # an object in the session state that cannot be copied: not kept
             track.failed = f"session state not copyable ({type(exc).__name__}: {exc})"
-            ss = internals.session_state(session)
-            import dataclasses
-
-            for f in dataclasses.fields(ss):
-                try:
-                    copy.deepcopy(getattr(ss, f.name))
-                except Exception as e2:
-                    track.failed += f" field {f.name}: {e2}"
-                    v = getattr(ss, f.name)
-                    if isinstance(v, dict):
-                        for k, x in v.items():
-                            try:
-                                copy.deepcopy(x)
-                            except Exception as e3:
-                                track.failed += f" [{k}: {type(x).__name__} {e3}]"
             return
         cs = _copy(track.request)
         cs.ClearField("widget_states")
@@ -291,7 +276,7 @@ class FirstViews:
         return dropped
 
     def _replay(self, session: AppSession, view: View, rerun: Any) -> None:
-        internals.set_session_state(session, copy.deepcopy(view.state))
+        internals.set_state_of(session, copy.deepcopy(view.state))
         internals.set_fragments(session, internals.copy_fragment_store(view.fragments))
         cs = ClientState()
         cs.CopyFrom(view.client_state)
