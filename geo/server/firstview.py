@@ -48,7 +48,7 @@ from geo.web import firstviews
 _log = logging.getLogger(__name__)
 
 MAX_VIEWS = 64  # first views and their sequels in all (~130 KB of messages and a session state each)
-MAX_DEPTH = 2  # a first view and its sequel (the map-first rest); later runs are a visitor's own
+MAX_DEPTH = 2  # a first view and its sequel (only the map-first rest); later runs are a visitor's own
 # The messages a script run sends that belong to its view (the runtime makes new_session, script_finished and
 # the status messages itself, for the replay as for a run). Any other kind keeps the run out.
 VIEW_MESSAGES = frozenset({"delta", "page_info_changed", "page_config_changed", "navigation", "auto_rerun", "logo"})
@@ -74,6 +74,12 @@ class View:
     depth: int = 1
     sequels: dict[bytes, View] = field(default_factory=dict)
     parent: View | None = None
+
+    @property
+    def map_first(self) -> bool:
+        """A browser's map drawn alone (its fallback timer is an auto_rerun): its rest, once painted, is a sequel.
+        Other interactions are each visitor's own (a slide change from memory once showed a slide unstyled)."""
+        return any(m.WhichOneof("type") == "auto_rerun" for m in self.messages)
 
 
 @dataclass
@@ -126,7 +132,7 @@ class FirstViews:
                 return True
             setattr(session, _ATTR, Recording(key, None, _copy(rerun)))
             return False
-        if isinstance(track, Served) and plain and track.view.depth < MAX_DEPTH:
+        if isinstance(track, Served) and plain and track.view.depth < MAX_DEPTH and track.view.map_first:
             request = sequel_key(rerun)
             with self._lock:
                 view = track.view.sequels.get(request)
