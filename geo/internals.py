@@ -63,8 +63,15 @@ UVICORN_TRANSPORT = "transport"
 APP_SESSION_HOOKS = ("handle_backmsg", "_enqueue_forward_msg", "_on_scriptrunner_event", "request_script_stop")
 APP_SESSION_ON_LOOP = "_handle_scriptrunner_event_on_event_loop"  # a runner's event, handled on the event loop
 APP_SESSION_STATE = "_session_state"  # the SessionState a new ScriptRunner is given
+# streamlit.runtime.state.session_state.SessionState: the frontend's widget values and each widget's metadata
+# (WidgetMetadata, a frozen dataclass) by widget id.
+SESSION_WIDGET_STATE = "_new_widget_state"
+WIDGET_METADATA = "widget_metadata"
 APP_SESSION_CLIENT_STATE = "_client_state"  # the last run's ClientState (page, query string)
 APP_SESSION_FRAGMENTS = "_fragment_storage"  # MemoryFragmentStorage (its tables are dicts, under ``_lock``)
+APP_SESSION_BROWSER_QUEUE = "_browser_queue"  # the ForwardMsgQueue the event loop flushes to the browser
+# called after each enqueued message: the runtime's call_soon_threadsafe wake-up (a self-pipe write each time)
+APP_SESSION_ENQUEUED_CALLBACK = "_message_enqueued_callback"
 # streamlit.runtime.media_file_manager.MediaFileManager: per-session file references and deferred downloads.
 MEDIA_FILES_BY_SESSION = "_files_by_session_and_coord"
 MEDIA_DEFERRED = "_deferred_callables"
@@ -154,12 +161,24 @@ def app_session_check(app_session_class: Any, media_manager_class: Any) -> list[
     missing = [n for n in methods if not callable(getattr(app_session_class, n, None))]
     init = getattr(app_session_class, "__init__", None)
     source = getattr(getattr(init, "__code__", None), "co_names", ())
-    missing += [n for n in (APP_SESSION_STATE, APP_SESSION_CLIENT_STATE, APP_SESSION_FRAGMENTS) if n not in source]
+    kept = (
+        APP_SESSION_STATE,
+        APP_SESSION_CLIENT_STATE,
+        APP_SESSION_FRAGMENTS,
+        APP_SESSION_BROWSER_QUEUE,
+        APP_SESSION_ENQUEUED_CALLBACK,
+    )
+    missing += [n for n in kept if n not in source]
     mgr_init = getattr(getattr(media_manager_class, "__init__", None), "__code__", None)
     names = getattr(mgr_init, "co_names", ())
     media = (MEDIA_FILES_BY_SESSION, MEDIA_DEFERRED, MEDIA_DEFERRED_BY_SESSION, MEDIA_LOCK)
     missing += [n for n in media if n not in names]
     return missing
+
+
+def widget_metadata(session_state: Any) -> list[Any]:
+    """The WidgetMetadata a SessionState holds (none if this Streamlit keeps them elsewhere)."""
+    return list(getattr(getattr(session_state, SESSION_WIDGET_STATE, None), WIDGET_METADATA, {}).values())
 
 
 def state_of(app_session: Any) -> Any:
@@ -177,6 +196,17 @@ def client_state(app_session: Any) -> Any:
 
 def set_client_state(app_session: Any, state: Any) -> None:
     setattr(app_session, APP_SESSION_CLIENT_STATE, state)
+
+
+def enqueue_many(app_session: Any, msgs: Any) -> None:
+    """Messages into the session's browser queue as ``_enqueue_forward_msg`` puts them, with one wake-up of
+    the event loop for all of them instead of one per message (on the loop's own thread, each is a syscall)."""
+    queue = getattr(app_session, APP_SESSION_BROWSER_QUEUE)
+    for msg in msgs:
+        queue.enqueue(msg)
+    notify = getattr(app_session, APP_SESSION_ENQUEUED_CALLBACK)
+    if notify:
+        notify()
 
 
 def handle_on_loop(app_session: Any, *args: Any, **kwargs: Any) -> None:

@@ -48,6 +48,7 @@ class View:
         self.held: list[str] = []  # the hashes of large messages, as a browser's message cache holds them
         self.by_hash: dict[str, ForwardMsg] = {}
         self.page_hash = ""  # the page its new_session message names
+        self.refs = 0  # messages sent as a reference to one the browser holds (not sent again whole)
 
     def take(self, msg: ForwardMsg) -> None:
         if msg.WhichOneof("type") == "new_session":
@@ -56,6 +57,7 @@ class View:
             self.held.append(msg.hash)
             self.by_hash[msg.hash] = msg
         if msg.WhichOneof("type") == "ref_hash":
+            self.refs += 1
             whole = ForwardMsg()
             whole.CopyFrom(self.by_hash[msg.ref_hash])
             whole.metadata.CopyFrom(msg.metadata)
@@ -170,6 +172,8 @@ def test_a_browsers_two_runs_both_come_from_memory(served):
     assert later[1].downloads and later[1].downloads == first[1].downloads
     assert later[0].shown() == first[0].shown() and later[1].shown() == first[1].shown()
     assert [v.page_hash for v in later] == [v.page_hash for v in first] and later[0].page_hash
+    # The map the browser holds from the first run is named, not sent again, in the rest: from memory as in a run.
+    assert later[1].refs == first[1].refs >= 1
 
 
 def _click_a_county(views: list[View]) -> bytes:

@@ -198,3 +198,23 @@ def test_media_files_can_still_be_held_by_an_owner_and_shared_with_a_session():
     mgr.remove_orphaned_files()
     with pytest.raises(Exception, match="not found"):
         mgr.execute_deferred(file_id)
+
+
+def test_a_session_states_widget_metadata_is_where_first_views_read_it():
+    """geo/server/firstview.py shares a kept view's widget metadata between the sessions it serves (frozen
+    dataclasses) and copies the rest: the metadata must be found, or each copy would rebuild it (slower, still right).
+    """
+    from streamlit.runtime.state.common import WidgetMetadata
+    from streamlit.runtime.state.session_state import SessionState
+
+    from geo.server.firstview import _own_state
+
+    state = SessionState()
+    meta = WidgetMetadata("w1", lambda v, _key=None: v, lambda v: v, "json_value")
+    state._set_widget_metadata(meta)
+    state["app_key"] = {"picked": ["130624"]}
+    assert internals.widget_metadata(state) == [meta]
+    own = _own_state(state)
+    assert internals.widget_metadata(own)[0] is meta  # shared, as frozen
+    own["app_key"]["picked"].append("130625")  # a session changing its own value
+    assert state["app_key"] == {"picked": ["130624"]}  # the kept view's stays

@@ -157,6 +157,7 @@ class FirstViews:
             kept = ForwardMsg()
             kept.CopyFrom(whole)
             kept.metadata.CopyFrom(msg.metadata)
+            kept.metadata.cacheable = whole.metadata.cacheable  # a reference says False of itself, not of the whole
             kept.hash = whole.hash
             track.messages.append(kept)
         elif kind in VIEW_MESSAGES:
@@ -282,7 +283,7 @@ class FirstViews:
         return dropped
 
     def _replay(self, session: AppSession, view: View, rerun: Any) -> None:
-        internals.set_state_of(session, copy.deepcopy(view.state))
+        internals.set_state_of(session, _own_state(view.state))
         internals.set_fragments(session, internals.copy_fragment_store(view.fragments))
         cs = ClientState()
         cs.CopyFrom(view.client_state)
@@ -295,12 +296,7 @@ class FirstViews:
         internals.handle_on_loop(
             session, None, ScriptRunnerEvent.SCRIPT_STARTED, page_script_hash=view.page_hash, run_descriptor=run
         )
-        for kept in view.messages:
-            msg = ForwardMsg()
-            msg.CopyFrom(kept)
-            if msg.metadata.cacheable and msg.hash and msg.hash in held:
-                msg = create_reference_msg(msg)
-            _ENQUEUE(session, msg)
+        internals.enqueue_many(session, (_copy_for(kept, held) for kept in view.messages))
         internals.handle_on_loop(session, None, ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS, run_descriptor=run)
         setattr(session, _ATTR, Served(view))
         with self._lock:
@@ -311,6 +307,23 @@ class FirstViews:
             views, self._views, self._count = list(self._views.values()), OrderedDict(), 0
         for v in views:
             _release(v)
+
+
+def _own_state(state: Any) -> Any:
+    """A session's own copy of a kept state, as deep as a session can change it. The widgets' metadata (frozen:
+    ids, (de)serialisers, callbacks) is shared, not rebuilt: half of the copy's time, and a session's next run
+    registers its widgets' metadata anew anyway."""
+    frozen = {id(m): m for m in internals.widget_metadata(state)}
+    return copy.deepcopy(state, frozen)
+
+
+def _copy_for(kept: ForwardMsg, held: set[str]) -> ForwardMsg:
+    """A kept message for one session (the queue may change its own), or a reference where the browser holds it."""
+    msg = ForwardMsg()
+    msg.CopyFrom(kept)
+    if msg.metadata.cacheable and msg.hash and msg.hash in held:
+        return create_reference_msg(msg)
+    return msg
 
 
 def _copy(client_state: Any) -> ClientState:
@@ -376,7 +389,6 @@ def _browser(session: AppSession) -> bool:
 
 
 _VIEWS = FirstViews()
-_ENQUEUE = AppSession._enqueue_forward_msg
 _installed = False
 
 
@@ -390,7 +402,7 @@ def enabled() -> bool:
 
 def install() -> None:
     """Wrap the three AppSession methods once per process (the server role of app.py, via the edge)."""
-    global _installed, _ENQUEUE
+    global _installed
     if _installed or not enabled():
         return
     missing = internals.app_session_check(AppSession, MediaFileManager)
@@ -401,7 +413,6 @@ def install() -> None:
             + " (geo/internals.py); set BAODING_FIRST_VIEWS=0 to serve every view by a script run"
         )
     handle, enqueue, on_event, stop = (getattr(AppSession, n) for n in internals.APP_SESSION_HOOKS)
-    _ENQUEUE = enqueue
 
     def handle_backmsg(self: AppSession, msg: Any) -> None:
         try:
