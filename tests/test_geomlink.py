@@ -207,3 +207,21 @@ def test_maps_drawn_outside_the_live_app_keep_their_rings(bundled):
     made = mapelement.shared_geometry()
     first_arc = json.loads(made.body.decode().split("=", 2)[2].split(";\n")[0])["a"][0]
     assert to_json(first_arc)[1:-1] in page
+
+
+def test_the_frame_is_told_to_fetch_its_files_at_once():
+    """The frame loads its scripts one after another, then the style sheets: a first script (a data: URL, no
+    fetch of its own) preloads them all, in that order, and the scripts still run in theirs."""
+    from urllib.parse import unquote
+
+    from geo.render.leaflet.instant import preloading
+
+    js = ["./app/static/leaflet/leaflet.js", "./_bd/geom/abc.js"]
+    css = ["./app/static/leaflet/leaflet.css"]
+    links = preloading(js, css)
+    assert links[1:] == js
+    code = unquote(links[0].removeprefix("data:text/javascript;charset=utf-8,"))
+    assert links[0].startswith("data:text/javascript") and "rel='preload'" in code
+    listed = json.loads(code[code.index("[[") : code.index("]]") + 2])
+    assert listed == [[js[0], "script"], [js[1], "script"], [css[0], "style"]]
+    assert preloading(js[:1], []) == js[:1] and preloading([], css) == []  # one file or none: nothing to start

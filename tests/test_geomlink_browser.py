@@ -32,6 +32,11 @@ def test_the_rings_come_once_and_a_frame_without_them_fetches_them(offline_page,
     # comes before the prefetch is in; never another URL, never a third fetch.
     assert 1 <= len(fetched) <= 2 and len({r.url for r in fetched}) == 1
     assert all(r.status == 200 for r in fetched)
+    # The frame asks for Leaflet, its style sheet and the rings at once (instant.preloading), each once.
+    names = doc.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    for part in ("leaflet.js", "leaflet.css", f"/{geomlink.ROUTE}/"):
+        assert sum(part in n for n in names) == 1, (part, names)
+    assert doc.evaluate("() => document.querySelectorAll('link[rel=preload]').length") == 3
     head = fetched[0].all_headers()
     assert head.get("content-encoding") in ("br", "gzip") and "immutable" in head["cache-control"]
     # From now on this server's first HTML names it for the browser to fetch early, with Leaflet.
