@@ -209,19 +209,18 @@ def test_maps_drawn_outside_the_live_app_keep_their_rings(bundled):
     assert to_json(first_arc)[1:-1] in page
 
 
-def test_the_frame_is_told_to_fetch_its_files_at_once():
-    """The frame loads its scripts one after another, then the style sheets: a first script (a data: URL, no
-    fetch of its own) preloads them all, in that order, and the scripts still run in theirs."""
-    from urllib.parse import unquote
+def test_the_frame_names_the_files_its_loader_will_ask_for(bundled):
+    """The map frame's index.html (geo/server/firsthtml.py) preloads what the loader then fetches one after
+    another: exactly the URLs the map element names, so the loader's requests find them on their way."""
+    from geo.server import firsthtml
 
-    from geo.render.leaflet.instant import preloading
-
-    js = ["./app/static/leaflet/leaflet.js", "./_bd/geom/abc.js"]
-    css = ["./app/static/leaflet/leaflet.css"]
-    links = preloading(js, css)
-    assert links[1:] == js
-    code = unquote(links[0].removeprefix("data:text/javascript;charset=utf-8,"))
-    assert links[0].startswith("data:text/javascript") and "rel='preload'" in code
-    listed = json.loads(code[code.index("[[") : code.index("]]") + 2])
-    assert listed == [[js[0], "script"], [js[1], "script"], [css[0], "style"]]
-    assert preloading(js[:1], []) == js[:1] and preloading([], css) == []  # one file or none: nothing to start
+    args = mapelement.args_for("overview_map", overview_spec(), ["last_active_drawing"], report_painted=True)
+    named = firsthtml.frame_files()
+    assert [u for u, kind in named if kind == "script"] == args["js_links"]  # leaflet.js, then the rings
+    assert [u for u, kind in named if kind == "style"] == args["css_links"]
+    index = firsthtml.folium_frame_index()
+    page = firsthtml.frame_html(index)
+    original = index.read_text(encoding="utf-8")
+    for url, kind in named:
+        assert f'<link rel="preload" href="{url}" as="{kind}">' in page
+    assert page.replace("".join(f'<link rel="preload" href="{u}" as="{k}">' for u, k in named), "") == original

@@ -52,6 +52,7 @@ def middleware() -> list[Middleware]:
         Middleware(uploads.UploadGate),  # uploads only from administrators on the data page
         Middleware(iconfont.IconFont),  # Streamlit's icon font cut to the icons the app can show, same URL
         Middleware(compress.CompressedStatic),  # /static, /app/static, /component: compressed once (br, gzip)
+        Middleware(firsthtml.FrameIndex),  # the map frame's index.html, naming the files its loader will ask for
     ]
 
 

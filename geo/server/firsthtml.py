@@ -14,6 +14,12 @@ file rewritten for the page and the link's language:
 - with JavaScript off, a ``<noscript>`` refresh in the head and a link in the body lead there too.
 
 Everything else in the file (the bundle, its preloads, the agent API pointer) is left as it is.
+
+The map's frame (streamlit-folium's ``index.html``) is served the same way, with a ``<link rel="preload">``
+for each file its loader asks for once its own script runs: Leaflet's script, the boundaries' geometry
+script, Leaflet's style sheet. The loader asks for them one after another, each once the last has loaded,
+and the style sheet after all of them: a chain of round trips between the frame and its first paint. Named
+in the frame's head, they are all on their way while the frame's own script still loads.
 Each edit must find its anchor exactly once: a Streamlit upgrade that changes the file fails here
 at startup (and in the tests), not silently.
 """
@@ -27,8 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo.i18n import DEFAULT_LANG, HTML_LANG, LANGS, t
 from geo.server.degrade import DEFAULT_PAGE, PAGES, light_href
@@ -94,6 +101,47 @@ def map_prefetch() -> list[str]:
         js = Path(spec.origin).parent / "frontend" / "build" / "static" / "js"
         urls += [f"./component/{FOLIUM_COMPONENT}/static/js/{p.name}" for p in sorted(js.glob("main.*.js"))]
     return urls
+
+
+FRAME_INDEX = f"/component/{FOLIUM_COMPONENT}/index.html"
+FRAME_ROOT = "../.."  # the app's root as seen from the frame's index.html
+
+
+def frame_files() -> list[tuple[str, str]]:
+    """What the frame's loader will ask for after the frame's own script, as (URL relative to the frame,
+    the preload's ``as``): Leaflet's script, the geometry script (once this process has made it), Leaflet's
+    style sheet. The same URLs as the map element's ``js_links`` and ``css_links`` (tests/test_geomlink.py)."""
+    from geo.render.leaflet import geomlink
+    from geo.render.leaflet.assets import asset_url
+
+    files = [(asset_url("leaflet", "leaflet.js", f"{FRAME_ROOT}/app/static"), "script")]
+    geometry = geomlink.latest()
+    if geometry:
+        files.append((f"{FRAME_ROOT}/{geomlink.ROUTE}/{geometry}.js", "script"))
+    files.append((asset_url("leaflet", "leaflet.css", f"{FRAME_ROOT}/app/static"), "style"))
+    return files
+
+
+def folium_frame_index() -> Path | None:
+    spec = importlib.util.find_spec("streamlit_folium")  # found, not imported (see geo/server/compress.py)
+    if not (spec and spec.origin):
+        return None
+    path = Path(spec.origin).parent / "frontend" / "build" / "index.html"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=4)
+def _frame_template(path: Path, mtime_ns: int) -> str:
+    text = path.read_text(encoding="utf-8")
+    anchor = '<meta charset="UTF-8"/>'
+    if text.count(anchor) != 1:
+        raise RuntimeError(f"{path}: expected {anchor!r} once (streamlit-folium changed its index.html)")
+    return text.replace(anchor, anchor + _slot("preload"))
+
+
+def frame_html(path: Path) -> str:
+    preload = "".join(f'<link rel="preload" href="{html.escape(u)}" as="{kind}">' for u, kind in frame_files())
+    return _frame_template(path, path.stat().st_mtime_ns).replace(_slot("preload"), preload)
 
 
 def _frame_served() -> bool:
@@ -183,6 +231,26 @@ def _endpoint(page: str):
         return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
 
     return serve
+
+
+class FrameIndex:
+    """ASGI middleware: the map frame's index.html with its preloads (Streamlit reserves ``/component/`` for
+    its own routes, so this answers before them); every other request passes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.index = folium_frame_index()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.index is None or scope["type"] != "http" or scope["path"] != FRAME_INDEX:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            await PlainTextResponse("method not allowed", status_code=405)(scope, receive, send)
+            return
+        # Never kept without asking: the geometry script it names changes with the boundaries.
+        response = HTMLResponse(frame_html(self.index), headers={"Cache-Control": "no-cache"})
+        await response(scope, receive, send)
 
 
 def routes() -> list[Route]:

@@ -42,7 +42,7 @@ from streamlit_folium import st_folium
 
 from geo import internals, settings
 from geo.render.leaflet import geomlink
-from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group, preloading
+from geo.render.leaflet.instant import PAINTED_FLAG, painted_report_group
 from geo.web import frame, loaders
 from geo.web import session_keys as K
 from geo.web.memo import shared
@@ -106,8 +106,6 @@ def _captured_args(
             internals.set_component_func(streamlit_folium, _COMPONENT)
     for per_call in ("on_change", "height", "width"):
         seen.pop(per_call, None)
-    if "js_links" in seen:  # the frame's files fetched at once, not one round trip after another
-        seen["js_links"] = preloading(list(seen["js_links"]), list(seen.get("css_links") or []))
     return seen
 
 

@@ -11,19 +11,11 @@ nothing and the click causes one rerun, as before. If a later st_folium renames 
 ``typeof`` guard leaves the debounced path alone: clicks still work, 250 ms later
 (tests/test_browser.py clicks a county either way; bench/run.py times it).
 
-``preloading``: the frame fetches the map's scripts one after another (each waits for the last's ``onload``)
-and only then its style sheet, so each file is a round trip of its own on the way to the first paint. A tiny
-first script, given as a ``data:`` URL (no fetch), asks for all of them at once (``<link rel="preload">``);
-the loader's own requests then find them fetched or on their way. The order they run in does not change.
-
 ``painted_report_group``: a second script, which geo/web/mapelement.py adds to the map of a page
 drawn map first, tells the server once the counties have been painted (once per browser tab).
 """
 
 from __future__ import annotations
-
-import json
-from urllib.parse import quote
 
 import folium
 from branca.element import MacroElement
@@ -97,19 +89,3 @@ def painted_report_group() -> folium.FeatureGroup:
     fg = folium.FeatureGroup(name="painted report", control=False)
     PaintedReport().add_to(fg)
     return fg
-
-
-# Run as the frame's first script: a preload per file, in the order the loader will ask for them.
-_PRELOAD_JS = (
-    "(function(){var d=document;%s.forEach(function(f){var l=d.createElement('link');"
-    "l.rel='preload';l.as=f[1];l.href=f[0];d.head.appendChild(l);});})();"
-)
-
-
-def preloading(js_links: list[str], css_links: list[str]) -> list[str]:
-    """``js_links`` with a first script that starts them all and the style sheets downloading at once (see
-    the module's docstring). Unchanged when there is only one file to fetch."""
-    files = [[u, "script"] for u in js_links] + [[u, "style"] for u in css_links]
-    if not js_links or len(files) < 2:
-        return list(js_links)
-    return ["data:text/javascript;charset=utf-8," + quote(_PRELOAD_JS % json.dumps(files), safe=""), *js_links]
