@@ -51,6 +51,14 @@ def serious_violations(page) -> list[str]:
     """axe-core's critical and serious findings on the page and in every frame, one line per element."""
     from axe_playwright_python.base import AXE_SCRIPT
 
+    # Colours are read as they are painted: a button still in its transition to the active page's colours
+    # (Streamlit's pagination, a slide turned by the arrow key) is half-way between two, so wait for it.
+    page.evaluate(
+        """() => Promise.race([
+             Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+             new Promise(resolve => setTimeout(resolve, 3000)),
+           ])"""
+    )
     for frame in page.frames:
         frame.evaluate(AXE_SCRIPT)
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
