@@ -32,7 +32,7 @@ def test_the_rings_come_once_and_a_frame_without_them_fetches_them(offline_page,
     # comes before the prefetch is in; never another URL, never a third fetch.
     assert 1 <= len(fetched) <= 2 and len({r.url for r in fetched}) == 1
     assert all(r.status == 200 for r in fetched)
-    # The frame asks for Leaflet, its style sheet and the rings at once (instant.preloading), each once.
+    # The frame asks for Leaflet, its style sheet and the rings at once (firsthtml.FrameIndex), each once.
     names = doc.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     for part in ("leaflet.js", "leaflet.css", f"/{geomlink.ROUTE}/"):
         assert sum(part in n for n in names) == 1, (part, names)

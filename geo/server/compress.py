@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import logging
 import mimetypes
 import os
@@ -245,9 +244,8 @@ def first_view_files() -> list[Path]:
     files += [static / "static" / "js" / name for name in firsthtml.lazy_chunks(static / "index.html")]
     # Found, not imported: importing streamlit_folium declares its component, and outside a script run
     # that declaration lands where the server never looks (the frame's files then answer 404).
-    spec = importlib.util.find_spec("streamlit_folium")
-    if spec and spec.origin:
-        frame = Path(spec.origin).parent / "frontend" / "build"
+    frame = firsthtml.folium_build()
+    if frame:
         files += [p for p in frame.rglob("*") if p.suffix in (".js", ".css", ".html")]
     files += [p for p in STATIC_DIR.rglob("*") if p.is_file()]
     return [p for p in files if COMPRESSIBLE.match(mimetypes.guess_type(p.name)[0] or "")]

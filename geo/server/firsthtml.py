@@ -15,13 +15,14 @@ file rewritten for the page and the link's language:
 
 Everything else in the file (the bundle, its preloads, the agent API pointer) is left as it is.
 
+Each edit must find its anchor exactly once: a Streamlit upgrade that changes the file fails here
+at startup (and in the tests), not silently.
+
 The map's frame (streamlit-folium's ``index.html``) is served the same way, with a ``<link rel="preload">``
 for each file its loader asks for once its own script runs: Leaflet's script, the boundaries' geometry
 script, Leaflet's style sheet. The loader asks for them one after another, each once the last has loaded,
 and the style sheet after all of them: a chain of round trips between the frame and its first paint. Named
 in the frame's head, they are all on their way while the frame's own script still loads.
-Each edit must find its anchor exactly once: a Streamlit upgrade that changes the file fails here
-at startup (and in the tests), not silently.
 """
 
 from __future__ import annotations
@@ -86,20 +87,38 @@ MAP_PAGES = frozenset({"overview", "county", "programmes", "briefing"})
 FOLIUM_COMPONENT = "streamlit_folium.st_folium"  # the name streamlit-folium declares its component under
 
 
-def map_prefetch() -> list[str]:
-    """The frame's script, Leaflet's script and style and the boundaries' geometry script (once this process
-    has made it: a map was drawn), as URLs relative to the app's root."""
+def folium_build() -> Path | None:
+    """streamlit-folium's frame build folder, found, not imported (see geo/server/compress.py)."""
+    spec = importlib.util.find_spec("streamlit_folium")
+    return Path(spec.origin).parent / "frontend" / "build" if spec and spec.origin else None
+
+
+def leaflet_files(root: str) -> list[tuple[str, str]]:
+    """What every live map's frame loads besides its own script: Leaflet's script and style sheet and the
+    boundaries' geometry script (once this process has made it: a map was drawn), as (URL under ``root``,
+    ``script`` or ``style``). The same URLs as the map element's ``js_links`` and ``css_links`` from the frame
+    (tests/test_geomlink.py)."""
     from geo.render.leaflet import geomlink
     from geo.render.leaflet.assets import asset_url
 
-    urls = [asset_url("leaflet", "leaflet.js", "./app/static"), asset_url("leaflet", "leaflet.css", "./app/static")]
+    files = [
+        (asset_url("leaflet", "leaflet.js", f"{root}/app/static"), "script"),
+        (asset_url("leaflet", "leaflet.css", f"{root}/app/static"), "style"),
+    ]
     geometry = geomlink.latest()
-    if geometry:  # the frame loads it after Leaflet, one round trip later, unless it is here already
-        urls.append(f"./{geomlink.ROUTE}/{geometry}.js")
-    spec = importlib.util.find_spec("streamlit_folium")  # found, not imported (see geo/server/compress.py)
-    if spec and spec.origin and _frame_served():
-        js = Path(spec.origin).parent / "frontend" / "build" / "static" / "js"
-        urls += [f"./component/{FOLIUM_COMPONENT}/static/js/{p.name}" for p in sorted(js.glob("main.*.js"))]
+    if geometry:  # the frame loads it after Leaflet, one round trip later, unless it is on its way already
+        files.append((f"{root}/{geomlink.ROUTE}/{geometry}.js", "script"))
+    return files
+
+
+def map_prefetch() -> list[str]:
+    """The frame's script and :func:`leaflet_files`, as URLs relative to the app's root."""
+    urls = [url for url, _ in leaflet_files(".")]
+    build = folium_build()
+    if build and _frame_served():
+        urls += [
+            f"./component/{FOLIUM_COMPONENT}/static/js/{p.name}" for p in sorted(build.glob("static/js/main.*.js"))
+        ]
     return urls
 
 
@@ -108,26 +127,14 @@ FRAME_ROOT = "../.."  # the app's root as seen from the frame's index.html
 
 
 def frame_files() -> list[tuple[str, str]]:
-    """What the frame's loader will ask for after the frame's own script, as (URL relative to the frame,
-    the preload's ``as``): Leaflet's script, the geometry script (once this process has made it), Leaflet's
-    style sheet. The same URLs as the map element's ``js_links`` and ``css_links`` (tests/test_geomlink.py)."""
-    from geo.render.leaflet import geomlink
-    from geo.render.leaflet.assets import asset_url
-
-    files = [(asset_url("leaflet", "leaflet.js", f"{FRAME_ROOT}/app/static"), "script")]
-    geometry = geomlink.latest()
-    if geometry:
-        files.append((f"{FRAME_ROOT}/{geomlink.ROUTE}/{geometry}.js", "script"))
-    files.append((asset_url("leaflet", "leaflet.css", f"{FRAME_ROOT}/app/static"), "style"))
-    return files
+    """What the frame's loader will ask for once the frame's own script runs, as seen from the frame."""
+    return leaflet_files(FRAME_ROOT)
 
 
 def folium_frame_index() -> Path | None:
-    spec = importlib.util.find_spec("streamlit_folium")  # found, not imported (see geo/server/compress.py)
-    if not (spec and spec.origin):
-        return None
-    path = Path(spec.origin).parent / "frontend" / "build" / "index.html"
-    return path if path.is_file() else None
+    build = folium_build()
+    path = build / "index.html" if build else None
+    return path if path and path.is_file() else None
 
 
 @lru_cache(maxsize=4)
